@@ -1,0 +1,366 @@
+//! The checkout contract (`docs/protocol.md`): one Rust type per JSON message, no IO, no gateway names.
+//!
+//! Builds for `wasm32-unknown-unknown` (the widget) and the host (the server, tests).
+//! Every enum that arrives from the network either is closed by the contract
+//! (wallet, flow, status) or has an `Unknown` arm so that parsing never fails
+//! on a value a newer peer adds (error codes).
+
+mod money;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use money::{currency_exponent, Money, MoneyError};
+
+/// What the shopper pays with. The widget knows wallets; only the server knows gateways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wallet {
+    Alipay,
+    WechatPay,
+    Unionpay,
+}
+
+impl Wallet {
+    pub const ALL: [Wallet; 3] = [Wallet::Alipay, Wallet::WechatPay, Wallet::Unionpay];
+
+    /// The contract's spelling (`alipay`, `wechat_pay`, `unionpay`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Wallet::Alipay => "alipay",
+            Wallet::WechatPay => "wechat_pay",
+            Wallet::Unionpay => "unionpay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Wallet> {
+        Wallet::ALL.into_iter().find(|w| w.as_str() == s)
+    }
+
+    /// The brand name people see; English, the same in every locale.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Wallet::Alipay => "Alipay",
+            Wallet::WechatPay => "WeChat Pay",
+            Wallet::Unionpay => "UnionPay",
+        }
+    }
+}
+
+impl fmt::Display for Wallet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the shopper reaches the wallet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    Qr,
+    Redirect,
+    WechatInApp,
+    AlipayInApp,
+}
+
+impl Flow {
+    pub const ALL: [Flow; 4] = [
+        Flow::Qr,
+        Flow::Redirect,
+        Flow::WechatInApp,
+        Flow::AlipayInApp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::Qr => "qr",
+            Flow::Redirect => "redirect",
+            Flow::WechatInApp => "wechat_in_app",
+            Flow::AlipayInApp => "alipay_in_app",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Flow> {
+        Flow::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// A session's status. `pending` moves to exactly one final status, which never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Succeeded,
+    Failed,
+    Expired,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Expired => "expired",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Pending,
+            Status::Succeeded,
+            Status::Failed,
+            Status::Expired,
+            Status::Cancelled,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    pub fn is_final(self) -> bool {
+        self != Status::Pending
+    }
+
+    /// Whether a session in `self` may move to `next`: only forward, from `pending`,
+    /// except that a payment landing after expiry or cancellation still counts
+    /// (the money has moved; the shopper must not be told otherwise).
+    pub fn may_become(self, next: Status) -> bool {
+        match (self, next) {
+            (a, b) if a == b => false,
+            (Status::Pending, _) => true,
+            (Status::Expired | Status::Cancelled | Status::Failed, Status::Succeeded) => true,
+            _ => false,
+        }
+    }
+}
+
+/// `POST /sessions` body. There is no amount, on purpose: the server decides what is owed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSession {
+    pub order: String,
+    pub wallet: Wallet,
+    pub flow: Flow,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// One attempt to pay one order with one wallet: the answer of every checkout endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub order: String,
+    pub status: Status,
+    pub wallet: Wallet,
+    pub flow: Flow,
+    /// Opaque to the widget; named so a merchant's logs can tell gateways apart.
+    pub gateway: String,
+    pub amount: Money,
+    pub description: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC: the gateway's own expiry, which the countdown follows.
+    pub expires_at: String,
+    /// Present while `pending`: what the widget must do next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+}
+
+/// What the widget does to let the shopper pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Draw a QR from `content`; `image` (a data URL) only as a fallback.
+    Qr {
+        content: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    /// Navigate the top window.
+    Redirect { url: String },
+    /// POST `fields` to `url` (a gateway that answers with an HTML form).
+    Form {
+        url: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// `WeixinJSBridge.invoke('getBrandWCPayRequest', params, cb)`.
+    WechatJsapi { params: WechatJsapiParams },
+    /// `AlipayJSBridge.call('tradePay', { tradeNO }, cb)`.
+    AlipayJsapi { trade_no: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WechatJsapiParams {
+    pub app_id: String,
+    pub time_stamp: String,
+    pub nonce_str: String,
+    pub package: String,
+    pub sign_type: String,
+    pub pay_sign: String,
+}
+
+/// `POST /demo/orders` body (demo mode only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDemoOrder {
+    pub amount: Money,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoOrder {
+    pub order: String,
+}
+
+/// The error shape every endpoint uses: `{ "error": { "code", "message" } }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For developers' logs; the widget shows its own text for the code.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    OrderNotFound,
+    OrderAlreadyPaid,
+    WalletUnavailable,
+    FlowUnavailable,
+    SessionNotFound,
+    GatewayError,
+    GatewayTimeout,
+    RateLimited,
+    Internal,
+    /// A code this build does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::OrderNotFound => "order_not_found",
+            ErrorCode::OrderAlreadyPaid => "order_already_paid",
+            ErrorCode::WalletUnavailable => "wallet_unavailable",
+            ErrorCode::FlowUnavailable => "flow_unavailable",
+            ErrorCode::SessionNotFound => "session_not_found",
+            ErrorCode::GatewayError => "gateway_error",
+            ErrorCode::GatewayTimeout => "gateway_timeout",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+/// Longest long poll the contract allows (`?wait=S`, at most 30).
+pub const MAX_WAIT_SECS: u64 = 30;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip<T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug>(
+        json: &str,
+    ) -> T {
+        let v: T = serde_json::from_str(json).expect("parses");
+        let again: T =
+            serde_json::from_str(&serde_json::to_string(&v).expect("prints")).expect("reparses");
+        assert_eq!(v, again);
+        v
+    }
+
+    #[test]
+    fn session_from_the_contract_example_parses() {
+        let s: Session = roundtrip(
+            r#"{ "id": "cs_2f6c", "order": "A1001", "status": "pending",
+                 "wallet": "alipay", "flow": "qr", "gateway": "alphapay",
+                 "amount": { "value": 1234, "currency": "CAD" },
+                 "description": "Order A1001",
+                 "created_at": "2026-11-21T12:00:00Z", "expires_at": "2026-11-21T12:05:00Z",
+                 "action": { "type": "qr", "content": "https://qr.alipay.com/bax0", "url": "https://x/cashier" } }"#,
+        );
+        assert_eq!(s.amount, Money::new(1234, "CAD").expect("valid"));
+        assert_eq!(
+            s.action,
+            Some(Action::Qr {
+                content: "https://qr.alipay.com/bax0".into(),
+                image: None,
+                url: Some("https://x/cashier".into())
+            })
+        );
+    }
+
+    #[test]
+    fn every_action_shape_parses() {
+        let _: Action = roundtrip(r#"{"type":"redirect","url":"https://a"}"#);
+        let _: Action = roundtrip(r#"{"type":"form","url":"https://a","fields":{"k":"v"}}"#);
+        let _: Action = roundtrip(r#"{"type":"alipay_jsapi","trade_no":"T1"}"#);
+        let _: Action = roundtrip(
+            r#"{"type":"wechat_jsapi","params":{"appId":"a","timeStamp":"1","nonceStr":"n","package":"p","signType":"RSA","paySign":"s"}}"#,
+        );
+    }
+
+    #[test]
+    fn create_request_refuses_an_amount() {
+        let err = serde_json::from_str::<CreateSession>(
+            r#"{"order":"A1","wallet":"alipay","flow":"qr","amount":{"value":1,"currency":"CAD"}}"#,
+        );
+        assert!(err.is_err(), "a browser must not be able to send an amount");
+    }
+
+    #[test]
+    fn unknown_error_codes_still_parse() {
+        let e: ErrorBody = serde_json::from_str(r#"{"error":{"code":"brand_new","message":"m"}}"#)
+            .expect("parses");
+        assert_eq!(e.error.code, ErrorCode::Unknown);
+    }
+
+    #[test]
+    fn final_statuses_never_go_back() {
+        use Status::*;
+        for s in [Succeeded, Failed, Expired, Cancelled] {
+            assert!(!s.may_become(Pending), "{s:?} -> pending");
+        }
+        for s in [Failed, Expired, Cancelled, Pending] {
+            assert!(!Succeeded.may_become(s), "succeeded -> {s:?}");
+        }
+        assert!(
+            Expired.may_become(Succeeded),
+            "a payment after expiry still succeeds"
+        );
+        assert!(Pending.may_become(Succeeded));
+        assert!(!Pending.may_become(Pending));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for w in Wallet::ALL {
+            assert_eq!(Wallet::parse(w.as_str()), Some(w));
+            assert_eq!(
+                serde_json::to_string(&w).expect("prints"),
+                format!("\"{}\"", w.as_str())
+            );
+        }
+        for f in Flow::ALL {
+            assert_eq!(Flow::parse(f.as_str()), Some(f));
+        }
+    }
+}

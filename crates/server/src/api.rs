@@ -1,0 +1,277 @@
+//! The checkout endpoints: create a session, read it (with long poll), cancel it.
+//!
+//! The amount always comes from `OrderSource`, never from the request. A retry with the same
+//! `Idempotency-Key` gets the same session, never a second gateway order.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use wallet_checkout_protocol::{CreateSession, ErrorCode, Session, Status, MAX_WAIT_SECS};
+
+use crate::clock::{parse_rfc3339, rfc3339};
+use crate::error::{not_found, ApiError, ApiJson};
+use crate::gateway::{CreatePayment, GatewayError};
+use crate::store::{random_id, SessionRecord, StoreError};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sessions", post(create))
+        .route("/sessions/{id}", get(read))
+        .route("/sessions/{id}/cancel", post(cancel))
+        .fallback(not_found)
+}
+
+/// One async lock per idempotency key, so two concurrent retries cannot both reach the gateway.
+#[derive(Default)]
+pub struct KeyLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyLocks {
+    fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, l| Arc::strong_count(l) > 1);
+        map.entry(key.to_string()).or_default().clone()
+    }
+}
+
+const MAX_KEY_LEN: usize = 255;
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        tracing::error!(error = %e, "store failure");
+        ApiError::internal("session store unavailable")
+    }
+}
+
+impl From<GatewayError> for ApiError {
+    fn from(e: GatewayError) -> ApiError {
+        tracing::warn!(error = %e, "gateway call failed");
+        match e {
+            GatewayError::Refused(m) => ApiError::invalid(m),
+            GatewayError::Timeout => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                ErrorCode::GatewayTimeout,
+                "gateway timed out",
+            ),
+            GatewayError::Transport(_) | GatewayError::BadResponse(_) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::GatewayError,
+                e.to_string(),
+            ),
+            GatewayError::Declined { code, message } => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::GatewayError,
+                format!("{code}: {message}"),
+            ),
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreateSession>,
+) -> Result<(StatusCode, Json<Session>), ApiError> {
+    let key = match headers.get("Idempotency-Key") {
+        None => None,
+        Some(v) => match v.to_str() {
+            Ok(k) if !k.is_empty() && k.len() <= MAX_KEY_LEN => Some(k.to_string()),
+            _ => {
+                return Err(ApiError::invalid(format!(
+                    "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
+                )))
+            }
+        },
+    };
+    let _guard = match &key {
+        Some(k) => Some(state.idempotency_locks.lock_for(k).lock_owned().await),
+        None => None,
+    };
+    if let Some(k) = &key {
+        if let Some(existing) = state.store.by_idempotency_key(k)? {
+            if existing.session.order != req.order || existing.session.wallet != req.wallet {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key was already used for another request",
+                ));
+            }
+            return Ok((StatusCode::OK, Json(present(&state, existing)?)));
+        }
+    }
+    if let Some(url) = &req.return_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
+            return Err(ApiError::invalid(
+                "return_url must be an absolute http(s) URL",
+            ));
+        }
+    }
+    let order = state.orders.order(&req.order).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::OrderNotFound,
+            format!("no order {:?}", req.order),
+        )
+    })?;
+    let earlier = state.store.by_order(&order.reference)?;
+    if earlier
+        .iter()
+        .any(|r| r.session.status == Status::Succeeded)
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::OrderAlreadyPaid,
+            "this order is already paid",
+        ));
+    }
+    let gateway_name = state.routing.get(&req.wallet).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::WalletUnavailable,
+            format!("{} is not offered", req.wallet),
+        )
+    })?;
+    let connector = state.connectors.get(gateway_name).ok_or_else(|| {
+        tracing::error!(gateway = %gateway_name, "routing names a gateway that is not configured");
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::WalletUnavailable,
+            format!("{} is not offered", req.wallet),
+        )
+    })?;
+
+    let id = format!("cs_{}", random_id(24));
+    let notify_url = format!(
+        "{}/notify/{}",
+        state.public_url.trim_end_matches('/'),
+        connector.name()
+    );
+    let now = state.clock.now();
+    let payment = connector
+        .create(CreatePayment {
+            merchant_ref: &id,
+            amount: &order.amount,
+            description: &order.description,
+            wallet: req.wallet,
+            flow: req.flow,
+            notify_url: &notify_url,
+            return_url: req.return_url.as_deref(),
+        })
+        .await?;
+    let record = SessionRecord {
+        session: Session {
+            id: id.clone(),
+            order: order.reference,
+            status: Status::Pending,
+            wallet: req.wallet,
+            flow: payment.flow,
+            gateway: connector.name().to_string(),
+            amount: order.amount,
+            description: order.description,
+            created_at: rfc3339(now),
+            expires_at: rfc3339(payment.expires_at),
+            action: Some(payment.action),
+        },
+        gateway_ref: payment.gateway_ref,
+        merchant_ref: id,
+        idempotency_key: key,
+        return_url: req.return_url,
+    };
+    state.store.insert(record.clone())?;
+    tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
+    Ok((StatusCode::CREATED, Json(present(&state, record)?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadQuery {
+    wait: Option<u64>,
+    status: Option<Status>,
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<ReadQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Session>, ApiError> {
+    let Query(q) = query?;
+    let wait = q.wait.unwrap_or(0).min(MAX_WAIT_SECS);
+    // Subscribe before reading, so a change between the read and the wait is not missed.
+    let mut changes = state.hub.subscribe(&id);
+    let record = state
+        .store
+        .get(&id)?
+        .ok_or_else(ApiError::session_not_found)?;
+    let session = present(&state, record)?;
+    let Some(waiting_on) = q.status else {
+        return Ok(Json(session));
+    };
+    if wait == 0 || session.status != waiting_on {
+        return Ok(Json(session));
+    }
+    // Wake at the latest when the session would expire, so the client hears of it at once.
+    let mut budget = StdDuration::from_secs(wait);
+    if let Some(exp) = parse_rfc3339(&session.expires_at) {
+        let left = exp - state.clock.now();
+        if session.status == Status::Pending && left.is_positive() {
+            budget = budget.min(StdDuration::from_millis(
+                left.whole_milliseconds().unsigned_abs() as u64 + 50,
+            ));
+        }
+    }
+    let _ = tokio::time::timeout(budget, changes.changed()).await;
+    drop(changes);
+    let record = state
+        .store
+        .get(&id)?
+        .ok_or_else(ApiError::session_not_found)?;
+    Ok(Json(present(&state, record)?))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Session>, ApiError> {
+    state
+        .store
+        .get(&id)?
+        .ok_or_else(ApiError::session_not_found)?;
+    // Closing the order at the gateway comes with the connectors' cancel calls; the session is
+    // cancelled here only if still pending (a payment that landed stays `succeeded`).
+    if let Some((record, changed)) = state.store.transition(&id, Status::Cancelled)? {
+        if changed {
+            state.hub.changed(&id);
+        }
+        return Ok(Json(present(&state, record)?));
+    }
+    Err(ApiError::session_not_found())
+}
+
+/// The session as the widget sees it: expired if its time has passed, no action once final.
+fn present(state: &AppState, mut record: SessionRecord) -> Result<Session, ApiError> {
+    if record.session.status == Status::Pending {
+        let expired =
+            parse_rfc3339(&record.session.expires_at).is_some_and(|exp| state.clock.now() >= exp);
+        if expired {
+            if let Some((updated, changed)) = state
+                .store
+                .transition(&record.session.id, Status::Expired)?
+            {
+                if changed {
+                    state.hub.changed(&record.session.id);
+                }
+                record = updated;
+            }
+        }
+    }
+    if record.session.status.is_final() {
+        record.session.action = None;
+    }
+    Ok(record.session)
+}

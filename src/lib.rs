@@ -1,0 +1,17 @@
+//! The wallet-checkout widget: asks the merchant's server for a session, shows the way to pay, follows the status.
+//!
+//! The pure parts (state machine, device detection, QR, time, texts) build and test on the host;
+//! `web` (Leptos, fetch, timers) builds only for `wasm32`. The widget knows wallets, never gateways,
+//! and never holds a key or decides an amount.
+
+pub mod device;
+pub mod i18n;
+pub mod machine;
+pub mod qr;
+pub mod time;
+
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+#[cfg(target_arch = "wasm32")]
+pub use web::{mount, WidgetHandle};

@@ -1,0 +1,54 @@
+//! The browser side: `mount()` for JS, options checking, HTTP, the effect runtime and the Leptos view.
+
+pub mod net;
+pub mod options;
+pub mod runtime;
+pub mod view;
+
+use std::any::Any;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use crate::machine::State;
+use runtime::Runtime;
+
+/// What `mount()` returns to JS: `unmount()` removes the widget and stops every request and timer.
+#[wasm_bindgen]
+pub struct WidgetHandle {
+    view: Option<Box<dyn Any>>,
+    runtime: Option<Rc<Runtime>>,
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// Removes the widget's DOM, aborts requests in flight, clears timers. Safe to call twice.
+    pub fn unmount(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.stop();
+        }
+        self.view.take();
+    }
+}
+
+/// Mounts the checkout into `element` with `options` (`{ order, endpoint?, wallets?, flow?, locale?, returnUrl? }`).
+///
+/// Throws a `TypeError` naming the bad field and the expected shape if the options are wrong.
+#[wasm_bindgen]
+pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHandle, JsValue> {
+    let options =
+        options::parse(&options).map_err(|msg| JsValue::from(js_sys::TypeError::new(&msg)))?;
+    let runtime = Runtime::new(options, element.clone());
+    let rt = runtime.clone();
+    let view = leptos::mount::mount_to(element, move || {
+        let state = RwSignal::new(State::Choosing);
+        rt.attach(state);
+        view::checkout(rt.clone(), state)
+    });
+    runtime.start();
+    Ok(WidgetHandle {
+        view: Some(Box::new(view)),
+        runtime: Some(runtime),
+    })
+}

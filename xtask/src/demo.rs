@@ -1,0 +1,27 @@
+//! `cargo xtask demo`: install, build the widget, and serve shop + merchant server + sandbox on one port.
+
+use std::process::Command;
+
+use crate::run::{root, say};
+use crate::tools;
+
+pub fn run() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::build_widget()?;
+    let server = tools::build_server()?;
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
+    say(&format!(
+        "starting the demo on http://127.0.0.1:{port}/ (Ctrl-C stops it)"
+    ));
+    let status = Command::new(server)
+        .arg("--site")
+        .arg(root().join("dist"))
+        .env("PORT", port)
+        .status()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped: {status}"))
+    }
+}

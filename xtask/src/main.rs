@@ -1,0 +1,38 @@
+//! `cargo xtask demo | test`: every automation of the repository, installing what a fresh machine lacks.
+
+mod demo;
+mod run;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  demo   build the widget and serve the demo shop, the merchant server and the sandbox
+         at http://127.0.0.1:8080 (PORT overrides)
+  test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
+
+Both install what is missing first (wasm32 target, wasm-bindgen-cli, trunk, npm packages,
+and for `test` Debian's chromium and chromium-driver) and say so as they go.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo::run(),
+        Some("test") => test::run(),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+        None => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `cargo xtask test`: lint, native tests, the widget's tests in headless Chromium, the end-to-end suite.
+//!
+//! Any failure stops with a non-zero exit. A browser suite that ran no test is a failure, not a skip.
+
+use std::process::Command;
+
+use crate::run::{root, run as exec, run_capture, say, Counts};
+use crate::tools;
+
+pub fn run() -> Result<(), String> {
+    let root = root();
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    let mut total = Counts::default();
+
+    say("1/5 formatting and lints");
+    exec(
+        Command::new("cargo")
+            .args(["fmt", "--all", "--check"])
+            .current_dir(&root),
+    )?;
+    exec(
+        Command::new("cargo")
+            .args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--quiet",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .current_dir(&root),
+    )?;
+    exec(
+        Command::new("cargo")
+            .args([
+                "clippy",
+                "--package",
+                "wallet-checkout",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+                "--quiet",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .current_dir(&root),
+    )?;
+
+    say("2/5 native tests of every crate");
+    let native = run_capture(
+        Command::new("cargo")
+            .args(["test", "--workspace"])
+            .current_dir(&root),
+    )?;
+    total.add(require_tests("native tests", Counts::scan(&native))?);
+
+    say("3/5 the widget's wasm-bindgen tests in headless Chromium");
+    let wasm = run_capture(
+        Command::new("cargo")
+            .args([
+                "test",
+                "--package",
+                "wallet-checkout",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .current_dir(&root)
+            .env("PATH", tools::tool_path())
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "60"),
+    )?;
+    total.add(require_tests("wasm-bindgen tests", Counts::scan(&wasm))?);
+
+    say("4/5 building the demo for the end-to-end suite");
+    tools::build_widget()?;
+    let server = tools::build_server()?;
+
+    say("5/5 end to end in headless Chromium");
+    let e2e = run_capture(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+            .current_dir(&root)
+            .env("WALLET_CHECKOUT_SERVER", server)
+            .env("WALLET_CHECKOUT_SITE", root.join("dist"))
+            .env("CHROMIUM", tools::CHROMIUM),
+    )?;
+    total.add(require_tests("end-to-end tests", Counts::scan(&e2e))?);
+
+    println!(
+        "xtask test: {} passed, {} failed",
+        total.passed, total.failed
+    );
+    Ok(())
+}
+
+/// A suite that printed no passing test did not really run: that is a failure.
+fn require_tests(name: &str, counts: Counts) -> Result<Counts, String> {
+    if counts.failed > 0 {
+        return Err(format!("{name}: {} failed", counts.failed));
+    }
+    if counts.passed == 0 {
+        return Err(format!(
+            "{name}: no test ran (a browser that cannot start is a failure, not a skip)"
+        ));
+    }
+    Ok(counts)
+}

@@ -1,0 +1,183 @@
+//! Installs what a fresh machine lacks, each step said out loud and skipped when already there.
+//!
+//! Pins: wasm-bindgen-cli equals the `wasm-bindgen = "=X"` of the root Cargo.toml; trunk 0.21.14
+//! (0.22 needs a newer Rust); wasm-opt from npm `binaryen` (Debian's 108 silently breaks Leptos output).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::run::{output, root, run, say};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const BINARYEN_VERSION: &str = "132";
+
+/// `~/.cargo/bin` (or `$CARGO_HOME/bin`), where `cargo install` puts tools.
+pub fn cargo_bin() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"));
+    home.join("bin")
+}
+
+/// PATH with npm's `.bin` and cargo's bin first, so trunk finds binaryen 132, never Debian's wasm-opt.
+pub fn tool_path() -> std::ffi::OsString {
+    let mut dirs = vec![root().join("node_modules/.bin"), cargo_bin()];
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// The exact wasm-bindgen version pinned in the root Cargo.toml.
+pub fn wasm_bindgen_version() -> Result<String, String> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml"))
+        .map_err(|e| format!("Cargo.toml: {e}"))?;
+    manifest
+        .lines()
+        .find_map(|l| {
+            let l = l.trim();
+            let rest = l
+                .strip_prefix("wasm-bindgen")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim();
+            rest.strip_prefix("\"=")?
+                .split('"')
+                .next()
+                .map(str::to_string)
+        })
+        .ok_or_else(|| {
+            "Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")".to_string()
+        })
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    say("installing the Rust target wasm32-unknown-unknown");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn has_version(bin: &Path, version: &str) -> bool {
+    output(&bin.to_string_lossy(), &["--version"])
+        .is_some_and(|v| v.split_whitespace().any(|w| w == version))
+}
+
+fn ensure_cargo_tool(
+    bin: &str,
+    krate: &str,
+    version: &str,
+    locked: bool,
+    minutes: u32,
+) -> Result<(), String> {
+    if has_version(&cargo_bin().join(bin), version) {
+        return Ok(());
+    }
+    say(&format!(
+        "installing {krate} {version} with cargo (about {minutes} minutes on 2 cores, once)"
+    ));
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", krate, "--version", version]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    run(&mut cmd)
+}
+
+fn ensure_npm_packages() -> Result<(), String> {
+    let root = root();
+    let lock = std::fs::read(root.join("package-lock.json"))
+        .map_err(|e| format!("package-lock.json: {e}"))?;
+    let stamp = root.join("node_modules/.xtask-installed-lock");
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) && wasm_opt.exists() {
+        return Ok(());
+    }
+    say("installing npm packages from package-lock.json (binaryen for wasm-opt, playwright-core, jsqr, pngjs)");
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&root))?;
+    let version = output(&wasm_opt.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if !version.contains(&format!("version {BINARYEN_VERSION}")) {
+        return Err(format!(
+            "node_modules/.bin/wasm-opt is {version:?}, expected binaryen {BINARYEN_VERSION}"
+        ));
+    }
+    std::fs::write(&stamp, lock).map_err(|e| e.to_string())
+}
+
+/// Everything the widget build needs.
+pub fn ensure_build_tools() -> Result<(), String> {
+    ensure_wasm_target()?;
+    let wb = wasm_bindgen_version()?;
+    // Not --locked: its lockfile pins a webpki-roots the registry here lacks (see ARCHITECTURE.md).
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &wb, false, 4)?;
+    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, 10)?;
+    ensure_npm_packages()
+}
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Debian's chromium and chromium-driver, for every browser test.
+pub fn ensure_browser() -> Result<(), String> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    say("installing Debian's chromium and chromium-driver with apt-get");
+    let is_root = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
+        if !is_root {
+            cmd.args(["-n", "apt-get"]);
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-q"])?;
+    apt(&["install", "-y", "-q", "chromium", "chromium-driver"])?;
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        Ok(())
+    } else {
+        Err(format!(
+            "apt-get finished but {CHROMIUM} or {CHROMEDRIVER} is missing"
+        ))
+    }
+}
+
+/// `trunk build --release` into `dist/` (wasm-opt from npm binaryen, offline).
+pub fn build_widget() -> Result<(), String> {
+    say("building the widget (Leptos → wasm) and the demo shop into dist/");
+    run(Command::new(cargo_bin().join("trunk"))
+        .args(["build", "--release"])
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .env("TRUNK_OFFLINE", "true"))
+}
+
+/// Builds the merchant server (with the sandbox) and returns the binary's path.
+pub fn build_server() -> Result<PathBuf, String> {
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--package",
+            "wallet-checkout-server",
+            "--bin",
+            "wallet-checkout-server",
+        ])
+        .current_dir(root()))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    Ok(target.join("debug/wallet-checkout-server"))
+}
