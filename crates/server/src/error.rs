@@ -56,8 +56,9 @@ impl IntoResponse for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
-        // body_text() says what was wrong (syntax, missing field, wrong type) without a Rust backtrace.
-        ApiError::invalid(r.body_text())
+        // body_text() says what was wrong (syntax, missing field, wrong type) without a Rust backtrace;
+        // the status stays axum's: 400 syntax, 422 wrong shape, 415 not JSON.
+        ApiError::new(r.status(), ErrorCode::InvalidRequest, r.body_text())
     }
 }
 

@@ -1,0 +1,231 @@
+//! The QR flow against the real AlphaPay sandbox: create, long poll, pay, expiry, idempotency, bad input.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+
+#[tokio::test]
+async fn a_qr_payment_goes_from_create_to_succeeded_through_a_signed_notification() {
+    let (base, _) = demo().await;
+    let order = demo_order(&base, 1234, "CAD").await;
+    let (status, session) = create_session(&base, &order, Some("key-1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    assert_eq!(session["status"], "pending");
+    assert_eq!(
+        session["amount"],
+        json!({ "value": 1234, "currency": "CAD" })
+    );
+    assert_eq!(session["gateway"], "alphapay");
+    let id = session["id"].as_str().expect("id").to_string();
+    let content = session["action"]["content"]
+        .as_str()
+        .expect("qr content")
+        .to_string();
+    assert!(
+        content.starts_with(&format!("{base}/sandbox/wallet/")),
+        "{content}"
+    );
+
+    let waiting = tokio::spawn({
+        let url = format!("{base}/api/checkout/sessions/{id}?wait=25&status=pending");
+        async move { get(&url).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "the long poll holds while pending");
+
+    let paid = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = paid
+        .post(format!("{content}/pay"))
+        .send()
+        .await
+        .expect("pay");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (status, after) = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("woken")
+        .expect("joined");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after["status"], "succeeded");
+    assert!(
+        after.get("action").is_none(),
+        "no action once final: {after}"
+    );
+
+    let (status, body) = create_session(&base, &order, Some("key-2")).await;
+    assert_error(status, &body, 409, "order_already_paid");
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_gets_the_same_session() {
+    let (base, _) = demo().await;
+    let order = demo_order(&base, 500, "CAD").await;
+    let (s1, first) = create_session(&base, &order, Some("same")).await;
+    let (s2, second) = create_session(&base, &order, Some("same")).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(first["action"], second["action"], "no second gateway order");
+    let other = demo_order(&base, 700, "CAD").await;
+    let (status, body) = create_session(&base, &other, Some("same")).await;
+    assert_error(status, &body, 400, "invalid_request");
+    let (_, third) = create_session(&base, &order, Some("different")).await;
+    assert_ne!(third["id"], first["id"]);
+}
+
+#[tokio::test]
+async fn a_long_poll_answers_at_once_when_the_status_already_differs() {
+    let (base, _) = demo().await;
+    let order = demo_order(&base, 500, "CAD").await;
+    let (_, session) = create_session(&base, &order, None).await;
+    let id = session["id"].as_str().expect("id");
+    let quick = tokio::time::timeout(
+        Duration::from_secs(10),
+        get(&format!(
+            "{base}/api/checkout/sessions/{id}?wait=25&status=succeeded"
+        )),
+    )
+    .await
+    .expect("answers at once, not after 25 s");
+    assert_eq!(quick.1["status"], "pending");
+    let (status, held) = get(&format!(
+        "{base}/api/checkout/sessions/{id}?wait=1&status=pending"
+    ))
+    .await;
+    assert_eq!(
+        (status, held["status"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+}
+
+#[tokio::test]
+async fn a_session_expires_at_the_gateways_time_and_loses_its_action() {
+    let (base, clock) = demo().await;
+    let order = demo_order(&base, 500, "CAD").await;
+    let (_, session) = create_session(&base, &order, None).await;
+    let id = session["id"].as_str().expect("id");
+    let created = wallet_checkout_server::clock::parse_rfc3339(
+        session["created_at"].as_str().expect("created"),
+    );
+    let expires = wallet_checkout_server::clock::parse_rfc3339(
+        session["expires_at"].as_str().expect("expires"),
+    );
+    assert_eq!(
+        expires.zip(created).map(|(e, c)| (e - c).whole_minutes()),
+        Some(5),
+        "AlphaPay's 5 minutes"
+    );
+    clock.advance(time::Duration::minutes(6));
+    let (_, after) = get(&format!("{base}/api/checkout/sessions/{id}")).await;
+    assert_eq!(after["status"], "expired");
+    assert!(after.get("action").is_none());
+    // The sandbox wallet page agrees, and paying now is refused.
+    let content = session["action"]["content"].as_str().expect("content");
+    let page = reqwest::get(content)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("expired"), "{page}");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_contracts_error_shape() {
+    let (base, _) = demo().await;
+    let order = demo_order(&base, 500, "CAD").await;
+    let url = format!("{base}/api/checkout/sessions");
+    let cases = [
+        "{not json".to_string(),
+        "[]".to_string(),
+        json!({ "order": 5, "wallet": "alipay", "flow": "qr" }).to_string(),
+        json!({ "wallet": "alipay", "flow": "qr" }).to_string(),
+        json!({ "order": order, "wallet": "paypal", "flow": "qr" }).to_string(),
+        json!({ "order": order, "wallet": "alipay", "flow": "fax" }).to_string(),
+        json!({ "order": order, "wallet": "alipay", "flow": "qr", "amount": { "value": 1, "currency": "CAD" } }).to_string(),
+        json!({ "order": order, "wallet": "alipay", "flow": "qr", "return_url": "javascript:alert(1)" }).to_string(),
+    ];
+    for body in cases {
+        let (status, answer) = post(&url, &body, None).await;
+        let want = if status.as_u16() == 422 { 422 } else { 400 }; // 422: valid JSON of the wrong shape
+        assert_error(status, &answer, want, "invalid_request");
+    }
+    let res = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 415);
+    let answer: serde_json::Value =
+        serde_json::from_str(&res.text().await.expect("text")).expect("json error");
+    assert_eq!(answer["error"]["code"], "invalid_request");
+
+    let (status, answer) = get(&format!("{base}/api/checkout/sessions/cs_nope")).await;
+    assert_error(status, &answer, 404, "session_not_found");
+    let (_, session) = create_session(&base, &order, None).await;
+    let id = session["id"].as_str().expect("id");
+    for q in ["wait=abc", "status=paid", "wait=-1"] {
+        let (status, answer) = get(&format!("{base}/api/checkout/sessions/{id}?{q}")).await;
+        assert_error(status, &answer, 400, "invalid_request");
+    }
+    let (status, answer) = get(&format!("{base}/api/checkout/nowhere")).await;
+    assert_error(status, &answer, 404, "invalid_request");
+    let (status, answer) = post(
+        &format!("{base}/demo/orders"),
+        r#"{"amount":{"value":12.5,"currency":"CAD"},"description":"x"}"#,
+        None,
+    )
+    .await;
+    assert_error(status, &answer, 422, "invalid_request");
+}
+
+#[tokio::test]
+async fn orders_the_gateway_cannot_take_are_refused_before_any_gateway_call() {
+    let (base, _) = demo().await;
+    let (status, body) = create_session(&base, "NO-SUCH-ORDER", None).await;
+    assert_error(status, &body, 404, "order_not_found");
+    let too_big = demo_order(&base, 10_000_000, "CAD").await;
+    let (status, body) = create_session(&base, &too_big, None).await;
+    assert_error(status, &body, 400, "invalid_request");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("9999999"),
+        "{body}"
+    );
+    let euros = demo_order(&base, 500, "EUR").await;
+    let (status, body) = create_session(&base, &euros, None).await;
+    assert_error(status, &body, 400, "invalid_request");
+}
+
+#[tokio::test]
+async fn cancelling_a_pending_session_ends_it() {
+    let (base, _) = demo().await;
+    let order = demo_order(&base, 500, "CAD").await;
+    let (_, session) = create_session(&base, &order, None).await;
+    let id = session["id"].as_str().expect("id");
+    let (status, cancelled) = post(
+        &format!("{base}/api/checkout/sessions/{id}/cancel"),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, cancelled["status"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
+    );
+    let (status, body) = post(
+        &format!("{base}/api/checkout/sessions/cs_missing/cancel"),
+        "",
+        None,
+    )
+    .await;
+    assert_error(status, &body, 404, "session_not_found");
+}

@@ -1,0 +1,109 @@
+//! A gateway that answers 500, answers unsigned or badly signed, answers nothing, or is not there:
+//! a clear `gateway_error` / `gateway_timeout`, and no session stored.
+
+use std::time::Duration;
+
+use axum::routing::post as route_post;
+use axum::Router;
+
+use super::*;
+
+async fn fake_gateway(router: Router) -> String {
+    serve(router).await
+}
+
+async fn attempt(gateway_url: &str, timeout_ms: u64) -> (StatusCode, Value, AppState) {
+    let (base, state) =
+        server_with_gateway(gateway_url, kat_key().to_public_key(), timeout_ms).await;
+    let order = demo_order(&base, 500, "CAD").await;
+    let (status, body) = create_session(&base, &order, Some("k")).await;
+    (status, body, state)
+}
+
+#[tokio::test]
+async fn a_gateway_answering_500_is_a_gateway_error() {
+    let url = fake_gateway(Router::new().route(
+        "/api/v2.0/payments/pay",
+        route_post(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+    ))
+    .await;
+    let (status, body, state) = attempt(&url, 2000).await;
+    assert_error(status, &body, 502, "gateway_error");
+    assert!(
+        state
+            .store
+            .by_idempotency_key("k")
+            .expect("store")
+            .is_none(),
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn an_unsigned_answer_is_refused_not_trusted() {
+    let answer = r#"{"result":{"resultCode":"PAYMENT_IN_PROCESS","resultStatus":"U"},"paymentId":"1","paymentRequestId":"x","paymentInfo":{"paymentUrl":"https://evil.example"}}"#;
+    let url = fake_gateway(Router::new().route(
+        "/api/v2.0/payments/pay",
+        route_post(move || async move { answer }),
+    ))
+    .await;
+    let (status, body, _) = attempt(&url, 2000).await;
+    assert_error(status, &body, 502, "gateway_error");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unsigned"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_badly_signed_answer_is_refused() {
+    let answer = || async {
+        (
+            [
+                ("Signature", "algorithm=RS256,keyVersion=1,signature=AAAA"),
+                ("Response-Time", "2024-01-02T03:04:05+00:00"),
+                ("Nonce", "n"),
+            ],
+            r#"{"result":{"resultCode":"PAYMENT_IN_PROCESS"}}"#,
+        )
+    };
+    let url = fake_gateway(Router::new().route("/api/v2.0/payments/pay", route_post(answer))).await;
+    let (status, body, _) = attempt(&url, 2000).await;
+    assert_error(status, &body, 502, "gateway_error");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("signature"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_that_never_answers_times_out() {
+    let url = fake_gateway(Router::new().route(
+        "/api/v2.0/payments/pay",
+        route_post(|| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            "late"
+        }),
+    ))
+    .await;
+    let (status, body, _) = attempt(&url, 300).await;
+    assert_error(status, &body, 504, "gateway_timeout");
+}
+
+#[tokio::test]
+async fn an_unreachable_gateway_is_a_gateway_error() {
+    // Bind then drop: nothing listens on this port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (status, body, _) = attempt(&format!("http://127.0.0.1:{port}"), 2000).await;
+    assert_error(status, &body, 502, "gateway_error");
+}

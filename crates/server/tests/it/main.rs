@@ -1,0 +1,159 @@
+//! Integration tests of the merchant server over real HTTP on loopback, with the real sandbox where a gateway is needed.
+
+mod flow;
+mod gateway_failures;
+mod notify;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine;
+use reqwest::StatusCode;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+use wallet_checkout_protocol::Wallet;
+use wallet_checkout_server::clock::{Clock, OffsetClock};
+use wallet_checkout_server::gateway::alphapay::AlphaPay;
+use wallet_checkout_server::gateway::Connector;
+use wallet_checkout_server::orders::DemoOrders;
+use wallet_checkout_server::store::MemoryStore;
+use wallet_checkout_server::{api, app, AppState, Inner};
+
+/// The throwaway key of gateways.md §1.2 (never registered anywhere).
+pub fn kat_key() -> RsaPrivateKey {
+    let b64 = include_str!("../../../sandbox/testdata/alphapay-kat-key.b64");
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .expect("base64");
+    RsaPrivateKey::from_pkcs8_der(&der).expect("pkcs8")
+}
+
+/// Serves `router` on a free loopback port; returns its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+/// The demo (server + sandbox) on a free port, with a clock tests can move.
+pub async fn demo() -> (String, Arc<OffsetClock>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let clock = Arc::new(OffsetClock::default());
+    let demo =
+        wallet_checkout_server::demo::build(&base, clock.clone(), None).expect("demo builds");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, demo.router).await;
+    });
+    (base, clock)
+}
+
+/// A server whose AlphaPay connector talks to `gateway_url`, signing with the KAT key and trusting `gateway_key`.
+pub async fn server_with_gateway(
+    gateway_url: &str,
+    gateway_key: rsa::RsaPublicKey,
+    timeout_ms: u64,
+) -> (String, AppState) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let clock: Arc<dyn Clock> = Arc::new(OffsetClock::default());
+    let connector: Arc<dyn Connector> = Arc::new(AlphaPay {
+        base_url: gateway_url.to_string(),
+        merchant_code: "TESTMC".into(),
+        private_key: kat_key(),
+        gateway_key,
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(timeout_ms))
+            .build()
+            .expect("client"),
+        clock: clock.clone(),
+    });
+    let orders = Arc::new(DemoOrders::default());
+    let state = AppState::new(Inner {
+        store: Arc::new(MemoryStore::default()),
+        orders: orders.clone(),
+        demo_orders: Some(orders),
+        connectors: BTreeMap::from([("alphapay".to_string(), connector)]),
+        routing: Wallet::ALL
+            .into_iter()
+            .map(|w| (w, "alphapay".to_string()))
+            .collect(),
+        clock,
+        hub: Default::default(),
+        public_url: base.clone(),
+        idempotency_locks: api::KeyLocks::default(),
+    });
+    let router = app(state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (base, state)
+}
+
+pub async fn post(url: &str, body: &str, key: Option<&str>) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let res = req.send().await.expect("sent");
+    let status = res.status();
+    (
+        status,
+        serde_json::from_str(&res.text().await.unwrap_or_default()).unwrap_or(Value::Null),
+    )
+}
+
+pub async fn get(url: &str) -> (StatusCode, Value) {
+    let res = reqwest::get(url).await.expect("sent");
+    let status = res.status();
+    (
+        status,
+        serde_json::from_str(&res.text().await.unwrap_or_default()).unwrap_or(Value::Null),
+    )
+}
+
+pub async fn demo_order(base: &str, value: u64, currency: &str) -> String {
+    let (status, body) = post(
+        &format!("{base}/demo/orders"),
+        &json!({ "amount": { "value": value, "currency": currency }, "description": "Green tea ×2" }).to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["order"].as_str().expect("order ref").to_string()
+}
+
+pub async fn create_session(base: &str, order: &str, key: Option<&str>) -> (StatusCode, Value) {
+    post(
+        &format!("{base}/api/checkout/sessions"),
+        &json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string(),
+        key,
+    )
+    .await
+}
+
+/// Asserts the contract's error shape with `code`.
+#[track_caller]
+pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, code: &str) {
+    assert_eq!(status.as_u16(), want_status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
