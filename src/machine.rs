@@ -143,6 +143,12 @@ pub fn backoff_ms(failures: u32) -> u32 {
     1000u32.saturating_mul(1 << failures.saturating_sub(1).min(4))
 }
 
+/// Up to 30% of `delay_ms`, picked by `entropy` (any random bits), in integers.
+pub fn jitter_ms(delay_ms: u32, entropy: u64) -> u32 {
+    let span = u64::from(delay_ms) * 3 / 10 + 1;
+    (entropy % span) as u32
+}
+
 /// The machine's configuration: what it needs from the options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Context {
@@ -485,6 +491,14 @@ mod tests {
             }
         );
         assert_eq!(effects.len(), 1);
+    }
+
+    #[test]
+    fn jitter_stays_within_thirty_percent() {
+        for e in [0u64, 1, 299, 300, 301, u64::MAX] {
+            assert!(jitter_ms(1000, e) <= 300, "{e}");
+        }
+        assert_eq!(jitter_ms(0, 12345), 0);
     }
 
     #[test]

@@ -90,8 +90,8 @@ fn click(root: &web_sys::HtmlElement, selector: &str) {
 }
 
 fn in_five_minutes() -> String {
-    let d = js_sys::Date::new_0();
-    d.set_time(js_sys::Date::now() + 300_000.0);
+    let in_five = (js_sys::Date::now() as i64).saturating_add(300_000);
+    let d = js_sys::Date::new(&JsValue::from(in_five as f64));
     d.to_iso_string().as_string().expect("iso string")
 }
 

@@ -49,7 +49,7 @@ fn random_hex(bytes: usize) -> String {
         .is_some();
     if !filled {
         // No Web Crypto (very old browser): time and Math.random still make collisions unlikely.
-        let seed = (js_sys::Math::random() * 1e15) as u64 ^ now_ms() as u64;
+        let seed = js_sys::Math::random().to_bits() ^ now_ms() as u64;
         for (i, b) in buf.iter_mut().enumerate() {
             *b = (seed >> ((i % 8) * 8)) as u8 ^ i as u8;
         }
@@ -265,7 +265,8 @@ impl Runtime {
             } => leptos::task::spawn_local(async move {
                 if delay_ms > 0 {
                     // Jitter spreads retries of many widgets after a server hiccup.
-                    let jitter = (js_sys::Math::random() * f64::from(delay_ms) * 0.3) as u32;
+                    let jitter =
+                        crate::machine::jitter_ms(delay_ms, js_sys::Math::random().to_bits());
                     net::sleep(delay_ms + jitter).await;
                 }
                 if !rt.alive.get() {
