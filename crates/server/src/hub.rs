@@ -13,11 +13,18 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn subscribe(&self, session: &str) -> watch::Receiver<u64> {
+    /// Starts waiting on `session`; the channel is released when the returned `Waiter` drops.
+    pub fn subscribe(&self, session: &str) -> Waiter {
         let mut map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(session.to_string())
+        let rx = map
+            .entry(session.to_string())
             .or_insert_with(|| watch::channel(0).0)
-            .subscribe()
+            .subscribe();
+        Waiter {
+            hub: self.clone(),
+            session: session.to_string(),
+            rx: Some(rx),
+        }
     }
 
     /// Tells every waiter on `session` that it changed.
@@ -31,9 +38,72 @@ impl Hub {
         }
     }
 
-    /// Drops channels nobody listens to any more.
-    pub fn prune(&self) {
+    /// Removes the session's channel once nobody listens (called by `Waiter::drop`).
+    fn release(&self, session: &str) {
         let mut map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, tx| tx.receiver_count() > 0);
+        if map.get(session).is_some_and(|tx| tx.receiver_count() == 0) {
+            map.remove(session);
+        }
+    }
+
+    /// Sessions with a channel (waiters, or a change not yet released); for tests and metrics.
+    pub fn len(&self) -> usize {
+        self.channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One waiter on one session.
+pub struct Waiter {
+    hub: Hub,
+    session: String,
+    rx: Option<watch::Receiver<u64>>,
+}
+
+impl Waiter {
+    /// Resolves when the session changes.
+    pub async fn changed(&mut self) {
+        if let Some(rx) = self.rx.as_mut() {
+            let _ = rx.changed().await;
+        }
+    }
+
+    pub fn has_changed(&self) -> bool {
+        self.rx
+            .as_ref()
+            .is_some_and(|rx| rx.has_changed().unwrap_or(false))
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.rx.take();
+        self.hub.release(&self.session);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_go_away_when_their_last_waiter_leaves() {
+        let hub = Hub::default();
+        let a = hub.subscribe("s");
+        let b = hub.subscribe("s");
+        drop(a);
+        assert_eq!(hub.len(), 1, "b still waits");
+        hub.changed("s");
+        assert!(b.has_changed());
+        drop(b);
+        assert!(hub.is_empty());
+        hub.changed("nobody"); // no waiter: nothing to do, nothing kept
+        assert!(hub.is_empty());
     }
 }
