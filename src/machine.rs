@@ -107,8 +107,6 @@ pub enum Retry {
     Create { wallet: Wallet, attempt: u32 },
     /// Resume following this session.
     Watch(Box<Pending>),
-    /// Back to the wallet choice.
-    Choose,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +216,6 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
                 };
                 (S::Pending(*p), vec![effect])
             }
-            Retry::Choose => (S::Choosing, vec![]),
         },
 
         // Anything else is stale (an answer for a session we left) or meaningless here.

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wallet_checkout_protocol::{Action, Session, Status, Wallet};
 
 use super::runtime::Runtime;
+use crate::i18n::Texts;
 use crate::machine::{Event, Pending, State};
 use crate::qr;
 use crate::time::countdown;
@@ -51,16 +52,13 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>) -> impl IntoView {
     view! {
         <div class="wc" lang=lang>
             <div class="wc-wallets" role="group" aria-label=texts.choose hidden=paid>{buttons}</div>
-            <div class="wc-body">{move || body(state.get(), tx)}</div>
-            <p class="wc-status" role="status" aria-live="polite">{move || status_text(&state.get(), tx)}</p>
+            <div class="wc-body">{move || body(state.get(), texts, tx)}</div>
+            <p class="wc-status" role="status" aria-live="polite">{move || status_text(&state.get(), texts)}</p>
         </div>
     }
 }
 
-fn status_text(state: &State, tx: Sender) -> String {
-    let Some(texts) = tx.0.try_with_value(|rt| rt.texts) else {
-        return String::new();
-    };
+fn status_text(state: &State, texts: &'static Texts) -> String {
     match state {
         State::Choosing => String::new(),
         State::Creating { .. } => texts.preparing.into(),
@@ -76,13 +74,10 @@ fn status_text(state: &State, tx: Sender) -> String {
     }
 }
 
-fn body(state: State, tx: Sender) -> AnyView {
-    let Some(texts) = tx.0.try_with_value(|rt| rt.texts) else {
-        return ().into_any();
-    };
+fn body(state: State, texts: &'static Texts, tx: Sender) -> AnyView {
     match state {
         State::Choosing | State::Creating { .. } => ().into_any(),
-        State::Pending(p) => pending(p, tx),
+        State::Pending(p) => pending(p, texts),
         State::Done(s) if s.status == Status::Succeeded => view! {
             <div class="wc-done wc-success">
                 <svg class="wc-check" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 12.5l5 5L20 6.5"/></svg>
@@ -109,10 +104,7 @@ fn body(state: State, tx: Sender) -> AnyView {
     }
 }
 
-fn pending(p: Pending, tx: Sender) -> AnyView {
-    let Some(texts) = tx.0.try_with_value(|rt| rt.texts) else {
-        return ().into_any();
-    };
+fn pending(p: Pending, texts: &'static Texts) -> AnyView {
     let s: &Session = &p.session;
     let wallet: Wallet = s.wallet;
     let timer = p.remaining_secs().map(|secs| {
@@ -122,7 +114,7 @@ fn pending(p: Pending, tx: Sender) -> AnyView {
     let drawn = match &s.action {
         Some(Action::Qr { content, image, .. }) => match qr::encode(content) {
             Some(code) => {
-                let label = format!("{} {} · {} · {}", texts.qr_label, amount, wallet.display_name(), "QR");
+                let label = format!("{} {} · {}", texts.qr_label, amount, wallet.display_name());
                 let view_box = format!("0 0 {0} {0}", code.size);
                 Some(view! {
                     <svg class="wc-qr" role="img" aria-label=label viewBox=view_box shape-rendering="crispEdges">

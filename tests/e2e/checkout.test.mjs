@@ -112,9 +112,7 @@ test("a server error shows Retry, and Retry recovers without a second order", as
 
 test("a contract error from the server is shown as text, not a blank box", async () => {
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${server.base}/`);
-  await page.getByRole("button", { name: "Alipay", exact: true }).waitFor();
+  const { page } = await openShop(context);
   // Mount a second widget for an order the server does not know.
   await page.evaluate(() => {
     const el = document.createElement("div");
@@ -132,9 +130,7 @@ test("a contract error from the server is shown as text, not a blank box", async
 
 test("bad mount options throw an error naming the field and the expected shape", async () => {
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${server.base}/`);
-  await page.getByRole("button", { name: "Alipay", exact: true }).waitFor();
+  const { page } = await openShop(context);
   const attempt = (opts) =>
     page.evaluate((o) => {
       try {

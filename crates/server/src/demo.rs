@@ -21,18 +21,13 @@ use crate::{api, app, AppState, Inner};
 
 pub const DEMO_MERCHANT_CODE: &str = "DEMOSHOP";
 
-pub struct Demo {
-    pub router: Router,
-    pub state: AppState,
-}
-
 /// Builds the demo for a server reachable at `public_url` (e.g. `http://127.0.0.1:8080`).
 /// `site` is the built demo shop (Trunk's `dist/`), served at `/`.
 pub fn build(
     public_url: &str,
     clock: Arc<dyn Clock>,
     site: Option<PathBuf>,
-) -> Result<Demo, String> {
+) -> Result<Router, String> {
     let merchant_key =
         RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|e| e.to_string())?;
     let sandbox_clock = clock.clone();
@@ -74,10 +69,10 @@ pub fn build(
         public_url: public_url.to_string(),
         idempotency_locks: api::KeyLocks::default(),
     });
-    let mut router = app(state.clone()).merge(sandbox.router());
+    let mut router = app(state).merge(sandbox.router());
     if let Some(dir) = site {
         let index = dir.join("index.html");
         router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
     }
-    Ok(Demo { router, state })
+    Ok(router)
 }

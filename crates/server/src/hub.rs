@@ -29,12 +29,9 @@ impl Hub {
 
     /// Tells every waiter on `session` that it changed.
     pub fn changed(&self, session: &str) {
-        let mut map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        let map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = map.get(session) {
             tx.send_modify(|v| *v += 1);
-            if tx.receiver_count() == 0 {
-                map.remove(session);
-            }
         }
     }
 

@@ -94,7 +94,7 @@ async fn run_demo(site: Option<PathBuf>) -> Result<(), String> {
     let demo = wallet_checkout_server::demo::build(&public_url, clock, site)?;
     // The one line tests and people wait for.
     println!("wallet-checkout demo running at {public_url}/");
-    axum::serve(listener, demo.router)
+    axum::serve(listener, demo)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

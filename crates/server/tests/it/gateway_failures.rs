@@ -48,14 +48,7 @@ async fn an_unsigned_answer_is_refused_not_trusted() {
     ))
     .await;
     let (status, body, _) = attempt(&url, 2000).await;
-    assert_error(status, &body, 502, "gateway_error");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("unsigned"),
-        "{body}"
-    );
+    assert_error_says(status, &body, 502, "gateway_error", "unsigned");
 }
 
 #[tokio::test]
@@ -72,14 +65,7 @@ async fn a_badly_signed_answer_is_refused() {
     };
     let url = fake_gateway(Router::new().route("/api/v2.0/payments/pay", route_post(answer))).await;
     let (status, body, _) = attempt(&url, 2000).await;
-    assert_error(status, &body, 502, "gateway_error");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("signature"),
-        "{body}"
-    );
+    assert_error_says(status, &body, 502, "gateway_error", "signature");
 }
 
 #[tokio::test]

@@ -51,7 +51,7 @@ pub async fn demo() -> (String, Arc<OffsetClock>) {
     let demo =
         wallet_checkout_server::demo::build(&base, clock.clone(), None).expect("demo builds");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, demo.router).await;
+        let _ = axum::serve(listener, demo).await;
     });
     (base, clock)
 }
@@ -156,4 +156,18 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, code: &s
             .is_some_and(|m| !m.is_empty()),
         "{body}"
     );
+}
+
+/// `assert_error`, and the developer message names `needle`.
+#[track_caller]
+pub fn assert_error_says(
+    status: StatusCode,
+    body: &Value,
+    want_status: u16,
+    code: &str,
+    needle: &str,
+) {
+    assert_error(status, body, want_status, code);
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "{needle:?} not in {body}");
 }

@@ -6,7 +6,7 @@
 pub mod sign;
 pub mod wire;
 
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use time::Duration;
@@ -276,25 +276,4 @@ impl super::Connector for AlphaPay {
         )
             .into_response()
     }
-}
-
-/// Header names a test or the sandbox needs to build a signed notification.
-pub fn notification_headers(
-    merchant_code: &str,
-    time: &str,
-    nonce: &str,
-    signature_header: &str,
-) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    for (k, v) in [
-        ("Merchant-Code", merchant_code),
-        ("Request-Time", time),
-        ("Nonce", nonce),
-        ("Signature", signature_header),
-    ] {
-        if let Ok(v) = v.parse() {
-            h.insert(k, v);
-        }
-    }
-    h
 }
