@@ -5,25 +5,61 @@
 //! known-answer vectors, so a signing bug cannot agree with itself.
 
 pub mod alphapay;
+pub mod control;
+pub mod ledger;
+pub mod notifier;
 mod page;
+pub mod pass2pay;
+pub mod yabandpay;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use time::OffsetDateTime;
 
+use crate::control::{ApiMode, Controls};
+use crate::ledger::{Gateway, Ledger, Payment};
+use crate::notifier::Outgoing;
+
 /// The sandbox's "now"; tests can shift it.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// The AlphaPay merchant the sandbox knows, and the public key that merchant "uploaded".
+#[derive(Debug, Clone)]
+pub struct AlphaPayMerchant {
+    pub merchant_code: String,
+    pub public_key: RsaPublicKey,
+}
+
+/// The Pass2Pay merchant and app the sandbox knows, with their shared MD5 key.
+#[derive(Debug, Clone)]
+pub struct Pass2PayMerchant {
+    pub mch_no: String,
+    pub app_id: String,
+    pub secret: String,
+}
+
+/// The YabandPay cashier account the sandbox knows, with its HMAC secret.
+#[derive(Debug, Clone)]
+pub struct YabandPayMerchant {
+    pub user: String,
+    pub secret: String,
+}
 
 pub struct SandboxOptions {
     /// Origin the sandbox is reached at (QR contents and wallet links start with it), e.g. `http://127.0.0.1:8080`.
     pub public_url: String,
-    /// The AlphaPay merchant the sandbox knows, and the public key that merchant "uploaded".
-    pub alphapay_merchant_code: String,
-    pub alphapay_merchant_key: RsaPublicKey,
+    pub alphapay: Option<AlphaPayMerchant>,
+    pub pass2pay: Option<Pass2PayMerchant>,
+    pub yabandpay: Option<YabandPayMerchant>,
     pub clock: Clock,
+    /// Gateway time per real time for notification retries: 1 is faithful, 600 turns 30 minutes into 3 s.
+    pub time_scale: u32,
 }
 
 #[derive(Clone)]
@@ -34,36 +70,53 @@ pub struct Sandbox {
 pub(crate) struct Inner {
     pub public_url: String,
     pub clock: Clock,
+    pub time_scale: u32,
     pub http: reqwest::Client,
-    pub alphapay: alphapay::Simulator,
+    pub ledger: Ledger,
+    pub controls: Controls,
+    pub alphapay: Option<alphapay::Simulator>,
+    pub pass2pay: Option<pass2pay::Simulator>,
+    pub yabandpay: Option<yabandpay::Simulator>,
 }
 
 impl Sandbox {
-    /// Creates the simulators; each generates its own gateway key pair.
+    /// Creates the simulators (AlphaPay generates its own gateway key pair) and, inside a Tokio
+    /// runtime, starts the sweeper that expires unpaid orders and notifies where the gateway does.
     pub fn new(options: SandboxOptions) -> Result<Sandbox, rsa::Error> {
-        let mut rng = rand::thread_rng();
-        let alphapay_key = RsaPrivateKey::new(&mut rng, 2048)?;
+        let alphapay = match options.alphapay {
+            Some(m) => Some(alphapay::Simulator::new(
+                m.merchant_code,
+                m.public_key,
+                RsaPrivateKey::new(&mut rand::thread_rng(), 2048)?,
+            )),
+            None => None,
+        };
         let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
+            .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
-        Ok(Sandbox {
+        let sandbox = Sandbox {
             inner: Arc::new(Inner {
                 public_url: options.public_url.trim_end_matches('/').to_string(),
                 clock: options.clock,
+                time_scale: options.time_scale.max(1),
                 http,
-                alphapay: alphapay::Simulator::new(
-                    options.alphapay_merchant_code,
-                    options.alphapay_merchant_key,
-                    alphapay_key,
-                ),
+                ledger: Ledger::default(),
+                controls: Controls::default(),
+                alphapay,
+                pass2pay: options.pass2pay.map(pass2pay::Simulator::new),
+                yabandpay: options.yabandpay.map(yabandpay::Simulator::new),
             }),
-        })
+        };
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(sweep(Arc::downgrade(&sandbox.inner)));
+        }
+        Ok(sandbox)
     }
 
     /// AlphaPay's public key, as a merchant would download it from the dashboard.
-    pub fn alphapay_public_key(&self) -> RsaPublicKey {
-        self.inner.alphapay.public_key()
+    pub fn alphapay_public_key(&self) -> Option<RsaPublicKey> {
+        self.inner.alphapay.as_ref().map(|s| s.public_key())
     }
 
     /// All sandbox routes, under `/sandbox`.
@@ -73,18 +126,122 @@ impl Sandbox {
                 "/sandbox/alphapay/api/v2.0/payments/{operation}",
                 post(alphapay::api),
             )
+            .route(
+                "/sandbox/pass2pay/api/{group}/{operation}",
+                post(pass2pay::api),
+            )
+            .route("/sandbox/pass2pay/cashier/{token}", get(pass2pay::cashier))
+            .route("/sandbox/yabandpay/Payments", post(yabandpay::api))
+            .route("/sandbox/control", get(control::get).post(control::post))
             .route("/sandbox/wallet/{payment}", get(page::wallet))
             .route("/sandbox/wallet/{payment}/pay", post(page::pay))
             .route("/sandbox/wallet/{payment}/decline", post(page::decline))
+            .route("/sandbox/wallet/{payment}/open", post(page::open))
             .with_state(self.clone())
+    }
+
+    /// The order with this gateway id, as of now (for tests and the wallet page).
+    pub fn payment(&self, id: &str) -> Option<Payment> {
+        self.inner.ledger.get(id, self.now())
+    }
+
+    /// Every order the sandbox holds.
+    pub fn payments(&self) -> Vec<Payment> {
+        self.inner.ledger.all()
     }
 
     pub(crate) fn now(&self) -> OffsetDateTime {
         (self.inner.clock)()
     }
 
+    pub(crate) fn scaled(&self, d: Duration) -> Duration {
+        d / self.inner.time_scale
+    }
+
     pub(crate) fn wallet_url(&self, payment: &str) -> String {
         format!("{}/sandbox/wallet/{}", self.inner.public_url, payment)
+    }
+
+    /// The order lifetime for a new order: the switch if set, else the gateway's default.
+    pub(crate) fn lifetime(&self, gateway: Gateway, default: time::Duration) -> time::Duration {
+        match self.inner.controls.get(gateway).expiry_secs {
+            Some(s) => time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX)),
+            None => default,
+        }
+    }
+
+    /// Applies the API misbehaviour switch; `Some` is the response to send instead of the real one.
+    pub(crate) async fn misbehave(&self, gateway: Gateway) -> Option<Response> {
+        match self.inner.controls.get(gateway).api {
+            ApiMode::Normal => None,
+            ApiMode::Error500 => Some(
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [("content-type", "text/html")],
+                    "<html><body><h1>500 Internal Server Error</h1></body></html>",
+                )
+                    .into_response(),
+            ),
+            ApiMode::Timeout => {
+                tokio::time::sleep(Duration::from_secs(300)).await;
+                Some(StatusCode::GATEWAY_TIMEOUT.into_response())
+            }
+        }
+    }
+
+    /// The signed notification for the order's current state, in its gateway's format.
+    pub(crate) fn build_notification(&self, payment: &Payment, corrupt: bool) -> Option<Outgoing> {
+        match payment.gateway {
+            Gateway::AlphaPay => {
+                self.inner
+                    .alphapay
+                    .as_ref()?
+                    .notification(payment, self.now(), corrupt)
+            }
+            Gateway::Pass2Pay => {
+                self.inner
+                    .pass2pay
+                    .as_ref()?
+                    .notification(payment, self.now(), corrupt)
+            }
+            Gateway::YabandPay => self
+                .inner
+                .yabandpay
+                .as_ref()?
+                .notification(payment, corrupt),
+        }
+    }
+
+    /// Whether the gateway notifies this order's current state (AlphaPay: payments only).
+    pub(crate) fn notifies(payment: &Payment) -> bool {
+        use crate::ledger::PayState;
+        match payment.gateway {
+            Gateway::AlphaPay => payment.state == PayState::Paid,
+            // Since 2024-05: success, close (expiry) and failure.
+            Gateway::Pass2Pay => payment.state != PayState::Pending,
+            // Every state change.
+            Gateway::YabandPay => true,
+        }
+    }
+
+    pub(crate) fn state_changed(&self, payment: Payment) {
+        if Sandbox::notifies(&payment) {
+            notifier::spawn(self, payment);
+        }
+    }
+}
+
+/// Expires unpaid orders once a second and sends the notifications the gateways send for that.
+async fn sweep(inner: Weak<Inner>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let sandbox = Sandbox { inner };
+        for p in sandbox.inner.ledger.sweep(sandbox.now()) {
+            sandbox.state_changed(p);
+        }
     }
 }
 
@@ -102,4 +259,15 @@ pub(crate) fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// Lowercase hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }

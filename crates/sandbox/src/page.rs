@@ -1,22 +1,28 @@
 //! The sandbox wallet page, where a person or a test plays the shopper: **Pay** or **Decline**.
+//!
+//! One page for every simulated gateway; after paying in a redirect flow it sends the shopper back
+//! to the merchant's return URL, as the wallets do.
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use wallet_checkout_protocol::currency_exponent;
 
-use crate::alphapay::{spawn_notification, Order, OrderState};
+use crate::ledger::{decimal, Change, PayState, Payment};
 use crate::{escape, Sandbox};
 
-fn amount_text(order: &Order) -> String {
-    // AlphaPay amounts are minor units; CAD, USD and CNY all have two decimals.
-    let v: u64 = order.amount_value.parse().unwrap_or(0);
-    format!("{}.{:02} {}", v / 100, v % 100, order.currency)
+fn amount_text(p: &Payment) -> String {
+    format!(
+        "{} {}",
+        decimal(p.amount_minor, currency_exponent(&p.currency)),
+        p.currency
+    )
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
+fn page(title: &str, head: &str, body: &str) -> Html<String> {
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title}</title><style>
+<title>{title}</title>{head}<style>
 body{{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d1f23}}
 main{{max-width:26rem;margin:2rem auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 4px #0002}}
 .tag{{display:inline-block;font-size:.75rem;background:#ffe8a3;border-radius:4px;padding:0 .4rem}}
@@ -27,62 +33,75 @@ button.pay{{background:#1677ff;color:#fff;border-color:#1677ff}}
     ))
 }
 
+fn safe_return(p: &Payment) -> Option<&str> {
+    p.return_url
+        .as_deref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+}
+
 pub async fn wallet(State(sandbox): State<Sandbox>, Path(payment): Path<String>) -> Response {
-    let Some(order) = sandbox.inner.alphapay.order(&payment, sandbox.now()) else {
+    let Some(p) = sandbox.payment(&payment) else {
         return (
             StatusCode::NOT_FOUND,
             page(
                 "Unknown payment",
+                "",
                 "<h1>Unknown payment</h1><p>This code is not known to the sandbox.</p>",
             ),
         )
             .into_response();
     };
-    let head = format!(
-        r#"<p><span class="tag">SANDBOX</span> {method} via AlphaPay</p><h1>{desc}</h1><p class="amount">{amount}</p>"#,
-        method = escape(&order.method_type),
-        desc = escape(&order.description),
-        amount = escape(&amount_text(&order)),
+    let intro = format!(
+        r#"<p><span class="tag">SANDBOX</span> {wallet} via {gateway}</p><h1>{desc}</h1><p class="amount">{amount}</p>"#,
+        wallet = escape(&p.wallet),
+        gateway = p.gateway.display_name(),
+        desc = escape(&p.description),
+        amount = escape(&amount_text(&p)),
     );
-    let id = escape(&order.payment_id);
-    let tail = match order.state {
-        OrderState::InProcess => format!(
+    let id = escape(&p.id);
+    let tail = match p.state {
+        PayState::Pending => format!(
             r#"<p>Play the shopper: approve or refuse this payment.</p>
 <form method="post" action="/sandbox/wallet/{id}/pay"><button class="pay" type="submit">Pay</button></form>
 <form method="post" action="/sandbox/wallet/{id}/decline"><button type="submit">Decline</button></form>"#
         ),
-        OrderState::Success => {
+        PayState::Paid => {
             "<p role=\"status\">Payment complete. You can return to the shop.</p>".to_string()
         }
-        OrderState::Failed => "<p role=\"status\">Payment declined.</p>".to_string(),
-        OrderState::Closed => "<p role=\"status\">This payment has expired.</p>".to_string(),
+        PayState::Failed => "<p role=\"status\">Payment declined.</p>".to_string(),
+        PayState::Expired => "<p role=\"status\">This payment has expired.</p>".to_string(),
+        PayState::Cancelled => "<p role=\"status\">This payment was cancelled.</p>".to_string(),
     };
-    let back = match (&order.redirect_url, order.state) {
-        (Some(url), OrderState::Success | OrderState::Failed) if url.starts_with("http") => {
-            format!(r#"<p><a href="{}">Return to the shop</a></p>"#, escape(url))
+    let settled = matches!(p.state, PayState::Paid | PayState::Failed);
+    let (head, back) = match safe_return(&p) {
+        Some(url) if settled => {
+            let url = escape(url);
+            // Redirect flows hand the shopper back to the shop, as the wallet apps do.
+            let refresh = if p.redirect {
+                format!(r#"<meta http-equiv="refresh" content="1;url={url}">"#)
+            } else {
+                String::new()
+            };
+            (
+                refresh,
+                format!(r#"<p><a id="return" href="{url}">Return to the shop</a></p>"#),
+            )
         }
-        _ => String::new(),
+        _ => (String::new(), String::new()),
     };
-    page("Sandbox wallet", &format!("{head}{tail}{back}")).into_response()
+    page("Sandbox wallet", &head, &format!("{intro}{tail}{back}")).into_response()
 }
 
 async fn settle(sandbox: Sandbox, payment: String, pay: bool) -> Response {
-    match sandbox.inner.alphapay.settle(&payment, pay, sandbox.now()) {
-        Some(order) => spawn_notification(&sandbox, order),
-        None if sandbox
-            .inner
-            .alphapay
-            .order(&payment, sandbox.now())
-            .is_none() =>
-        {
-            return (StatusCode::NOT_FOUND, "unknown payment").into_response();
-        }
-        None => {}
+    match sandbox.inner.ledger.settle(&payment, pay, sandbox.now()) {
+        Some((Change::Moved, p)) => sandbox.state_changed(p),
+        Some((Change::NotAllowed(_), _)) => {}
+        None => return (StatusCode::NOT_FOUND, "unknown payment").into_response(),
     }
     // Post/redirect/get: the page shows the outcome, and a reload does not pay twice.
     (
         [(header::CACHE_CONTROL, "no-store")],
-        Redirect::to(&format!("/sandbox/wallet/{}", payment)),
+        Redirect::to(&format!("/sandbox/wallet/{payment}")),
     )
         .into_response()
 }
@@ -93,4 +112,9 @@ pub async fn pay(State(sandbox): State<Sandbox>, Path(payment): Path<String>) ->
 
 pub async fn decline(State(sandbox): State<Sandbox>, Path(payment): Path<String>) -> Response {
     settle(sandbox, payment, false).await
+}
+
+/// `POST /sandbox/wallet/{payment}/open`: where a gateway's HTML form posts the shopper.
+pub async fn open(Path(payment): Path<String>) -> Response {
+    Redirect::to(&format!("/sandbox/wallet/{payment}")).into_response()
 }

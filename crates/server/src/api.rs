@@ -16,7 +16,8 @@ use wallet_checkout_protocol::{CreateSession, ErrorCode, Session, Status, MAX_WA
 
 use crate::clock::{parse_rfc3339, rfc3339};
 use crate::error::{not_found, ApiError, ApiJson};
-use crate::gateway::{CreatePayment, GatewayError};
+use crate::gateway::{CreatePayment, GatewayError, PaymentRef};
+use crate::reconcile;
 use crate::store::{random_id, SessionRecord, StoreError};
 use crate::AppState;
 
@@ -35,7 +36,7 @@ pub struct KeyLocks {
 }
 
 impl KeyLocks {
-    fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|_, l| Arc::strong_count(l) > 1);
         map.entry(key.to_string()).or_default().clone()
@@ -102,7 +103,7 @@ async fn create(
                     "Idempotency-Key was already used for another request",
                 ));
             }
-            return Ok((StatusCode::OK, Json(present(&state, existing)?)));
+            return Ok((StatusCode::OK, Json(present(existing))));
         }
     }
     if let Some(url) = &req.return_url {
@@ -119,11 +120,19 @@ async fn create(
             format!("no order {:?}", req.order),
         )
     })?;
-    let earlier = state.store.by_order(&order.reference)?;
-    if earlier
-        .iter()
-        .any(|r| r.session.status == Status::Succeeded)
-    {
+    // One order, one payment: close every earlier attempt that could still be paid first.
+    let _order_guard = state
+        .idempotency_locks
+        .lock_for(&format!("order:{}", order.reference))
+        .lock_owned()
+        .await;
+    for earlier in state.store.by_order(&order.reference)? {
+        if earlier.session.status == Status::Pending {
+            close_at_gateway(&state, &earlier, Status::Cancelled).await?;
+        }
+    }
+    let paid = |r: &SessionRecord| r.session.status == Status::Succeeded;
+    if state.store.by_order(&order.reference)?.iter().any(paid) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::OrderAlreadyPaid,
@@ -153,6 +162,13 @@ async fn create(
         connector.name()
     );
     let now = state.clock.now();
+    // The shopper's address as the merchant's proxy reports it (some gateways want it).
+    let client_ip = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .filter(|v| v.parse::<std::net::IpAddr>().is_ok());
     let payment = connector
         .create(CreatePayment {
             merchant_ref: &id,
@@ -162,6 +178,7 @@ async fn create(
             flow: req.flow,
             notify_url: &notify_url,
             return_url: req.return_url.as_deref(),
+            client_ip: client_ip.as_deref(),
         })
         .await?;
     let record = SessionRecord {
@@ -185,7 +202,7 @@ async fn create(
     };
     state.store.insert(record.clone())?;
     tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
-    Ok((StatusCode::CREATED, Json(present(&state, record)?)))
+    Ok((StatusCode::CREATED, Json(present(record))))
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,7 +225,7 @@ async fn read(
         .store
         .get(&id)?
         .ok_or_else(ApiError::session_not_found)?;
-    let session = present(&state, record)?;
+    let session = present(record);
     let Some(waiting_on) = q.status else {
         return Ok(Json(session));
     };
@@ -231,47 +248,65 @@ async fn read(
         .store
         .get(&id)?
         .ok_or_else(ApiError::session_not_found)?;
-    Ok(Json(present(&state, record)?))
+    Ok(Json(present(record)))
 }
 
 async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Session>, ApiError> {
-    state
+    let record = state
         .store
         .get(&id)?
         .ok_or_else(ApiError::session_not_found)?;
-    // Closing the order at the gateway comes with the connectors' cancel calls; the session is
-    // cancelled here only if still pending (a payment that landed stays `succeeded`).
-    if let Some((record, changed)) = state.store.transition(&id, Status::Cancelled)? {
-        if changed {
-            state.hub.changed(&id);
-        }
-        return Ok(Json(present(&state, record)?));
+    if record.session.status == Status::Pending {
+        close_at_gateway(&state, &record, Status::Cancelled).await?;
     }
-    Err(ApiError::session_not_found())
+    let record = state
+        .store
+        .get(&id)?
+        .ok_or_else(ApiError::session_not_found)?;
+    Ok(Json(present(record)))
 }
 
-/// The session as the widget sees it: expired if its time has passed, no action once final.
-fn present(state: &AppState, mut record: SessionRecord) -> Result<Session, ApiError> {
-    if record.session.status == Status::Pending {
-        let expired =
-            parse_rfc3339(&record.session.expires_at).is_some_and(|exp| state.clock.now() >= exp);
-        if expired {
-            if let Some((updated, changed)) = state
-                .store
-                .transition(&record.session.id, Status::Expired)?
-            {
-                if changed {
-                    state.hub.changed(&record.session.id);
-                }
-                record = updated;
-            }
+/// Closes a pending session's gateway order, then moves the session to what the gateway says:
+/// `succeeded` if it was paid meanwhile, else `closed_as`. If the gateway cannot be reached the
+/// session is still closed here; a payment that lands later moves it to `succeeded`.
+async fn close_at_gateway(
+    state: &AppState,
+    record: &SessionRecord,
+    closed_as: Status,
+) -> Result<(), ApiError> {
+    let outcome = match state.connectors.get(&record.session.gateway) {
+        Some(connector) => {
+            connector
+                .close(PaymentRef {
+                    gateway_ref: &record.gateway_ref,
+                    merchant_ref: &record.merchant_ref,
+                    amount: &record.session.amount,
+                })
+                .await
         }
-    }
+        None => Ok(closed_as),
+    };
+    let next = match outcome {
+        Ok(Status::Succeeded) => Status::Succeeded,
+        Ok(Status::Failed) => Status::Failed,
+        Ok(_) => closed_as,
+        Err(e) => {
+            tracing::warn!(session = %record.session.id, error = %e, "could not close the gateway order");
+            closed_as
+        }
+    };
+    reconcile::apply(state, &record.session.id, next, "close");
+    Ok(())
+}
+
+/// The session as the widget sees it: no action once final. Expiry is the reconciler's to decide,
+/// after it closed the gateway order (see `reconcile.rs`).
+fn present(mut record: SessionRecord) -> Session {
     if record.session.status.is_final() {
         record.session.action = None;
     }
-    Ok(record.session)
+    record.session
 }

@@ -1,78 +1,206 @@
-//! Demo mode: the merchant server and the sandbox on one port, fresh keys, demo orders on, every wallet routed to the sandbox.
-//!
-//! The server still talks to the sandbox over real HTTP with real signatures; only the keys are made up at start.
+//! Demo mode: the merchant server and the sandbox on one port, demo orders on, every gateway
+//! pointed at its simulator. The server still talks to the sandbox over real HTTP with real
+//! signatures; credentials are made up at start unless the caller (a config file, a test) gives them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use rsa::RsaPrivateKey;
 use tower_http::services::{ServeDir, ServeFile};
 use wallet_checkout_protocol::Wallet;
-use wallet_checkout_sandbox::{Sandbox, SandboxOptions};
+use wallet_checkout_sandbox::{
+    AlphaPayMerchant, Pass2PayMerchant, Sandbox, SandboxOptions, YabandPayMerchant,
+};
 
 use crate::clock::Clock;
 use crate::gateway::alphapay::AlphaPay;
+use crate::gateway::pass2pay::Pass2Pay;
+use crate::gateway::yabandpay::YabandPay;
 use crate::gateway::Connector;
 use crate::orders::DemoOrders;
-use crate::store::MemoryStore;
+use crate::reconcile::ReconcileConfig;
+use crate::store::{random_id, MemoryStore, Store};
 use crate::{api, app, AppState, Inner};
 
-pub const DEMO_MERCHANT_CODE: &str = "DEMOSHOP";
+/// The merchant accounts the demo's connectors and the sandbox share.
+pub struct Credentials {
+    pub alphapay_merchant_code: String,
+    pub alphapay_key: RsaPrivateKey,
+    pub pass2pay_mch_no: String,
+    pub pass2pay_app_id: String,
+    pub pass2pay_secret: String,
+    pub yabandpay_user: String,
+    pub yabandpay_secret: String,
+}
 
-/// Builds the demo for a server reachable at `public_url` (e.g. `http://127.0.0.1:8080`).
-/// `site` is the built demo shop (Trunk's `dist/`), served at `/`.
-pub fn build(
-    public_url: &str,
-    clock: Arc<dyn Clock>,
-    site: Option<PathBuf>,
-) -> Result<Router, String> {
-    let merchant_key =
-        RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|e| e.to_string())?;
-    let sandbox_clock = clock.clone();
+impl Credentials {
+    /// Fresh throwaway credentials.
+    pub fn generate() -> Result<Credentials, String> {
+        Ok(Credentials {
+            alphapay_merchant_code: "DEMOSHOP".into(),
+            alphapay_key: RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+                .map_err(|e| e.to_string())?,
+            pass2pay_mch_no: "M1700000001".into(),
+            pass2pay_app_id: "64a0c0ffee0000000000abcd".into(),
+            pass2pay_secret: random_id(32),
+            yabandpay_user: "016683".into(),
+            yabandpay_secret: random_id(32),
+        })
+    }
+}
+
+/// The contract's example routing: each wallet on its own gateway.
+pub fn default_routing() -> BTreeMap<Wallet, String> {
+    BTreeMap::from([
+        (Wallet::Alipay, "alphapay".to_string()),
+        (Wallet::WechatPay, "yabandpay".to_string()),
+        (Wallet::Unionpay, "pass2pay".to_string()),
+    ])
+}
+
+pub struct DemoOptions {
+    /// Where the server is reached, e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+    pub clock: Arc<dyn Clock>,
+    /// The built demo shop (Trunk's `dist/`), served at `/`.
+    pub site: Option<PathBuf>,
+    pub routing: BTreeMap<Wallet, String>,
+    pub store: Arc<dyn Store>,
+    pub admin_token: Option<String>,
+    /// `None`: no background reconciliation (tests that drive it themselves).
+    pub reconcile: Option<ReconcileConfig>,
+    /// Gateway time per real time for the sandbox's notification retries.
+    pub time_scale: u32,
+    pub credentials: Credentials,
+    /// The connectors' HTTP timeout.
+    pub gateway_timeout: Duration,
+}
+
+impl DemoOptions {
+    pub fn new(public_url: &str, clock: Arc<dyn Clock>) -> Result<DemoOptions, String> {
+        Ok(DemoOptions {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            clock,
+            site: None,
+            routing: default_routing(),
+            store: Arc::new(MemoryStore::default()),
+            admin_token: None,
+            reconcile: Some(ReconcileConfig::default()),
+            time_scale: 1,
+            credentials: Credentials::generate()?,
+            gateway_timeout: Duration::from_secs(15),
+        })
+    }
+}
+
+/// The demo: its router, the server's state and the sandbox (tests reach into both).
+pub struct Demo {
+    pub router: Router,
+    pub state: AppState,
+    pub sandbox: Sandbox,
+}
+
+pub fn build(o: DemoOptions) -> Result<Demo, String> {
+    let c = &o.credentials;
+    let sandbox_clock = o.clock.clone();
     let sandbox = Sandbox::new(SandboxOptions {
-        public_url: public_url.to_string(),
-        alphapay_merchant_code: DEMO_MERCHANT_CODE.to_string(),
-        alphapay_merchant_key: merchant_key.to_public_key(),
+        public_url: o.public_url.clone(),
+        alphapay: Some(AlphaPayMerchant {
+            merchant_code: c.alphapay_merchant_code.clone(),
+            public_key: c.alphapay_key.to_public_key(),
+        }),
+        pass2pay: Some(Pass2PayMerchant {
+            mch_no: c.pass2pay_mch_no.clone(),
+            app_id: c.pass2pay_app_id.clone(),
+            secret: c.pass2pay_secret.clone(),
+        }),
+        yabandpay: Some(YabandPayMerchant {
+            user: c.yabandpay_user.clone(),
+            secret: c.yabandpay_secret.clone(),
+        }),
         clock: Arc::new(move || sandbox_clock.now()),
+        time_scale: o.time_scale,
     })
     .map_err(|e| e.to_string())?;
     let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(15))
+        .timeout(o.gateway_timeout)
         .build()
         .map_err(|e| e.to_string())?;
-    let alphapay: Arc<dyn Connector> = Arc::new(AlphaPay {
-        base_url: format!("{}/sandbox/alphapay", public_url.trim_end_matches('/')),
-        merchant_code: DEMO_MERCHANT_CODE.to_string(),
-        private_key: merchant_key,
-        gateway_key: sandbox.alphapay_public_key(),
-        http,
-        clock: clock.clone(),
-    });
+    let base = |g: &str| format!("{}/sandbox/{g}", o.public_url);
+    let mut connectors: BTreeMap<String, Arc<dyn Connector>> = BTreeMap::new();
+    connectors.insert(
+        "alphapay".into(),
+        Arc::new(AlphaPay {
+            base_url: base("alphapay"),
+            merchant_code: c.alphapay_merchant_code.clone(),
+            private_key: c.alphapay_key.clone(),
+            gateway_key: sandbox
+                .alphapay_public_key()
+                .ok_or("the sandbox has no AlphaPay")?,
+            http: http.clone(),
+            clock: o.clock.clone(),
+            desktop_page: false,
+        }),
+    );
+    connectors.insert(
+        "pass2pay".into(),
+        Arc::new(Pass2Pay {
+            base_url: base("pass2pay"),
+            mch_no: c.pass2pay_mch_no.clone(),
+            app_id: c.pass2pay_app_id.clone(),
+            secret: c.pass2pay_secret.clone(),
+            client_ip: "210.73.10.148".into(),
+            wechat_h5: true,
+            desktop_page: false,
+            http: http.clone(),
+            clock: o.clock.clone(),
+        }),
+    );
+    connectors.insert(
+        "yabandpay".into(),
+        Arc::new(YabandPay {
+            base_url: base("yabandpay"),
+            user: c.yabandpay_user.clone(),
+            secret: c.yabandpay_secret.clone(),
+            wechat_h5: true,
+            http,
+            clock: o.clock.clone(),
+        }),
+    );
+    for (wallet, gateway) in &o.routing {
+        if !connectors.contains_key(gateway) {
+            return Err(format!(
+                "[routing] sends {wallet} to unknown gateway {gateway:?}"
+            ));
+        }
+    }
     let demo_orders = Arc::new(DemoOrders::default());
-    let mut connectors = BTreeMap::new();
-    connectors.insert("alphapay".to_string(), alphapay);
-    // Every wallet goes to AlphaPay until the Pass2Pay and YabandPay connectors land.
-    let routing = Wallet::ALL
-        .into_iter()
-        .map(|w| (w, "alphapay".to_string()))
-        .collect();
     let state = AppState::new(Inner {
-        store: Arc::new(MemoryStore::default()),
+        store: o.store,
         orders: demo_orders.clone(),
         demo_orders: Some(demo_orders),
         connectors,
-        routing,
-        clock,
+        routing: o.routing,
+        clock: o.clock,
         hub: Default::default(),
-        public_url: public_url.to_string(),
+        public_url: o.public_url,
         idempotency_locks: api::KeyLocks::default(),
+        admin_token: o.admin_token,
     });
-    let mut router = app(state).merge(sandbox.router());
-    if let Some(dir) = site {
+    if let Some(config) = o.reconcile {
+        crate::reconcile::spawn(state.clone(), config);
+    }
+    let mut router = app(state.clone()).merge(sandbox.router());
+    if let Some(dir) = o.site {
         let index = dir.join("index.html");
         router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
     }
-    Ok(router)
+    Ok(Demo {
+        router,
+        state,
+        sandbox,
+    })
 }

@@ -1,8 +1,10 @@
-//! The reference merchant server: the checkout API of `docs/protocol.md`, gateway notifications, demo orders.
+//! The reference merchant server: the checkout API of `docs/protocol.md`, gateway notifications,
+//! reconciliation, refunds, demo orders.
 //!
 //! `app(state)` builds the whole router so tests can drive it over a real socket or with `oneshot`.
 //! The widget never talks to a gateway; this crate is the only place that holds keys and signs.
 
+pub mod admin;
 pub mod api;
 pub mod clock;
 pub mod config;
@@ -13,6 +15,8 @@ pub mod gateway;
 pub mod hub;
 pub mod notify;
 pub mod orders;
+pub mod reconcile;
+pub mod sqlite;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -47,6 +51,8 @@ pub struct Inner {
     /// `{public_url}/notify/{gateway}` is where gateways send notifications.
     pub public_url: String,
     pub idempotency_locks: api::KeyLocks,
+    /// Bearer token of the admin API (refunds); the API answers 404 without one.
+    pub admin_token: Option<String>,
 }
 
 impl AppState {
@@ -68,7 +74,8 @@ impl std::ops::Deref for AppState {
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .nest("/api/checkout", api::router())
-        .merge(notify::router());
+        .merge(notify::router())
+        .merge(admin::router());
     if state.demo_orders.is_some() {
         router = router.merge(orders::demo_router());
     }

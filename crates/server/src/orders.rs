@@ -26,6 +26,16 @@ pub trait OrderSource: Send + Sync {
     fn order(&self, reference: &str) -> Option<Order>;
 }
 
+/// Knows no orders (a server run without an order database answers `order_not_found`).
+#[derive(Debug, Default)]
+pub struct NoOrders;
+
+impl OrderSource for NoOrders {
+    fn order(&self, _reference: &str) -> Option<Order> {
+        None
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct DemoOrders {
     orders: Mutex<HashMap<String, Order>>,

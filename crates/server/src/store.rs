@@ -1,4 +1,5 @@
-//! Sessions at rest: the `Store` trait and its in-memory implementation.
+//! Sessions and refunds at rest: the `Store` trait, its in-memory implementation, and `open` for a
+//! store URL (`memory` or `sqlite://PATH`, see `sqlite.rs`).
 //!
 //! Status changes go through `transition`, a compare-and-set that only moves a session
 //! forward (`Status::may_become`), so duplicate or out-of-order notifications cannot undo a payment.
@@ -7,7 +8,44 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use rand::Rng;
-use wallet_checkout_protocol::{Session, Status};
+use wallet_checkout_protocol::{Money, Session, Status};
+
+use crate::gateway::RefundStatus;
+
+/// A refund as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RefundRecord {
+    /// Ours (`rf_…`), also sent to the gateway as the merchant refund id.
+    pub id: String,
+    pub session_id: String,
+    pub amount: Money,
+    pub reason: String,
+    #[serde(serialize_with = "refund_status_str")]
+    pub status: RefundStatus,
+    /// The gateway's refund id, once it answered.
+    #[serde(skip)]
+    pub gateway_ref: Option<String>,
+    pub created_at: String,
+}
+
+fn refund_status_str<S: serde::Serializer>(s: &RefundStatus, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.as_str())
+}
+
+/// Opens the store a config names: `memory`, or `sqlite://PATH` (created if missing).
+pub fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if url == "memory" {
+        return Ok(std::sync::Arc::new(MemoryStore::default()));
+    }
+    match url.strip_prefix("sqlite://") {
+        Some(path) if !path.is_empty() => Ok(std::sync::Arc::new(
+            crate::sqlite::SqliteStore::open(std::path::Path::new(path))?,
+        )),
+        _ => Err(StoreError::Unavailable(format!(
+            "store {url:?} is neither \"memory\" nor \"sqlite://PATH\""
+        ))),
+    }
+}
 
 /// A session plus what only the server knows about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,11 +85,24 @@ pub trait Store: Send + Sync {
         id: &str,
         next: Status,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError>;
+    /// Every session still `pending` (reconciliation's work list).
+    fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
+    fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError>;
+    fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
+    /// A session's refunds, oldest first.
+    fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
+    fn update_refund(
+        &self,
+        id: &str,
+        status: RefundStatus,
+        gateway_ref: Option<&str>,
+    ) -> Result<(), StoreError>;
 }
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<HashMap<String, SessionRecord>>,
+    refunds: Mutex<Vec<RefundRecord>>,
 }
 
 impl MemoryStore {
@@ -123,6 +174,53 @@ impl Store for MemoryStore {
             rec.session.status = next;
         }
         Ok(Some((rec.clone(), changed)))
+    }
+
+    fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .values()
+            .filter(|r| r.session.status == Status::Pending)
+            .cloned()
+            .collect())
+    }
+
+    fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError> {
+        let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        if v.iter().any(|r| r.id == refund.id) {
+            return Err(StoreError::Conflict);
+        }
+        v.push(refund);
+        Ok(())
+    }
+
+    fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
+        let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(v.iter().find(|r| r.id == id).cloned())
+    }
+
+    fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+        let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(v.iter()
+            .filter(|r| r.session_id == session_id)
+            .cloned()
+            .collect())
+    }
+
+    fn update_refund(
+        &self,
+        id: &str,
+        status: RefundStatus,
+        gateway_ref: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = v.iter_mut().find(|r| r.id == id) {
+            r.status = status;
+            if let Some(g) = gateway_ref {
+                r.gateway_ref = Some(g.to_string());
+            }
+        }
+        Ok(())
     }
 }
 

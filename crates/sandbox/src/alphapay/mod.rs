@@ -1,72 +1,44 @@
-//! AlphaPay Open API v2 simulator: checks the merchant's RSA signature and clock, creates QR orders,
-//! signs its answers with its own key, expires orders after 5 minutes, and pushes signed notifications.
+//! AlphaPay Open API v2 simulator: checks the merchant's RSA signature and clock; serves `pay` for
+//! the QR, web, WAP and JSAPI scenarios, `inquiryPayment`, `cancel`, `refund` and `inquiryRefund`;
+//! signs its answers with its own key; expires orders after 5 minutes; pushes signed notifications.
 //!
 //! Choices where AlphaPay's behaviour is unknown (gateways.md §5) are marked "unknown upstream".
 
-mod signature;
+pub mod signature;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rand::Rng;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{json, Value};
 use time::macros::format_description;
 use time::{Duration, OffsetDateTime};
 
+use crate::ledger::{random_string, Change, Gateway, PayState, Payment, Refund, RefundState};
+use crate::notifier::Outgoing;
 use crate::Sandbox;
 
 const SKEW: Duration = Duration::minutes(5);
-const ORDER_LIFETIME: Duration = Duration::minutes(5);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderState {
-    InProcess,
-    Success,
-    Failed,
-    Closed,
-}
-
-impl OrderState {
-    fn wire(self) -> &'static str {
-        match self {
-            OrderState::InProcess => "PAYMENT_IN_PROCESS",
-            OrderState::Success => "SUCCESS",
-            OrderState::Failed => "FAILED",
-            OrderState::Closed => "CLOSED",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Order {
-    pub payment_id: String,
-    pub payment_request_id: String,
-    pub scenario: String,
-    pub method_type: String,
-    pub amount_value: String,
-    pub currency: String,
-    pub description: String,
-    pub notify_url: Option<String>,
-    pub redirect_url: Option<String>,
-    pub created: OffsetDateTime,
-    pub expires: OffsetDateTime,
-    pub paid: Option<OffsetDateTime>,
-    pub state: OrderState,
-}
+/// "Each unpaid order will be valid for 5 minutes."
+pub const ORDER_LIFETIME: Duration = Duration::minutes(5);
+const SCENARIOS: [&str; 5] = [
+    "ONLINE_QRCODE",
+    "ONLINE_WEB",
+    "ONLINE_WAP",
+    "JSAPI",
+    "NATIVE_JSAPI",
+];
 
 pub struct Simulator {
     merchant_code: String,
     merchant_key: RsaPublicKey,
     key: RsaPrivateKey,
-    orders: Mutex<HashMap<String, Order>>,
 }
 
-fn fmt_time(t: OffsetDateTime) -> String {
+pub fn fmt_time(t: OffsetDateTime) -> String {
     t.format(format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
     ))
@@ -83,10 +55,28 @@ fn parse_time(s: &str) -> Option<OffsetDateTime> {
 }
 
 fn nonce() -> String {
-    let mut rng = rand::thread_rng();
-    (0..32)
-        .map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)]))
-        .collect()
+    random_string(32, b"0123456789abcdef")
+}
+
+fn wire_status(p: &Payment) -> &'static str {
+    match p.state {
+        PayState::Pending => "PAYMENT_IN_PROCESS",
+        PayState::Paid => match p.refunded_minor() {
+            0 => "SUCCESS",
+            r if r >= p.amount_minor => "FULL_REFUND",
+            _ => "PARTIAL_REFUND",
+        },
+        PayState::Failed => "FAILED",
+        PayState::Expired | PayState::Cancelled => "CLOSED",
+    }
+}
+
+fn refund_status(r: &Refund) -> &'static str {
+    match r.state {
+        RefundState::Processing => "REFUND_IN_PROCESS",
+        RefundState::Succeeded => "SUCCESS",
+        RefundState::Failed => "FAILED",
+    }
 }
 
 impl Simulator {
@@ -95,7 +85,6 @@ impl Simulator {
             merchant_code,
             merchant_key,
             key,
-            orders: Mutex::new(HashMap::new()),
         }
     }
 
@@ -103,40 +92,7 @@ impl Simulator {
         self.key.to_public_key()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Order>> {
-        self.orders.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The order, with expiry applied as of `now`.
-    pub fn order(&self, payment_id: &str, now: OffsetDateTime) -> Option<Order> {
-        let mut orders = self.lock();
-        let order = orders.get_mut(payment_id)?;
-        if order.state == OrderState::InProcess && now >= order.expires {
-            order.state = OrderState::Closed;
-        }
-        Some(order.clone())
-    }
-
-    /// The shopper's decision on the wallet page; `None` if the order cannot take it (paid, closed).
-    pub fn settle(&self, payment_id: &str, pay: bool, now: OffsetDateTime) -> Option<Order> {
-        let mut orders = self.lock();
-        let order = orders.get_mut(payment_id)?;
-        if order.state == OrderState::InProcess && now >= order.expires {
-            order.state = OrderState::Closed;
-        }
-        if order.state != OrderState::InProcess {
-            return None;
-        }
-        if pay {
-            order.state = OrderState::Success;
-            order.paid = Some(now);
-        } else {
-            order.state = OrderState::Failed;
-        }
-        Some(order.clone())
-    }
-
-    fn signed(&self, uri: &str, status: StatusCode, body: Value, now: OffsetDateTime) -> Response {
+    fn signed(&self, uri: &str, body: Value, now: OffsetDateTime) -> Response {
         let text = body.to_string();
         let time = fmt_time(now);
         let nonce = nonce();
@@ -144,7 +100,8 @@ impl Simulator {
             &self.key,
             &signature::string_to_sign(uri, &self.merchant_code, &time, &nonce, text.as_bytes()),
         );
-        let mut response = (status, [("content-type", "application/json")], text).into_response();
+        let mut response =
+            (StatusCode::OK, [("content-type", "application/json")], text).into_response();
         let h = response.headers_mut();
         for (name, value) in [
             ("Signature", header),
@@ -160,26 +117,58 @@ impl Simulator {
 
     fn fail(&self, uri: &str, code: &str, message: &str, now: OffsetDateTime) -> Response {
         let body = json!({ "result": { "resultCode": code, "resultStatus": "F", "resultMessage": message } });
-        self.signed(uri, StatusCode::OK, body, now)
+        self.signed(uri, body, now)
+    }
+
+    fn ok_result(code: &str) -> Value {
+        json!({ "resultCode": code, "resultStatus": "S", "resultMessage": "success" })
+    }
+
+    /// The inquiry answer's fields (also the notification body, which has no `result`).
+    fn payment_fields(p: &Payment) -> Value {
+        let mut body = json!({
+            "scenarioCode": p.method,
+            "paymentRequestId": p.merchant_ref,
+            "order": { "orderAmount": { "value": p.amount_minor.to_string(), "currency": p.currency }, "description": p.description },
+            "paymentCreateTime": fmt_time(p.created),
+            "paymentExpireTime": fmt_time(p.expires),
+            "paymentId": p.id,
+            "paymentStatus": wire_status(p),
+        });
+        if let Some(paid) = p.paid_at {
+            body["paymentTime"] = Value::String(fmt_time(paid));
+        }
+        body
     }
 
     fn pay(&self, sandbox: &Sandbox, uri: &str, body: &Value, now: OffsetDateTime) -> Response {
         let s = |v: &Value| v.as_str().map(str::to_string);
         let scenario = s(&body["scenarioCode"]).unwrap_or_default();
+        if !SCENARIOS.contains(&scenario.as_str()) {
+            return self.fail(
+                uri,
+                "PARAM_ILLEGAL",
+                "scenarioCode is not one the sandbox serves",
+                now,
+            );
+        }
         let Some(request_id) =
             s(&body["paymentRequestId"]).filter(|r| !r.is_empty() && r.len() <= 64)
         else {
             return self.fail(uri, "PARAM_ILLEGAL", "paymentRequestId is required", now);
         };
         let value = s(&body["order"]["orderAmount"]["value"]).unwrap_or_default();
-        if value.is_empty() || value.len() > 7 || !value.bytes().all(|b| b.is_ascii_digit()) {
-            return self.fail(
-                uri,
-                "PARAM_ILLEGAL",
-                "order.orderAmount.value must match ^\\d{1,7}$",
-                now,
-            );
-        }
+        let amount = match value.parse::<u64>() {
+            Ok(v) if value.len() <= 7 && value.bytes().all(|b| b.is_ascii_digit()) && v > 0 => v,
+            _ => {
+                return self.fail(
+                    uri,
+                    "PARAM_ILLEGAL",
+                    "order.orderAmount.value must match ^\\d{1,7}$",
+                    now,
+                )
+            }
+        };
         let currency = s(&body["order"]["orderAmount"]["currency"]).unwrap_or_default();
         if !matches!(currency.as_str(), "CAD" | "USD" | "CNY") {
             return self.fail(
@@ -198,70 +187,258 @@ impl Simulator {
                 now,
             );
         }
-        if scenario != "ONLINE_QRCODE" {
+        if scenario == "NATIVE_JSAPI" && method == "UnionPay" {
             return self.fail(
                 uri,
                 "PARAM_ILLEGAL",
-                "the sandbox serves ONLINE_QRCODE so far",
+                "NATIVE_JSAPI is for Alipay and Wechat",
                 now,
             );
         }
-        let mut orders = self.lock();
-        // Unknown upstream: how AlphaPay treats a repeated paymentRequestId. The sandbox refuses it.
-        if orders.values().any(|o| o.payment_request_id == request_id) {
-            return self.fail(uri, "REPEAT_REQUEST", "paymentRequestId already used", now);
-        }
-        let mut rng = rand::thread_rng();
-        let payment_id: String = (0..25)
-            .map(|i| char::from(b'0' + rng.gen_range(u8::from(i == 0)..10)))
-            .collect();
-        let order = Order {
-            payment_id: payment_id.clone(),
-            payment_request_id: request_id,
-            scenario,
-            method_type: method,
-            amount_value: value,
+        let payment_id = format!(
+            "{}{}",
+            random_string(1, b"123456789"),
+            random_string(24, b"0123456789")
+        );
+        let payment = Payment {
+            id: payment_id.clone(),
+            gateway: Gateway::AlphaPay,
+            merchant_ref: request_id,
+            amount_minor: amount,
             currency,
             description: s(&body["order"]["description"]).unwrap_or_default(),
+            wallet: if method == "Wechat" {
+                "WeChat Pay".into()
+            } else {
+                method.clone()
+            },
+            method: scenario.clone(),
+            redirect: scenario != "ONLINE_QRCODE" && scenario != "NATIVE_JSAPI",
             notify_url: s(&body["order"]["notifyUrl"]),
-            redirect_url: s(&body["order"]["redirectUrl"]),
+            return_url: s(&body["order"]["redirectUrl"]),
             created: now,
-            expires: now + ORDER_LIFETIME,
-            paid: None,
-            state: OrderState::InProcess,
+            expires: now + sandbox.lifetime(Gateway::AlphaPay, ORDER_LIFETIME),
+            paid_at: None,
+            state: PayState::Pending,
+            refunds: Vec::new(),
+            extra: BTreeMap::new(),
+            expiry_announced: false,
         };
-        orders.insert(payment_id.clone(), order.clone());
-        drop(orders);
+        // Unknown upstream: how AlphaPay treats a repeated paymentRequestId. The sandbox refuses it.
+        if !sandbox.inner.ledger.insert(payment.clone()) {
+            return self.fail(uri, "REPEAT_REQUEST", "paymentRequestId already used", now);
+        }
         let wallet_url = sandbox.wallet_url(&payment_id);
-        let answer = json!({
-            "result": { "resultCode": "PAYMENT_IN_PROCESS", "resultStatus": "U", "resultMessage": "success" },
-            "paymentId": payment_id,
-            "paymentRequestId": order.payment_request_id,
-            "scenarioCode": order.scenario,
-            "paymentCreateTime": fmt_time(order.created),
-            "paymentExpireTime": fmt_time(order.expires),
-            "order": { "orderAmount": { "value": order.amount_value, "currency": order.currency }, "description": order.description },
-            "paymentMethod": { "paymentMethodType": order.method_type },
-            "paymentInfo": { "paymentUrl": wallet_url, "payUrl": wallet_url },
-        });
-        self.signed(uri, StatusCode::OK, answer, now)
+        let info = match scenario.as_str() {
+            "ONLINE_QRCODE" => json!({ "paymentUrl": wallet_url, "payUrl": wallet_url }),
+            "ONLINE_WAP" => json!({ "payUrl": wallet_url, "channelPayUrl": wallet_url }),
+            "NATIVE_JSAPI" if method == "Wechat" => json!({ "sdkParams": {
+                "appId": "wxsandbox0000000001",
+                "timeStamp": now.unix_timestamp().to_string(),
+                "nonceStr": nonce(),
+                "package": format!("prepay_id={payment_id}"),
+                "signType": "RSA",
+                "paySign": "sandbox",
+            }}),
+            "NATIVE_JSAPI" => json!({ "sdkParams": { "tradeNO": payment_id } }),
+            _ => json!({ "payUrl": wallet_url }),
+        };
+        let mut answer = Self::payment_fields(&payment);
+        answer["result"] = json!({ "resultCode": "PAYMENT_IN_PROCESS", "resultStatus": "U", "resultMessage": "success" });
+        answer["paymentMethod"] = json!({ "paymentMethodType": method });
+        answer["paymentInfo"] = info;
+        self.signed(uri, answer, now)
     }
 
-    /// The notification body: the inquiry answer without `result`.
-    fn notification_body(order: &Order) -> String {
-        let mut body = json!({
-            "scenarioCode": order.scenario,
-            "paymentRequestId": order.payment_request_id,
-            "order": { "orderAmount": { "value": order.amount_value, "currency": order.currency }, "description": order.description },
-            "paymentCreateTime": fmt_time(order.created),
-            "paymentExpireTime": fmt_time(order.expires),
-            "paymentId": order.payment_id,
-            "paymentStatus": order.state.wire(),
-        });
-        if let Some(paid) = order.paid {
-            body["paymentTime"] = Value::String(fmt_time(paid));
+    fn by_payment_id(
+        &self,
+        sandbox: &Sandbox,
+        uri: &str,
+        body: &Value,
+        now: OffsetDateTime,
+    ) -> Result<Payment, Box<Response>> {
+        let id = body["paymentId"].as_str().unwrap_or_default();
+        match sandbox.inner.ledger.get(id, now) {
+            Some(p) if p.gateway == Gateway::AlphaPay => Ok(p),
+            _ => Err(Box::new(self.fail(
+                uri,
+                "ORDER_NOT_EXIST",
+                "no payment with this paymentId",
+                now,
+            ))),
         }
-        body.to_string()
+    }
+
+    fn inquiry(&self, sandbox: &Sandbox, uri: &str, body: &Value, now: OffsetDateTime) -> Response {
+        match self.by_payment_id(sandbox, uri, body, now) {
+            Ok(p) => {
+                let mut answer = Self::payment_fields(&p);
+                answer["result"] = Self::ok_result("SUCCESS");
+                self.signed(uri, answer, now)
+            }
+            Err(r) => *r,
+        }
+    }
+
+    fn cancel(&self, sandbox: &Sandbox, uri: &str, body: &Value, now: OffsetDateTime) -> Response {
+        let p = match self.by_payment_id(sandbox, uri, body, now) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        };
+        match sandbox.inner.ledger.close(&p.id, now) {
+            Some((Change::NotAllowed(PayState::Paid), _)) => {
+                self.fail(uri, "ORDER_PAID", "the order is paid", now)
+            }
+            // Unknown upstream: cancelling a closed order; the sandbox answers SUCCESS (nothing to do).
+            Some((_, p)) => self.signed(
+                uri,
+                json!({ "result": Self::ok_result("SUCCESS"), "paymentId": p.id,
+                        "paymentRequestId": p.merchant_ref, "cancelTime": fmt_time(now) }),
+                now,
+            ),
+            None => self.fail(
+                uri,
+                "ORDER_NOT_EXIST",
+                "no payment with this paymentId",
+                now,
+            ),
+        }
+    }
+
+    fn refund(&self, sandbox: &Sandbox, uri: &str, body: &Value, now: OffsetDateTime) -> Response {
+        let p = match self.by_payment_id(sandbox, uri, body, now) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        };
+        let value = body["refund"]["refundAmount"]["value"]
+            .as_str()
+            .unwrap_or_default();
+        let Ok(amount) = value.parse::<u64>() else {
+            return self.fail(uri, "PARAM_ILLEGAL", "refund.refundAmount.value", now);
+        };
+        if let Some(c) = body["refund"]["refundAmount"]["currency"].as_str() {
+            if c != p.currency {
+                return self.fail(
+                    uri,
+                    "CURRENCY_NOT_MATCH",
+                    "refund currency must be the payment's",
+                    now,
+                );
+            }
+        }
+        let request_id = body["refundRequestId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let refund_id = random_string(25, b"0123456789");
+        let outcome = sandbox.inner.ledger.update(&p.id, now, |p| {
+            if p.state != PayState::Paid {
+                return Err(("ORDER_NOT_PAID", "only a paid order can be refunded"));
+            }
+            if amount == 0 || p.refunded_minor() + amount > p.amount_minor {
+                return Err((
+                    "REFUND_AMOUNT_EXCEED",
+                    "refunds would exceed the paid amount",
+                ));
+            }
+            p.refunds.push(Refund {
+                id: refund_id.clone(),
+                merchant_ref: request_id.clone(),
+                amount_minor: amount,
+                state: RefundState::Succeeded,
+                created: now,
+            });
+            Ok(())
+        });
+        match outcome {
+            Some((Ok(()), p)) => self.signed(
+                uri,
+                json!({ "result": Self::ok_result("SUCCESS"), "refundId": refund_id, "paymentId": p.id,
+                        "refundRequestId": request_id,
+                        "refund": { "refundAmount": { "value": amount.to_string(), "currency": p.currency } },
+                        "refundTime": fmt_time(now) }),
+                now,
+            ),
+            Some((Err((code, msg)), _)) => self.fail(uri, code, msg, now),
+            None => self.fail(uri, "ORDER_NOT_EXIST", "no payment with this paymentId", now),
+        }
+    }
+
+    fn inquiry_refund(
+        &self,
+        sandbox: &Sandbox,
+        uri: &str,
+        body: &Value,
+        now: OffsetDateTime,
+    ) -> Response {
+        let id = body["refundId"].as_str().unwrap_or_default();
+        let found = sandbox.inner.ledger.all().into_iter().find_map(|p| {
+            let r = p.refunds.iter().find(|r| r.id == id)?.clone();
+            (p.gateway == Gateway::AlphaPay).then_some((p, r))
+        });
+        match found {
+            Some((p, r)) => self.signed(
+                uri,
+                json!({ "result": Self::ok_result("SUCCESS"), "refundId": r.id, "paymentId": p.id,
+                        "refundRequestId": r.merchant_ref,
+                        "refund": { "refundAmount": { "value": r.amount_minor.to_string(), "currency": p.currency } },
+                        "refundTime": fmt_time(r.created), "refundStatus": refund_status(&r) }),
+                now,
+            ),
+            None => self.fail(uri, "ORDER_NOT_EXIST", "no refund with this refundId", now),
+        }
+    }
+
+    /// The signed payment notification; `corrupt` changes the amount after signing.
+    pub(crate) fn notification(
+        &self,
+        p: &Payment,
+        now: OffsetDateTime,
+        corrupt: bool,
+    ) -> Option<Outgoing> {
+        let url = p.notify_url.clone()?;
+        let body = Self::payment_fields(p).to_string();
+        // Unknown upstream: the URI in a notification's signed content; the path (and query) of notifyUrl.
+        let path = reqwest::Url::parse(&url)
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{}", u.path(), q),
+                None => u.path().to_string(),
+            })
+            .ok()?;
+        let time = fmt_time(now);
+        let nonce = nonce();
+        let sig = signature::signature_header(
+            &self.key,
+            &signature::string_to_sign(&path, &self.merchant_code, &time, &nonce, body.as_bytes()),
+        );
+        let body = if corrupt {
+            body.replacen(
+                &format!("\"value\":\"{}\"", p.amount_minor),
+                &format!("\"value\":\"{}\"", p.amount_minor + 1),
+                1,
+            )
+        } else {
+            body
+        };
+        Some(Outgoing {
+            url,
+            content_type: "application/json; charset=UTF-8",
+            headers: vec![
+                ("Merchant-Code", self.merchant_code.clone()),
+                ("Request-Time", time),
+                ("Nonce", nonce),
+                ("Signature", sig),
+            ],
+            body: body.into_bytes(),
+        })
+    }
+
+    /// Signs a notification body the way AlphaPay does, for tests that forge or replay one.
+    pub fn sign_notification(&self, path: &str, time: &str, nonce: &str, body: &str) -> String {
+        signature::signature_header(
+            &self.key,
+            &signature::string_to_sign(path, &self.merchant_code, time, nonce, body.as_bytes()),
+        )
     }
 }
 
@@ -272,7 +449,12 @@ pub async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let sim = &sandbox.inner.alphapay;
+    if let Some(r) = sandbox.misbehave(Gateway::AlphaPay).await {
+        return r;
+    }
+    let Some(sim) = sandbox.inner.alphapay.as_ref() else {
+        return (StatusCode::NOT_FOUND, "AlphaPay is not simulated here").into_response();
+    };
     let now = sandbox.now();
     let uri = format!("/api/v2.0/payments/{operation}");
     let header = |name: &str| {
@@ -316,77 +498,15 @@ pub async fn api(
     };
     match operation.as_str() {
         "pay" => sim.pay(&sandbox, &uri, &json, now),
+        "inquiryPayment" => sim.inquiry(&sandbox, &uri, &json, now),
+        "cancel" => sim.cancel(&sandbox, &uri, &json, now),
+        "refund" => sim.refund(&sandbox, &uri, &json, now),
+        "inquiryRefund" => sim.inquiry_refund(&sandbox, &uri, &json, now),
         _ => sim.fail(
             &uri,
             "NOT_SUPPORTED",
-            "the sandbox does not implement this operation yet",
+            "the sandbox does not implement this operation",
             now,
         ),
     }
-}
-
-/// Pushes the signed notification of a settled order: at once, then up to two more tries a second apart.
-/// AlphaPay then retries every 30 minutes for 24 hours; that schedule lands with the retry clock.
-pub(crate) fn spawn_notification(sandbox: &Sandbox, order: Order) {
-    let Some(url) = order.notify_url.clone() else {
-        return;
-    };
-    if order.state != OrderState::Success {
-        return; // AlphaPay notifies successful payments (and refunds) only.
-    }
-    let sandbox = sandbox.clone();
-    tokio::spawn(async move {
-        let body = Simulator::notification_body(&order);
-        let path = reqwest::Url::parse(&url)
-            .map(|u| match u.query() {
-                Some(q) => format!("{}?{}", u.path(), q),
-                None => u.path().to_string(),
-            })
-            .unwrap_or_default();
-        for attempt in 0..3u32 {
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-            let sim = &sandbox.inner.alphapay;
-            let time = fmt_time(sandbox.now());
-            let nonce = nonce();
-            let sig = signature::signature_header(
-                &sim.key,
-                &signature::string_to_sign(
-                    &path,
-                    &sim.merchant_code,
-                    &time,
-                    &nonce,
-                    body.as_bytes(),
-                ),
-            );
-            let sent = sandbox
-                .inner
-                .http
-                .post(&url)
-                .header("Content-Type", "application/json; charset=UTF-8")
-                .header("Merchant-Code", &sim.merchant_code)
-                .header("Request-Time", time)
-                .header("Nonce", nonce)
-                .header("Signature", sig)
-                .body(body.clone())
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => {
-                    let text = r.text().await.unwrap_or_default();
-                    if text.contains("\"SUCCESS\"") {
-                        return;
-                    }
-                    tracing::warn!(attempt, "alphapay sandbox: notification not acknowledged");
-                }
-                Ok(r) => {
-                    tracing::warn!(attempt, status = %r.status(), "alphapay sandbox: notification refused")
-                }
-                Err(e) => {
-                    tracing::warn!(attempt, error = %e.without_url(), "alphapay sandbox: notification not delivered")
-                }
-            }
-        }
-    });
 }

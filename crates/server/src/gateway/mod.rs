@@ -4,6 +4,10 @@
 //! module speaks the contract's words (wallet, flow, status, money, action).
 
 pub mod alphapay;
+pub mod form;
+pub mod http;
+pub mod pass2pay;
+pub mod yabandpay;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -21,6 +25,67 @@ pub struct CreatePayment<'a> {
     pub flow: Flow,
     pub notify_url: &'a str,
     pub return_url: Option<&'a str>,
+    /// The shopper's IP as the merchant's edge saw it (`X-Forwarded-For`), when known.
+    pub client_ip: Option<&'a str>,
+}
+
+/// The payment a later call is about: the gateway's id, ours, and what we expect it to be worth.
+#[derive(Debug, Clone, Copy)]
+pub struct PaymentRef<'a> {
+    pub gateway_ref: &'a str,
+    pub merchant_ref: &'a str,
+    pub amount: &'a Money,
+}
+
+/// What a gateway query says about a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    /// `None` when the gateway answered a status this build does not know.
+    pub status: Option<Status>,
+    /// The amount the gateway holds for the order, when it says.
+    pub amount: Option<Money>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefundRequest<'a> {
+    /// Our id for the refund (unique; the gateway's idempotency handle where it has one).
+    pub refund_ref: &'a str,
+    pub amount: &'a Money,
+    pub reason: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundStatus {
+    Processing,
+    Succeeded,
+    Failed,
+}
+
+impl RefundStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Processing => "processing",
+            RefundStatus::Succeeded => "succeeded",
+            RefundStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RefundStatus> {
+        [
+            RefundStatus::Processing,
+            RefundStatus::Succeeded,
+            RefundStatus::Failed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundOutcome {
+    /// The gateway's refund id (queries need it).
+    pub gateway_ref: String,
+    pub status: RefundStatus,
 }
 
 /// What the gateway created.
@@ -97,4 +162,41 @@ pub trait Connector: Send + Sync {
         -> Result<Notification, NotifyError>;
     /// The gateway's acknowledgement format: `accepted` tells it to stop retrying.
     fn acknowledge(&self, accepted: bool) -> Response;
+    /// Asks the gateway for the payment's status (reconciliation when a notification is lost).
+    async fn query(&self, payment: PaymentRef<'_>) -> Result<Observed, GatewayError>;
+    /// Closes an unpaid order so it can no longer be paid. Answers the status the order ends in:
+    /// `Succeeded` if it turned out to be paid (it is then left alone), else a closed status.
+    async fn close(&self, payment: PaymentRef<'_>) -> Result<Status, GatewayError>;
+    /// Refunds part or all of a paid payment.
+    async fn refund(
+        &self,
+        payment: PaymentRef<'_>,
+        refund: RefundRequest<'_>,
+    ) -> Result<RefundOutcome, GatewayError>;
+    /// The refund's current status at the gateway.
+    async fn refund_status(
+        &self,
+        payment: PaymentRef<'_>,
+        refund_ref: &str,
+        gateway_refund_ref: &str,
+    ) -> Result<RefundStatus, GatewayError>;
+}
+
+/// Compares two secrets' digests without an early exit (signature checks).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

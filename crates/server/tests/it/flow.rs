@@ -120,7 +120,8 @@ async fn a_session_expires_at_the_gateways_time_and_loses_its_action() {
         "AlphaPay's 5 minutes"
     );
     clock.advance(time::Duration::minutes(6));
-    let (_, after) = get(&format!("{base}/api/checkout/sessions/{id}")).await;
+    // Reconciliation closes the order at the gateway and expires the session; the long poll wakes.
+    let after = wait_change(&base, id, "pending").await;
     assert_eq!(after["status"], "expired");
     assert!(after.get("action").is_none());
     // The sandbox wallet page agrees, and paying now is refused.

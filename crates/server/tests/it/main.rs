@@ -14,9 +14,11 @@ use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use wallet_checkout_protocol::Wallet;
 use wallet_checkout_server::clock::{Clock, OffsetClock};
+use wallet_checkout_server::demo::{self, DemoOptions};
 use wallet_checkout_server::gateway::alphapay::AlphaPay;
 use wallet_checkout_server::gateway::Connector;
 use wallet_checkout_server::orders::DemoOrders;
+use wallet_checkout_server::reconcile::ReconcileConfig;
 use wallet_checkout_server::store::MemoryStore;
 use wallet_checkout_server::{api, app, AppState, Inner};
 
@@ -41,19 +43,63 @@ pub async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
-/// The demo (server + sandbox) on a free port, with a clock tests can move.
-pub async fn demo() -> (String, Arc<OffsetClock>) {
+/// A running demo: its base URL, the clock tests move, the server's state and the sandbox.
+pub struct TestDemo {
+    pub base: String,
+    pub clock: Arc<OffsetClock>,
+    pub state: AppState,
+    pub sandbox: wallet_checkout_sandbox::Sandbox,
+}
+
+/// Reconciliation paced for tests: the same code, seconds instead of minutes.
+pub fn quick_reconcile() -> ReconcileConfig {
+    ReconcileConfig {
+        tick: std::time::Duration::from_millis(100),
+        first_query_after: std::time::Duration::from_millis(300),
+        first_interval: std::time::Duration::from_millis(200),
+        max_interval: std::time::Duration::from_millis(800),
+        grace: std::time::Duration::from_secs(2),
+    }
+}
+
+/// The demo (server + sandbox) on a free port, options adjusted by `adjust`.
+pub async fn demo_with(adjust: impl FnOnce(&mut DemoOptions)) -> TestDemo {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let clock = Arc::new(OffsetClock::default());
-    let demo =
-        wallet_checkout_server::demo::build(&base, clock.clone(), None).expect("demo builds");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, demo).await;
+    let mut options = DemoOptions::new(&base, clock.clone()).expect("options");
+    options.reconcile = Some(ReconcileConfig {
+        tick: std::time::Duration::from_millis(100),
+        ..ReconcileConfig::default()
     });
-    (base, clock)
+    adjust(&mut options);
+    let demo = demo::build(options).expect("demo builds");
+    let router = demo.router;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    TestDemo {
+        base,
+        clock,
+        state: demo.state,
+        sandbox: demo.sandbox,
+    }
+}
+
+/// The demo with its default routing, and a clock tests can move.
+pub async fn demo() -> (String, Arc<OffsetClock>) {
+    let d = demo_with(|_| {}).await;
+    (d.base, d.clock)
+}
+
+/// The demo with every wallet on one gateway.
+pub fn route_all_to(options: &mut DemoOptions, gateway: &str) {
+    options.routing = Wallet::ALL
+        .into_iter()
+        .map(|w| (w, gateway.to_string()))
+        .collect();
 }
 
 /// A server whose AlphaPay connector talks to `gateway_url`, signing with the KAT key and trusting `gateway_key`.
@@ -77,6 +123,7 @@ pub async fn server_with_gateway(
             .build()
             .expect("client"),
         clock: clock.clone(),
+        desktop_page: false,
     });
     let orders = Arc::new(DemoOrders::default());
     let state = AppState::new(Inner {
@@ -92,6 +139,7 @@ pub async fn server_with_gateway(
         hub: Default::default(),
         public_url: base.clone(),
         idempotency_locks: api::KeyLocks::default(),
+        admin_token: None,
     });
     let router = app(state.clone());
     tokio::spawn(async move {
@@ -137,12 +185,39 @@ pub async fn demo_order(base: &str, value: u64, currency: &str) -> String {
 }
 
 pub async fn create_session(base: &str, order: &str, key: Option<&str>) -> (StatusCode, Value) {
+    create_for(base, order, "alipay", "qr", key).await
+}
+
+pub async fn create_for(
+    base: &str,
+    order: &str,
+    wallet: &str,
+    flow: &str,
+    key: Option<&str>,
+) -> (StatusCode, Value) {
     post(
         &format!("{base}/api/checkout/sessions"),
-        &json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string(),
+        &json!({ "order": order, "wallet": wallet, "flow": flow,
+                 "return_url": format!("{base}/shop/return") })
+        .to_string(),
         key,
     )
     .await
+}
+
+/// Long-polls the session until its status is not `from` (at most ~20 s), returning it.
+pub async fn wait_change(base: &str, id: &str, from: &str) -> Value {
+    for _ in 0..4 {
+        let (status, s) = get(&format!(
+            "{base}/api/checkout/sessions/{id}?wait=5&status={from}"
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{s}");
+        if s["status"] != from {
+            return s;
+        }
+    }
+    panic!("session {id} stayed {from}");
 }
 
 /// Asserts the contract's error shape with `code`.

@@ -1,4 +1,5 @@
-//! AlphaPay Open API v2 connector: `pay` (ONLINE_QRCODE for now), signed responses, signed notifications.
+//! AlphaPay Open API v2 connector: `pay` (QR, web, WAP, JSAPI, native JSAPI), `inquiryPayment`,
+//! `cancel`, `refund`, `inquiryRefund`; every answer's signature verified; signed notifications.
 //!
 //! Unknowns (gateways.md §5) are stated where they bite: the notify acknowledgement body and
 //! the URI placed in a notification's signed content (we use the path as received).
@@ -10,10 +11,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use time::Duration;
-use wallet_checkout_protocol::{Action, Flow, Money, Wallet};
+use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
 use super::{
-    CreatePayment, GatewayError, GatewayPayment, IncomingNotification, Notification, NotifyError,
+    http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification, Notification,
+    NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
 };
 use crate::clock::Clock;
 use std::sync::Arc;
@@ -33,6 +35,8 @@ pub struct AlphaPay {
     pub gateway_key: RsaPublicKey,
     pub http: reqwest::Client,
     pub clock: Arc<dyn Clock>,
+    /// Desktop shoppers go to AlphaPay's web cashier (`ONLINE_WEB`) instead of seeing a QR.
+    pub desktop_page: bool,
 }
 
 impl AlphaPay {
@@ -66,40 +70,23 @@ impl AlphaPay {
         let content = sign::content("POST", uri, &self.merchant_code, &time, &nonce, &body);
         let signature = sign::header_value(&sign::sign(&self.private_key, &content));
         let url = format!("{}{}", self.base_url.trim_end_matches('/'), uri);
-        let response = self
-            .http
-            .post(url)
-            .header(header::CONTENT_TYPE, "application/json; charset=UTF-8")
-            .header(header::ACCEPT, "application/json")
-            .header("Merchant-Code", &self.merchant_code)
-            .header("Request-Time", time)
-            .header("Nonce", nonce)
-            .header("Signature", signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    GatewayError::Timeout
-                } else {
-                    GatewayError::Transport(without_url(e))
-                }
-            })?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.map_err(|e| {
-            if e.is_timeout() {
-                GatewayError::Timeout
-            } else {
-                GatewayError::Transport(without_url(e))
-            }
-        })?;
-        if status.is_server_error() {
-            return Err(GatewayError::BadResponse(format!("HTTP {status}")));
-        }
+        let answer = http::send(
+            self.http
+                .post(url)
+                .header(header::CONTENT_TYPE, "application/json; charset=UTF-8")
+                .header(header::ACCEPT, "application/json")
+                .header("Merchant-Code", &self.merchant_code)
+                .header("Request-Time", time)
+                .header("Nonce", nonce)
+                .header("Signature", signature)
+                .body(body),
+        )
+        .await?;
+        let status = answer.status;
         // The SDK skips verification when a header is missing; we refuse instead.
         let get = |name: &'static str| {
-            headers
+            answer
+                .headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .ok_or_else(|| {
@@ -118,23 +105,98 @@ impl AlphaPay {
             &self.merchant_code,
             response_time,
             nonce,
-            &text,
+            &answer.body,
         );
         if !sign::verify(&self.gateway_key, &content, &signature) {
             return Err(GatewayError::BadResponse(
                 "response signature does not verify".into(),
             ));
         }
-        Ok(text)
+        Ok(answer.body)
+    }
+
+    /// Calls `uri` with `body` and parses the common answer; a `resultStatus` of `F` is an error.
+    async fn call_answer(
+        &self,
+        uri: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<wire::Answer, GatewayError> {
+        let body = serde_json::to_string(body).map_err(|e| GatewayError::Refused(e.to_string()))?;
+        let text = self.call(uri, body).await?;
+        let answer: wire::Answer = serde_json::from_str(&text)
+            .map_err(|e| GatewayError::BadResponse(format!("{uri} answer: {e}")))?;
+        if answer.result.result_status == "F" {
+            return Err(GatewayError::Declined {
+                code: answer.result.result_code,
+                message: answer.result.result_message,
+            });
+        }
+        Ok(answer)
+    }
+
+    /// The scenario for a wallet and flow, and the flow actually served.
+    fn scenario(&self, wallet: Wallet, flow: Flow) -> (&'static str, Flow) {
+        match (flow, wallet) {
+            (Flow::Qr, _) if self.desktop_page => ("ONLINE_WEB", Flow::Redirect),
+            (Flow::Qr, _) => ("ONLINE_QRCODE", Flow::Qr),
+            (Flow::Redirect, _) => ("ONLINE_WAP", Flow::Redirect),
+            // Alipay's in-app bridge takes the trade number NATIVE_JSAPI answers.
+            (Flow::AlipayInApp, Wallet::Alipay) => ("NATIVE_JSAPI", Flow::AlipayInApp),
+            // WeChat's NATIVE_JSAPI needs the shopper's openid, which a web checkout does not have;
+            // the JSAPI cashier page opened inside WeChat calls the bridge itself.
+            (Flow::WechatInApp, Wallet::WechatPay) => ("JSAPI", Flow::WechatInApp),
+            // Alipay's pages are blocked inside WeChat and the reverse: offer the QR instead.
+            (Flow::WechatInApp | Flow::AlipayInApp, _) => ("ONLINE_QRCODE", Flow::Qr),
+        }
     }
 }
 
-/// reqwest's errors name the URL; keep messages short and free of query strings.
-fn without_url(e: reqwest::Error) -> String {
-    e.without_url().to_string()
+fn action_for(scenario: &str, info: wire::PaymentInfo) -> Result<Action, GatewayError> {
+    let missing = |f: &str| GatewayError::BadResponse(format!("{scenario} answer has no {f}"));
+    match scenario {
+        "ONLINE_QRCODE" => {
+            let content = info.payment_url.ok_or_else(|| missing("paymentUrl"))?;
+            let image = info.payment_qr_image.filter(|i| {
+                i.starts_with("data:image/png;base64,") || i.starts_with("data:image/jpeg;base64,")
+            });
+            Ok(Action::Qr {
+                content,
+                image,
+                url: info.pay_url,
+            })
+        }
+        "NATIVE_JSAPI" => {
+            let params = info.sdk_params.ok_or_else(|| missing("sdkParams"))?;
+            let text = |k: &str| params.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            if let Some(trade_no) = text("tradeNO").or_else(|| text("tradeNo")) {
+                return Ok(Action::AlipayJsapi { trade_no });
+            }
+            let params = wallet_checkout_protocol::WechatJsapiParams {
+                app_id: text("appId").ok_or_else(|| missing("sdkParams.appId"))?,
+                time_stamp: text("timeStamp").ok_or_else(|| missing("sdkParams.timeStamp"))?,
+                nonce_str: text("nonceStr").ok_or_else(|| missing("sdkParams.nonceStr"))?,
+                package: text("package").ok_or_else(|| missing("sdkParams.package"))?,
+                sign_type: text("signType").ok_or_else(|| missing("sdkParams.signType"))?,
+                pay_sign: text("paySign").ok_or_else(|| missing("sdkParams.paySign"))?,
+            };
+            Ok(Action::WechatJsapi { params })
+        }
+        // ONLINE_WEB, ONLINE_WAP and JSAPI all answer a cashier page to open.
+        _ => Ok(Action::Redirect {
+            url: info.pay_url.ok_or_else(|| missing("payUrl"))?,
+        }),
+    }
 }
 
-fn truncate_chars(s: &str, max: usize) -> &str {
+fn refund_status(s: &str) -> RefundStatus {
+    match s {
+        "SUCCESS" => RefundStatus::Succeeded,
+        "FAILED" => RefundStatus::Failed,
+        _ => RefundStatus::Processing,
+    }
+}
+
+pub(crate) fn truncate_chars(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,
@@ -149,10 +211,9 @@ impl super::Connector for AlphaPay {
 
     async fn create(&self, req: CreatePayment<'_>) -> Result<GatewayPayment, GatewayError> {
         Self::check_amount(req.amount)?;
-        // Only the QR scenario so far; every flow is served as a QR until H5/JSAPI land.
-        let flow = Flow::Qr;
+        let (scenario, flow) = self.scenario(req.wallet, req.flow);
         let body = serde_json::to_string(&wire::PayRequest {
-            scenario_code: "ONLINE_QRCODE",
+            scenario_code: scenario,
             payment_request_id: req.merchant_ref,
             order: wire::OrderRequest {
                 order_amount: wire::Amount {
@@ -185,13 +246,6 @@ impl super::Connector for AlphaPay {
         let gateway_ref = resp
             .payment_id
             .ok_or_else(|| GatewayError::BadResponse("no paymentId".into()))?;
-        let content = resp
-            .payment_info
-            .payment_url
-            .ok_or_else(|| GatewayError::BadResponse("no paymentUrl".into()))?;
-        let image = resp.payment_info.payment_qr_image.filter(|i| {
-            i.starts_with("data:image/png;base64,") || i.starts_with("data:image/jpeg;base64,")
-        });
         let expires_at = resp
             .payment_expire_time
             .as_deref()
@@ -200,13 +254,100 @@ impl super::Connector for AlphaPay {
         Ok(GatewayPayment {
             gateway_ref,
             flow,
-            action: Action::Qr {
-                content,
-                image,
-                url: resp.payment_info.pay_url,
-            },
+            action: action_for(scenario, resp.payment_info)?,
             expires_at,
         })
+    }
+
+    async fn query(&self, payment: PaymentRef<'_>) -> Result<Observed, GatewayError> {
+        let answer = self
+            .call_answer(
+                wire::INQUIRY,
+                &wire::ByPaymentId {
+                    payment_id: payment.gateway_ref,
+                },
+            )
+            .await?;
+        if answer.payment_id.as_deref() != Some(payment.gateway_ref) {
+            return Err(GatewayError::BadResponse(
+                "inquiry answer is for another payment".into(),
+            ));
+        }
+        let amount = answer.order.and_then(|o| {
+            let v = o.order_amount.value.parse::<u64>().ok()?;
+            Money::new(v, &o.order_amount.currency).ok()
+        });
+        Ok(Observed {
+            status: answer.payment_status.and_then(|s| s.to_status()),
+            amount,
+        })
+    }
+
+    async fn close(&self, payment: PaymentRef<'_>) -> Result<Status, GatewayError> {
+        let body = wire::ByPaymentId {
+            payment_id: payment.gateway_ref,
+        };
+        match self.call_answer(wire::CANCEL, &body).await {
+            Ok(_) => Ok(Status::Cancelled),
+            Err(GatewayError::Declined { code, .. }) if code == "ORDER_PAID" => {
+                Ok(Status::Succeeded)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn refund(
+        &self,
+        payment: PaymentRef<'_>,
+        refund: RefundRequest<'_>,
+    ) -> Result<RefundOutcome, GatewayError> {
+        let answer = self
+            .call_answer(
+                wire::REFUND,
+                &wire::RefundRequest {
+                    payment_id: payment.gateway_ref,
+                    refund_request_id: refund.refund_ref,
+                    refund: wire::RefundDetail {
+                        refund_amount: wire::Amount {
+                            value: refund.amount.value.to_string(),
+                            currency: refund.amount.currency.clone(),
+                        },
+                        description: truncate_chars(refund.reason, DESCRIPTION_LIMIT),
+                    },
+                },
+            )
+            .await?;
+        let gateway_ref = answer
+            .refund_id
+            .ok_or_else(|| GatewayError::BadResponse("refund answer has no refundId".into()))?;
+        Ok(RefundOutcome {
+            gateway_ref,
+            status: answer
+                .refund_status
+                .as_deref()
+                .map_or(RefundStatus::Processing, refund_status),
+        })
+    }
+
+    async fn refund_status(
+        &self,
+        _payment: PaymentRef<'_>,
+        refund_ref: &str,
+        gateway_refund_ref: &str,
+    ) -> Result<RefundStatus, GatewayError> {
+        let answer = self
+            .call_answer(
+                wire::INQUIRY_REFUND,
+                &wire::InquiryRefundRequest {
+                    refund_id: gateway_refund_ref,
+                    refund_request_id: refund_ref,
+                },
+            )
+            .await?;
+        Ok(answer
+            .refund_status
+            .as_deref()
+            .map_or(RefundStatus::Processing, refund_status))
     }
 
     fn verify_notification(

@@ -4,6 +4,52 @@ use serde::{Deserialize, Serialize};
 use wallet_checkout_protocol::Status;
 
 pub const PAY: &str = "/api/v2.0/payments/pay";
+pub const INQUIRY: &str = "/api/v2.0/payments/inquiryPayment";
+pub const CANCEL: &str = "/api/v2.0/payments/cancel";
+pub const REFUND: &str = "/api/v2.0/payments/refund";
+pub const INQUIRY_REFUND: &str = "/api/v2.0/payments/inquiryRefund";
+
+/// `{paymentId}`: the body of inquiry and cancel.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ByPaymentId<'a> {
+    pub payment_id: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundRequest<'a> {
+    pub payment_id: &'a str,
+    pub refund_request_id: &'a str,
+    pub refund: RefundDetail<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundDetail<'a> {
+    pub refund_amount: Amount,
+    pub description: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InquiryRefundRequest<'a> {
+    pub refund_id: &'a str,
+    pub refund_request_id: &'a str,
+}
+
+/// Answers of inquiry, cancel, refund and inquiryRefund: only the fields we read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    #[serde(default)]
+    pub result: ResultInfo,
+    pub payment_id: Option<String>,
+    pub payment_status: Option<PaymentStatus>,
+    pub order: Option<OrderEcho>,
+    pub refund_id: Option<String>,
+    pub refund_status: Option<String>,
+}
 
 /// Field order matters: the body is signed exactly as serialised (fastjson omits nulls; so do we).
 #[derive(Debug, Serialize)]
@@ -68,6 +114,8 @@ pub struct PaymentInfo {
     #[serde(rename = "paymentQRImage")]
     pub payment_qr_image: Option<String>,
     pub pay_url: Option<String>,
+    /// `NATIVE_JSAPI`: what the in-app bridge needs.
+    pub sdk_params: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]

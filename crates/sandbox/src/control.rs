@@ -1,0 +1,122 @@
+//! Misbehaviour on request: `POST /sandbox/control` makes a simulator drop, duplicate, delay or
+//! corrupt its notifications, answer 500 or never answer, or expire orders sooner.
+//!
+//! Tests use it to prove recovery; a person can use it from the command line in the demo.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::Gateway;
+use crate::Sandbox;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyMode {
+    #[default]
+    Normal,
+    /// Never send: the merchant must reconcile by querying.
+    Drop,
+    /// Send every attempt twice.
+    Duplicate,
+    /// Wait `delay_ms` before the first attempt.
+    Delay,
+    /// Change the amount after signing, so the signature no longer matches.
+    Corrupt,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiMode {
+    #[default]
+    Normal,
+    /// Every API call answers HTTP 500 with an HTML body, as a broken load balancer does.
+    Error500,
+    /// Every API call hangs (the merchant's client must time out).
+    Timeout,
+}
+
+/// How one simulator behaves; the default is faithful.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Behaviour {
+    pub notifications: NotifyMode,
+    pub delay_ms: u64,
+    pub api: ApiMode,
+    /// Overrides the gateway's default lifetime of new orders, in seconds.
+    pub expiry_secs: Option<u64>,
+}
+
+/// `POST /sandbox/control` body: a behaviour, for one gateway or (without `gateway`) all of them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlRequest {
+    pub gateway: Option<String>,
+    #[serde(flatten)]
+    pub behaviour: Behaviour,
+}
+
+#[derive(Debug, Default)]
+pub struct Controls {
+    by_gateway: Mutex<HashMap<Gateway, Behaviour>>,
+}
+
+impl Controls {
+    pub fn get(&self, gateway: Gateway) -> Behaviour {
+        self.by_gateway
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&gateway)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn set(&self, gateway: Option<Gateway>, behaviour: Behaviour) {
+        let mut map = self.by_gateway.lock().unwrap_or_else(|p| p.into_inner());
+        match gateway {
+            Some(g) => {
+                map.insert(g, behaviour);
+            }
+            None => {
+                for g in Gateway::ALL {
+                    map.insert(g, behaviour.clone());
+                }
+            }
+        }
+    }
+}
+
+pub async fn post(
+    State(sandbox): State<Sandbox>,
+    body: Result<Json<ControlRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+    };
+    let gateway = match req.gateway.as_deref() {
+        None => None,
+        Some(name) => match Gateway::parse(name) {
+            Some(g) => Some(g),
+            None => {
+                return (StatusCode::BAD_REQUEST, format!("unknown gateway {name:?}"))
+                    .into_response()
+            }
+        },
+    };
+    sandbox.inner.controls.set(gateway, req.behaviour);
+    get(State(sandbox)).await
+}
+
+pub async fn get(State(sandbox): State<Sandbox>) -> Response {
+    let all: HashMap<&str, Behaviour> = Gateway::ALL
+        .into_iter()
+        .map(|g| (g.as_str(), sandbox.inner.controls.get(g)))
+        .collect();
+    Json(all).into_response()
+}

@@ -1,0 +1,212 @@
+//! Reconciliation: notifications get lost, so pending sessions are asked about at the gateway.
+//!
+//! A session still pending `first_query_after` (30 s) after creation is queried, first after 3–5 s,
+//! then backing off to at most once a minute. At expiry the gateway order is closed (a close that
+//! finds the order paid ends `succeeded`); if the gateway cannot be reached, the session is expired
+//! locally once `grace` (2 min) has passed, so every session is final by expiry + 2 minutes. A
+//! payment that lands later still moves it to `succeeded` through its notification.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use rand::Rng;
+use time::OffsetDateTime;
+use tokio::task::JoinSet;
+use wallet_checkout_protocol::Status;
+
+use crate::clock::parse_rfc3339;
+use crate::gateway::{Observed, PaymentRef};
+use crate::store::SessionRecord;
+use crate::AppState;
+
+#[derive(Debug, Clone)]
+pub struct ReconcileConfig {
+    /// How often the work list is looked at.
+    pub tick: Duration,
+    /// A session younger than this is left to its notification.
+    pub first_query_after: Duration,
+    /// The first wait between queries (jittered ±25%); it doubles up to `max_interval`.
+    pub first_interval: Duration,
+    pub max_interval: Duration,
+    /// After expiry, how long a gateway that cannot be reached may keep a session pending.
+    pub grace: Duration,
+}
+
+impl Default for ReconcileConfig {
+    fn default() -> Self {
+        ReconcileConfig {
+            tick: Duration::from_secs(1),
+            first_query_after: Duration::from_secs(30),
+            first_interval: Duration::from_secs(4),
+            max_interval: Duration::from_secs(60),
+            grace: Duration::from_secs(120),
+        }
+    }
+}
+
+/// When a session is next due, and the wait after that.
+#[derive(Debug, Clone, Copy)]
+struct Next {
+    at: OffsetDateTime,
+    interval: Duration,
+}
+
+fn jitter(d: Duration) -> Duration {
+    let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let spread = ms / 4;
+    let low = ms.saturating_sub(spread);
+    Duration::from_millis(rand::thread_rng().gen_range(low..=ms.saturating_add(spread)))
+}
+
+fn later(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
+    t + time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
+}
+
+/// Runs reconciliation until the server stops.
+pub fn spawn(state: AppState, config: ReconcileConfig) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut schedule = HashMap::new();
+        loop {
+            tokio::time::sleep(config.tick).await;
+            run_once(&state, &config, &mut schedule).await;
+        }
+    })
+}
+
+enum Job {
+    Query,
+    Close { give_up: bool },
+}
+
+async fn run_once(
+    state: &AppState,
+    config: &ReconcileConfig,
+    schedule: &mut HashMap<String, Next>,
+) {
+    let pending = match state.store.pending() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "reconciliation cannot read the store");
+            return;
+        }
+    };
+    let ids: HashSet<&str> = pending.iter().map(|r| r.session.id.as_str()).collect();
+    schedule.retain(|id, _| ids.contains(id.as_str()));
+    let now = state.clock.now();
+    let mut jobs = JoinSet::new();
+    for record in pending {
+        let (Some(created), Some(expires)) = (
+            parse_rfc3339(&record.session.created_at),
+            parse_rfc3339(&record.session.expires_at),
+        ) else {
+            tracing::error!(session = %record.session.id, "stored times do not parse");
+            continue;
+        };
+        let next = schedule.entry(record.session.id.clone()).or_insert(Next {
+            at: later(created, config.first_query_after),
+            interval: config.first_interval,
+        });
+        let job = if now >= expires {
+            // Closing is retried every tick-interval after expiry until it works or grace runs out.
+            if now < next.at && now < later(expires, config.grace) {
+                continue;
+            }
+            Job::Close {
+                give_up: now >= later(expires, config.grace),
+            }
+        } else if now >= next.at {
+            Job::Query
+        } else {
+            continue;
+        };
+        next.at = later(now, jitter(next.interval));
+        next.interval = (next.interval * 2).min(config.max_interval);
+        let state = state.clone();
+        jobs.spawn(async move {
+            match job {
+                Job::Query => query(&state, &record).await,
+                Job::Close { give_up } => close(&state, &record, give_up).await,
+            }
+        });
+    }
+    while jobs.join_next().await.is_some() {}
+}
+
+/// Applies a status learned from the gateway; wakes the session's waiters.
+pub fn apply(state: &AppState, id: &str, status: Status, source: &'static str) {
+    match state.store.transition(id, status) {
+        Ok(Some((_, true))) => {
+            tracing::info!(session = %id, status = status.as_str(), source, "session updated");
+            state.hub.changed(id);
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(session = %id, error = %e, "store failure while reconciling"),
+    }
+}
+
+/// A `succeeded` from the gateway counts only for the amount we asked for.
+fn trustworthy(record: &SessionRecord, observed: &Observed) -> bool {
+    match (&observed.status, &observed.amount) {
+        (Some(Status::Succeeded), Some(amount)) if *amount != record.session.amount => {
+            tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "ALERT: gateway reports a payment of another amount");
+            false
+        }
+        _ => true,
+    }
+}
+
+async fn query(state: &AppState, record: &SessionRecord) {
+    let Some(connector) = state.connectors.get(&record.session.gateway) else {
+        return;
+    };
+    let payment = PaymentRef {
+        gateway_ref: &record.gateway_ref,
+        merchant_ref: &record.merchant_ref,
+        amount: &record.session.amount,
+    };
+    match connector.query(payment).await {
+        Ok(observed) if trustworthy(record, &observed) => {
+            if let Some(status) = observed.status.filter(|s| s.is_final()) {
+                apply(state, &record.session.id, status, "query");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(session = %record.session.id, error = %e, "reconciliation query failed")
+        }
+    }
+}
+
+async fn close(state: &AppState, record: &SessionRecord, give_up: bool) {
+    let id = &record.session.id;
+    let Some(connector) = state.connectors.get(&record.session.gateway) else {
+        apply(state, id, Status::Expired, "expiry");
+        return;
+    };
+    let payment = PaymentRef {
+        gateway_ref: &record.gateway_ref,
+        merchant_ref: &record.merchant_ref,
+        amount: &record.session.amount,
+    };
+    match connector.close(payment).await {
+        Ok(Status::Succeeded) => {
+            // Paid just before expiry: confirm the amount before fulfilling.
+            match connector.query(payment).await {
+                Ok(o) if trustworthy(record, &o) && o.status == Some(Status::Succeeded) => {
+                    apply(state, id, Status::Succeeded, "close found it paid")
+                }
+                Ok(_) => apply(state, id, Status::Expired, "expiry"),
+                Err(e) => tracing::warn!(session = %id, error = %e, "query after close failed"),
+            }
+        }
+        Ok(Status::Failed) => apply(state, id, Status::Failed, "close"),
+        Ok(_) => apply(state, id, Status::Expired, "expiry"),
+        Err(e) if give_up => {
+            tracing::warn!(session = %id, error = %e, "gateway order could not be closed; expiring the session locally");
+            apply(state, id, Status::Expired, "expiry without gateway");
+        }
+        Err(e) => {
+            tracing::warn!(session = %id, error = %e, "closing an expired order failed; will retry")
+        }
+    }
+}
