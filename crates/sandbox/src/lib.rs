@@ -140,6 +140,26 @@ impl Sandbox {
             .with_state(self.clone())
     }
 
+    /// The Pass2Pay simulator (tests sign forged or replayed notifications with it).
+    pub fn pass2pay(&self) -> Option<&pass2pay::Simulator> {
+        self.inner.pass2pay.as_ref()
+    }
+
+    /// The YabandPay simulator (tests sign forged or replayed notifications with it).
+    pub fn yabandpay(&self) -> Option<&yabandpay::Simulator> {
+        self.inner.yabandpay.as_ref()
+    }
+
+    /// The AlphaPay simulator (tests sign forged or replayed notifications with it).
+    pub fn alphapay(&self) -> Option<&alphapay::Simulator> {
+        self.inner.alphapay.as_ref()
+    }
+
+    /// Sets a misbehaviour switch (the same as `POST /sandbox/control`).
+    pub fn set_behaviour(&self, gateway: Option<ledger::Gateway>, behaviour: control::Behaviour) {
+        self.inner.controls.set(gateway, behaviour);
+    }
+
     /// The order with this gateway id, as of now (for tests and the wallet page).
     pub fn payment(&self, id: &str) -> Option<Payment> {
         self.inner.ledger.get(id, self.now())

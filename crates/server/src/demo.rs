@@ -26,6 +26,7 @@ use crate::store::{random_id, MemoryStore, Store};
 use crate::{api, app, AppState, Inner};
 
 /// The merchant accounts the demo's connectors and the sandbox share.
+#[derive(Clone)]
 pub struct Credentials {
     pub alphapay_merchant_code: String,
     pub alphapay_key: RsaPrivateKey,
@@ -77,6 +78,8 @@ pub struct DemoOptions {
     pub credentials: Credentials,
     /// The connectors' HTTP timeout.
     pub gateway_timeout: Duration,
+    /// Reuse this sandbox (with the same credentials) instead of starting one: a server restart.
+    pub sandbox: Option<Sandbox>,
 }
 
 impl DemoOptions {
@@ -92,6 +95,7 @@ impl DemoOptions {
             time_scale: 1,
             credentials: Credentials::generate()?,
             gateway_timeout: Duration::from_secs(15),
+            sandbox: None,
         })
     }
 }
@@ -101,30 +105,22 @@ pub struct Demo {
     pub router: Router,
     pub state: AppState,
     pub sandbox: Sandbox,
+    /// The reconciliation task, if one was started.
+    pub reconciler: Option<tokio::task::JoinHandle<()>>,
 }
 
 pub fn build(o: DemoOptions) -> Result<Demo, String> {
     let c = &o.credentials;
     let sandbox_clock = o.clock.clone();
-    let sandbox = Sandbox::new(SandboxOptions {
-        public_url: o.public_url.clone(),
-        alphapay: Some(AlphaPayMerchant {
-            merchant_code: c.alphapay_merchant_code.clone(),
-            public_key: c.alphapay_key.to_public_key(),
-        }),
-        pass2pay: Some(Pass2PayMerchant {
-            mch_no: c.pass2pay_mch_no.clone(),
-            app_id: c.pass2pay_app_id.clone(),
-            secret: c.pass2pay_secret.clone(),
-        }),
-        yabandpay: Some(YabandPayMerchant {
-            user: c.yabandpay_user.clone(),
-            secret: c.yabandpay_secret.clone(),
-        }),
-        clock: Arc::new(move || sandbox_clock.now()),
-        time_scale: o.time_scale,
-    })
-    .map_err(|e| e.to_string())?;
+    let sandbox = match o.sandbox {
+        Some(s) => s,
+        None => new_sandbox(
+            &o.public_url,
+            c,
+            Arc::new(move || sandbox_clock.now()),
+            o.time_scale,
+        )?,
+    };
     let http = reqwest::Client::builder()
         .timeout(o.gateway_timeout)
         .build()
@@ -190,9 +186,9 @@ pub fn build(o: DemoOptions) -> Result<Demo, String> {
         idempotency_locks: api::KeyLocks::default(),
         admin_token: o.admin_token,
     });
-    if let Some(config) = o.reconcile {
-        crate::reconcile::spawn(state.clone(), config);
-    }
+    let reconciler = o
+        .reconcile
+        .map(|config| crate::reconcile::spawn(state.clone(), config));
     let mut router = app(state.clone()).merge(sandbox.router());
     if let Some(dir) = o.site {
         let index = dir.join("index.html");
@@ -202,5 +198,33 @@ pub fn build(o: DemoOptions) -> Result<Demo, String> {
         router,
         state,
         sandbox,
+        reconciler,
     })
+}
+
+fn new_sandbox(
+    public_url: &str,
+    c: &Credentials,
+    clock: wallet_checkout_sandbox::Clock,
+    time_scale: u32,
+) -> Result<Sandbox, String> {
+    Sandbox::new(SandboxOptions {
+        public_url: public_url.to_string(),
+        alphapay: Some(AlphaPayMerchant {
+            merchant_code: c.alphapay_merchant_code.clone(),
+            public_key: c.alphapay_key.to_public_key(),
+        }),
+        pass2pay: Some(Pass2PayMerchant {
+            mch_no: c.pass2pay_mch_no.clone(),
+            app_id: c.pass2pay_app_id.clone(),
+            secret: c.pass2pay_secret.clone(),
+        }),
+        yabandpay: Some(YabandPayMerchant {
+            user: c.yabandpay_user.clone(),
+            secret: c.yabandpay_secret.clone(),
+        }),
+        clock,
+        time_scale,
+    })
+    .map_err(|e| e.to_string())
 }

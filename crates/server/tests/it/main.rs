@@ -2,7 +2,11 @@
 
 mod flow;
 mod gateway_failures;
+mod gateways;
 mod notify;
+mod notify_others;
+mod recovery;
+mod secrets;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -49,6 +53,21 @@ pub struct TestDemo {
     pub clock: Arc<OffsetClock>,
     pub state: AppState,
     pub sandbox: wallet_checkout_sandbox::Sandbox,
+    /// The HTTP server and the reconciler; aborting both is a crash.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl TestDemo {
+    /// Stops the server as a crash would: no goodbye, the port freed.
+    pub async fn crash(self) -> (String, wallet_checkout_sandbox::Sandbox, Arc<OffsetClock>) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        (self.base, self.sandbox, self.clock)
+    }
 }
 
 /// Reconciliation paced for tests: the same code, seconds instead of minutes.
@@ -64,11 +83,17 @@ pub fn quick_reconcile() -> ReconcileConfig {
 
 /// The demo (server + sandbox) on a free port, options adjusted by `adjust`.
 pub async fn demo_with(adjust: impl FnOnce(&mut DemoOptions)) -> TestDemo {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    demo_at("127.0.0.1:0", Arc::new(OffsetClock::default()), adjust).await
+}
+
+/// `demo_with` on a given address (a restart binds the same port again).
+pub async fn demo_at(
+    addr: &str,
+    clock: Arc<OffsetClock>,
+    adjust: impl FnOnce(&mut DemoOptions),
+) -> TestDemo {
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let clock = Arc::new(OffsetClock::default());
     let mut options = DemoOptions::new(&base, clock.clone()).expect("options");
     options.reconcile = Some(ReconcileConfig {
         tick: std::time::Duration::from_millis(100),
@@ -77,14 +102,16 @@ pub async fn demo_with(adjust: impl FnOnce(&mut DemoOptions)) -> TestDemo {
     adjust(&mut options);
     let demo = demo::build(options).expect("demo builds");
     let router = demo.router;
-    tokio::spawn(async move {
+    let mut tasks = vec![tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
-    });
+    })];
+    tasks.extend(demo.reconciler);
     TestDemo {
         base,
         clock,
         state: demo.state,
         sandbox: demo.sandbox,
+        tasks,
     }
 }
 
@@ -93,6 +120,44 @@ pub async fn demo() -> (String, Arc<OffsetClock>) {
     let d = demo_with(|_| {}).await;
     (d.base, d.clock)
 }
+
+/// The gateway's id for a session: the last segment of the sandbox URL its action leads to.
+pub fn gateway_id(session: &Value) -> String {
+    let a = &session["action"];
+    let url = a["content"]
+        .as_str()
+        .or(a["url"].as_str())
+        .map(str::to_string)
+        .or_else(|| a["trade_no"].as_str().map(|t| format!("/{t}")))
+        .unwrap_or_else(|| panic!("no sandbox link in {session}"));
+    url.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+/// Plays the shopper on the sandbox wallet page.
+pub async fn shopper(base: &str, gateway_id: &str, pay: bool) {
+    let verb = if pay { "pay" } else { "decline" };
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{base}/sandbox/wallet/{gateway_id}/{verb}"))
+        .send()
+        .await
+        .expect("wallet page");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// A demo order in a currency the gateway takes.
+pub fn currency_for(gateway: &str) -> &'static str {
+    match gateway {
+        "alphapay" => "CAD",
+        "pass2pay" => "CNY",
+        _ => "EUR",
+    }
+}
+
+pub const GATEWAYS: [&str; 3] = ["alphapay", "pass2pay", "yabandpay"];
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 
 /// The demo with every wallet on one gateway.
 pub fn route_all_to(options: &mut DemoOptions, gateway: &str) {
