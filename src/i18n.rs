@@ -50,6 +50,8 @@ pub struct Texts {
     pub setup_error: &'static str,
     pub already_paid: &'static str,
     pub unsupported: &'static str,
+    pub continue_to: &'static str,
+    pub open_in_app: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -71,6 +73,8 @@ const EN: Texts = Texts {
     setup_error: "This payment option is not set up correctly.",
     already_paid: "This order is already paid.",
     unsupported: "This device cannot make this payment.",
+    continue_to: "Continue to",
+    open_in_app: "Finish paying in",
 };
 
 const ZH_CN: Texts = Texts {
@@ -92,6 +96,8 @@ const ZH_CN: Texts = Texts {
     setup_error: "该支付方式配置有误。",
     already_paid: "该订单已支付。",
     unsupported: "当前设备无法完成此支付。",
+    continue_to: "前往支付：",
+    open_in_app: "请在以下应用中完成支付：",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {

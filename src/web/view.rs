@@ -130,15 +130,54 @@ fn pending(p: Pending, texts: &'static Texts) -> AnyView {
                 .filter(|i| i.starts_with("data:image/png;base64,") || i.starts_with("data:image/jpeg;base64,") || i.starts_with("data:image/gif;base64,"))
                 .map(|src| view! { <img class="wc-qr" src=src alt=format!("{} {}", texts.qr_label, amount)/> }.into_any()),
         },
+        // Hand-over to the gateway's page: a link the shopper follows (the automatic hand-over and
+        // the resume on return come with the widget-flows work). Only https or this page's origin.
+        Some(Action::Redirect { url }) if safe_url(url) => Some(
+            view! { <a class="wc-primary wc-continue" href=url.clone() target="_top" rel="noopener">{texts.continue_to}" "{wallet.display_name()}</a> }
+                .into_any(),
+        ),
+        // A gateway's HTML form, rebuilt from fields: its HTML never reaches the page.
+        Some(Action::Form { url, fields }) if safe_url(url) => {
+            let inputs = fields
+                .iter()
+                .map(|(k, v)| view! { <input type="hidden" name=k.clone() value=v.clone()/> })
+                .collect::<Vec<_>>();
+            Some(
+                view! {
+                    <form class="wc-form" method="post" action=url.clone() target="_top">
+                        {inputs}
+                        <button type="submit" class="wc-primary wc-continue">{texts.continue_to}" "{wallet.display_name()}</button>
+                    </form>
+                }
+                .into_any(),
+            )
+        }
         _ => None,
     };
+    let hint = match &s.action {
+        Some(Action::Qr { .. }) | None => texts.scan_with,
+        Some(Action::Redirect { .. } | Action::Form { .. }) => "",
+        _ => texts.open_in_app,
+    };
+    let hint = (!hint.is_empty())
+        .then(|| view! { <p class="wc-hint">{hint}" "{wallet.display_name()}</p> });
     view! {
         <div class="wc-pending">
             <p class="wc-amount">{amount.clone()}</p>
             {drawn}
-            <p class="wc-hint">{texts.scan_with}" "{wallet.display_name()}</p>
+            {hint}
             {timer}
         </div>
     }
     .into_any()
+}
+
+/// Whether the widget may send the shopper to `url`: https anywhere, or this page's own origin
+/// (the demo's sandbox). Everything the server sends is untrusted.
+fn safe_url(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok());
+    origin.is_some_and(|o| url.starts_with(&format!("{o}/")))
 }

@@ -68,9 +68,30 @@ test("desktop: pay with Alipay by scanning the QR, see Payment successful", asyn
   await context.close();
 });
 
-test("phone: the widget fits the screen and its QR decodes to the session", async () => {
+test("phone: the server answers the H5 hand-over, and the link leads to the wallet page", async () => {
   const context = await browser.newContext({ ...devices["iPhone 13"] });
   const { page, errors } = await openShop(context, "?locale=zh-CN");
+  const created = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions"));
+  await page.getByRole("button", { name: "Alipay", exact: true }).click();
+  const session = await (await created).json();
+  assert.equal(session.flow, "redirect", "a phone browser asks for the redirect flow");
+  assert.equal(session.action.type, "redirect");
+  const link = page.getByRole("link", { name: /前往支付/ });
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), session.action.url);
+  await shot(page, "phone-redirect-zh");
+  await link.click();
+  await page.getByRole("button", { name: "Pay", exact: true }).click();
+  await page.getByText("Payment complete").waitFor();
+  const res = await fetch(`${server.base}/api/checkout/sessions/${session.id}?wait=10&status=pending`);
+  assert.equal((await res.json()).status, "succeeded");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("phone: the widget fits the screen and its QR decodes to the session", async () => {
+  const context = await browser.newContext({ ...devices["iPhone 13"] });
+  const { page, errors } = await openShop(context, "?locale=zh-CN&flow=qr");
   const created = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions"));
   await page.getByRole("button", { name: "Alipay", exact: true }).click();
   const session = await (await created).json();

@@ -15,9 +15,9 @@ function required(name) {
   return v;
 }
 
-/** Starts the demo server on port 0 and resolves with { base, stop }. */
-export async function startServer() {
-  const child = spawn(required("WALLET_CHECKOUT_SERVER"), ["--site", required("WALLET_CHECKOUT_SITE")], {
+/** Starts the demo server on port 0 (extra arguments such as `--config F` allowed) and resolves with { base, stop }. */
+export async function startServer(extra = []) {
+  const child = spawn(required("WALLET_CHECKOUT_SERVER"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra], {
     env: { ...process.env, PORT: "0", RUST_LOG: process.env.RUST_LOG ?? "warn" },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -5,7 +5,8 @@ use std::process::Command;
 use crate::run::{root, say};
 use crate::tools;
 
-pub fn run() -> Result<(), String> {
+pub fn run(extra: &[String]) -> Result<(), String> {
+    let extra: Vec<&String> = extra.iter().filter(|a| a.as_str() != "--").collect();
     tools::ensure_build_tools()?;
     tools::build_widget()?;
     let server = tools::build_server()?;
@@ -16,6 +17,7 @@ pub fn run() -> Result<(), String> {
     let status = Command::new(server)
         .arg("--site")
         .arg(root().join("dist"))
+        .args(extra)
         .env("PORT", port)
         .status()
         .map_err(|e| format!("cannot start the server: {e}"))?;

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
   demo   build the widget and serve the demo shop, the merchant server and the sandbox
-         at http://127.0.0.1:8080 (PORT overrides)
+         at http://127.0.0.1:8080 (PORT overrides); `demo -- --config F` runs a config
+         file against the sandbox (it needs `[demo] sandbox = true`)
   test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
 
 Both install what is missing first (wasm32 target, wasm-bindgen-cli, trunk, npm packages,
@@ -19,7 +20,7 @@ and for `test` Debian's chromium and chromium-driver) and say so as they go.";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("demo") => demo::run(),
+        Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(),
         Some("-h" | "--help") => {
             println!("{USAGE}");

@@ -169,6 +169,11 @@ async fn create(
         .and_then(|v| v.split(',').next())
         .map(|v| v.trim().to_string())
         .filter(|v| v.parse::<std::net::IpAddr>().is_ok());
+    // Where the wallet sends the shopper back: the page that asked, else the shop's front page.
+    let return_url = req
+        .return_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/", state.public_url.trim_end_matches('/')));
     let payment = connector
         .create(CreatePayment {
             merchant_ref: &id,
@@ -177,7 +182,7 @@ async fn create(
             wallet: req.wallet,
             flow: req.flow,
             notify_url: &notify_url,
-            return_url: req.return_url.as_deref(),
+            return_url: Some(return_url.as_str()),
             client_ip: client_ip.as_deref(),
         })
         .await?;

@@ -308,3 +308,106 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, key: Option<&str>) -> SessionRecord {
+        SessionRecord {
+            session: Session {
+                id: id.into(),
+                order: "A1".into(),
+                status: Status::Pending,
+                wallet: Wallet::WechatPay,
+                flow: Flow::Qr,
+                gateway: "pass2pay".into(),
+                amount: Money::new(1234, "CNY").expect("money"),
+                description: "Tea".into(),
+                created_at: "2026-01-01T00:00:00Z".into(),
+                expires_at: "2026-01-01T00:15:00Z".into(),
+                action: Some(Action::Qr {
+                    content: "weixin://wxpay/bizpayurl?pr=x".into(),
+                    image: None,
+                    url: None,
+                }),
+            },
+            gateway_ref: format!("P-{id}"),
+            merchant_ref: id.into(),
+            idempotency_key: key.map(String::from),
+            return_url: Some("https://shop.example/r".into()),
+        }
+    }
+
+    #[test]
+    fn sessions_and_refunds_survive_reopening_and_only_move_forward() {
+        let dir = std::env::temp_dir().join(format!("wc-sqlite-{}", crate::store::random_id(8)));
+        let path = dir.join("nested/checkout.db");
+        {
+            let store = SqliteStore::open(&path).expect("opens");
+            store.insert(record("s1", Some("k1"))).expect("insert");
+            assert!(matches!(
+                store.insert(record("s2", Some("k1"))),
+                Err(StoreError::Conflict)
+            ));
+            assert!(matches!(
+                store.insert(record("s1", None)),
+                Err(StoreError::Conflict)
+            ));
+            let (r, changed) = store
+                .transition("s1", Status::Succeeded)
+                .expect("ok")
+                .expect("found");
+            assert!(changed && r.session.status == Status::Succeeded);
+            let (_, changed) = store
+                .transition("s1", Status::Expired)
+                .expect("ok")
+                .expect("found");
+            assert!(!changed, "succeeded never changes");
+            store
+                .insert_refund(RefundRecord {
+                    id: "rf_1".into(),
+                    session_id: "s1".into(),
+                    amount: Money::new(234, "CNY").expect("money"),
+                    reason: "spilt".into(),
+                    status: RefundStatus::Processing,
+                    gateway_ref: None,
+                    created_at: "2026-01-01T00:01:00Z".into(),
+                })
+                .expect("refund");
+            store
+                .update_refund("rf_1", RefundStatus::Succeeded, Some("R9"))
+                .expect("update");
+        }
+        let store = SqliteStore::open(&path).expect("reopens");
+        let s1 = store.get("s1").expect("ok").expect("kept");
+        assert_eq!(s1.session.status, Status::Succeeded);
+        assert_eq!(s1, {
+            let mut r = record("s1", Some("k1"));
+            r.session.status = Status::Succeeded;
+            r
+        });
+        assert_eq!(
+            store
+                .by_idempotency_key("k1")
+                .expect("ok")
+                .map(|r| r.session.id),
+            Some("s1".into())
+        );
+        assert_eq!(
+            store
+                .by_gateway_ref("pass2pay", "P-s1")
+                .expect("ok")
+                .map(|r| r.session.id),
+            Some("s1".into())
+        );
+        assert!(store.pending().expect("ok").is_empty());
+        let refunds = store.refunds("s1").expect("ok");
+        assert_eq!(refunds.len(), 1);
+        assert_eq!(
+            (refunds[0].status, refunds[0].gateway_ref.as_deref()),
+            (RefundStatus::Succeeded, Some("R9"))
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

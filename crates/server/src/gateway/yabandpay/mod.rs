@@ -200,9 +200,9 @@ impl super::Connector for YabandPay {
                     .into(),
             );
             if data["redirect_url"].is_empty() {
-                // Required by every hosted method; the shop's front page is the safe fallback.
+                // Required by every hosted method (the API layer always passes one).
                 return Err(GatewayError::Refused(
-                    "YabandPay needs return_url for this wallet".into(),
+                    "YabandPay needs a return URL for this wallet".into(),
                 ));
             }
         }
