@@ -96,7 +96,7 @@ const ZH_CN: Texts = Texts {
     setup_error: "该支付方式配置有误。",
     already_paid: "该订单已支付。",
     unsupported: "当前设备无法完成此支付。",
-    continue_to: "前往支付：",
+    continue_to: "前往",
     open_in_app: "请在以下应用中完成支付：",
 };
 

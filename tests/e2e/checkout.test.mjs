@@ -76,7 +76,7 @@ test("phone: the server answers the H5 hand-over, and the link leads to the wall
   const session = await (await created).json();
   assert.equal(session.flow, "redirect", "a phone browser asks for the redirect flow");
   assert.equal(session.action.type, "redirect");
-  const link = page.getByRole("link", { name: /前往支付/ });
+  const link = page.getByRole("link", { name: /前往 Alipay/ });
   await link.waitFor();
   assert.equal(await link.getAttribute("href"), session.action.url);
   await shot(page, "phone-redirect-zh");

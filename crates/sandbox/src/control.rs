@@ -114,7 +114,7 @@ pub async fn post(
 }
 
 pub async fn get(State(sandbox): State<Sandbox>) -> Response {
-    let all: HashMap<&str, Behaviour> = Gateway::ALL
+    let all: std::collections::BTreeMap<&str, Behaviour> = Gateway::ALL
         .into_iter()
         .map(|g| (g.as_str(), sandbox.inner.controls.get(g)))
         .collect();

@@ -24,7 +24,7 @@ fn page(title: &str, head: &str, body: &str) -> Html<String> {
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title>{head}<style>
 body{{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d1f23}}
-main{{max-width:26rem;margin:2rem auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 4px #0002}}
+main{{max-width:26rem;margin:2rem auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 4px #0002;overflow-wrap:anywhere}}
 .tag{{display:inline-block;font-size:.75rem;background:#ffe8a3;border-radius:4px;padding:0 .4rem}}
 .amount{{font-size:2rem;font-weight:600;margin:.5rem 0}}
 form{{display:inline}} button{{font:inherit;padding:.6rem 1.4rem;border-radius:8px;border:1px solid #888;margin:.25rem .5rem .25rem 0;cursor:pointer}}

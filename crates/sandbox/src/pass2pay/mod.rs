@@ -96,7 +96,7 @@ fn wallet_of(way: &str) -> &'static str {
         "ALI" => "Alipay",
         "WX" => "WeChat Pay",
         "YSF" | "UP" => "UnionPay",
-        _ => "any wallet (cashier)",
+        _ => "Cashier (any wallet)",
     }
 }
 
