@@ -216,6 +216,19 @@ impl Ledger {
         out
     }
 
+    /// The first refund of `gateway` matching `wanted`, with its payment (as of `now`).
+    pub fn find_refund(
+        &self,
+        gateway: Gateway,
+        wanted: impl Fn(&Refund) -> bool,
+    ) -> Option<(Payment, Refund)> {
+        let map = self.lock();
+        map.values().filter(|p| p.gateway == gateway).find_map(|p| {
+            let r = p.refunds.iter().find(|r| wanted(r))?;
+            Some((p.clone(), r.clone()))
+        })
+    }
+
     pub fn all(&self) -> Vec<Payment> {
         self.lock().values().cloned().collect()
     }

@@ -150,11 +150,6 @@ impl Sandbox {
         self.inner.yabandpay.as_ref()
     }
 
-    /// The AlphaPay simulator (tests sign forged or replayed notifications with it).
-    pub fn alphapay(&self) -> Option<&alphapay::Simulator> {
-        self.inner.alphapay.as_ref()
-    }
-
     /// Sets a misbehaviour switch (the same as `POST /sandbox/control`).
     pub fn set_behaviour(&self, gateway: Option<ledger::Gateway>, behaviour: control::Behaviour) {
         self.inner.controls.set(gateway, behaviour);

@@ -184,7 +184,6 @@ fn credentials_from(
 ) -> Result<wallet_checkout_server::demo::Credentials, String> {
     use rsa::pkcs8::DecodePrivateKey;
     use wallet_checkout_server::config::secret_from_env;
-    let _ = &creds;
     if let Some(a) = &c.gateways.alphapay {
         creds.alphapay_merchant_code = a.merchant_code.clone();
         let pem = secret_from_env(&a.private_key_env).map_err(|e| e.to_string())?;

@@ -372,10 +372,10 @@ impl Simulator {
         now: OffsetDateTime,
     ) -> Response {
         let id = body["refundId"].as_str().unwrap_or_default();
-        let found = sandbox.inner.ledger.all().into_iter().find_map(|p| {
-            let r = p.refunds.iter().find(|r| r.id == id)?.clone();
-            (p.gateway == Gateway::AlphaPay).then_some((p, r))
-        });
+        let found = sandbox
+            .inner
+            .ledger
+            .find_refund(Gateway::AlphaPay, |r| r.id == id);
         match found {
             Some((p, r)) => self.signed(
                 uri,
@@ -431,14 +431,6 @@ impl Simulator {
             ],
             body: body.into_bytes(),
         })
-    }
-
-    /// Signs a notification body the way AlphaPay does, for tests that forge or replay one.
-    pub fn sign_notification(&self, path: &str, time: &str, nonce: &str, body: &str) -> String {
-        signature::signature_header(
-            &self.key,
-            &signature::string_to_sign(path, &self.merchant_code, time, nonce, body.as_bytes()),
-        )
     }
 }
 

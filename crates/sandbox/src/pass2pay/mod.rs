@@ -362,9 +362,11 @@ impl Simulator {
             return Self::fail("refundAmount must be an integer number of cents");
         };
         let refund_no = get("mchRefundNo");
-        let taken = sandbox.inner.ledger.all().iter().any(|x| {
-            x.gateway == Gateway::Pass2Pay && x.refunds.iter().any(|r| r.merchant_ref == refund_no)
-        });
+        let taken = sandbox
+            .inner
+            .ledger
+            .find_refund(Gateway::Pass2Pay, |r| r.merchant_ref == refund_no)
+            .is_some();
         if taken {
             return Self::fail(&format!("商户退款订单号[{refund_no}]已存在"));
         }
@@ -406,10 +408,7 @@ impl Simulator {
             p.get("refundOrderId").is_some_and(|v| *v == r.id)
                 || p.get("mchRefundNo").is_some_and(|v| *v == r.merchant_ref)
         };
-        let found = sandbox.inner.ledger.all().into_iter().find_map(|x| {
-            let r = x.refunds.iter().find(|r| wanted(r))?.clone();
-            (x.gateway == Gateway::Pass2Pay).then_some((x, r))
-        });
+        let found = sandbox.inner.ledger.find_refund(Gateway::Pass2Pay, wanted);
         match found {
             Some((x, r)) => self.ok(self.refund_fields(&x, &r)),
             None => Self::fail("退款订单不存在"),

@@ -325,10 +325,10 @@ impl Simulator {
             }
             "v3.QueryRefundOrder" => {
                 let id = d.get("refund_id").cloned().unwrap_or_default();
-                let found = sandbox.inner.ledger.all().into_iter().find_map(|p| {
-                    let r = p.refunds.iter().find(|r| r.id == id)?.clone();
-                    (p.gateway == Gateway::YabandPay).then_some((p, r))
-                });
+                let found = sandbox
+                    .inner
+                    .ledger
+                    .find_refund(Gateway::YabandPay, |r| r.id == id);
                 match found {
                     Some((p, r)) => Self::ok(Self::refund_fields(&p, &r)),
                     None => Self::fail("refund_id not found"),

@@ -94,7 +94,6 @@ impl YabandPay {
                 ("v3.CreatePayments", Some("WeChat Pay"), Flow::WechatInApp)
             }
             (Wallet::WechatPay, _) => ("v3.CreateWechatNativePay", None, Flow::Qr),
-            (Wallet::Unionpay, Flow::Qr) => ("v3.CreatePayments", Some("UnionPayWap"), Flow::Qr),
             (Wallet::Unionpay, f) => ("v3.CreatePayments", Some("UnionPayWap"), f),
         }
     }
