@@ -1,4 +1,4 @@
-//! The checkout endpoints: create a session, read it (with long poll), cancel it.
+//! The checkout endpoints: create a session, read it (long poll or Server-Sent Events), cancel it.
 //!
 //! The amount always comes from `OrderSource`, never from the request. A retry with the same
 //! `Idempotency-Key` gets the same session, never a second gateway order.
@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sessions", post(create))
         .route("/sessions/{id}", get(read))
+        .route("/sessions/{id}/events", get(events))
         .route("/sessions/{id}/cancel", post(cancel))
         .fallback(not_found)
 }
@@ -254,6 +256,65 @@ async fn read(
         .get(&id)?
         .ok_or_else(ApiError::session_not_found)?;
     Ok(Json(present(record)))
+}
+
+/// Server-Sent Events: one `session` event at once, then one per change; the stream ends after a
+/// final status. Comments every 15 s keep proxies from closing an idle stream.
+async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<
+    Sse<impl futures_util::Stream<Item = Result<SseEvent, std::convert::Infallible>>>,
+    ApiError,
+> {
+    // Subscribe before the first read, so no change between the two is missed.
+    let waiter = state.hub.subscribe(&id);
+    let first = present(
+        state
+            .store
+            .get(&id)?
+            .ok_or_else(ApiError::session_not_found)?,
+    );
+    struct Stream {
+        state: AppState,
+        id: String,
+        waiter: crate::hub::Waiter,
+        next: Option<Session>,
+        last: Option<Session>,
+    }
+    let start = Stream {
+        state,
+        id,
+        waiter,
+        next: Some(first),
+        last: None,
+    };
+    let stream = futures_util::stream::unfold(Some(start), |st| async move {
+        let mut st = st?;
+        loop {
+            if let Some(session) = st.next.take() {
+                let event = SseEvent::default()
+                    .event("session")
+                    .json_data(&session)
+                    .unwrap_or_else(|_| SseEvent::default().comment("unencodable session"));
+                let done = session.status.is_final();
+                st.last = Some(session);
+                return Some((Ok(event), (!done).then_some(st)));
+            }
+            st.waiter.changed().await;
+            match st.state.store.get(&st.id) {
+                Ok(Some(record)) => {
+                    let session = present(record);
+                    if st.last.as_ref() != Some(&session) {
+                        st.next = Some(session);
+                    }
+                }
+                // The store failed or lost the session: end the stream; the widget falls back to reads.
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 async fn cancel(

@@ -223,3 +223,81 @@ async fn cancelling_a_pending_session_ends_it() {
     .await;
     assert_error(status, &body, 404, "session_not_found");
 }
+
+/// Reads Server-Sent Events from `res` until one `session` event is complete; `None` once the stream ends.
+async fn next_session_event(
+    res: &mut reqwest::Response,
+    buf: &mut String,
+) -> Option<serde_json::Value> {
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            if frame.lines().any(|l| l == "event: session") {
+                let data: String = frame
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data: "))
+                    .collect();
+                return Some(serde_json::from_str(&data).expect("event data is a session"));
+            }
+            continue; // a keep-alive comment
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+            .await
+            .expect("the stream answers within 10 s")
+            .expect("stream readable")?;
+        buf.push_str(std::str::from_utf8(&chunk).expect("utf-8"));
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_sends_the_session_then_each_change_then_ends() {
+    let (base, _) = demo().await;
+    let order = demo_order(&base, 1234, "CAD").await;
+    let (_, session) = create_session(&base, &order, None).await;
+    let id = session["id"].as_str().expect("id");
+    let mut res = reqwest::get(format!("{base}/api/checkout/sessions/{id}/events"))
+        .await
+        .expect("events");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"].to_str().ok(),
+        Some("text/event-stream")
+    );
+    let mut buf = String::new();
+    let first = next_session_event(&mut res, &mut buf)
+        .await
+        .expect("first event");
+    assert_eq!(
+        (first["id"].as_str(), first["status"].as_str()),
+        (Some(id), Some("pending"))
+    );
+    assert_eq!(
+        first["action"]["type"], "qr",
+        "the first event carries the action"
+    );
+
+    shopper(&base, &gateway_id(&session), true).await;
+    let paid = next_session_event(&mut res, &mut buf)
+        .await
+        .expect("a change");
+    assert_eq!(paid["status"], "succeeded");
+    assert!(paid.get("action").is_none());
+    assert!(
+        next_session_event(&mut res, &mut buf).await.is_none(),
+        "the stream ends after a final status"
+    );
+
+    // A final session: one event, then the end.
+    let mut res = reqwest::get(format!("{base}/api/checkout/sessions/{id}/events"))
+        .await
+        .expect("events");
+    let mut buf = String::new();
+    let only = next_session_event(&mut res, &mut buf)
+        .await
+        .expect("one event");
+    assert_eq!(only["status"], "succeeded");
+    assert!(next_session_event(&mut res, &mut buf).await.is_none());
+
+    let (status, body) = get(&format!("{base}/api/checkout/sessions/cs_missing/events")).await;
+    assert_error(status, &body, 404, "session_not_found");
+}
