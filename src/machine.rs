@@ -1,9 +1,10 @@
 //! The checkout state machine: one closed enum of states, `step(state, event) -> (state, effects)`.
 //!
-//! No IO and no clock: time arrives as `Event::Tick`, responses as events, and the runtime
-//! (`runtime.rs`) carries out the effects. Components only render a `State` and send `Event`s.
+//! No IO and no clock: time arrives as `Event::Tick`, answers as events, and the runtime
+//! (`web/runtime.rs`) carries out the effects. Components only render a `State` and send `Event`s.
+//! The server's status decides every outcome; bridge callbacks and the countdown are only hints.
 
-use wallet_checkout_protocol::{ErrorCode, Flow, Session, Status, Wallet};
+use wallet_checkout_protocol::{Action, ErrorCode, Flow, Session, Status, Wallet};
 
 use crate::time::parse_rfc3339_ms;
 
@@ -11,6 +12,12 @@ use crate::time::parse_rfc3339_ms;
 pub const WATCH_RETRY_BUDGET: u32 = 5;
 /// Long-poll hold the widget asks for (`?wait=25`).
 pub const LONG_POLL_SECS: u32 = 25;
+/// A long poll answered unchanged sooner than this was not held: the server does not long-poll.
+pub const NOT_HELD_MS: u32 = 1_000;
+/// Plain polling: every 2 s for the first minute, then every 10 s.
+pub const POLL_FAST_MS: u32 = 2_000;
+pub const POLL_SLOW_MS: u32 = 10_000;
+pub const POLL_FAST_FOR_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
@@ -18,12 +25,71 @@ pub enum State {
     Choosing,
     /// A session is being created; `attempt` keys the idempotency of retries.
     Creating { wallet: Wallet, attempt: u32 },
+    /// Back on the page after a hand-over (return from a redirect, a reload): reading the
+    /// remembered session before showing anything else.
+    Confirming { id: String, failures: u32 },
     /// Waiting for the shopper to pay.
     Pending(Pending),
+    /// **Cancel** pressed: the server is closing the order.
+    Cancelling(Pending),
+    /// **Get a new code** pressed while the old session was still open: it is cancelled first.
+    Renewing { old: Pending, attempt: u32 },
     /// A final status from the server.
     Done(Session),
     /// Something went wrong; `retry` says what **Retry** does.
     Error { failure: Failure, retry: Retry },
+}
+
+impl State {
+    /// The name the merchant sees in `onStateChange` and DOM events.
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Choosing => "choosing",
+            State::Creating { .. } => "creating",
+            State::Confirming { .. } => "confirming",
+            State::Pending(_) => "pending",
+            State::Cancelling(_) => "cancelling",
+            State::Renewing { .. } => "renewing",
+            State::Done(s) => s.status.as_str(),
+            State::Error { .. } => "error",
+        }
+    }
+
+    /// The session this state is about, if any.
+    pub fn session(&self) -> Option<&Session> {
+        match self {
+            State::Pending(p) | State::Cancelling(p) | State::Renewing { old: p, .. } => {
+                Some(&p.session)
+            }
+            State::Done(s) => Some(s),
+            State::Error {
+                retry: Retry::Watch(p) | Retry::Cancel(p),
+                ..
+            } => Some(&p.session),
+            _ => None,
+        }
+    }
+}
+
+/// How the widget hears about status changes, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `GET …/events` (Server-Sent Events): one connection for the whole wait.
+    Events,
+    /// `GET …?wait=25&status=pending`.
+    LongPoll,
+    /// `GET …` every 2 s, every 10 s after a minute.
+    Poll,
+}
+
+/// What an in-app bridge's callback said. A hint: the server's status decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BridgeOutcome {
+    Ok,
+    Cancelled,
+    Failed,
+    /// No bridge on this page (not really inside the app, or it never became ready).
+    Unavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +99,19 @@ pub struct Pending {
     pub expires_at_ms: Option<i64>,
     /// The last time the runtime told us (ms since the epoch).
     pub now_ms: i64,
+    /// When following started (polling slows down after a minute).
+    pub since_ms: i64,
     /// Consecutive failed status checks.
     pub failures: u32,
+    pub transport: Transport,
+    /// The event stream has delivered at least once: the server has it, so a failure is an outage.
+    pub events_work: bool,
+    /// The tab is hidden: nothing is asked until it is visible again.
+    pub paused: bool,
+    /// The shopper came back from the wallet (redirect return): "Confirming payment…".
+    pub returned: bool,
+    /// The in-app bridge's last word.
+    pub bridge: Option<BridgeOutcome>,
 }
 
 impl Pending {
@@ -44,6 +121,28 @@ impl Pending {
             let ms = exp.saturating_sub(self.now_ms).max(0);
             (ms as u64).div_ceil(1000)
         })
+    }
+
+    /// The countdown reached zero; the server has the last word (a late payment still succeeds).
+    pub fn expired_locally(&self) -> bool {
+        self.remaining_secs() == Some(0)
+    }
+
+    fn watch(&self, delay_ms: u32) -> Effect {
+        Effect::Watch {
+            id: self.session.id.clone(),
+            status: self.session.status,
+            transport: self.transport,
+            delay_ms,
+        }
+    }
+
+    fn poll_delay(&self) -> u32 {
+        if self.now_ms.saturating_sub(self.since_ms) < POLL_FAST_FOR_MS {
+            POLL_FAST_MS
+        } else {
+            POLL_SLOW_MS
+        }
     }
 }
 
@@ -107,6 +206,10 @@ pub enum Retry {
     Create { wallet: Wallet, attempt: u32 },
     /// Resume following this session.
     Watch(Box<Pending>),
+    /// Read the remembered session again.
+    Resume(String),
+    /// Ask the server to cancel again.
+    Cancel(Box<Pending>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,10 +217,33 @@ pub enum Event {
     WalletChosen(Wallet),
     SessionCreated(Session),
     CreateFailed(Failure),
+    /// A session from the server: an event-stream message, a plain read, a cancel's answer.
     SessionUpdated(Session),
+    /// A long poll or poll answer, with how long the server held it.
+    PollAnswered {
+        session: Session,
+        held_ms: u32,
+    },
+    /// A status check, read or cancel failed.
     WatchFailed(Failure),
-    Tick { now_ms: i64 },
+    Tick {
+        now_ms: i64,
+    },
     RetryPressed,
+    /// **Get a new code** / **Try again**.
+    NewCodePressed,
+    CancelPressed,
+    /// **Pay in WeChat/Alipay** again after a bridge was closed.
+    PayPressed,
+    /// At start: a hand-over for this order was remembered (back from a redirect, or a reload).
+    Resume {
+        id: String,
+    },
+    /// The tab was hidden (`visibilitychange`).
+    Hidden,
+    /// The tab is visible again, or the page came back from the back/forward cache.
+    Visible,
+    BridgeAnswered(BridgeOutcome),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,12 +254,26 @@ pub enum Effect {
         flow: Flow,
         attempt: u32,
     },
-    /// Ask for the session once it is no longer `status` (long poll), after `delay_ms` (plus jitter).
+    /// Follow the session after `delay_ms` (plus jitter): open the event stream, or ask once
+    /// (long poll until it is no longer `status`, or a plain read).
     Watch {
         id: String,
         status: Status,
+        transport: Transport,
         delay_ms: u32,
     },
+    /// `GET /sessions/{id}` once, after `delay_ms`; the answer is `SessionUpdated`.
+    Read { id: String, delay_ms: u32 },
+    /// Close the stream, abort the request in flight, forget pending timers.
+    StopWatching,
+    /// `POST /sessions/{id}/cancel`; the answer is `SessionUpdated`.
+    Cancel { id: String },
+    /// Send the shopper to the wallet: navigate the top window, submit the form, or call the bridge.
+    HandOver(Action),
+    /// Keep the session id for this order (sessionStorage) so the page resumes after the redirect.
+    Remember { id: String },
+    /// Drop what `Remember` kept.
+    Forget,
 }
 
 /// Backoff before the n-th retry of a failed status check: 1 s, 2 s, 4 s, … capped at 16 s.
@@ -163,12 +303,20 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
         (S::Choosing | S::Done(_) | S::Error { .. }, E::WalletChosen(wallet)) => {
             create(wallet, ctx.serial, ctx)
         }
-        // Another wallet while waiting: a new session (the old one simply expires at the gateway).
+        // Another wallet while waiting: a new session (the server closes the old one first).
         (S::Pending(p), E::WalletChosen(wallet)) if wallet != p.session.wallet => {
-            create(wallet, ctx.serial, ctx)
+            let (s, mut effects) = create(wallet, ctx.serial, ctx);
+            effects.insert(0, Effect::StopWatching);
+            (s, effects)
         }
 
-        (S::Creating { .. }, E::SessionCreated(session)) => follow(session, ctx.now_ms),
+        (S::Creating { .. }, E::SessionCreated(session)) => {
+            let (s, mut effects) = follow(session, ctx.now_ms, false);
+            if let S::Pending(p) = &s {
+                effects.splice(0..0, hand_over(&p.session));
+            }
+            (s, effects)
+        }
         (S::Creating { wallet, attempt }, E::CreateFailed(failure)) => (
             S::Error {
                 failure,
@@ -177,11 +325,53 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
             vec![],
         ),
 
-        (S::Pending(p), E::SessionUpdated(session)) if session.id == p.session.id => {
-            let now = p.now_ms;
-            follow(session, now)
+        // Back from the wallet: read the remembered session, then carry on from what it says.
+        (S::Choosing, E::Resume { id }) => {
+            let effect = Effect::Read {
+                id: id.clone(),
+                delay_ms: 0,
+            };
+            (S::Confirming { id, failures: 0 }, vec![effect])
         }
-        (S::Pending(mut p), E::WatchFailed(failure)) => {
+        (S::Confirming { id, .. }, E::SessionUpdated(session)) if session.id == id => {
+            follow(session, ctx.now_ms, true)
+        }
+        (S::Confirming { .. }, E::WatchFailed(f)) if f.code == Some(ErrorCode::SessionNotFound) => {
+            (S::Choosing, vec![Effect::Forget])
+        }
+        (S::Confirming { id, failures }, E::WatchFailed(failure)) => {
+            let failures = failures + 1;
+            if failures > WATCH_RETRY_BUDGET {
+                (
+                    S::Error {
+                        failure,
+                        retry: Retry::Resume(id),
+                    },
+                    vec![],
+                )
+            } else {
+                let effect = Effect::Read {
+                    id: id.clone(),
+                    delay_ms: backoff_ms(failures),
+                };
+                (S::Confirming { id, failures }, vec![effect])
+            }
+        }
+
+        (S::Pending(p), E::SessionUpdated(session)) if session.id == p.session.id => {
+            updated(p, session, None)
+        }
+        (S::Pending(p), E::PollAnswered { session, held_ms }) if session.id == p.session.id => {
+            updated(p, session, Some(held_ms))
+        }
+        (S::Pending(mut p), E::WatchFailed(failure)) if !p.paused => {
+            // No event stream here (the merchant's server may not have one): long poll instead,
+            // at once and without counting it as a failure.
+            if p.transport == Transport::Events && !p.events_work {
+                p.transport = Transport::LongPoll;
+                let effect = p.watch(0);
+                return (S::Pending(p), vec![effect]);
+            }
             p.failures += 1;
             if p.failures > WATCH_RETRY_BUDGET {
                 p.failures = 0;
@@ -193,11 +383,7 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
                     vec![],
                 )
             } else {
-                let effect = Effect::Watch {
-                    id: p.session.id.clone(),
-                    status: p.session.status,
-                    delay_ms: backoff_ms(p.failures),
-                };
+                let effect = p.watch(backoff_ms(p.failures));
                 (S::Pending(p), vec![effect])
             }
         }
@@ -205,16 +391,119 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
             p.now_ms = now_ms;
             (S::Pending(p), vec![])
         }
+        (S::Pending(mut p), E::Hidden) if !p.paused => {
+            p.paused = true;
+            (S::Pending(p), vec![Effect::StopWatching])
+        }
+        // Visible again, or back from the back/forward cache: one check at once. After a
+        // hand-over to the wallet's page this is the shopper coming back: "Confirming payment…".
+        (S::Pending(mut p), E::Visible) => {
+            p.paused = false;
+            if matches!(
+                p.session.action,
+                Some(Action::Redirect { .. } | Action::Form { .. })
+            ) {
+                p.returned = true;
+            }
+            p.now_ms = ctx.now_ms;
+            let effect = p.watch(0);
+            (S::Pending(p), vec![effect])
+        }
+        (S::Pending(mut p), E::BridgeAnswered(outcome)) => {
+            p.bridge = Some(outcome);
+            (S::Pending(p), vec![])
+        }
+        (S::Pending(mut p), E::PayPressed) => match p.session.action.clone() {
+            Some(action) => {
+                p.bridge = None;
+                let mut effects = vec![];
+                if matches!(action, Action::Redirect { .. } | Action::Form { .. }) {
+                    effects.push(Effect::Remember {
+                        id: p.session.id.clone(),
+                    });
+                }
+                effects.push(Effect::HandOver(action));
+                (S::Pending(p), effects)
+            }
+            None => (S::Pending(p), vec![]),
+        },
+        (S::Pending(p), E::CancelPressed) => {
+            let effect = Effect::Cancel {
+                id: p.session.id.clone(),
+            };
+            (S::Cancelling(p), vec![Effect::StopWatching, effect])
+        }
+        (S::Pending(p), E::NewCodePressed) => {
+            let effect = Effect::Cancel {
+                id: p.session.id.clone(),
+            };
+            (
+                S::Renewing {
+                    old: p,
+                    attempt: ctx.serial,
+                },
+                vec![Effect::StopWatching, effect],
+            )
+        }
+
+        // The cancel's answer: `cancelled`, or `succeeded` if the payment won the race.
+        (S::Cancelling(p), E::SessionUpdated(session)) if session.id == p.session.id => {
+            follow(session, ctx.now_ms, p.returned)
+        }
+        (S::Cancelling(p), E::WatchFailed(failure)) => (
+            S::Error {
+                failure,
+                retry: Retry::Cancel(Box::new(p)),
+            },
+            vec![],
+        ),
+
+        // The old session is closed: paid meanwhile → success; otherwise a new session.
+        (S::Renewing { old, attempt }, E::SessionUpdated(session))
+            if session.id == old.session.id =>
+        {
+            if session.status == Status::Succeeded {
+                (S::Done(session), vec![Effect::Forget])
+            } else {
+                create(old.session.wallet, attempt, ctx)
+            }
+        }
+        // The cancel failed: create anyway; the server closes the order's earlier sessions first
+        // and answers `order_already_paid` if one was paid.
+        (S::Renewing { old, attempt }, E::WatchFailed(_)) => {
+            create(old.session.wallet, attempt, ctx)
+        }
+
+        // A new code or another try after a final status (nothing left to cancel).
+        (S::Done(s), E::NewCodePressed) if s.status != Status::Succeeded => {
+            create(s.wallet, ctx.serial, ctx)
+        }
+        // A payment that lands after `expired`, `failed` or `cancelled` still wins.
+        (S::Done(old), E::SessionUpdated(session))
+            if session.id == old.id && old.status.may_become(session.status) =>
+        {
+            (S::Done(session), vec![Effect::Forget])
+        }
 
         (S::Error { retry, .. }, E::RetryPressed) => match retry {
             Retry::Create { wallet, attempt } => create(wallet, attempt, ctx),
-            Retry::Watch(p) => {
-                let effect = Effect::Watch {
-                    id: p.session.id.clone(),
-                    status: p.session.status,
+            Retry::Watch(mut p) => {
+                p.now_ms = ctx.now_ms;
+                let effect = p.watch(0);
+                (S::Pending(*p), vec![effect])
+            }
+            Retry::Resume(id) => {
+                let effect = Effect::Read {
+                    id: id.clone(),
                     delay_ms: 0,
                 };
-                (S::Pending(*p), vec![effect])
+                (S::Confirming { id, failures: 0 }, vec![effect])
+            }
+            Retry::Cancel(p) => {
+                let effect = Effect::Cancel {
+                    id: p.session.id.clone(),
+                };
+                (S::Cancelling(*p), vec![effect])
             }
         },
 
@@ -234,41 +523,120 @@ fn create(wallet: Wallet, attempt: u32, ctx: Context) -> (State, Vec<Effect>) {
     )
 }
 
-fn follow(session: Session, now_ms: i64) -> (State, Vec<Effect>) {
-    if session.status.is_final() {
-        return (State::Done(session), vec![]);
+/// What starts the shopper paying for a fresh session: nothing for a QR (it is drawn), the wallet's
+/// page or bridge otherwise. A page the shopper leaves for is remembered, so the return resumes.
+fn hand_over(session: &Session) -> Vec<Effect> {
+    match &session.action {
+        Some(action @ (Action::Redirect { .. } | Action::Form { .. })) => vec![
+            Effect::Remember {
+                id: session.id.clone(),
+            },
+            Effect::HandOver(action.clone()),
+        ],
+        Some(action @ (Action::WechatJsapi { .. } | Action::AlipayJsapi { .. })) => {
+            vec![Effect::HandOver(action.clone())]
+        }
+        Some(Action::Qr { .. }) | None => vec![],
     }
-    let effect = Effect::Watch {
-        id: session.id.clone(),
-        status: session.status,
-        delay_ms: 0,
-    };
+}
+
+/// Starts following `session`, or ends in `Done` if it is final.
+fn follow(session: Session, now_ms: i64, returned: bool) -> (State, Vec<Effect>) {
+    if session.status.is_final() {
+        return (State::Done(session), vec![Effect::Forget]);
+    }
     let expires_at_ms = parse_rfc3339_ms(&session.expires_at);
-    (
-        State::Pending(Pending {
-            session,
-            expires_at_ms,
-            now_ms,
-            failures: 0,
-        }),
-        vec![effect],
-    )
+    let p = Pending {
+        session,
+        expires_at_ms,
+        now_ms,
+        since_ms: now_ms,
+        failures: 0,
+        transport: Transport::Events,
+        events_work: false,
+        paused: false,
+        returned,
+        bridge: None,
+    };
+    let effect = p.watch(0);
+    (State::Pending(p), vec![effect])
+}
+
+/// A status answer while pending: final → done; unchanged → keep listening (the stream stays
+/// open; a poll asks again, and a long poll that was not held means the server only polls).
+fn updated(mut p: Pending, session: Session, held_ms: Option<u32>) -> (State, Vec<Effect>) {
+    if session.status.is_final() {
+        return (State::Done(session), vec![Effect::Forget]);
+    }
+    p.failures = 0;
+    // A pending answer without an action (a merchant's server may leave it out) keeps the old one.
+    let action = session.action.clone().or(p.session.action.take());
+    p.session = Session { action, ..session };
+    let Some(held_ms) = held_ms else {
+        p.events_work = true;
+        return (State::Pending(p), vec![]);
+    };
+    if p.paused {
+        return (State::Pending(p), vec![]);
+    }
+    let near_expiry = p.remaining_secs().is_some_and(|s| s <= 2);
+    if p.transport == Transport::LongPoll && held_ms < NOT_HELD_MS && !near_expiry {
+        p.transport = Transport::Poll;
+    }
+    let delay = match p.transport {
+        Transport::Poll => p.poll_delay(),
+        _ => 0,
+    };
+    let effect = p.watch(delay);
+    (State::Pending(p), vec![effect])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wallet_checkout_protocol::{Action, Money};
+    use wallet_checkout_protocol::{Money, WechatJsapiParams};
 
-    const CTX: Context = Context {
-        flow: Flow::Qr,
-        now_ms: 1_700_000_000_000,
-        serial: 7,
-    };
+    /// 2023-11-14T22:13:20Z, the sessions' `created_at`; they expire 300 s later.
+    const T0: i64 = 1_700_000_000_000;
 
-    fn session(status: Status) -> Session {
+    fn ctx(now_ms: i64) -> Context {
+        Context {
+            flow: Flow::Qr,
+            now_ms,
+            serial: 7,
+        }
+    }
+
+    fn qr() -> Action {
+        Action::Qr {
+            content: "https://x".into(),
+            image: None,
+            url: None,
+        }
+    }
+
+    fn redirect() -> Action {
+        Action::Redirect {
+            url: "https://pay.example/h5".into(),
+        }
+    }
+
+    fn wechat() -> Action {
+        Action::WechatJsapi {
+            params: WechatJsapiParams {
+                app_id: "wx1".into(),
+                time_stamp: "1".into(),
+                nonce_str: "n".into(),
+                package: "prepay_id=P1".into(),
+                sign_type: "RSA".into(),
+                pay_sign: "s".into(),
+            },
+        }
+    }
+
+    fn with(id: &str, status: Status, action: Option<Action>) -> Session {
         Session {
-            id: "cs_1".into(),
+            id: id.into(),
             order: "A1".into(),
             status,
             wallet: Wallet::Alipay,
@@ -278,220 +646,692 @@ mod tests {
             description: "Tea".into(),
             created_at: "2023-11-14T22:13:20Z".into(),
             expires_at: "2023-11-14T22:18:20Z".into(),
-            action: Some(Action::Qr {
-                content: "https://x".into(),
-                image: None,
-                url: None,
-            }),
+            action: if status.is_final() { None } else { action },
         }
     }
 
-    /// Runs events from `state`, returning the final state and every effect.
-    fn run(state: State, events: impl IntoIterator<Item = Event>) -> (State, Vec<Effect>) {
-        let mut all = vec![];
-        let mut s = state;
-        for e in events {
-            let (next, effects) = step(s, e, CTX);
-            all.extend(effects);
-            s = next;
+    fn s(status: Status) -> Session {
+        with("cs_1", status, Some(qr()))
+    }
+
+    fn other(status: Status) -> Session {
+        with("cs_2", status, Some(qr()))
+    }
+
+    /// Following `cs_1` over the event stream, as right after it was created.
+    fn pending() -> State {
+        follow(s(Status::Pending), T0, false).0
+    }
+
+    fn pending_with(adjust: impl FnOnce(&mut Pending)) -> State {
+        match pending() {
+            State::Pending(mut p) => {
+                adjust(&mut p);
+                State::Pending(p)
+            }
+            other => other,
         }
-        (s, all)
     }
 
-    #[test]
-    fn choosing_a_wallet_creates_then_follows_the_session() {
-        let (s, effects) = run(
-            State::Choosing,
-            [
-                Event::WalletChosen(Wallet::Alipay),
-                Event::SessionCreated(session(Status::Pending)),
-            ],
-        );
-        assert!(matches!(s, State::Pending(ref p) if p.session.id == "cs_1"));
-        assert_eq!(
-            effects,
-            vec![
-                Effect::CreateSession {
-                    wallet: Wallet::Alipay,
-                    flow: Flow::Qr,
-                    attempt: 7
-                },
-                Effect::Watch {
-                    id: "cs_1".into(),
-                    status: Status::Pending,
-                    delay_ms: 0
-                },
-            ]
-        );
+    fn done(status: Status) -> State {
+        State::Done(s(status))
     }
 
-    #[test]
-    fn a_final_status_ends_following() {
-        let start = run(
-            State::Choosing,
-            [
-                Event::WalletChosen(Wallet::Alipay),
-                Event::SessionCreated(session(Status::Pending)),
-            ],
-        )
-        .0;
-        let (s, effects) = run(start, [Event::SessionUpdated(session(Status::Succeeded))]);
-        assert_eq!(s, State::Done(session(Status::Succeeded)));
-        assert!(effects.is_empty());
+    fn polled(status: Status, held_ms: u32) -> Event {
+        Event::PollAnswered {
+            session: s(status),
+            held_ms,
+        }
     }
 
-    #[test]
-    fn an_unchanged_long_poll_answer_polls_again() {
-        let start = follow(session(Status::Pending), 0).0;
-        let (_, effects) = run(start, [Event::SessionUpdated(session(Status::Pending))]);
-        assert_eq!(
-            effects,
-            vec![Effect::Watch {
-                id: "cs_1".into(),
-                status: Status::Pending,
-                delay_ms: 0
-            }]
-        );
+    fn net() -> Event {
+        Event::WatchFailed(Failure::network("down"))
     }
 
-    #[test]
-    fn answers_for_another_session_are_ignored() {
-        let start = follow(session(Status::Pending), 0).0;
-        let mut other = session(Status::Succeeded);
-        other.id = "cs_other".into();
-        let (s, effects) = run(start.clone(), [Event::SessionUpdated(other)]);
-        assert_eq!((s, effects), (start, vec![]));
-    }
-
-    #[test]
-    fn a_failed_create_retries_with_the_same_attempt() {
-        let (s, _) = run(
-            State::Choosing,
-            [
-                Event::WalletChosen(Wallet::Alipay),
-                Event::CreateFailed(Failure::network("down")),
-            ],
-        );
-        assert!(matches!(
-            s,
-            State::Error {
-                retry: Retry::Create { attempt: 7, .. },
+    /// Effects in a short form a table can hold.
+    fn short(e: &Effect) -> String {
+        match e {
+            Effect::CreateSession {
+                wallet, attempt, ..
+            } => format!("create {} {attempt}", wallet.as_str()),
+            Effect::Watch {
+                id,
+                transport,
+                delay_ms,
                 ..
+            } => format!("watch {id} {transport:?} {delay_ms}"),
+            Effect::Read { id, delay_ms } => format!("read {id} {delay_ms}"),
+            Effect::StopWatching => "stop".into(),
+            Effect::Cancel { id } => format!("cancel {id}"),
+            Effect::HandOver(a) => match a {
+                Action::Qr { .. } => "handover qr",
+                Action::Redirect { .. } => "handover redirect",
+                Action::Form { .. } => "handover form",
+                Action::WechatJsapi { .. } => "handover wechat",
+                Action::AlipayJsapi { .. } => "handover alipay",
             }
-        ));
-        let (s, effects) = run(s, [Event::RetryPressed]);
-        assert_eq!(
-            s,
-            State::Creating {
-                wallet: Wallet::Alipay,
-                attempt: 7
-            }
-        );
-        assert_eq!(
+            .into(),
+            Effect::Remember { id } => format!("remember {id}"),
+            Effect::Forget => "forget".into(),
+        }
+    }
+
+    struct Case {
+        name: &'static str,
+        from: State,
+        events: Vec<Event>,
+        /// `State::name()` at the end, and for `Done` the session it ended with.
+        want: &'static str,
+        effects: &'static [&'static str],
+    }
+
+    fn case(
+        name: &'static str,
+        from: State,
+        events: Vec<Event>,
+        want: &'static str,
+        effects: &'static [&'static str],
+    ) -> Case {
+        Case {
+            name,
+            from,
+            events,
+            want,
             effects,
-            vec![Effect::CreateSession {
-                wallet: Wallet::Alipay,
-                flow: Flow::Qr,
-                attempt: 7
-            }]
+        }
+    }
+
+    fn run(from: State, events: Vec<Event>) -> (State, Vec<String>) {
+        let mut state = from;
+        let mut all = vec![];
+        for (i, e) in events.into_iter().enumerate() {
+            // The fake clock: one second per event.
+            let (next, effects) = step(state, e, ctx(T0 + 1000 * i as i64));
+            all.extend(effects.iter().map(short));
+            state = next;
+        }
+        (state, all)
+    }
+
+    #[test]
+    fn every_transition() {
+        use Event as E;
+        use Status::*;
+        let cases = vec![
+            case(
+                "choose → create",
+                State::Choosing,
+                vec![E::WalletChosen(Wallet::Alipay)],
+                "creating",
+                &["create alipay 7"],
+            ),
+            case(
+                "created QR → follow over the event stream",
+                State::Creating {
+                    wallet: Wallet::Alipay,
+                    attempt: 7,
+                },
+                vec![E::SessionCreated(s(Pending))],
+                "pending",
+                &["watch cs_1 Events 0"],
+            ),
+            case(
+                "created redirect → remember, hand over, follow",
+                State::Creating {
+                    wallet: Wallet::Alipay,
+                    attempt: 7,
+                },
+                vec![E::SessionCreated(with("cs_1", Pending, Some(redirect())))],
+                "pending",
+                &["remember cs_1", "handover redirect", "watch cs_1 Events 0"],
+            ),
+            case(
+                "created wechat jsapi → call the bridge, nothing remembered",
+                State::Creating {
+                    wallet: Wallet::WechatPay,
+                    attempt: 7,
+                },
+                vec![E::SessionCreated(with("cs_1", Pending, Some(wechat())))],
+                "pending",
+                &["handover wechat", "watch cs_1 Events 0"],
+            ),
+            case(
+                "created already final → done",
+                State::Creating {
+                    wallet: Wallet::Alipay,
+                    attempt: 7,
+                },
+                vec![E::SessionCreated(s(Succeeded))],
+                "succeeded",
+                &["forget"],
+            ),
+            case(
+                "create fails → error",
+                State::Creating {
+                    wallet: Wallet::Alipay,
+                    attempt: 7,
+                },
+                vec![E::CreateFailed(Failure::network("x"))],
+                "error",
+                &[],
+            ),
+            case(
+                "create fails, retry → same attempt",
+                State::Creating {
+                    wallet: Wallet::Alipay,
+                    attempt: 3,
+                },
+                vec![E::CreateFailed(Failure::network("x")), E::RetryPressed],
+                "creating",
+                &["create alipay 3"],
+            ),
+            case(
+                "stream says pending → keep listening",
+                pending(),
+                vec![E::SessionUpdated(s(Pending))],
+                "pending",
+                &[],
+            ),
+            case(
+                "stream says succeeded → done",
+                pending(),
+                vec![E::SessionUpdated(s(Succeeded))],
+                "succeeded",
+                &["forget"],
+            ),
+            case(
+                "duplicate success → still one outcome",
+                pending(),
+                vec![
+                    E::SessionUpdated(s(Succeeded)),
+                    E::SessionUpdated(s(Succeeded)),
+                ],
+                "succeeded",
+                &["forget"],
+            ),
+            case(
+                "out of order: pending after succeeded is ignored",
+                pending(),
+                vec![
+                    E::SessionUpdated(s(Succeeded)),
+                    E::SessionUpdated(s(Pending)),
+                ],
+                "succeeded",
+                &["forget"],
+            ),
+            case(
+                "another session's answer is ignored",
+                pending(),
+                vec![E::SessionUpdated(other(Succeeded))],
+                "pending",
+                &[],
+            ),
+            case(
+                "no event stream → long poll at once, not a failure",
+                pending(),
+                vec![net()],
+                "pending",
+                &["watch cs_1 LongPoll 0"],
+            ),
+            case(
+                "stream worked, then fails → backoff on the stream",
+                pending(),
+                vec![E::SessionUpdated(s(Pending)), net()],
+                "pending",
+                &["watch cs_1 Events 1000"],
+            ),
+            case(
+                "long poll held and unchanged → ask again at once",
+                pending_with(|p| p.transport = Transport::LongPoll),
+                vec![polled(Pending, 25_000)],
+                "pending",
+                &["watch cs_1 LongPoll 0"],
+            ),
+            case(
+                "long poll not held → plain polling every 2 s",
+                pending_with(|p| p.transport = Transport::LongPoll),
+                vec![polled(Pending, 40)],
+                "pending",
+                &["watch cs_1 Poll 2000"],
+            ),
+            case(
+                "polling slows to 10 s after a minute",
+                pending_with(|p| {
+                    p.transport = Transport::Poll;
+                    p.since_ms = T0 - 61_000;
+                }),
+                vec![polled(Pending, 40)],
+                "pending",
+                &["watch cs_1 Poll 10000"],
+            ),
+            case(
+                "poll answer final → done",
+                pending_with(|p| p.transport = Transport::Poll),
+                vec![polled(Failed, 5)],
+                "failed",
+                &["forget"],
+            ),
+            case(
+                "error budget exhausted → error with retry",
+                pending_with(|p| {
+                    p.transport = Transport::LongPoll;
+                }),
+                vec![net(), net(), net(), net(), net(), net()],
+                "error",
+                &[
+                    "watch cs_1 LongPoll 1000",
+                    "watch cs_1 LongPoll 2000",
+                    "watch cs_1 LongPoll 4000",
+                    "watch cs_1 LongPoll 8000",
+                    "watch cs_1 LongPoll 16000",
+                ],
+            ),
+            case(
+                "retry after the budget → follow again",
+                pending_with(|p| {
+                    p.transport = Transport::LongPoll;
+                }),
+                vec![net(), net(), net(), net(), net(), net(), E::RetryPressed],
+                "pending",
+                &[
+                    "watch cs_1 LongPoll 1000",
+                    "watch cs_1 LongPoll 2000",
+                    "watch cs_1 LongPoll 4000",
+                    "watch cs_1 LongPoll 8000",
+                    "watch cs_1 LongPoll 16000",
+                    "watch cs_1 LongPoll 0",
+                ],
+            ),
+            case(
+                "an answer resets the failure count",
+                pending_with(|p| {
+                    p.transport = Transport::LongPoll;
+                }),
+                vec![net(), net(), polled(Pending, 25_000), net()],
+                "pending",
+                &[
+                    "watch cs_1 LongPoll 1000",
+                    "watch cs_1 LongPoll 2000",
+                    "watch cs_1 LongPoll 0",
+                    "watch cs_1 LongPoll 1000",
+                ],
+            ),
+            case(
+                "hidden → stop; visible → one check at once",
+                pending(),
+                vec![E::Hidden, E::Visible],
+                "pending",
+                &["stop", "watch cs_1 Events 0"],
+            ),
+            case(
+                "hidden twice → stopped once",
+                pending(),
+                vec![E::Hidden, E::Hidden],
+                "pending",
+                &["stop"],
+            ),
+            case(
+                "a late failure while hidden is ignored",
+                pending(),
+                vec![E::Hidden, net()],
+                "pending",
+                &["stop"],
+            ),
+            case(
+                "back/forward cache return → check at once",
+                pending(),
+                vec![E::Visible],
+                "pending",
+                &["watch cs_1 Events 0"],
+            ),
+            case(
+                "payment after local expiry still succeeds",
+                pending(),
+                vec![
+                    E::Tick {
+                        now_ms: T0 + 400_000,
+                    },
+                    E::SessionUpdated(s(Succeeded)),
+                ],
+                "succeeded",
+                &["forget"],
+            ),
+            case(
+                "server says expired → done expired",
+                pending(),
+                vec![E::SessionUpdated(s(Expired))],
+                "expired",
+                &["forget"],
+            ),
+            case(
+                "payment landing after expired → success",
+                done(Expired),
+                vec![E::SessionUpdated(s(Succeeded))],
+                "succeeded",
+                &["forget"],
+            ),
+            case(
+                "expired never goes back to pending",
+                done(Expired),
+                vec![E::SessionUpdated(s(Pending))],
+                "expired",
+                &[],
+            ),
+            case(
+                "success never changes",
+                done(Succeeded),
+                vec![E::SessionUpdated(s(Failed))],
+                "succeeded",
+                &[],
+            ),
+            case(
+                "new code after expired → new session",
+                done(Expired),
+                vec![E::NewCodePressed],
+                "creating",
+                &["create alipay 7"],
+            ),
+            case(
+                "no new code after success",
+                done(Succeeded),
+                vec![E::NewCodePressed],
+                "succeeded",
+                &[],
+            ),
+            case(
+                "new code while open → cancel the old, then create",
+                pending(),
+                vec![E::NewCodePressed, E::SessionUpdated(s(Cancelled))],
+                "creating",
+                &["stop", "cancel cs_1", "create alipay 7"],
+            ),
+            case(
+                "new code but the old was paid meanwhile → success, nothing created",
+                pending(),
+                vec![E::NewCodePressed, E::SessionUpdated(s(Succeeded))],
+                "succeeded",
+                &["stop", "cancel cs_1", "forget"],
+            ),
+            case(
+                "new code, the cancel fails → create anyway (server closes the old)",
+                pending(),
+                vec![E::NewCodePressed, net()],
+                "creating",
+                &["stop", "cancel cs_1", "create alipay 7"],
+            ),
+            case(
+                "cancel → cancelled",
+                pending(),
+                vec![E::CancelPressed, E::SessionUpdated(s(Cancelled))],
+                "cancelled",
+                &["stop", "cancel cs_1", "forget"],
+            ),
+            case(
+                "cancel racing a payment → the payment wins",
+                pending(),
+                vec![E::CancelPressed, E::SessionUpdated(s(Succeeded))],
+                "succeeded",
+                &["stop", "cancel cs_1", "forget"],
+            ),
+            case(
+                "a stream message racing the cancel is ignored until the answer",
+                pending(),
+                vec![
+                    E::CancelPressed,
+                    E::PollAnswered {
+                        session: s(Pending),
+                        held_ms: 1,
+                    },
+                ],
+                "cancelling",
+                &["stop", "cancel cs_1"],
+            ),
+            case(
+                "cancel fails → error; retry cancels again",
+                pending(),
+                vec![E::CancelPressed, net(), E::RetryPressed],
+                "cancelling",
+                &["stop", "cancel cs_1", "cancel cs_1"],
+            ),
+            case(
+                "resume after a redirect → read, then follow",
+                State::Choosing,
+                vec![
+                    E::Resume { id: "cs_1".into() },
+                    E::SessionUpdated(with("cs_1", Pending, Some(redirect()))),
+                ],
+                "pending",
+                &["read cs_1 0", "watch cs_1 Events 0"],
+            ),
+            case(
+                "resume finds it paid → success at once",
+                State::Choosing,
+                vec![
+                    E::Resume { id: "cs_1".into() },
+                    E::SessionUpdated(s(Succeeded)),
+                ],
+                "succeeded",
+                &["read cs_1 0", "forget"],
+            ),
+            case(
+                "resume of a session the server lost → choose again",
+                State::Choosing,
+                vec![
+                    E::Resume { id: "cs_1".into() },
+                    E::WatchFailed(Failure::api(ErrorCode::SessionNotFound, "x")),
+                ],
+                "choosing",
+                &["read cs_1 0", "forget"],
+            ),
+            case(
+                "resume while the server is down → retries, then an error",
+                State::Choosing,
+                vec![
+                    E::Resume { id: "cs_1".into() },
+                    net(),
+                    net(),
+                    net(),
+                    net(),
+                    net(),
+                    net(),
+                ],
+                "error",
+                &[
+                    "read cs_1 0",
+                    "read cs_1 1000",
+                    "read cs_1 2000",
+                    "read cs_1 4000",
+                    "read cs_1 8000",
+                    "read cs_1 16000",
+                ],
+            ),
+            case(
+                "resume retry → read again",
+                State::Error {
+                    failure: Failure::network("x"),
+                    retry: Retry::Resume("cs_1".into()),
+                },
+                vec![E::RetryPressed],
+                "confirming",
+                &["read cs_1 0"],
+            ),
+            case(
+                "bridge cancelled → pay again calls it again",
+                follow(with("cs_1", Pending, Some(wechat())), T0, false).0,
+                vec![E::BridgeAnswered(BridgeOutcome::Cancelled), E::PayPressed],
+                "pending",
+                &["handover wechat"],
+            ),
+            case(
+                "bridge ok is a hint: still pending until the server says",
+                follow(with("cs_1", Pending, Some(wechat())), T0, false).0,
+                vec![E::BridgeAnswered(BridgeOutcome::Ok)],
+                "pending",
+                &[],
+            ),
+            case(
+                "continue again on a redirect → remember and hand over",
+                follow(with("cs_1", Pending, Some(redirect())), T0, false).0,
+                vec![E::PayPressed],
+                "pending",
+                &["remember cs_1", "handover redirect"],
+            ),
+            case(
+                "another wallet while waiting → stop and create",
+                pending(),
+                vec![E::WalletChosen(Wallet::WechatPay)],
+                "creating",
+                &["stop", "create wechat_pay 7"],
+            ),
+            case(
+                "the same wallet while waiting → nothing",
+                pending(),
+                vec![E::WalletChosen(Wallet::Alipay)],
+                "pending",
+                &[],
+            ),
+            case(
+                "a wallet click while creating → nothing",
+                State::Creating {
+                    wallet: Wallet::Alipay,
+                    attempt: 7,
+                },
+                vec![E::WalletChosen(Wallet::WechatPay)],
+                "creating",
+                &[],
+            ),
+            case(
+                "a stale create answer after leaving is ignored",
+                State::Choosing,
+                vec![E::SessionCreated(s(Pending))],
+                "choosing",
+                &[],
+            ),
+            case(
+                "retry does nothing outside an error",
+                pending(),
+                vec![E::RetryPressed],
+                "pending",
+                &[],
+            ),
+        ];
+        let mut failed = vec![];
+        for c in cases {
+            let (state, effects) = run(c.from, c.events);
+            if state.name() != c.want || effects != c.effects {
+                failed.push(format!(
+                    "{}: got {} {:?}, want {} {:?}",
+                    c.name,
+                    state.name(),
+                    effects,
+                    c.want,
+                    c.effects
+                ));
+            }
+        }
+        assert!(failed.is_empty(), "\n{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn the_returned_flag_and_bridge_hint_are_kept() {
+        let (state, _) = run(
+            State::Choosing,
+            vec![
+                Event::Resume { id: "cs_1".into() },
+                Event::SessionUpdated(s(Status::Pending)),
+            ],
+        );
+        assert!(matches!(state, State::Pending(ref p) if p.returned));
+        let (state, _) = run(
+            follow(with("cs_1", Status::Pending, Some(redirect())), T0, false).0,
+            vec![Event::Hidden, Event::Visible],
+        );
+        assert!(matches!(state, State::Pending(ref p) if p.returned && !p.paused));
+        let (state, _) = run(pending(), vec![Event::Hidden, Event::Visible]);
+        assert!(
+            matches!(state, State::Pending(ref p) if !p.returned),
+            "a QR page was never left"
+        );
+        let (state, _) = run(
+            follow(with("cs_1", Status::Pending, Some(wechat())), T0, false).0,
+            vec![Event::BridgeAnswered(BridgeOutcome::Cancelled)],
+        );
+        assert!(
+            matches!(state, State::Pending(ref p) if p.bridge == Some(BridgeOutcome::Cancelled))
         );
     }
 
     #[test]
-    fn status_check_failures_back_off_then_surface_as_an_error() {
-        let mut s = follow(session(Status::Pending), 0).0;
-        let mut delays = vec![];
-        for _ in 0..WATCH_RETRY_BUDGET {
-            let (next, effects) = step(s, Event::WatchFailed(Failure::network("x")), CTX);
-            match effects.as_slice() {
-                [Effect::Watch { delay_ms, .. }] => delays.push(*delay_ms),
-                other => panic!("expected one watch, got {other:?}"),
-            }
-            s = next;
-        }
-        assert_eq!(delays, vec![1000, 2000, 4000, 8000, 16000]);
-        let (s, effects) = step(s, Event::WatchFailed(Failure::network("x")), CTX);
-        assert!(
-            matches!(
-                s,
-                State::Error {
-                    retry: Retry::Watch(_),
-                    ..
-                }
-            ),
-            "{s:?}"
+    fn a_pending_answer_without_an_action_keeps_the_old_one() {
+        let (state, _) = run(
+            pending(),
+            vec![Event::SessionUpdated(with("cs_1", Status::Pending, None))],
         );
-        assert!(effects.is_empty());
-        let (s, effects) = step(s, Event::RetryPressed, CTX);
-        assert!(matches!(s, State::Pending(ref p) if p.failures == 0));
-        assert_eq!(effects.len(), 1);
+        assert_eq!(state.session().and_then(|s| s.action.clone()), Some(qr()));
     }
 
     #[test]
     fn ticks_count_down_to_the_servers_expiry() {
-        let (s, _) = follow(session(Status::Pending), 1_700_000_000_000);
-        let State::Pending(p) = s.clone() else {
+        let s0 = pending();
+        let State::Pending(p) = &s0 else {
             panic!("pending")
         };
         assert_eq!(p.remaining_secs(), Some(300));
-        let (s, _) = step(
-            s,
+        let (s1, _) = step(
+            s0,
             Event::Tick {
-                now_ms: 1_700_000_000_000 + 299_001,
+                now_ms: T0 + 299_001,
             },
-            CTX,
+            ctx(T0),
         );
-        let State::Pending(p) = s.clone() else {
+        let State::Pending(p) = &s1 else {
             panic!("pending")
         };
         assert_eq!(p.remaining_secs(), Some(1));
-        let (s, _) = step(
-            s,
+        assert!(!p.expired_locally());
+        let (s2, effects) = step(
+            s1,
             Event::Tick {
-                now_ms: 1_700_000_400_000,
+                now_ms: T0 + 400_000,
             },
-            CTX,
+            ctx(T0),
         );
-        let State::Pending(p) = s else {
+        let State::Pending(p) = &s2 else {
             panic!("pending")
         };
         assert_eq!(p.remaining_secs(), Some(0));
+        assert!(
+            p.expired_locally(),
+            "the countdown shows expiry; the server still decides"
+        );
+        assert!(effects.is_empty());
     }
 
     #[test]
-    fn a_new_code_after_expiry_is_a_new_session() {
-        let (s, effects) = run(
-            State::Done(session(Status::Expired)),
-            [Event::WalletChosen(Wallet::Alipay)],
-        );
+    fn long_polls_stay_within_forty_requests_in_fifteen_minutes() {
+        // A held long poll answers after 25 s: 15 minutes is 36 requests, and Adyen's 2 s/10 s makes ~114.
+        let mut state = pending_with(|p| p.transport = Transport::LongPoll);
+        let mut requests = 1;
+        let mut now = T0;
+        while now < T0 + 15 * 60_000 {
+            now += i64::from(LONG_POLL_SECS) * 1000;
+            let (next, effects) = step(
+                state,
+                polled(Status::Pending, LONG_POLL_SECS * 1000),
+                ctx(now),
+            );
+            requests += effects.len();
+            state = next;
+        }
+        assert!(requests <= 40, "{requests}");
+    }
+
+    #[test]
+    fn backoff_doubles_to_a_cap_and_jitter_stays_within_thirty_percent() {
         assert_eq!(
-            s,
-            State::Creating {
-                wallet: Wallet::Alipay,
-                attempt: 7
-            }
+            (1..=7).map(backoff_ms).collect::<Vec<_>>(),
+            vec![1000, 2000, 4000, 8000, 16000, 16000, 16000]
         );
-        assert_eq!(effects.len(), 1);
-    }
-
-    #[test]
-    fn another_wallet_while_waiting_starts_over_and_the_same_one_is_ignored() {
-        let start = follow(session(Status::Pending), 0).0;
-        let (s, effects) = step(start.clone(), Event::WalletChosen(Wallet::Alipay), CTX);
-        assert_eq!((s, effects), (start.clone(), vec![]));
-        let (s, effects) = step(start, Event::WalletChosen(Wallet::WechatPay), CTX);
-        assert_eq!(
-            s,
-            State::Creating {
-                wallet: Wallet::WechatPay,
-                attempt: 7
-            }
-        );
-        assert_eq!(effects.len(), 1);
-    }
-
-    #[test]
-    fn jitter_stays_within_thirty_percent() {
         for e in [0u64, 1, 299, 300, 301, u64::MAX] {
             assert!(jitter_ms(1000, e) <= 300, "{e}");
         }

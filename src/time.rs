@@ -1,4 +1,5 @@
-//! RFC 3339 timestamps to milliseconds since the epoch, and `mm:ss` countdown text; pure, no clock.
+//! RFC 3339 timestamps to milliseconds since the epoch, `mm:ss` countdown text, and the calm cadence
+//! at which the countdown is spoken to screen readers; pure, no clock.
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`; `None` for anything else.
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
@@ -85,6 +86,18 @@ pub fn countdown(secs: u64) -> String {
     }
 }
 
+/// What a screen reader hears of `secs` left: the next mark at or above it, so the spoken text
+/// changes (and is announced) only every 3 minutes, every minute under 5, every 30 s under 1.
+pub fn spoken_mark(secs: u64) -> u64 {
+    if secs > 300 {
+        300 + (secs - 300).div_ceil(180) * 180
+    } else if secs > 60 {
+        secs.div_ceil(60) * 60
+    } else {
+        secs.div_ceil(30) * 30
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +149,21 @@ mod tests {
         assert_eq!(countdown(65), "01:05");
         assert_eq!(countdown(900), "15:00");
         assert_eq!(countdown(3661), "1:01:01");
+    }
+
+    #[test]
+    fn the_spoken_countdown_changes_at_a_calm_cadence() {
+        let changes: Vec<u64> = (0..=900u64)
+            .rev()
+            .filter(|&s| s == 900 || spoken_mark(s) != spoken_mark(s + 1))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![900, 840, 660, 480, 300, 240, 180, 120, 60, 30, 0],
+            "announced at these seconds left"
+        );
+        assert_eq!(spoken_mark(299), 300);
+        assert_eq!(spoken_mark(59), 60);
+        assert_eq!(spoken_mark(1), 30);
     }
 }

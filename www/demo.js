@@ -1,26 +1,32 @@
 // The demo shop: asks the server for a demo order (the server, not the page, owns the amount),
-// then mounts the widget for it. `?locale=zh-CN` and `?flow=qr` pass through as options.
+// then mounts the widget for it. The order stays in the address (`?order=…`), so coming back from
+// a wallet's page resumes the same order. `?locale=zh-CN` and `?flow=qr` pass through as options.
 const ORDER = { amount: { value: 1234, currency: "CAD" }, description: "Green tea ×2" };
 
 async function start() {
   const slot = document.getElementById("checkout");
-  let order;
-  try {
-    const res = await fetch("/demo/orders", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(ORDER),
-    });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    ({ order } = await res.json());
-  } catch (e) {
-    slot.textContent = `The demo server could not create an order (${e.message}).`;
-    return;
+  const params = new URLSearchParams(location.search);
+  let order = params.get("order");
+  if (!order) {
+    try {
+      const res = await fetch("/demo/orders", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(ORDER),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      ({ order } = await res.json());
+    } catch (e) {
+      slot.textContent = `The demo server could not create an order (${e.message}).`;
+      return;
+    }
+    params.set("order", order);
+    history.replaceState(null, "", `${location.pathname}?${params}`);
   }
   document.getElementById("order-ref").textContent = order;
-  const params = new URLSearchParams(location.search);
   const options = { order, endpoint: "/api/checkout" };
   for (const key of ["locale", "flow"]) if (params.has(key)) options[key] = params.get(key);
+  if (options.locale) document.documentElement.lang = options.locale;
   window.demoCheckout = window.wasmBindings.mount(slot, options);
 }
 

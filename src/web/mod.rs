@@ -52,3 +52,13 @@ pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHa
         runtime: Some(runtime),
     })
 }
+
+/// Whether the widget may send the shopper to `url`: https anywhere, or this page's own origin
+/// (the demo's sandbox). Everything the server sends is untrusted.
+pub fn safe_url(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok());
+    origin.is_some_and(|o| url.starts_with(&format!("{o}/")))
+}

@@ -1,4 +1,5 @@
-//! The widget's HTTP: `POST /sessions` and the long poll, parsed into contract types or a `Failure`.
+//! The widget's HTTP: create, read (plain or long poll), cancel, parsed into contract types or a
+//! `Failure`; and the event stream's URL and message parsing.
 //!
 //! JSON is parsed by the browser (`Response.json()`) and mapped with serde-wasm-bindgen, so no JSON
 //! parser is bundled. Every request carries an `AbortSignal` (unmount, timeout, superseded).
@@ -31,19 +32,45 @@ pub async fn create_session(
     session_from(request.send().await).await
 }
 
+fn session_url(endpoint: &str, id: &str) -> String {
+    format!("{endpoint}/sessions/{}", js_sys::encode_uri_component(id))
+}
+
+/// `GET /sessions/{id}`; with `wait` a long poll until the session is no longer `status`.
 pub async fn read_session(
     endpoint: &str,
     id: &str,
-    wait_secs: u32,
-    status: Status,
+    wait: Option<(u32, Status)>,
     signal: &AbortSignal,
 ) -> Result<Session, Failure> {
-    let url = format!(
-        "{endpoint}/sessions/{}?wait={wait_secs}&status={}",
-        js_sys::encode_uri_component(id),
-        status.as_str()
-    );
+    let mut url = session_url(endpoint, id);
+    if let Some((secs, status)) = wait {
+        url.push_str(&format!("?wait={secs}&status={}", status.as_str()));
+    }
     session_from(Request::get(&url).abort_signal(Some(signal)).send().await).await
+}
+
+/// `POST /sessions/{id}/cancel`: the session as the server left it (`succeeded` if it was paid).
+pub async fn cancel_session(
+    endpoint: &str,
+    id: &str,
+    signal: &AbortSignal,
+) -> Result<Session, Failure> {
+    let url = format!("{}/cancel", session_url(endpoint, id));
+    session_from(Request::post(&url).abort_signal(Some(signal)).send().await).await
+}
+
+/// The Server-Sent Events stream of a session.
+pub fn events_url(endpoint: &str, id: &str) -> String {
+    format!("{}/events", session_url(endpoint, id))
+}
+
+/// One `session` event's data, parsed by the browser's JSON parser.
+pub fn session_from_event(data: &str) -> Result<Session, Failure> {
+    js_sys::JSON::parse(data)
+        .ok()
+        .and_then(|v| serde_wasm_bindgen::from_value::<Session>(v).ok())
+        .ok_or_else(|| Failure::network("an event-stream message is not a session"))
 }
 
 async fn session_from(

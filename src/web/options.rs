@@ -4,7 +4,18 @@ use js_sys::{Array, Reflect};
 use wallet_checkout_protocol::{Flow, Wallet};
 use wasm_bindgen::{JsCast, JsValue};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The merchant's callbacks; each gets one object (see `runtime::Runtime::tell`).
+#[derive(Debug, Clone, Default)]
+pub struct Callbacks {
+    pub on_success: Option<js_sys::Function>,
+    pub on_failure: Option<js_sys::Function>,
+    pub on_expire: Option<js_sys::Function>,
+    pub on_cancel: Option<js_sys::Function>,
+    pub on_error: Option<js_sys::Function>,
+    pub on_state_change: Option<js_sys::Function>,
+}
+
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Base of the merchant's checkout API (default `/api/checkout`).
     pub endpoint: String,
@@ -16,17 +27,34 @@ pub struct Options {
     pub flow: Option<Flow>,
     pub locale: Option<String>,
     pub return_url: Option<String>,
+    pub callbacks: Callbacks,
 }
 
-const SHAPE: &str = "{ order: \"A1001\", endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\", returnUrl?: \"https://…\" }";
-const KNOWN: [&str; 6] = [
+const SHAPE: &str = "{ order: \"A1001\", endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
+const KNOWN: [&str; 12] = [
     "order",
     "endpoint",
     "wallets",
     "flow",
     "locale",
     "returnUrl",
+    "onSuccess",
+    "onFailure",
+    "onExpire",
+    "onCancel",
+    "onError",
+    "onStateChange",
 ];
+
+fn optional_function(obj: &JsValue, field: &str) -> Result<Option<js_sys::Function>, String> {
+    let v = Reflect::get(obj, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.dyn_into::<js_sys::Function>()
+        .map(Some)
+        .map_err(|v| bad(field, "a function", &v))
+}
 
 fn type_name(v: &JsValue) -> String {
     if v.is_undefined() {
@@ -155,6 +183,14 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
             ));
         }
     }
+    let callbacks = Callbacks {
+        on_success: optional_function(raw, "onSuccess")?,
+        on_failure: optional_function(raw, "onFailure")?,
+        on_expire: optional_function(raw, "onExpire")?,
+        on_cancel: optional_function(raw, "onCancel")?,
+        on_error: optional_function(raw, "onError")?,
+        on_state_change: optional_function(raw, "onStateChange")?,
+    };
     Ok(Options {
         endpoint,
         order,
@@ -162,5 +198,6 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
         flow,
         locale,
         return_url,
+        callbacks,
     })
 }

@@ -3,6 +3,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { createServer } from "node:net";
+import { createRequire } from "node:module";
 import { chromium, devices } from "playwright-core";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
@@ -15,10 +17,19 @@ function required(name) {
   return v;
 }
 
-/** Starts the demo server on port 0 (extra arguments such as `--config F` allowed) and resolves with { base, stop }. */
-export async function startServer(extra = []) {
+/** A loopback port that was free a moment ago (for a server that must come back on the same port). */
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Starts the demo server (extra arguments such as `--config F` allowed; `port` 0 picks one) and resolves with { base, stop }. */
+export async function startServer(extra = [], { port = 0 } = {}) {
   const child = spawn(required("WALLET_CHECKOUT_SERVER"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra], {
-    env: { ...process.env, PORT: "0", RUST_LOG: process.env.RUST_LOG ?? "warn" },
+    env: { ...process.env, PORT: String(port), RUST_LOG: process.env.RUST_LOG ?? "warn" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
@@ -44,11 +55,13 @@ export async function startServer(extra = []) {
   };
 }
 
-/** Launches headless Chromium; failing to start is a test failure, never a skip. */
+/** Launches headless Chromium; failing to start is a test failure, never a skip. The back/forward
+ * cache stays on (Playwright turns it off by default), as in a shopper's browser. */
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
+    ignoreDefaultArgs: ["--disable-back-forward-cache"],
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
   });
@@ -71,3 +84,15 @@ export function watchErrors(page) {
 }
 
 export const SHOTS = process.env.WALLET_CHECKOUT_SHOTS; // a folder to save screenshots into, if set
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/** Runs axe-core over `selector` and returns its serious and critical findings (none is the goal). */
+export async function axeFindings(page, selector = "#checkout") {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async (sel) => {
+    const result = await window.axe.run(sel, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+  }, selector);
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}

@@ -13,6 +13,7 @@ const USAGE: &str = "usage: cargo xtask <command>
          at http://127.0.0.1:8080 (PORT overrides); `demo -- --config F` runs a config
          file against the sandbox (it needs `[demo] sandbox = true`)
   test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
+  e2e    only the end-to-end suite (optionally some files: `cargo xtask e2e tests/e2e/flows.test.mjs`)
 
 Both install what is missing first (wasm32 target, wasm-bindgen-cli, trunk, npm packages,
 and for `test` Debian's chromium and chromium-driver) and say so as they go.";
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(),
+        Some("e2e") => test::e2e(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

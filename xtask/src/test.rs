@@ -75,23 +75,46 @@ pub fn run() -> Result<(), String> {
     total.add(require_tests("wasm-bindgen tests", Counts::scan(&wasm))?);
 
     say("4/5 building the demo for the end-to-end suite");
+    say("5/5 end to end in headless Chromium");
+    total.add(end_to_end(&[])?);
+
+    println!(
+        "xtask test: {} passed, {} failed",
+        total.passed, total.failed
+    );
+    Ok(())
+}
+
+/// Builds the demo and runs the end-to-end suite (or only the files in `only`).
+fn end_to_end(only: &[String]) -> Result<Counts, String> {
+    let root = root();
     tools::build_widget()?;
     let server = tools::build_server()?;
-
-    say("5/5 end to end in headless Chromium");
+    let mut args = vec!["--test".to_string(), "--test-concurrency=1".to_string()];
+    if only.is_empty() {
+        args.push("tests/e2e/".into());
+    } else {
+        args.extend(only.iter().cloned());
+    }
     let e2e = run_capture(
         Command::new("node")
-            .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+            .args(&args)
             .current_dir(&root)
             .env("WALLET_CHECKOUT_SERVER", server)
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
             .env("CHROMIUM", tools::CHROMIUM),
     )?;
-    total.add(require_tests("end-to-end tests", Counts::scan(&e2e))?);
+    require_tests("end-to-end tests", Counts::scan(&e2e))
+}
 
+/// `cargo xtask e2e [FILE…]`: only the end-to-end suite, for working on the widget.
+pub fn e2e(only: &[String]) -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    let counts = end_to_end(only)?;
     println!(
-        "xtask test: {} passed, {} failed",
-        total.passed, total.failed
+        "xtask e2e: {} passed, {} failed",
+        counts.passed, counts.failed
     );
     Ok(())
 }

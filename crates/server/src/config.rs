@@ -87,6 +87,9 @@ pub struct AlphaPayConfig {
     /// Desktop shoppers go to AlphaPay's web cashier (`ONLINE_WEB`) instead of seeing a QR.
     #[serde(default)]
     pub desktop_page: bool,
+    /// Inside WeChat, `NATIVE_JSAPI` and the widget's `WeixinJSBridge` call instead of the cashier page.
+    #[serde(default)]
+    pub wechat_jsapi: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -179,6 +182,7 @@ impl Config {
                     http: http.clone(),
                     clock: clock.clone(),
                     desktop_page: a.desktop_page,
+                    wechat_jsapi: a.wechat_jsapi,
                 }),
             );
         }

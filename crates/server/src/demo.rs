@@ -80,6 +80,11 @@ pub struct DemoOptions {
     pub gateway_timeout: Duration,
     /// Reuse this sandbox (with the same credentials) instead of starting one: a server restart.
     pub sandbox: Option<Sandbox>,
+    /// AlphaPay's `desktop_page` switch (see `config.rs`).
+    pub alphapay_desktop_page: bool,
+    /// AlphaPay's `wechat_jsapi` switch: on in the demo, whose sandbox needs no openid, so the
+    /// widget's `WeixinJSBridge` hand-over can be played inside a (fake) WeChat.
+    pub alphapay_wechat_jsapi: bool,
 }
 
 impl DemoOptions {
@@ -96,6 +101,8 @@ impl DemoOptions {
             credentials: Credentials::generate()?,
             gateway_timeout: Duration::from_secs(15),
             sandbox: None,
+            alphapay_desktop_page: false,
+            alphapay_wechat_jsapi: true,
         })
     }
 }
@@ -138,7 +145,8 @@ pub fn build(o: DemoOptions) -> Result<Demo, String> {
                 .ok_or("the sandbox has no AlphaPay")?,
             http: http.clone(),
             clock: o.clock.clone(),
-            desktop_page: false,
+            desktop_page: o.alphapay_desktop_page,
+            wechat_jsapi: o.alphapay_wechat_jsapi,
         }),
     );
     connectors.insert(

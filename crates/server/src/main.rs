@@ -168,6 +168,10 @@ async fn run_demo(config: Option<Config>, site: Option<PathBuf>) -> Result<(), S
         options.store = store::open(&c.store).map_err(|e| e.to_string())?;
         options.admin_token = c.admin_token().map_err(|e| e.to_string())?;
         options.credentials = credentials_from(c, options.credentials)?;
+        if let Some(a) = &c.gateways.alphapay {
+            options.alphapay_desktop_page = a.desktop_page;
+            options.alphapay_wechat_jsapi = a.wechat_jsapi;
+        }
     }
     let demo = demo::build(options)?;
     // The one line tests and people wait for.

@@ -189,6 +189,7 @@ pub async fn server_with_gateway(
             .expect("client"),
         clock: clock.clone(),
         desktop_page: false,
+        wechat_jsapi: false,
     });
     let orders = Arc::new(DemoOrders::default());
     let state = AppState::new(Inner {
