@@ -25,7 +25,13 @@ fn flows(gateway: &str) -> Vec<(&'static str, &'static str, &'static str, &'stat
             ("alipay", "qr", "qr", "qr"),
             ("alipay", "redirect", "redirect", "redirect"),
             ("alipay", "alipay_in_app", "alipay_in_app", "alipay_jsapi"),
-            ("wechat_pay", "wechat_in_app", "wechat_in_app", "redirect"),
+            // The demo turns `wechat_jsapi` on (its sandbox needs no openid).
+            (
+                "wechat_pay",
+                "wechat_in_app",
+                "wechat_in_app",
+                "wechat_jsapi",
+            ),
             ("alipay", "wechat_in_app", "qr", "qr"),
             ("unionpay", "qr", "qr", "qr"),
         ],
@@ -76,6 +82,22 @@ async fn every_gateway_creates_each_flow_and_its_links_lead_to_the_sandbox_walle
             assert_eq!(p.merchant_ref, s["id"].as_str().expect("id"));
         }
     }
+}
+
+#[tokio::test]
+async fn alphapay_inside_wechat_opens_the_cashier_page_unless_wechat_jsapi_is_on() {
+    let d = demo_with(|o| {
+        route_all_to(o, "alphapay");
+        o.alphapay_wechat_jsapi = false;
+    })
+    .await;
+    let order = demo_order(&d.base, 1234, "CAD").await;
+    let (_, s) = create_for(&d.base, &order, "wechat_pay", "wechat_in_app", None).await;
+    assert_eq!(
+        (s["flow"].as_str(), s["action"]["type"].as_str()),
+        (Some("wechat_in_app"), Some("redirect")),
+        "{s}"
+    );
 }
 
 #[tokio::test]

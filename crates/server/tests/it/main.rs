@@ -129,6 +129,12 @@ pub fn gateway_id(session: &Value) -> String {
         .or(a["url"].as_str())
         .map(str::to_string)
         .or_else(|| a["trade_no"].as_str().map(|t| format!("/{t}")))
+        .or_else(|| {
+            a["params"]["package"]
+                .as_str()
+                .and_then(|p| p.strip_prefix("prepay_id="))
+                .map(|t| format!("/{t}"))
+        })
         .unwrap_or_else(|| panic!("no sandbox link in {session}"));
     url.rsplit('/').next().unwrap_or_default().to_string()
 }
