@@ -133,10 +133,18 @@ async fn mount_draws_the_qr_from_the_session_and_unmount_removes_everything() {
         "countdown follows expires_at: {timer}"
     );
     let live = div
-        .query_selector("[aria-live=polite]")
+        .query_selector("[role=status]")
         .expect("query")
         .expect("live region");
     assert_eq!(live.text_content().as_deref(), Some("Waiting for payment…"));
+    // The test server has no event stream: the widget falls back to one long poll.
+    for _ in 0..60 {
+        if requests().lines().count() >= 2 {
+            break;
+        }
+        sleep(50).await;
+    }
+    sleep(200).await;
     let reqs = requests();
     let lines: Vec<&str> = reqs.lines().collect();
     assert_eq!(
@@ -172,7 +180,7 @@ async fn malformed_json_gives_an_error_with_retry_not_a_blank_box() {
     let retry = wait_for(&div, ".wc-error button").await;
     assert_eq!(retry.text_content().as_deref(), Some("Retry"));
     let live = div
-        .query_selector("[aria-live=polite]")
+        .query_selector("[role=status]")
         .expect("query")
         .expect("live region");
     assert!(live
