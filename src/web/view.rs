@@ -273,7 +273,8 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
                     .clone()
                     .filter(|u| safe_url(u))
                     .unwrap_or_else(|| content.clone());
-                let open = url.clone().filter(|u| safe_url(u)).map(|u| {
+                // Alipay's own link is as blocked inside WeChat as its pages: no "Open Alipay" there.
+                let open = url.clone().filter(|u| !blocked && safe_url(u)).map(|u| {
                     view! { <a class="wc-primary wc-continue" href=u target="_top">{fill(texts.open_app, wallet)}</a> }
                 });
                 view! {

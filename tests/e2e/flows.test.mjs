@@ -215,6 +215,7 @@ test("Alipay chosen inside WeChat: how to open the browser, the QR to save, and 
   await page.getByText("Alipay does not open inside WeChat").waitFor();
   await page.getByRole("img", { name: /QR code/ }).waitFor();
   assert.equal(await decodeQrOnScreen(page), session.action.content);
+  assert.equal(await page.getByRole("link", { name: "Open Alipay" }).count(), 0, "no link that WeChat would block");
   await page.getByRole("button", { name: "Copy payment link" }).click();
   await page.getByText("Link copied").waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), session.action.url ?? session.action.content);
@@ -375,7 +376,8 @@ test("a hidden tab asks nothing; visible again, it checks at once", async () => 
   await countStatusRequests(context);
   const { page, errors } = await openShop(context, server.base);
   const session = await choose(page, "Alipay");
-  await page.waitForResponse((r) => r.url().includes(`/sessions/${session.id}/events`));
+  await page.waitForFunction((id) => window.__net.urls.some((u) => u.includes(`/sessions/${id}/events`)), session.id);
+  await page.waitForTimeout(300);
   const before = (await requests(page)).total;
   const setVisibility = (state) => page.evaluate((s) => {
     Object.defineProperty(document, "visibilityState", { value: s, configurable: true });
