@@ -1,5 +1,6 @@
 //! `cargo xtask demo | test`: every automation of the repository, installing what a fresh machine lacks.
 
+mod bench;
 mod demo;
 mod run;
 mod test;
@@ -13,6 +14,7 @@ const USAGE: &str = "usage: cargo xtask <command>
          at http://127.0.0.1:8080 (PORT overrides); `demo -- --config F` runs a config
          file against the sandbox (it needs `[demo] sandbox = true`)
   test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
+  bench  measure (size, startup, latency, requests, server, or all) into bench/results/latest.{json,md}
   e2e    only the end-to-end suite (optionally some files: `cargo xtask e2e tests/e2e/flows.test.mjs`)
 
 Both install what is missing first (wasm32 target, wasm-bindgen-cli, trunk, npm packages,
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(),
         Some("e2e") => test::e2e(&args[1..]),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

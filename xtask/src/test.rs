@@ -11,6 +11,7 @@ pub fn run() -> Result<(), String> {
     let root = root();
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    tools::ensure_wrk()?;
     let mut total = Counts::default();
 
     say("1/5 formatting and lints");
@@ -90,6 +91,7 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
     let root = root();
     tools::build_widget()?;
     let server = tools::build_server()?;
+    let requests = tools::build_requests_example("dev")?;
     let mut args = vec!["--test".to_string(), "--test-concurrency=1".to_string()];
     if only.is_empty() {
         args.push("tests/e2e/".into());
@@ -102,6 +104,8 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
             .current_dir(&root)
             .env("WALLET_CHECKOUT_SERVER", server)
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
+            .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
+            .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
             .env("CHROMIUM", tools::CHROMIUM),
     )?;
     require_tests("end-to-end tests", Counts::scan(&e2e))
@@ -111,6 +115,7 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
 pub fn e2e(only: &[String]) -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    tools::ensure_wrk()?;
     let counts = end_to_end(only)?;
     println!(
         "xtask e2e: {} passed, {} failed",

@@ -131,6 +131,33 @@ pub fn ensure_browser() -> Result<(), String> {
         return Ok(());
     }
     say("installing Debian's chromium and chromium-driver with apt-get");
+    apt_install(&["chromium", "chromium-driver"])?;
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        Ok(())
+    } else {
+        Err(format!(
+            "apt-get finished but {CHROMIUM} or {CHROMEDRIVER} is missing"
+        ))
+    }
+}
+
+pub const WRK: &str = "/usr/bin/wrk";
+
+/// Debian's `wrk`, the load generator of the server benchmark.
+pub fn ensure_wrk() -> Result<(), String> {
+    if Path::new(WRK).exists() {
+        return Ok(());
+    }
+    say("installing Debian's wrk with apt-get");
+    apt_install(&["wrk"])?;
+    if Path::new(WRK).exists() {
+        Ok(())
+    } else {
+        Err(format!("apt-get finished but {WRK} is missing"))
+    }
+}
+
+fn apt_install(packages: &[&str]) -> Result<(), String> {
     let is_root = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
     let apt = |args: &[&str]| {
         let mut cmd = if is_root {
@@ -145,14 +172,9 @@ pub fn ensure_browser() -> Result<(), String> {
         run(&mut cmd)
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "chromium", "chromium-driver"])?;
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        Ok(())
-    } else {
-        Err(format!(
-            "apt-get finished but {CHROMIUM} or {CHROMEDRIVER} is missing"
-        ))
-    }
+    let mut install = vec!["install", "-y", "-q"];
+    install.extend_from_slice(packages);
+    apt(&install)
 }
 
 /// `trunk build --release` into `dist/` (wasm-opt from npm binaryen, offline).
@@ -165,19 +187,52 @@ pub fn build_widget() -> Result<(), String> {
         .env("TRUNK_OFFLINE", "true"))
 }
 
-/// Builds the merchant server (with the sandbox) and returns the binary's path.
-pub fn build_server() -> Result<PathBuf, String> {
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Builds the merchant server (with the sandbox) and returns the binary's path: the debug build, or
+/// with `profile = "server-release"` the optimised one the benchmarks measure.
+pub fn build_server_with(profile: &str) -> Result<PathBuf, String> {
     run(Command::new("cargo")
         .args([
             "build",
+            "--profile",
+            profile,
             "--package",
             "wallet-checkout-server",
             "--bin",
             "wallet-checkout-server",
         ])
         .current_dir(root()))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    Ok(target.join("debug/wallet-checkout-server"))
+    let dir = if profile == "dev" { "debug" } else { profile };
+    Ok(target_dir().join(dir).join("wallet-checkout-server"))
+}
+
+pub fn build_server() -> Result<PathBuf, String> {
+    build_server_with("dev")
+}
+
+/// Builds `examples/requests.rs` (the widget's state machine counting requests) and returns its path.
+pub fn build_requests_example(profile: &str) -> Result<PathBuf, String> {
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--profile",
+            profile,
+            "--package",
+            "wallet-checkout",
+            "--example",
+            "requests",
+        ])
+        .current_dir(root()))?;
+    let dir = if profile == "dev" { "debug" } else { profile };
+    Ok(target_dir().join(dir).join("examples/requests"))
+}
+
+/// The widget's wasm before wasm-opt (it still has its function names): the size breakdown reads it.
+pub fn unoptimised_wasm() -> PathBuf {
+    target_dir().join("wasm32-unknown-unknown/release/wallet_checkout.wasm")
 }

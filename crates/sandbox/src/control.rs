@@ -120,3 +120,25 @@ pub async fn get(State(sandbox): State<Sandbox>) -> Response {
         .collect();
     Json(all).into_response()
 }
+
+/// Acknowledgement times of delivered notifications, in microseconds (`GET /sandbox/stats`).
+pub async fn stats(State(sandbox): State<Sandbox>) -> Response {
+    let acks = sandbox
+        .inner
+        .acks
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    Json(serde_json::json!({ "ack_us": acks })).into_response()
+}
+
+/// Forgets the recorded acknowledgement times (`DELETE /sandbox/stats`).
+pub async fn reset_stats(State(sandbox): State<Sandbox>) -> Response {
+    sandbox
+        .inner
+        .acks
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
+    StatusCode::NO_CONTENT.into_response()
+}

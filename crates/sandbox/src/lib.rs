@@ -74,6 +74,8 @@ pub(crate) struct Inner {
     pub http: reqwest::Client,
     pub ledger: Ledger,
     pub controls: Controls,
+    /// How long the merchant server took to acknowledge each notification (µs), for `cargo xtask bench`.
+    pub acks: std::sync::Mutex<Vec<u32>>,
     pub alphapay: Option<alphapay::Simulator>,
     pub pass2pay: Option<pass2pay::Simulator>,
     pub yabandpay: Option<yabandpay::Simulator>,
@@ -103,6 +105,7 @@ impl Sandbox {
                 http,
                 ledger: Ledger::default(),
                 controls: Controls::default(),
+                acks: std::sync::Mutex::new(Vec::new()),
                 alphapay,
                 pass2pay: options.pass2pay.map(pass2pay::Simulator::new),
                 yabandpay: options.yabandpay.map(yabandpay::Simulator::new),
@@ -133,6 +136,10 @@ impl Sandbox {
             .route("/sandbox/pass2pay/cashier/{token}", get(pass2pay::cashier))
             .route("/sandbox/yabandpay/Payments", post(yabandpay::api))
             .route("/sandbox/control", get(control::get).post(control::post))
+            .route(
+                "/sandbox/stats",
+                get(control::stats).delete(control::reset_stats),
+            )
             .route("/sandbox/wallet/{payment}", get(page::wallet))
             .route("/sandbox/wallet/{payment}/pay", post(page::pay))
             .route("/sandbox/wallet/{payment}/decline", post(page::decline))

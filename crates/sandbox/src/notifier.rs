@@ -97,11 +97,19 @@ async fn deliver(sandbox: &Sandbox, gateway: Gateway, out: Outgoing, attempt: us
     for (k, v) in out.headers {
         req = req.header(k, v);
     }
+    let started = std::time::Instant::now();
     match req.send().await {
         Ok(r) => {
             let status = r.status().as_u16();
             let text = r.text().await.unwrap_or_default();
             let ok = acknowledged(gateway, status, &text);
+            if ok {
+                let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+                let mut acks = sandbox.inner.acks.lock().unwrap_or_else(|p| p.into_inner());
+                if acks.len() < 1_000_000 {
+                    acks.push(us);
+                }
+            }
             if !ok {
                 tracing::warn!(
                     gateway = gateway.as_str(),

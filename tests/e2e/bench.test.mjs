@@ -1,0 +1,30 @@
+// A smoke pass of `cargo xtask bench`: every part runs tiny against the debug build, so the harness
+// keeps working. It asserts that each figure was measured, never what it is (numbers belong to the bench).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+test("every benchmark part runs and reports each figure (smoke)", () => {
+  const out = mkdtempSync(join(tmpdir(), "wallet-checkout-bench-"));
+  const run = spawnSync("node", ["bench/bench.mjs", "all", "--smoke", "--out", out], { encoding: "utf8", timeout: 300_000 });
+  assert.equal(run.status, 0, `bench failed:\n${run.stdout}\n${run.stderr}`);
+  const r = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
+  const number = (x, what) => assert.ok(typeof x === "number" && Number.isFinite(x), `${what}: ${JSON.stringify(x)}`);
+  number(r.parts.size.total.brotli, "size.total.brotli");
+  assert.ok(r.parts.size.contributors?.crates.length > 0, "the wasm breakdown names crates");
+  number(r.parts.startup.script_start_to_painted_ms.median, "startup painted");
+  number(r.parts.startup.session_response_to_qr_ms.median, "startup qr");
+  number(r.parts.startup.js_heap_plus_wasm_memory_bytes.median, "startup memory");
+  for (const mode of ["sse", "long_poll", "polling", "adyen_schedule"]) number(r.parts.latency[mode].p50_ms, `latency ${mode}`);
+  for (const mode of ["sse", "long_poll", "polling", "adyen_schedule"]) number(r.parts.requests[mode], `requests ${mode}`);
+  number(r.parts.server.status_reads.requests_per_s, "status reads");
+  number(r.parts.server.notification_ack.p99_ms, "notification ack");
+  assert.equal(r.parts.server.notification_ack.notifications, r.parts.server.notification_ack.sent, "every notification acknowledged");
+  number(r.parts.server.idle_sse_stream.bytes_per_connection, "idle sse");
+  number(r.parts.server.idle_long_poll.bytes_per_connection, "idle long poll");
+  number(r.parts.server.session_creation.per_s, "session creation");
+  assert.match(readFileSync(join(out, "latest.md"), "utf8"), /\| figure \| ours \| target \| peer \|/);
+});
