@@ -587,7 +587,20 @@ async function main() {
     await srv?.stop();
   }
   writeFileSync(latest, JSON.stringify(result, null, 2) + "\n");
-  writeFileSync(join(OUT, "latest.md"), markdown(result));
+  const report = markdown(result);
+  writeFileSync(join(OUT, "latest.md"), report);
+  // The README's performance section always shows the latest full run's table.
+  if (!SMOKE && outAt < 0 && existsSync("README.md")) {
+    const readme = readFileSync("README.md", "utf8");
+    const start = "<!-- bench:start -->";
+    const end = "<!-- bench:end -->";
+    const a = readme.indexOf(start);
+    const b = readme.indexOf(end);
+    if (a >= 0 && b > a) {
+      const table = report.split("\n## ")[0].split("\n").slice(2).join("\n").trim();
+      writeFileSync("README.md", `${readme.slice(0, a + start.length)}\n${table}\n${readme.slice(b)}`);
+    }
+  }
   process.stdout.write(markdown(result));
 }
 
