@@ -373,6 +373,10 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
                 return (S::Pending(p), vec![effect]);
             }
             p.failures += 1;
+            // A stream that keeps dropping: long poll is as quick and survives such proxies.
+            if p.transport == Transport::Events && p.failures > 2 {
+                p.transport = Transport::LongPoll;
+            }
             if p.failures > WATCH_RETRY_BUDGET {
                 p.failures = 0;
                 (
@@ -474,9 +478,18 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
             create(old.session.wallet, attempt, ctx)
         }
 
-        // A new code or another try after a final status (nothing left to cancel).
+        // A new code or another try after a final status: the old session may still have been paid
+        // (a late payment wins), so ask the server through cancel first, as for an open session.
         (S::Done(s), E::NewCodePressed) if s.status != Status::Succeeded => {
-            create(s.wallet, ctx.serial, ctx)
+            let effect = Effect::Cancel { id: s.id.clone() };
+            let old = follow_parts(s, ctx.now_ms);
+            (
+                S::Renewing {
+                    old,
+                    attempt: ctx.serial,
+                },
+                vec![effect],
+            )
         }
         // A payment that lands after `expired`, `failed` or `cancelled` still wins.
         (S::Done(old), E::SessionUpdated(session))
@@ -525,18 +538,15 @@ fn create(wallet: Wallet, attempt: u32, ctx: Context) -> (State, Vec<Effect>) {
 
 /// What starts the shopper paying for a fresh session: nothing for a QR (it is drawn), the wallet's
 /// page or bridge otherwise. A page the shopper leaves for is remembered, so the return resumes.
+/// Every session is remembered (a reload or the return from the wallet's page resumes it, and the
+/// countdown keeps the server's expiry); the wallet's page or bridge is opened for all but a QR.
 fn hand_over(session: &Session) -> Vec<Effect> {
+    let remember = Effect::Remember {
+        id: session.id.clone(),
+    };
     match &session.action {
-        Some(action @ (Action::Redirect { .. } | Action::Form { .. })) => vec![
-            Effect::Remember {
-                id: session.id.clone(),
-            },
-            Effect::HandOver(action.clone()),
-        ],
-        Some(action @ (Action::WechatJsapi { .. } | Action::AlipayJsapi { .. })) => {
-            vec![Effect::HandOver(action.clone())]
-        }
-        Some(Action::Qr { .. }) | None => vec![],
+        Some(Action::Qr { .. }) | None => vec![remember],
+        Some(action) => vec![remember, Effect::HandOver(action.clone())],
     }
 }
 
@@ -545,8 +555,15 @@ fn follow(session: Session, now_ms: i64, returned: bool) -> (State, Vec<Effect>)
     if session.status.is_final() {
         return (State::Done(session), vec![Effect::Forget]);
     }
+    let mut p = follow_parts(session, now_ms);
+    p.returned = returned;
+    let effect = p.watch(0);
+    (State::Pending(p), vec![effect])
+}
+
+fn follow_parts(session: Session, now_ms: i64) -> Pending {
     let expires_at_ms = parse_rfc3339_ms(&session.expires_at);
-    let p = Pending {
+    Pending {
         session,
         expires_at_ms,
         now_ms,
@@ -555,11 +572,9 @@ fn follow(session: Session, now_ms: i64, returned: bool) -> (State, Vec<Effect>)
         transport: Transport::Events,
         events_work: false,
         paused: false,
-        returned,
+        returned: false,
         bridge: None,
-    };
-    let effect = p.watch(0);
-    (State::Pending(p), vec![effect])
+    }
 }
 
 /// A status answer while pending: final → done; unchanged → keep listening (the stream stays
@@ -568,7 +583,11 @@ fn updated(mut p: Pending, session: Session, held_ms: Option<u32>) -> (State, Ve
     if session.status.is_final() {
         return (State::Done(session), vec![Effect::Forget]);
     }
-    p.failures = 0;
+    // A poll answer ends a run of failures; a stream that delivers one snapshot and drops again
+    // keeps counting (see `WatchFailed`), so it cannot reconnect every second for ever.
+    if held_ms.is_some() {
+        p.failures = 0;
+    }
     // A pending answer without an action (a merchant's server may leave it out) keeps the old one.
     let action = session.action.clone().or(p.session.action.take());
     p.session = Session { action, ..session };
@@ -583,8 +602,10 @@ fn updated(mut p: Pending, session: Session, held_ms: Option<u32>) -> (State, Ve
     if p.transport == Transport::LongPoll && held_ms < NOT_HELD_MS && !near_expiry {
         p.transport = Transport::Poll;
     }
+    // Near or past the expiry a quick answer is expected; still never ask back to back.
     let delay = match p.transport {
         Transport::Poll => p.poll_delay(),
+        _ if held_ms < NOT_HELD_MS => p.poll_delay(),
         _ => 0,
     };
     let effect = p.watch(delay);
@@ -773,7 +794,7 @@ mod tests {
                 },
                 vec![E::SessionCreated(s(Pending))],
                 "pending",
-                &["watch cs_1 Events 0"],
+                &["remember cs_1", "watch cs_1 Events 0"],
             ),
             case(
                 "created redirect → remember, hand over, follow",
@@ -786,14 +807,14 @@ mod tests {
                 &["remember cs_1", "handover redirect", "watch cs_1 Events 0"],
             ),
             case(
-                "created wechat jsapi → call the bridge, nothing remembered",
+                "created wechat jsapi → remember, call the bridge",
                 State::Creating {
                     wallet: Wallet::WechatPay,
                     attempt: 7,
                 },
                 vec![E::SessionCreated(with("cs_1", Pending, Some(wechat())))],
                 "pending",
-                &["handover wechat", "watch cs_1 Events 0"],
+                &["remember cs_1", "handover wechat", "watch cs_1 Events 0"],
             ),
             case(
                 "created already final → done",
@@ -1025,11 +1046,46 @@ mod tests {
                 &[],
             ),
             case(
-                "new code after expired → new session",
+                "new code after expired → ask the server, then a new session",
                 done(Expired),
-                vec![E::NewCodePressed],
+                vec![E::NewCodePressed, E::SessionUpdated(s(Expired))],
                 "creating",
-                &["create alipay 7"],
+                &["cancel cs_1", "create alipay 7"],
+            ),
+            case(
+                "new code after expired, but it was paid late → success",
+                done(Expired),
+                vec![E::NewCodePressed, E::SessionUpdated(s(Succeeded))],
+                "succeeded",
+                &["cancel cs_1", "forget"],
+            ),
+            case(
+                "a stream that keeps dropping after a snapshot → long poll, not endless reconnects",
+                pending(),
+                vec![
+                    E::SessionUpdated(s(Pending)),
+                    net(),
+                    E::SessionUpdated(s(Pending)),
+                    net(),
+                    E::SessionUpdated(s(Pending)),
+                    net(),
+                ],
+                "pending",
+                &[
+                    "watch cs_1 Events 1000",
+                    "watch cs_1 Events 2000",
+                    "watch cs_1 LongPoll 4000",
+                ],
+            ),
+            case(
+                "past the expiry an unheld long poll still waits before asking again",
+                pending_with(|p| {
+                    p.transport = Transport::LongPoll;
+                    p.now_ms = T0 + 400_000;
+                }),
+                vec![polled(Pending, 5)],
+                "pending",
+                &["watch cs_1 LongPoll 10000"],
             ),
             case(
                 "no new code after success",

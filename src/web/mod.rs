@@ -21,6 +21,14 @@ pub struct WidgetHandle {
     runtime: Option<Rc<Runtime>>,
 }
 
+/// Freed from JS (`free()`, `using`) without `unmount()`: stop everything all the same, so no timer or
+/// listener calls into dropped closures.
+impl Drop for WidgetHandle {
+    fn drop(&mut self) {
+        self.unmount();
+    }
+}
+
 #[wasm_bindgen]
 impl WidgetHandle {
     /// Removes the widget's DOM, aborts requests in flight, clears timers. Safe to call twice.

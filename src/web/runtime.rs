@@ -25,6 +25,9 @@ use crate::machine::{
 const REQUEST_TIMEOUT_MS: u32 = 20_000;
 /// How long to wait for `WeixinJSBridgeReady` / `AlipayJSBridgeReady` before calling it missing.
 const BRIDGE_READY_MS: i32 = 5_000;
+/// The server sends a stream's first event at once; none within this long means a proxy buffers
+/// the stream, so the widget falls back to long poll.
+const FIRST_EVENT_MS: i32 = 5_000;
 
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
 
@@ -43,6 +46,8 @@ pub struct Runtime {
     return_url: Option<String>,
     in_flight: RefCell<Option<AbortController>>,
     stream: RefCell<Option<(EventSource, Listener, Listener)>>,
+    /// Whether the current stream has delivered an event.
+    stream_heard: Cell<bool>,
     /// Which request or stream is current; answers to superseded ones are dropped.
     request_seq: Cell<u32>,
     ticker: RefCell<Option<Closure<dyn FnMut()>>>,
@@ -134,6 +139,7 @@ impl Runtime {
             return_url,
             in_flight: RefCell::new(None),
             stream: RefCell::new(None),
+            stream_heard: Cell::new(false),
             request_seq: Cell::new(0),
             ticker: RefCell::new(None),
             ticker_id: Cell::new(None),
@@ -540,12 +546,14 @@ impl Runtime {
             )));
             return;
         };
+        self.stream_heard.set(false);
         let weak = Rc::downgrade(self);
         let on_session = Listener::new(move |e: web_sys::Event| {
             let Some(rt) = weak.upgrade() else { return };
             if !rt.current(seq) {
                 return;
             }
+            rt.stream_heard.set(true);
             let data = e
                 .dyn_ref::<web_sys::MessageEvent>()
                 .and_then(|m| m.data().as_string())
@@ -574,6 +582,22 @@ impl Runtime {
             source.add_event_listener_with_callback("session", on_session.as_ref().unchecked_ref());
         let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
         *self.stream.borrow_mut() = Some((source, on_session, on_error));
+        let weak = Rc::downgrade(self);
+        let silent = Closure::once_into_js(move || {
+            let Some(rt) = weak.upgrade() else { return };
+            if rt.current(seq) && !rt.stream_heard.get() {
+                rt.stop_watching();
+                rt.dispatch(Event::WatchFailed(Failure::network(
+                    "the event stream opened but sent nothing (a buffering proxy?)",
+                )));
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                silent.unchecked_ref(),
+                FIRST_EVENT_MS,
+            );
+        }
     }
 
     /// Sends the shopper to the wallet: the top window to the page (also from an iframe), a form
@@ -668,6 +692,14 @@ impl Runtime {
         let Some(window) = web_sys::window() else {
             return;
         };
+        let still_pending = {
+            let weak = Rc::downgrade(self);
+            move || {
+                weak.upgrade().is_some_and(|rt| {
+                    rt.alive.get() && matches!(rt.state(), Some(State::Pending(_)))
+                })
+            }
+        };
         let weak = Rc::downgrade(self);
         let callback = Closure::once_into_js(move |res: JsValue| {
             if let Some(rt) = weak.upgrade() {
@@ -709,6 +741,11 @@ impl Runtime {
         let weak = Rc::downgrade(self);
         let ready_pending = pending.clone();
         let on_ready = Closure::once_into_js(move || {
+            // Cancelled or unmounted while waiting: no payment sheet any more.
+            if !still_pending() {
+                ready_pending.borrow_mut().take();
+                return;
+            }
             if let Some(invoke) = ready_pending.borrow_mut().take() {
                 let ok = invoke();
                 if let (false, Some(rt)) = (ok, weak.upgrade()) {

@@ -487,3 +487,26 @@ test("declined in the wallet: Payment failed, and Try again starts a new session
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a reload resumes the same session: same QR, the server's countdown, no second order", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page, errors } = await openShop(context, server.base);
+  const session = await choose(page, "Alipay");
+  await page.getByRole("img", { name: /QR code/ }).waitFor();
+  await page.waitForTimeout(2200);
+  let posts = 0;
+  page.on("request", (r) => { if (r.method() === "POST" && r.url().endsWith("/api/checkout/sessions")) posts += 1; });
+  await page.reload();
+  await page.getByRole("img", { name: /QR code/ }).waitFor();
+  assert.equal(await decodeQrOnScreen(page), session.action.content, "the same QR after the reload");
+  const timer = await page.getByRole("timer").innerText();
+  const [, mm, ss] = timer.match(/(\d\d):(\d\d)/);
+  const left = Number(mm) * 60 + Number(ss);
+  const total = (Date.parse(session.expires_at) - Date.parse(session.created_at)) / 1000;
+  assert.ok(left < total, `the countdown kept running through the reload (${timer} of ${total} s)`);
+  assert.equal(posts, 0, "no new session was created");
+  await pay(server.base, lastSegment(session.action.content));
+  await status(page, "Payment successful");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

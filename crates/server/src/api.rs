@@ -263,10 +263,7 @@ async fn read(
 async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<
-    Sse<impl futures_util::Stream<Item = Result<SseEvent, std::convert::Infallible>>>,
-    ApiError,
-> {
+) -> Result<impl axum::response::IntoResponse, ApiError> {
     // Subscribe before the first read, so no change between the two is missed.
     let waiter = state.hub.subscribe(&id);
     let first = present(
@@ -299,7 +296,10 @@ async fn events(
                     .unwrap_or_else(|_| SseEvent::default().comment("unencodable session"));
                 let done = session.status.is_final();
                 st.last = Some(session);
-                return Some((Ok(event), (!done).then_some(st)));
+                return Some((
+                    Ok::<_, std::convert::Infallible>(event),
+                    (!done).then_some(st),
+                ));
             }
             st.waiter.changed().await;
             match st.state.store.get(&st.id) {
@@ -314,7 +314,11 @@ async fn events(
             }
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    // Tells nginx-style proxies not to buffer the stream (the widget falls back if one does).
+    Ok((
+        [("X-Accel-Buffering", "no")],
+        Sse::new(stream).keep_alive(KeepAlive::default()),
+    ))
 }
 
 async fn cancel(

@@ -263,6 +263,13 @@ async fn the_event_stream_sends_the_session_then_each_change_then_ends() {
         res.headers()["content-type"].to_str().ok(),
         Some("text/event-stream")
     );
+    assert_eq!(
+        res.headers()
+            .get("x-accel-buffering")
+            .and_then(|v| v.to_str().ok()),
+        Some("no"),
+        "proxies are told not to buffer"
+    );
     let mut buf = String::new();
     let first = next_session_event(&mut res, &mut buf)
         .await
