@@ -13,6 +13,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
 export function serve(createStatus, createBody) {
+  sessionStorage.clear(); // each test starts without a remembered session from the one before
   window.__requests = [];
   window.fetch = async (input, init) => {
     const url = typeof input === "string" ? input : input.url;
