@@ -390,36 +390,25 @@ function wrk(url, seconds, connections, core) {
   return { requests_per_s: Math.round(rps), p50_ms: p(50), p99_ms: p(99), non_2xx: errors };
 }
 
-/** Opens `n` idle connections with raw HTTP requests for `path`; resolves once each has its first bytes. */
-async function openIdle(base, path, n) {
+/** Opens `n` idle connections with raw HTTP GETs for `path`, 500 at a time. With `firstBytes` each is
+ * ready once the server has sent something (an event stream's first event); otherwise once it is sent
+ * (a held long poll sends nothing until it answers). */
+async function openIdle(base, path, n, firstBytes) {
   const { hostname: host, port } = new URL(base);
   const sockets = [];
   let ready = 0;
-  const batch = 500;
-  for (let k = 0; k < n; k += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, n - k) }, () => new Promise((resolve, reject) => {
-      const s = connect({ host, port: Number(port) }, () => s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`));
-      s.once("data", () => { ready++; resolve(); });
+  for (let k = 0; k < n; k += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, n - k) }, () => new Promise((resolve, reject) => {
+      const s = connect({ host, port: Number(port) }, () => {
+        s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`);
+        if (!firstBytes) { ready++; resolve(); }
+      });
+      if (firstBytes) s.once("data", () => { ready++; resolve(); });
       s.once("error", reject);
       sockets.push(s);
     })));
   }
   return { sockets, ready };
-}
-
-/** Long polls send nothing until they answer: resolve once the server holds them (connections accepted). */
-async function openHeld(base, path, n) {
-  const { hostname: host, port } = new URL(base);
-  const sockets = [];
-  const batch = 500;
-  for (let k = 0; k < n; k += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, n - k) }, () => new Promise((resolve, reject) => {
-      const s = connect({ host, port: Number(port) }, () => { s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`); resolve(); });
-      s.once("error", reject);
-      sockets.push(s);
-    })));
-  }
-  return sockets;
 }
 
 async function server() {
@@ -480,10 +469,10 @@ async function server() {
       const session = await newSession(s.base, await newOrder(s.base));
       await sleep(300);
       const before = rss(s.pid);
-      let sockets;
-      let ready = idle;
-      if (path === "events") ({ sockets, ready } = await openIdle(s.base, `/api/checkout/sessions/${session.id}/events`, idle));
-      else sockets = await openHeld(s.base, `/api/checkout/sessions/${session.id}?wait=30&status=pending`, idle);
+      const url = path === "events"
+        ? `/api/checkout/sessions/${session.id}/events`
+        : `/api/checkout/sessions/${session.id}?wait=30&status=pending`;
+      const { sockets, ready } = await openIdle(s.base, url, idle, path === "events");
       await sleep(SMOKE ? 300 : 2000);
       const after = rss(s.pid);
       out[`idle_${kind}`] = {

@@ -492,33 +492,10 @@ impl Runtime {
                     });
                 }
             }),
-            Effect::Read { id, delay_ms } => leptos::task::spawn_local(async move {
-                if !rt.pause(delay_ms).await {
-                    return;
-                }
-                let Some((signal, seq)) = rt.begin_request(REQUEST_TIMEOUT_MS) else {
-                    return;
-                };
-                let result = net::read_session(&endpoint, &id, None, &signal).await;
-                if rt.current(seq) {
-                    rt.dispatch(match result {
-                        Ok(session) => Event::SessionUpdated(session),
-                        Err(f) => Event::WatchFailed(timeout_aware(f, &signal)),
-                    });
-                }
-            }),
-            Effect::Cancel { id } => leptos::task::spawn_local(async move {
-                let Some((signal, seq)) = rt.begin_request(REQUEST_TIMEOUT_MS) else {
-                    return;
-                };
-                let result = net::cancel_session(&endpoint, &id, &signal).await;
-                if rt.current(seq) {
-                    rt.dispatch(match result {
-                        Ok(session) => Event::SessionUpdated(session),
-                        Err(f) => Event::WatchFailed(timeout_aware(f, &signal)),
-                    });
-                }
-            }),
+            Effect::Read { id, delay_ms } => {
+                leptos::task::spawn_local(rt.ask_once(id, delay_ms, false))
+            }
+            Effect::Cancel { id } => leptos::task::spawn_local(rt.ask_once(id, 0, true)),
             Effect::StopWatching => self.stop_watching(),
             Effect::HandOver(action) => self.hand_over(action),
             Effect::Remember { id } => {
@@ -531,6 +508,29 @@ impl Runtime {
                     let _ = s.remove_item(&self.storage_key());
                 }
             }
+        }
+    }
+
+    /// One plain read (`cancel` false) or cancel of the session after `delay_ms`: the answer is
+    /// `SessionUpdated`, a failure `WatchFailed`.
+    async fn ask_once(self: Rc<Self>, id: String, delay_ms: u32, cancel: bool) {
+        if !self.pause(delay_ms).await {
+            return;
+        }
+        let Some((signal, seq)) = self.begin_request(REQUEST_TIMEOUT_MS) else {
+            return;
+        };
+        let endpoint = &self.options.endpoint;
+        let result = if cancel {
+            net::cancel_session(endpoint, &id, &signal).await
+        } else {
+            net::read_session(endpoint, &id, None, &signal).await
+        };
+        if self.current(seq) {
+            self.dispatch(match result {
+                Ok(session) => Event::SessionUpdated(session),
+                Err(f) => Event::WatchFailed(timeout_aware(f, &signal)),
+            });
         }
     }
 
