@@ -1,5 +1,6 @@
 //! The browser side: `mount()` for JS, options checking, HTTP, the effect runtime and the Leptos view.
 
+pub mod decode;
 pub mod net;
 pub mod options;
 pub mod runtime;

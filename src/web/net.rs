@@ -1,15 +1,17 @@
 //! The widget's HTTP: create, read (plain or long poll), cancel, parsed into contract types or a
 //! `Failure`; and the event stream's URL and message parsing.
 //!
-//! JSON is parsed by the browser (`Response.json()`) and mapped with serde-wasm-bindgen, so no JSON
-//! parser is bundled. Every request carries an `AbortSignal` (unmount, timeout, superseded).
+//! `fetch` straight from web-sys; JSON is parsed by the browser (`Response.json()`) and mapped by
+//! `decode`, so neither a JSON parser nor an HTTP crate is bundled. Every request carries an
+//! `AbortSignal` (unmount, timeout, superseded).
 
-use gloo_net::http::Request;
-use wallet_checkout_protocol::{CreateSession, ErrorBody, Session, Status};
-use wasm_bindgen::JsCast;
+use js_sys::{Object, Reflect};
+use wallet_checkout_protocol::{CreateSession, Session, Status};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
+use web_sys::{AbortSignal, RequestInit, Response};
 
+use super::decode;
 use crate::machine::Failure;
 
 pub async fn create_session(
@@ -18,18 +20,16 @@ pub async fn create_session(
     idempotency_key: &str,
     signal: &AbortSignal,
 ) -> Result<Session, Failure> {
-    let json = serde_wasm_bindgen::to_value(body)
-        .ok()
-        .and_then(|v| js_sys::JSON::stringify(&v).ok())
-        .and_then(|s| s.as_string())
+    let json = decode::create_body(body)
         .ok_or_else(|| Failure::network("could not encode the request"))?;
-    let request = Request::post(&format!("{endpoint}/sessions"))
-        .header("Content-Type", "application/json")
-        .header("Idempotency-Key", idempotency_key)
-        .abort_signal(Some(signal))
-        .body(json)
-        .map_err(|e| Failure::network(e.to_string()))?;
-    session_from(request.send().await).await
+    let headers = Object::new();
+    let _ = Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
+    let _ = Reflect::set(&headers, &"Idempotency-Key".into(), &idempotency_key.into());
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&json));
+    send(&format!("{endpoint}/sessions"), init, signal).await
 }
 
 fn session_url(endpoint: &str, id: &str) -> String {
@@ -47,7 +47,7 @@ pub async fn read_session(
     if let Some((secs, status)) = wait {
         url.push_str(&format!("?wait={secs}&status={}", status.as_str()));
     }
-    session_from(Request::get(&url).abort_signal(Some(signal)).send().await).await
+    send(&url, RequestInit::new(), signal).await
 }
 
 /// `POST /sessions/{id}/cancel`: the session as the server left it (`succeeded` if it was paid).
@@ -57,7 +57,9 @@ pub async fn cancel_session(
     signal: &AbortSignal,
 ) -> Result<Session, Failure> {
     let url = format!("{}/cancel", session_url(endpoint, id));
-    session_from(Request::post(&url).abort_signal(Some(signal)).send().await).await
+    let init = RequestInit::new();
+    init.set_method("POST");
+    send(&url, init, signal).await
 }
 
 /// The Server-Sent Events stream of a session.
@@ -67,20 +69,28 @@ pub fn events_url(endpoint: &str, id: &str) -> String {
 
 /// One `session` event's data, parsed by the browser's JSON parser.
 pub fn session_from_event(data: &str) -> Result<Session, Failure> {
-    js_sys::JSON::parse(data)
-        .ok()
-        .and_then(|v| serde_wasm_bindgen::from_value::<Session>(v).ok())
-        .ok_or_else(|| Failure::network("an event-stream message is not a session"))
+    let value = js_sys::JSON::parse(data)
+        .map_err(|_| Failure::network("an event-stream message is not JSON"))?;
+    decode::session(&value)
+        .map_err(|e| Failure::network(format!("an event-stream message is not a session: {e}")))
 }
 
-async fn session_from(
-    sent: Result<gloo_net::http::Response, gloo_net::Error>,
-) -> Result<Session, Failure> {
-    let response = sent.map_err(|e| Failure::network(format!("request failed: {e}")))?;
+fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| "no answer".into())
+}
+
+async fn send(url: &str, init: RequestInit, signal: &AbortSignal) -> Result<Session, Failure> {
+    init.set_signal(Some(signal));
+    let window = web_sys::window().ok_or_else(|| Failure::network("no window"))?;
+    let sent = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;
+    let response: Response = sent
+        .and_then(|r| r.dyn_into())
+        .map_err(|e| Failure::network(format!("request failed: {}", describe(&e))))?;
     let status = response.status();
-    let ok = response.ok();
-    let raw: web_sys::Response = response.into();
-    let json = match raw.json() {
+    let json = match response.json() {
         Ok(promise) => JsFuture::from(promise).await.ok(),
         Err(_) => None,
     };
@@ -89,15 +99,12 @@ async fn session_from(
             "the server's answer is not JSON (HTTP {status})"
         )));
     };
-    if ok {
-        return serde_wasm_bindgen::from_value::<Session>(json)
+    if response.ok() {
+        return decode::session(&json)
             .map_err(|e| Failure::network(format!("the server's answer is not a session: {e}")));
     }
-    match serde_wasm_bindgen::from_value::<ErrorBody>(json) {
-        Ok(body) => Err(Failure::api(
-            body.error.code,
-            format!("HTTP {status}: {}", body.error.message),
-        )),
+    match decode::error_body(&json) {
+        Ok((code, message)) => Err(Failure::api(code, format!("HTTP {status}: {message}"))),
         Err(_) => Err(Failure::network(format!(
             "HTTP {status} without the contract's error shape"
         ))),

@@ -64,9 +64,13 @@ fn type_name(v: &JsValue) -> String {
     } else if Array::is_array(v) {
         "an array".into()
     } else if let Some(s) = v.as_string() {
-        format!("the string {s:?}")
-    } else if let Some(n) = v.as_f64() {
-        format!("the number {n}")
+        format!("the string \"{s}\"")
+    } else if v.as_f64().is_some() {
+        // The browser prints the number: no float formatting in the wasm.
+        format!(
+            "the number {}",
+            String::from(js_sys::JSON::stringify(v).unwrap_or_default())
+        )
     } else if v.as_bool().is_some() {
         "a boolean".into()
     } else if v.is_function() {
@@ -106,7 +110,7 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
         let key = key.as_string().unwrap_or_default();
         if !KNOWN.contains(&key.as_str()) {
             return Err(format!(
-                "wallet-checkout: unknown option {key:?} (known: {}). Expected options: {SHAPE}",
+                "wallet-checkout: unknown option \"{key}\" (known: {}). Expected options: {SHAPE}",
                 KNOWN.join(", ")
             ));
         }

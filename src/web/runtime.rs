@@ -82,8 +82,7 @@ fn session_storage() -> Option<web_sys::Storage> {
 
 /// A JS object for the merchant: the session as plain JSON-like data.
 fn to_js(session: &Session) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    serde::Serialize::serialize(session, &serializer).unwrap_or(JsValue::NULL)
+    super::decode::session_to_js(session)
 }
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
@@ -662,7 +661,10 @@ impl Runtime {
                 self.call_bridge("AlipayJSBridge", "call", "tradePay", args, |res| {
                     let code = Reflect::get(res, &"resultCode".into())
                         .ok()
-                        .and_then(|v| v.as_string().or_else(|| v.as_f64().map(|n| format!("{n}"))))
+                        .and_then(|v| {
+                            v.as_string()
+                                .or_else(|| js_sys::JSON::stringify(&v).ok().map(String::from))
+                        })
                         .unwrap_or_default();
                     match code.as_str() {
                         // 9000 paid; 8000 and 6004: processing, the server will tell.
@@ -672,9 +674,9 @@ impl Runtime {
                     }
                 });
             }
-            other => web_sys::console::error_1(
-                &format!("wallet-checkout: refused to open an unsafe or unknown action: {other:?}")
-                    .into(),
+            other => web_sys::console::error_2(
+                &"wallet-checkout: refused to open an unsafe or unknown action:".into(),
+                &super::decode::action_to_js(&other).into(),
             ),
         }
     }

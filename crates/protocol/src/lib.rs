@@ -10,13 +10,15 @@ mod money;
 use std::collections::BTreeMap;
 use std::fmt;
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 pub use money::{currency_exponent, Money, MoneyError};
 
 /// What the shopper pays with. The widget knows wallets; only the server knows gateways.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Wallet {
     Alipay,
     WechatPay,
@@ -56,8 +58,9 @@ impl fmt::Display for Wallet {
 }
 
 /// How the shopper reaches the wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Flow {
     Qr,
     Redirect,
@@ -88,8 +91,9 @@ impl Flow {
 }
 
 /// A session's status. `pending` moves to exactly one final status, which never changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Status {
     Pending,
     Succeeded,
@@ -139,20 +143,28 @@ impl Status {
 }
 
 /// `POST /sessions` body. There is no amount, on purpose: the server decides what is owed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CreateSession {
     pub order: String,
     pub wallet: Wallet,
     pub flow: Flow,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub return_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub locale: Option<String>,
 }
 
 /// One attempt to pay one order with one wallet: the answer of every checkout endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Session {
     pub id: String,
     pub order: String,
@@ -168,20 +180,30 @@ pub struct Session {
     /// RFC 3339, UTC: the gateway's own expiry, which the countdown follows.
     pub expires_at: String,
     /// Present while `pending`: what the widget must do next.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub action: Option<Action>,
 }
 
 /// What the widget does to let the shopper pay.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type", rename_all = "snake_case"))]
 pub enum Action {
     /// Draw a QR from `content`; `image` (a data URL) only as a fallback.
     Qr {
         content: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         image: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         url: Option<String>,
     },
     /// Navigate the top window.
@@ -197,8 +219,9 @@ pub enum Action {
     AlipayJsapi { trade_no: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct WechatJsapiParams {
     pub app_id: String,
     pub time_stamp: String,
@@ -209,33 +232,38 @@ pub struct WechatJsapiParams {
 }
 
 /// `POST /demo/orders` body (demo mode only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CreateDemoOrder {
     pub amount: Money,
     pub description: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct DemoOrder {
     pub order: String,
 }
 
 /// The error shape every endpoint uses: `{ "error": { "code", "message" } }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     /// For developers' logs; the widget shows its own text for the code.
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum ErrorCode {
     InvalidRequest,
     OrderNotFound,
@@ -248,7 +276,7 @@ pub enum ErrorCode {
     RateLimited,
     Internal,
     /// A code this build does not know yet.
-    #[serde(other)]
+    #[cfg_attr(feature = "serde", serde(other))]
     Unknown,
 }
 
@@ -268,12 +296,31 @@ impl ErrorCode {
             ErrorCode::Unknown => "unknown",
         }
     }
+
+    /// The code for `s`; a code this build does not know is `Unknown`, never an error.
+    pub fn parse(s: &str) -> ErrorCode {
+        [
+            ErrorCode::InvalidRequest,
+            ErrorCode::OrderNotFound,
+            ErrorCode::OrderAlreadyPaid,
+            ErrorCode::WalletUnavailable,
+            ErrorCode::FlowUnavailable,
+            ErrorCode::SessionNotFound,
+            ErrorCode::GatewayError,
+            ErrorCode::GatewayTimeout,
+            ErrorCode::RateLimited,
+            ErrorCode::Internal,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .unwrap_or(ErrorCode::Unknown)
+    }
 }
 
 /// Longest long poll the contract allows (`?wait=S`, at most 30).
 pub const MAX_WAIT_SECS: u64 = 30;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "serde"))]
 mod tests {
     use super::*;
 

@@ -2,10 +2,12 @@
 
 use std::fmt;
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// An amount in the currency's minor unit (`1234` CAD is 12.34 CAD).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct Money {
     pub value: u64,
     pub currency: String,
@@ -104,6 +106,7 @@ impl fmt::Display for Money {
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
         #[derive(Deserialize)]
@@ -150,6 +153,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn json_needs_an_integer_and_a_currency_code() {
         assert!(serde_json::from_str::<Money>(r#"{"value":12.5,"currency":"CAD"}"#).is_err());
