@@ -6,7 +6,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { connect } from "node:net";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir, cpus, totalmem, hostname } from "node:os";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
@@ -226,17 +226,15 @@ function wasmContributors(path) {
 
 function size() {
   const site = env("WALLET_CHECKOUT_SITE");
-  const files = readdirSync(site).filter((f) => /^wallet-checkout-.*(\.js|_bg\.wasm|\.css)$/.test(f));
-  if (files.length < 3) throw new Error(`expected the widget's js, wasm and css in ${site}, found ${files}`);
-  const rows = files.map((f) => {
-    const b = readFileSync(join(site, f));
-    return {
-      file: f.replace(/-[0-9a-f]{16}/, ""),
-      raw: b.length,
-      gzip: gzipSync(b, { level: 9 }).length,
-      brotli: brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-    };
-  });
+  // `cargo xtask dist` lists what the inline widget downloads: loader, glue, wasm, CSS.
+  const manifest = JSON.parse(readFileSync(join(site, "manifest.json"), "utf8"));
+  const rows = manifest.files.filter((f) => f.widget).map((f) => ({
+    file: f.file.replace(/\.[0-9a-f]{12}\./, "."),
+    raw: f.bytes,
+    gzip: f.gzip,
+    brotli: f.brotli,
+  }));
+  if (rows.length < 4) throw new Error(`expected the loader, glue, wasm and css in ${site}/manifest.json`);
   const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
   const unopt = process.env.WALLET_CHECKOUT_WASM_UNOPT;
   return {
@@ -256,7 +254,14 @@ const OBSERVE = () => {
     new PerformanceObserver((l) => { for (const e of l.getEntries()) b.longtasks.push({ start: e.startTime, duration: e.duration }); })
       .observe({ type: "longtask", buffered: true });
   } catch { /* no longtask API */ }
-  addEventListener("TrunkApplicationStarted", (e) => { b.wasm = e.detail?.wasm; b.started = performance.now(); });
+  // The loader compiles the wasm while it streams: keep its exports to read its memory.
+  const streaming = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (...args) => {
+    const r = await streaming(...args);
+    b.wasm = r.instance.exports;
+    b.started ??= performance.now();
+    return r;
+  };
   const after = (key) => requestAnimationFrame(() => setTimeout(() => { b[key] ??= performance.now(); }, 0));
   new MutationObserver(() => {
     if (!b.seenButtons && document.querySelector(".wc-wallet")) { b.seenButtons = true; after("painted"); }
@@ -276,7 +281,7 @@ async function startup(server, browser) {
     await page.goto(`${server.base}/?order=${order}&flow=qr`);
     await page.waitForFunction(() => window.__bench.painted !== undefined);
     const m = await page.evaluate(() => {
-      const js = performance.getEntriesByType("resource").find((e) => /wallet-checkout-[0-9a-f]+\.js$/.test(e.name));
+      const js = performance.getEntriesByType("resource").find((e) => /wallet-checkout-[0-9.]+\.[0-9a-f]{12}\.js$/.test(e.name));
       const b = window.__bench;
       const mount = b.longtasks.filter((t) => t.start < b.painted).map((t) => t.duration);
       const heap = performance.memory?.usedJSHeapSize ?? null;

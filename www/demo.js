@@ -1,6 +1,7 @@
-// The demo shop: asks the server for a demo order (the server, not the page, owns the amount),
-// then mounts the widget for it. The order stays in the address (`?order=…`), so coming back from
-// a wallet's page resumes the same order. `?locale=zh-CN` and `?flow=qr` pass through as options.
+//! The demo shop: asks the server for a demo order (the server, not the page, owns the amount),
+//! then mounts the widget for it through the script tag's `window.WalletCheckout`. The order stays in
+//! the address (`?order=…`), so coming back from a wallet's page resumes the same order.
+//! `?locale=zh-CN`, `?flow=qr` and `?mode=iframe` pass through as options.
 const ORDER = { amount: { value: 1234, currency: "CAD" }, description: "Green tea ×2" };
 
 async function start() {
@@ -25,10 +26,14 @@ async function start() {
   }
   document.getElementById("order-ref").textContent = order;
   const options = { order, endpoint: "/api/checkout" };
-  for (const key of ["locale", "flow"]) if (params.has(key)) options[key] = params.get(key);
+  for (const key of ["locale", "flow", "mode"]) if (params.has(key)) options[key] = params.get(key);
   if (options.locale) document.documentElement.lang = options.locale;
-  window.demoCheckout = window.wasmBindings.mount(slot, options);
+  window.demoCheckout = window.WalletCheckout.mount(slot, options);
+  window.demoCheckout.ready.catch((e) => {
+    slot.textContent = e.message;
+  });
 }
 
-if (window.wasmBindings) start();
-else addEventListener("TrunkApplicationStarted", start, { once: true });
+// The loader's script tag is `async`: it may run before or after this module.
+if (window.WalletCheckout) start();
+else addEventListener("wallet-checkout:loaded", start, { once: true });

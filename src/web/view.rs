@@ -77,7 +77,7 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>) -> impl IntoView {
         .into_iter()
         .map(|w| {
             view! {
-                <button type="button" class="wc-wallet" data-wallet=w.as_str()
+                <button type="button" class="wc-wallet" part="wallet" data-wallet=w.as_str()
                     aria-pressed=move || (chosen() == Some(w)).to_string()
                     disabled=busy
                     on:click=move |_| ctx.tx.send(Event::WalletChosen(w))>
@@ -87,10 +87,10 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="wc" lang=ctx.lang>
+        <div class="wc" part="root" lang=ctx.lang>
             <div class="wc-wallets" role="group" aria-label=texts.choose hidden=settled>{buttons}</div>
             <div class="wc-body">{move || body(state.get(), ctx)}</div>
-            <p class="wc-status" role="status" aria-live="polite" tabindex="-1">{move || status_text(&state.get(), ctx)}</p>
+            <p class="wc-status" part="status" role="status" aria-live="polite" tabindex="-1">{move || status_text(&state.get(), ctx)}</p>
         </div>
     }
 }
@@ -178,7 +178,7 @@ fn body(state: State, ctx: Ctx) -> AnyView {
         State::Done(s) if s.status == Status::Succeeded => view! {
             <div class="wc-done wc-success">
                 <svg class="wc-check" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 12.5l5 5L20 6.5"/></svg>
-                <p class="wc-amount">{amount_text(&s.amount, ctx.lang)}</p>
+                <p class="wc-amount" part="amount">{amount_text(&s.amount, ctx.lang)}</p>
             </div>
         }
         .into_any(),
@@ -186,14 +186,14 @@ fn body(state: State, ctx: Ctx) -> AnyView {
             let label = if s.status == Status::Expired { texts.new_code } else { texts.try_again };
             view! {
                 <div class="wc-done">
-                    <button type="button" class="wc-primary" on:click=move |_| tx.send(Event::NewCodePressed)>{label}</button>
+                    <button type="button" class="wc-primary" part="button" on:click=move |_| tx.send(Event::NewCodePressed)>{label}</button>
                 </div>
             }
             .into_any()
         }
         State::Error { .. } => view! {
             <div class="wc-error">
-                <button type="button" class="wc-primary" on:click=move |_| tx.send(Event::RetryPressed)>{texts.retry}</button>
+                <button type="button" class="wc-primary" part="button" on:click=move |_| tx.send(Event::RetryPressed)>{texts.retry}</button>
             </div>
         }
         .into_any(),
@@ -207,14 +207,14 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
     let wallet: Wallet = s.wallet;
     let amount = amount_text(&s.amount, ctx.lang);
     let cancel = view! {
-        <button type="button" class="wc-link" on:click=move |_| tx.send(Event::CancelPressed)>{texts.cancel}</button>
+        <button type="button" class="wc-link" part="link" on:click=move |_| tx.send(Event::CancelPressed)>{texts.cancel}</button>
     };
     if p.expired_locally() {
         // The code is dead; the server still has the last word (a late payment wins).
         return view! {
             <div class="wc-pending">
-                <p class="wc-amount">{amount}</p>
-                <button type="button" class="wc-primary" on:click=move |_| tx.send(Event::NewCodePressed)>{texts.new_code}</button>
+                <p class="wc-amount" part="amount">{amount}</p>
+                <button type="button" class="wc-primary" part="button" on:click=move |_| tx.send(Event::NewCodePressed)>{texts.new_code}</button>
             </div>
         }
         .into_any();
@@ -237,7 +237,7 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
                 Some(code) => {
                     let view_box = format!("0 0 {0} {0}", code.size);
                     Some(view! {
-                        <svg class="wc-qr" class:wc-qr-big=on_phone role="img" aria-label=label viewBox=view_box shape-rendering="crispEdges">
+                        <svg class="wc-qr" part="qr" class:wc-qr-big=on_phone role="img" aria-label=label viewBox=view_box shape-rendering="crispEdges">
                             <rect width="100%" height="100%" fill="#fff"/>
                             <path d=code.d fill="#000"/>
                         </svg>
@@ -256,7 +256,7 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
                         .iter()
                         .any(|p| i.starts_with(p))
                     })
-                    .map(|src| view! { <img class="wc-qr" src=src alt=label/> }.into_any()),
+                    .map(|src| view! { <img class="wc-qr" part="qr" src=src alt=label/> }.into_any()),
             };
             let guidance = if !on_phone {
                 view! { <p class="wc-hint">{fill(texts.scan_with, wallet)}</p> }.into_any()
@@ -275,12 +275,12 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
                     .unwrap_or_else(|| content.clone());
                 // Alipay's own link is as blocked inside WeChat as its pages: no "Open Alipay" there.
                 let open = url.clone().filter(|u| !blocked && safe_url(u)).map(|u| {
-                    view! { <a class="wc-primary wc-continue" href=u target="_top">{fill(texts.open_app, wallet)}</a> }
+                    view! { <a class="wc-primary wc-continue" part="button" href=u target="_top">{fill(texts.open_app, wallet)}</a> }
                 });
                 view! {
                     <p class="wc-hint">{hint}</p>
                     {open}
-                    <button type="button" class="wc-secondary" on:click=move |_| tx.copy(link.clone(), copied)>{texts.copy_link}</button>
+                    <button type="button" class="wc-secondary" part="button secondary" on:click=move |_| tx.copy(link.clone(), copied)>{texts.copy_link}</button>
                     <p class="wc-hint" aria-live="polite">{move || match copied.get() {
                         Some(true) => texts.copied,
                         Some(false) => texts.copy_failed,
@@ -294,7 +294,7 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
         // The automatic hand-over already started; the link is there if it was blocked, and for
         // a shopper who came back without paying.
         Some(Action::Redirect { url }) if safe_url(url) => view! {
-            <a class="wc-primary wc-continue" href=url.clone() target="_top" rel="noopener"
+            <a class="wc-primary wc-continue" part="button" href=url.clone() target="_top" rel="noopener"
                 on:click=move |_| tx.send(Event::PayPressed)>{fill(texts.continue_to, wallet)}</a>
         }
         .into_any(),
@@ -307,7 +307,7 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
             view! {
                 <form class="wc-form" method="post" action=url.clone() target="_top">
                     {inputs}
-                    <button type="submit" class="wc-primary wc-continue">{fill(texts.continue_to, wallet)}</button>
+                    <button type="submit" class="wc-primary wc-continue" part="button">{fill(texts.continue_to, wallet)}</button>
                 </form>
             }
             .into_any()
@@ -321,7 +321,7 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
                 _ => None,
             };
             let again = note.is_some().then(|| view! {
-                <button type="button" class="wc-primary wc-continue" on:click=move |_| tx.send(Event::PayPressed)>{fill(texts.pay_in, wallet)}</button>
+                <button type="button" class="wc-primary wc-continue" part="button" on:click=move |_| tx.send(Event::PayPressed)>{fill(texts.pay_in, wallet)}</button>
             });
             view! { {note.map(|n| view! { <p class="wc-hint">{n}</p> })} {again} }.into_any()
         }
@@ -329,7 +329,7 @@ fn pending(p: Pending, ctx: Ctx) -> AnyView {
     };
     view! {
         <div class="wc-pending">
-            <p class="wc-amount">{amount.clone()}</p>
+            <p class="wc-amount" part="amount">{amount.clone()}</p>
             {drawn}
             {timer}
             {cancel}

@@ -119,7 +119,7 @@ test("a contract error from the server is shown as text, not a blank box", async
     const el = document.createElement("div");
     el.id = "second";
     document.body.append(el);
-    window.second = window.wasmBindings.mount(el, { order: "NO-SUCH-ORDER" });
+    window.second = window.WalletCheckout.mount(el, { order: "NO-SUCH-ORDER" });
   });
   await page.locator("#second").getByRole("button", { name: "UnionPay" }).click();
   await page.locator("#second").getByRole("button", { name: "Retry" }).waitFor();
@@ -129,13 +129,13 @@ test("a contract error from the server is shown as text, not a blank box", async
   await context.close();
 });
 
-test("bad mount options throw an error naming the field and the expected shape", async () => {
+test("bad mount options reject `ready` with an error naming the field and the expected shape", async () => {
   const context = await browser.newContext();
   const { page } = await openShop(context);
   const attempt = (opts) =>
-    page.evaluate((o) => {
+    page.evaluate(async (o) => {
       try {
-        window.wasmBindings.mount(document.createElement("div"), o);
+        await window.WalletCheckout.mount(document.createElement("div"), o).ready;
         return "mounted";
       } catch (e) {
         return `${e.name}: ${e.message}`;

@@ -406,7 +406,7 @@ test("callbacks and DOM events tell the merchant every state and outcome", async
     const slot = document.getElementById("checkout");
     const log = (name) => (d) => window.__calls.push([name, d.state, d.session?.status ?? d.kind ?? null]);
     slot.addEventListener("wallet-checkout:success", (e) => window.__calls.push(["event:success", e.detail.state, e.detail.session.amount.value]));
-    window.mine = window.wasmBindings.mount(slot, {
+    window.mine = window.WalletCheckout.mount(slot, {
       order: o,
       onStateChange: log("state"),
       onSuccess: log("success"),
@@ -415,7 +415,7 @@ test("callbacks and DOM events tell the merchant every state and outcome", async
     });
     const other = document.body.appendChild(document.createElement("div"));
     other.id = "broken";
-    window.broken = window.wasmBindings.mount(other, {
+    window.broken = window.WalletCheckout.mount(other, {
       order: "NO-SUCH-ORDER",
       onError: log("error"),
     });

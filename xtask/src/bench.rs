@@ -12,7 +12,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
     say("building the release widget, the optimised server and the request counter");
-    tools::build_widget()?;
+    crate::dist::build()?;
     let server = tools::build_server_with("server-release")?;
     let requests = tools::build_requests_example("release")?;
     let root = root();

@@ -8,7 +8,7 @@ use crate::tools;
 pub fn run(extra: &[String]) -> Result<(), String> {
     let extra: Vec<&String> = extra.iter().filter(|a| a.as_str() != "--").collect();
     tools::ensure_build_tools()?;
-    tools::build_widget()?;
+    crate::dist::build()?;
     let server = tools::build_server()?;
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     say(&format!(

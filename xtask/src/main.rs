@@ -1,7 +1,8 @@
-//! `cargo xtask demo | test`: every automation of the repository, installing what a fresh machine lacks.
+//! `cargo xtask demo | test | dist | bench | e2e`: every automation of the repository, installing what a fresh machine lacks.
 
 mod bench;
 mod demo;
+mod dist;
 mod run;
 mod test;
 mod tools;
@@ -15,9 +16,11 @@ const USAGE: &str = "usage: cargo xtask <command>
          file against the sandbox (it needs `[demo] sandbox = true`)
   test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
   bench  measure (size, startup, latency, requests, server, or all) into bench/results/latest.{json,md}
+  dist   build the release into dist/: hashed names, sha384 integrity, manifest.json,
+         snippet.html (the tags to paste), the iframe page, the npm package (.tgz)
   e2e    only the end-to-end suite (optionally some files: `cargo xtask e2e tests/e2e/flows.test.mjs`)
 
-Both install what is missing first (wasm32 target, wasm-bindgen-cli, trunk, npm packages,
+Both install what is missing first (wasm32 target, wasm-bindgen-cli, npm packages,
 and for `test` Debian's chromium and chromium-driver) and say so as they go.";
 
 fn main() -> ExitCode {
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(&args[1..]),
         Some("test") => test::run(),
         Some("e2e") => test::e2e(&args[1..]),
+        Some("dist") => dist::run_dist(),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");

@@ -89,7 +89,7 @@ pub fn run() -> Result<(), String> {
 /// Builds the demo and runs the end-to-end suite (or only the files in `only`).
 fn end_to_end(only: &[String]) -> Result<Counts, String> {
     let root = root();
-    tools::build_widget()?;
+    crate::dist::build()?;
     let server = tools::build_server()?;
     let requests = tools::build_requests_example("dev")?;
     let mut args = vec!["--test".to_string(), "--test-concurrency=1".to_string()];

@@ -1,14 +1,13 @@
 //! Installs what a fresh machine lacks, each step said out loud and skipped when already there.
 //!
-//! Pins: wasm-bindgen-cli equals the `wasm-bindgen = "=X"` of the root Cargo.toml; trunk 0.21.14
-//! (0.22 needs a newer Rust); wasm-opt from npm `binaryen` (Debian's 108 silently breaks Leptos output).
+//! Pins: wasm-bindgen-cli equals the `wasm-bindgen = "=X"` of the root Cargo.toml; wasm-opt from npm
+//! `binaryen` (Debian's 108 silently breaks Leptos output); esbuild, TypeScript and Vite from npm.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::run::{output, root, run, say};
 
-pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
 
 /// `~/.cargo/bin` (or `$CARGO_HOME/bin`), where `cargo install` puts tools.
@@ -20,7 +19,7 @@ pub fn cargo_bin() -> PathBuf {
     home.join("bin")
 }
 
-/// PATH with npm's `.bin` and cargo's bin first, so trunk finds binaryen 132, never Debian's wasm-opt.
+/// PATH with npm's `.bin` and cargo's bin first, so tools find binaryen 132, never Debian's wasm-opt.
 pub fn tool_path() -> std::ffi::OsString {
     let mut dirs = vec![root().join("node_modules/.bin"), cargo_bin()];
     if let Some(p) = std::env::var_os("PATH") {
@@ -99,9 +98,11 @@ fn ensure_npm_packages() -> Result<(), String> {
     if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) && wasm_opt.exists() {
         return Ok(());
     }
-    say("installing npm packages from package-lock.json (binaryen for wasm-opt, playwright-core, jsqr, pngjs)");
+    say("installing npm packages from package-lock.json (binaryen, esbuild, typescript, vite, playwright-core, axe-core, jsqr, pngjs)");
     run(Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
+        // Not `npm ci`: this registry lists only some of rollup's optional platform packages, which
+        // `npm ci` calls a lockfile mismatch; `npm install` keeps the locked versions all the same.
+        .args(["install", "--no-audit", "--no-fund"])
         .current_dir(&root))?;
     let version = output(&wasm_opt.to_string_lossy(), &["--version"]).unwrap_or_default();
     if !version.contains(&format!("version {BINARYEN_VERSION}")) {
@@ -118,7 +119,6 @@ pub fn ensure_build_tools() -> Result<(), String> {
     let wb = wasm_bindgen_version()?;
     // Not --locked: its lockfile pins a webpki-roots the registry here lacks (see ARCHITECTURE.md).
     ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &wb, false, 4)?;
-    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, 10)?;
     ensure_npm_packages()
 }
 
@@ -177,17 +177,7 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     apt(&install)
 }
 
-/// `trunk build --release` into `dist/` (wasm-opt from npm binaryen, offline).
-pub fn build_widget() -> Result<(), String> {
-    say("building the widget (Leptos → wasm) and the demo shop into dist/");
-    run(Command::new(cargo_bin().join("trunk"))
-        .args(["build", "--release"])
-        .current_dir(root())
-        .env("PATH", tool_path())
-        .env("TRUNK_OFFLINE", "true"))
-}
-
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))

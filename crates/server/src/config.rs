@@ -26,6 +26,35 @@ pub struct Config {
     #[serde(default)]
     pub demo: Demo,
     pub admin: Option<Admin>,
+    /// The iframe page (iframe mode), served at `/api/checkout/frame`.
+    pub frame: Option<FrameConfig>,
+}
+
+/// `[frame]`: where `cargo xtask dist` wrote `frame.html`, and the exact origins that may embed it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameConfig {
+    pub page: std::path::PathBuf,
+    #[serde(default)]
+    pub ancestors: Vec<String>,
+}
+
+impl FrameConfig {
+    pub fn checked(&self) -> Result<crate::frame::FramePage, String> {
+        if let Some(bad) = self
+            .ancestors
+            .iter()
+            .find(|a| !crate::frame::valid_origin(a))
+        {
+            return Err(format!(
+                "[frame] ancestors: {bad:?} is not an origin such as \"https://shop.example\""
+            ));
+        }
+        Ok(crate::frame::FramePage {
+            page: self.page.clone(),
+            ancestors: self.ancestors.clone(),
+        })
+    }
 }
 
 /// The admin API (refunds); it exists only when this section names its token's variable.

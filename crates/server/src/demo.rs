@@ -66,8 +66,11 @@ pub struct DemoOptions {
     /// Where the server is reached, e.g. `http://127.0.0.1:8080`.
     pub public_url: String,
     pub clock: Arc<dyn Clock>,
-    /// The built demo shop (Trunk's `dist/`), served at `/`.
+    /// The built demo shop (`cargo xtask dist`'s `dist/`), served at `/`; its `frame.html` is the
+    /// iframe page at `/api/checkout/frame`.
     pub site: Option<PathBuf>,
+    /// Origins besides this one allowed to frame the iframe page (`[frame] ancestors`).
+    pub frame_ancestors: Vec<String>,
     pub routing: BTreeMap<Wallet, String>,
     pub store: Arc<dyn Store>,
     pub admin_token: Option<String>,
@@ -93,6 +96,7 @@ impl DemoOptions {
             public_url: public_url.trim_end_matches('/').to_string(),
             clock,
             site: None,
+            frame_ancestors: Vec::new(),
             routing: default_routing(),
             store: Arc::new(MemoryStore::default()),
             admin_token: None,
@@ -199,6 +203,10 @@ pub fn build(o: DemoOptions) -> Result<Demo, String> {
         .map(|config| crate::reconcile::spawn(state.clone(), config));
     let mut router = app(state.clone()).merge(sandbox.router());
     if let Some(dir) = o.site {
+        router = router.merge(crate::frame::router(crate::frame::FramePage {
+            page: dir.join("frame.html"),
+            ancestors: o.frame_ancestors,
+        }));
         let index = dir.join("index.html");
         router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
     }

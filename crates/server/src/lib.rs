@@ -11,6 +11,7 @@ pub mod config;
 #[cfg(feature = "sandbox")]
 pub mod demo;
 pub mod error;
+pub mod frame;
 pub mod gateway;
 pub mod hub;
 pub mod notify;

@@ -136,7 +136,11 @@ async fn run_configured(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("wallet-checkout server running at http://{addr}/");
-    serve(listener, app(state)).await
+    let mut router = app(state);
+    if let Some(frame) = &config.frame {
+        router = router.merge(wallet_checkout_server::frame::router(frame.checked()?));
+    }
+    serve(listener, router).await
 }
 
 #[cfg(feature = "sandbox")]
@@ -167,6 +171,9 @@ async fn run_demo(config: Option<Config>, site: Option<PathBuf>) -> Result<(), S
         }
         options.store = store::open(&c.store).map_err(|e| e.to_string())?;
         options.admin_token = c.admin_token().map_err(|e| e.to_string())?;
+        if let Some(frame) = &c.frame {
+            options.frame_ancestors = frame.checked()?.ancestors;
+        }
         options.credentials = credentials_from(c, options.credentials)?;
         if let Some(a) = &c.gateways.alphapay {
             options.alphapay_desktop_page = a.desktop_page;

@@ -1,0 +1,35 @@
+//! Loading the widget from hashed files for the script tag and the iframe page: the classic-script
+//! glue (wasm-bindgen `no-modules`) with its integrity, then the wasm by `fetch` with its integrity,
+//! compiled while it streams. One memoised load; a failure clears it so the next mount retries.
+
+export function loadAssets(assets, at) {
+  let loading = null;
+  const glue = () =>
+    new Promise((resolve, reject) => {
+      if (typeof wasm_bindgen === "function") return resolve();
+      const s = document.createElement("script");
+      s.src = at(assets.glue[0]);
+      s.integrity = assets.glue[1];
+      s.crossOrigin = "anonymous";
+      s.onload = resolve;
+      s.onerror = () => {
+        s.remove();
+        reject(new Error(`wallet-checkout: could not load ${s.src} (network error or integrity mismatch)`));
+      };
+      document.head.append(s);
+    });
+  return () =>
+    (loading ??= glue()
+      .then(() =>
+        wasm_bindgen({ module_or_path: fetch(at(assets.wasm[0]), { integrity: assets.wasm[1], credentials: "same-origin" }) }).catch((e) => {
+          throw new Error(`wallet-checkout: could not load the WebAssembly (${e.message}); the page's CSP needs script-src 'wasm-unsafe-eval', or use mode: "iframe"`);
+        }),
+      )
+      .then(
+        () => wasm_bindgen,
+        (e) => {
+          loading = null;
+          throw e;
+        },
+      ));
+}

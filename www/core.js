@@ -1,0 +1,223 @@
+//! The embedding layer shared by the script tag, the npm package and the iframe page: handles,
+//! the `<wallet-checkout>` custom element and the iframe host. It never touches the DOM at import.
+//!
+//! `load()` (given by each entry) resolves with the wasm-bindgen module once the wasm is running;
+//! `css` is `{ href, integrity? }` of the widget's stylesheet.
+
+const PREFIX = "wallet-checkout";
+const FRAME_ONLY = ["mode", "frame", "title"];
+const EVENTS = { success: "onSuccess", failure: "onFailure", expire: "onExpire", cancel: "onCancel", error: "onError", statechange: "onStateChange" };
+// attribute → option
+const ATTRIBUTES = { endpoint: "endpoint", order: "order", wallets: "wallets", flow: "flow", locale: "locale", "return-url": "returnUrl", mode: "mode", frame: "frame" };
+
+const fail = (message) => new TypeError(`${PREFIX}: ${message}`);
+
+/** A `<link rel=stylesheet>` for the widget's CSS (no inline style anywhere: a strict `style-src` holds). */
+export function stylesheet(css) {
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = css.href;
+  if (css.integrity) {
+    link.integrity = css.integrity;
+    link.crossOrigin = "anonymous";
+  }
+  return link;
+}
+
+/** Posts only to `origin`, and only what structured clone can carry (callbacks stay behind). */
+function plain(options) {
+  const out = {};
+  for (const [k, v] of Object.entries(options)) if (typeof v !== "function" && !FRAME_ONLY.includes(k)) out[k] = v;
+  return out;
+}
+
+/** Iframe mode: the widget runs in a frame served by the merchant server; this side only talks. */
+function mountFrame(element, options, done) {
+  const src = new URL(options.frame ?? `${options.endpoint ?? "/api/checkout"}/frame`, document.baseURI);
+  if (!/^https?:$/.test(src.protocol)) throw fail(`frame must be an http(s) URL, got ${src.href}`);
+  const origin = src.origin;
+  const frame = document.createElement("iframe");
+  frame.src = src.href;
+  frame.title = options.title ?? "Payment";
+  frame.allow = "clipboard-write";
+  // CSSOM, not a style attribute: allowed under a strict style-src.
+  Object.assign(frame.style, { border: "0", width: "100%", height: "0", display: "block", colorScheme: "normal" });
+  frame.setAttribute("part", "frame");
+  const listener = (event) => {
+    if (event.origin !== origin || event.source !== frame.contentWindow) return;
+    const msg = event.data;
+    if (!msg || typeof msg !== "object" || typeof msg.wc !== "string") return;
+    if (msg.wc === "ready") {
+      frame.contentWindow.postMessage({ wc: "options", options: { returnUrl: location.href, ...plain(options) } }, origin);
+      done.resolve();
+    } else if (msg.wc === "size" && Number.isFinite(msg.height)) {
+      frame.style.height = `${Math.ceil(msg.height)}px`;
+    } else if (msg.wc === "event" && typeof msg.name === "string" && msg.name in EVENTS) {
+      element.dispatchEvent(new CustomEvent(`${PREFIX}:${msg.name}`, { detail: msg.detail, bubbles: true, composed: true }));
+      const callback = options[EVENTS[msg.name]];
+      if (typeof callback === "function") {
+        try {
+          callback(msg.detail);
+        } catch (e) {
+          console.error(`${PREFIX}: ${EVENTS[msg.name]} threw`, e);
+        }
+      }
+    }
+  };
+  addEventListener("message", listener);
+  element.append(frame);
+  return {
+    unmount() {
+      removeEventListener("message", listener);
+      frame.remove();
+    },
+  };
+}
+
+/**
+ * The public surface for one way of loading: `mount(element, options)` returns a handle at once
+ * (`ready` settles when the widget is on screen), `define()` registers `<wallet-checkout>`.
+ */
+export function createWalletCheckout({ load, css, headCss = false }) {
+  let headLink = null;
+
+  /** Every mistake (element, options, loading) rejects `ready`; nothing throws, nothing half-mounts. */
+  function mount(element, options) {
+    let current = options;
+    let inner = null;
+    let generation = 0;
+
+    const start = () => {
+      const mine = ++generation;
+      if (typeof Element === "undefined" || !(element instanceof Element)) {
+        return Promise.reject(fail("mount(element, options) needs a DOM element"));
+      }
+      if (current === null || typeof current !== "object" || Array.isArray(current)) {
+        return Promise.reject(fail(`options must be an object, got ${current === null ? "null" : typeof current}`));
+      }
+      if (current.mode !== undefined && current.mode !== "inline" && current.mode !== "iframe") {
+        return Promise.reject(fail(`mode must be "inline" or "iframe", got ${JSON.stringify(current.mode)}`));
+      }
+      if (current.mode === "iframe") {
+        let resolve;
+        const ready = new Promise((r) => (resolve = r));
+        inner = mountFrame(element, current, { resolve });
+        return ready;
+      }
+      if (headCss && css && !headLink && element.getRootNode() === document) {
+        headLink = stylesheet(css);
+        document.head.append(headLink);
+      }
+      const rest = { ...current };
+      for (const k of FRAME_ONLY) delete rest[k];
+      return load().then((glue) => {
+        if (mine !== generation) return; // unmounted or updated meanwhile
+        inner = glue.mount(element, rest);
+      });
+    };
+
+    const stop = () => {
+      generation++;
+      if (inner) {
+        inner.unmount();
+        inner.free?.();
+        inner = null;
+      }
+    };
+
+    const handle = {
+      ready: start(),
+      unmount: stop,
+      update(next) {
+        stop();
+        current = { ...current, ...next };
+        handle.ready = start();
+        return handle.ready;
+      },
+    };
+    handle.ready.catch(() => {}); // the caller may not await; errors stay on `ready`
+    return handle;
+  }
+
+  // One record per `<wallet-checkout>`: its shadow root's slot and the handle mounted there.
+  const records = new WeakMap();
+
+  function render(el, r) {
+    if (!r.slot) {
+      const root = el.shadowRoot ?? el.attachShadow({ mode: "open" });
+      r.slot = document.createElement("div");
+      r.slot.setAttribute("part", "container");
+      root.append(...(css ? [stylesheet(css)] : []), r.slot);
+    }
+    r.handle?.unmount();
+    r.handle = null;
+    const options = {};
+    for (const [attr, key] of Object.entries(ATTRIBUTES)) {
+      const v = el.getAttribute(attr);
+      if (v !== null) options[key] = key === "wallets" ? v.split(/[\s,]+/).filter(Boolean) : v;
+    }
+    if (!options.order) return; // nothing to pay yet
+    r.handle = mount(r.slot, options);
+    r.handle.ready.catch((e) => {
+      console.error(e);
+      el.dispatchEvent(new CustomEvent(`${PREFIX}:error`, {
+        detail: { state: "error", kind: "load", code: null, message: String(e?.message ?? e) },
+        bubbles: true,
+        composed: true,
+      }));
+    });
+  }
+
+  /** What a `<wallet-checkout>` does on `connected`, `disconnected` or `changed` (attributes). */
+  function element(el, what) {
+    let r = records.get(el);
+    if (!r) records.set(el, (r = { slot: null, handle: null, queued: false }));
+    if (what === "disconnected") {
+      r.handle?.unmount();
+      r.handle = null;
+      return;
+    }
+    if (r.queued || !el.isConnected) return;
+    r.queued = true; // one render for a burst of attribute changes
+    queueMicrotask(() => {
+      r.queued = false;
+      if (el.isConnected) render(el, r);
+    });
+  }
+
+  function define(name = PREFIX) {
+    if (typeof customElements === "undefined" || customElements.get(name)) return;
+    customElements.define(name, elementClass((el, what) => element(el, what)));
+  }
+
+  return { mount, define, element };
+}
+
+/** The `<wallet-checkout>` class: attributes and properties map to the options; `on` does the work. */
+export function elementClass(on) {
+  class WalletCheckoutElement extends HTMLElement {
+    static observedAttributes = Object.keys(ATTRIBUTES);
+    connectedCallback() {
+      on(this, "connected");
+    }
+    disconnectedCallback() {
+      on(this, "disconnected");
+    }
+    attributeChangedCallback() {
+      on(this, "changed");
+    }
+  }
+  for (const [attr, key] of Object.entries(ATTRIBUTES)) {
+    Object.defineProperty(WalletCheckoutElement.prototype, key, {
+      get() {
+        const v = this.getAttribute(attr);
+        return key === "wallets" && v !== null ? v.split(/[\s,]+/).filter(Boolean) : v;
+      },
+      set(v) {
+        if (v == null) this.removeAttribute(attr);
+        else this.setAttribute(attr, Array.isArray(v) ? v.join(" ") : String(v));
+      },
+    });
+  }
+  return WalletCheckoutElement;
+}

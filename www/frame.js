@@ -1,0 +1,37 @@
+//! The iframe page's script (iframe mode): waits for the host's options by `postMessage` from its
+//! parent, mounts the widget, and reports its height and every `wallet-checkout:*` event back to
+//! that parent's exact origin. The page's own CSP (set by the merchant server) allows the wasm.
+import { loadAssets } from "./assets.js";
+
+const assets = __WALLET_CHECKOUT_ASSETS__;
+const base = document.currentScript?.src ?? document.baseURI;
+const load = loadAssets(assets, (file) => new URL(file, base).href);
+const slot = document.getElementById("wallet-checkout");
+const NAMES = ["success", "failure", "expire", "cancel", "error", "statechange"];
+let host = null;
+let handle = null;
+
+function tell(message) {
+  if (host) parent.postMessage(message, host);
+}
+
+addEventListener("message", async (event) => {
+  // Only the embedding page, once; its origin is where every answer goes.
+  if (event.source !== parent || parent === window || handle || host) return;
+  const msg = event.data;
+  if (!msg || msg.wc !== "options" || typeof msg.options !== "object") return;
+  host = event.origin;
+  for (const name of NAMES) {
+    slot.addEventListener(`wallet-checkout:${name}`, (e) => tell({ wc: "event", name, detail: JSON.parse(JSON.stringify(e.detail ?? null)) }));
+  }
+  new ResizeObserver(() => tell({ wc: "size", height: document.documentElement.scrollHeight })).observe(document.body);
+  try {
+    const glue = await load();
+    handle = glue.mount(slot, msg.options);
+  } catch (e) {
+    slot.textContent = e.message;
+    tell({ wc: "event", name: "error", detail: { state: "error", kind: "load", code: null, message: String(e.message) } });
+  }
+});
+
+if (parent !== window) parent.postMessage({ wc: "ready" }, "*");

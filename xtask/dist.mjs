@@ -1,0 +1,143 @@
+//! `cargo xtask dist`, second half: from wasm-bindgen's output and the optimised wasm, writes `dist/`
+//! with content-hashed names, sha384 integrity for every file, `manifest.json` (the script
+//! inventory for a PCI DSS 6.4.3 review), `snippet.html` (the tags to paste), the iframe page, the
+//! demo shop, and the npm package (`dist/npm/`, packed to `dist/wallet-checkout-<version>.tgz`).
+//!
+//! Usage: node xtask/dist.mjs <no-modules glue dir> <web glue dir> <optimised wasm> <out dir>
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const www = join(root, "www");
+const [nomod, web, wasmPath, outArg] = process.argv.slice(2);
+if (!outArg) throw new Error("usage: node xtask/dist.mjs <no-modules dir> <web dir> <wasm> <out dir>");
+const out = resolve(outArg);
+const pkg = JSON.parse(readFileSync(join(www, "package.json"), "utf8"));
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const files = [];
+const integrity = (bytes) => `sha384-${createHash("sha384").update(bytes).digest("base64")}`;
+const shortHash = (bytes) => createHash("sha384").update(bytes).digest("hex").slice(0, 12);
+
+/** Writes `bytes` as `<stem>.<hash>.<ext>` and records it in the manifest. */
+function emit(stem, ext, bytes, purpose, { widget = false } = {}) {
+  const file = `${stem}.${shortHash(bytes)}.${ext}`;
+  writeFileSync(join(out, file), bytes);
+  const entry = {
+    file,
+    purpose,
+    bytes: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    sha384: integrity(bytes),
+    widget,
+  };
+  files.push(entry);
+  return [file, entry.sha384];
+}
+
+const minifyJs = (code) => Buffer.from(esbuild.transformSync(code, { minify: true, target: "es2020", charset: "utf8", legalComments: "none" }).code);
+const minifyCss = (code) => Buffer.from(esbuild.transformSync(code, { loader: "css", minify: true }).code);
+
+// 1. The widget itself: wasm, classic-script glue (loaded by the loader with its integrity), CSS.
+const wasm = readFileSync(wasmPath);
+const wasmFile = emit("wallet-checkout", "wasm", wasm, "the widget (Rust + Leptos, WebAssembly); fetched with integrity by the loader", { widget: true });
+const glueSrc = readFileSync(join(nomod, "wallet_checkout.js"), "utf8");
+if (!/^let wasm_bindgen\b/m.test(glueSrc)) throw new Error("the no-modules glue no longer declares `wasm_bindgen`");
+const glue = minifyJs(glueSrc);
+if (!/\bwasm_bindgen\b/.test(glue.toString())) throw new Error("minifying renamed `wasm_bindgen`");
+const glueFile = emit("wallet-checkout-glue", "js", glue, "wasm-bindgen glue between the wasm and the page; loaded with integrity by the loader", { widget: true });
+const css = minifyCss(readFileSync(join(www, "wallet-checkout.css"), "utf8"));
+const cssFile = emit("wallet-checkout", "css", css, "the widget's styles (themable with --wallet-checkout-* and ::part)", { widget: true });
+const frameCss = minifyCss("html,body{margin:0;background:transparent}");
+const frameCssFile = emit("wallet-checkout-frame", "css", frameCss, "iframe page margins (iframe mode only)");
+
+// 2. The loader (script tag), the embedding code it fetches on the first mount, and the iframe
+//    page's script, with the names and hashes above inside.
+const assets = { glue: glueFile, wasm: wasmFile, css: cssFile };
+function bundle(entry, defined = assets) {
+  const result = esbuild.buildSync({
+    entryPoints: [join(www, entry)],
+    bundle: true,
+    format: "iife",
+    minify: true,
+    target: "es2022",
+    write: false,
+    charset: "utf8",
+    legalComments: "none",
+    define: { __WALLET_CHECKOUT_ASSETS__: JSON.stringify(defined) },
+  });
+  return Buffer.from(result.outputFiles[0].contents);
+}
+// The loader carries only the embedding code's name and hash; that code carries the rest.
+const embedFile = emit("wallet-checkout-embed", "js", bundle("embed.js"), "embedding code (handles, custom element, iframe host); fetched with integrity by the loader on the first mount", { widget: true });
+const loaderFile = emit(`wallet-checkout-${pkg.version}`, "js", bundle("loader.js", { embed: embedFile }), "the loader the <script> tag loads: window.WalletCheckout and <wallet-checkout>", { widget: true });
+const frameFile = emit("wallet-checkout-frame", "js", bundle("frame.js"), "the iframe page's script (iframe mode only)");
+
+// 3. The iframe page, served by the merchant server at {endpoint}/frame with its own CSP.
+const tag = (name, [file, sri], extra = "") =>
+  name === "script"
+    ? `<script src="/${file}" integrity="${sri}" crossorigin="anonymous"${extra}></script>`
+    : `<link rel="stylesheet" href="/${file}" integrity="${sri}" crossorigin="anonymous">`;
+writeFileSync(
+  join(out, "frame.html"),
+  `<!doctype html>
+<html>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Payment</title>
+${tag("link", cssFile)}
+${tag("link", frameCssFile)}
+</head>
+<body>
+<div id="wallet-checkout"></div>
+${tag("script", frameFile)}
+</body>
+</html>
+`,
+);
+
+// 4. What a merchant pastes, and the inventory.
+const snippet = `<!-- wallet-checkout ${pkg.version}: serve dist/ at your site's root, then paste -->
+${tag("script", loaderFile, " async")}
+<wallet-checkout endpoint="/api/checkout" order="A1001"></wallet-checkout>
+`;
+writeFileSync(join(out, "snippet.html"), snippet);
+const widgetBrotli = files.filter((f) => f.widget).reduce((n, f) => n + f.brotli, 0);
+const manifest = {
+  name: pkg.name,
+  version: pkg.version,
+  loader: loaderFile[0],
+  script_tag: tag("script", loaderFile, " async"),
+  inline_widget_brotli: widgetBrotli,
+  files,
+};
+writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+
+// 5. The demo shop (index.html with the real script tag), as a merchant would embed it.
+const index = readFileSync(join(root, "index.html"), "utf8");
+if (!index.includes("<!-- wallet-checkout:script -->")) throw new Error("index.html lacks <!-- wallet-checkout:script -->");
+writeFileSync(join(out, "index.html"), index.replace("<!-- wallet-checkout:script -->", tag("script", loaderFile, " async")));
+for (const f of ["demo.js", "demo.css"]) copyFileSync(join(www, f), join(out, f));
+
+// 6. The npm package: ESM glue (`--target web`, same wasm), entries, types, CSS; then `npm pack`.
+const npm = join(out, "npm");
+mkdirSync(join(npm, "pkg"), { recursive: true });
+for (const f of pkg.files.filter((f) => !f.startsWith("pkg/") && f !== "README.md")) copyFileSync(join(www, f), join(npm, f));
+copyFileSync(join(www, "package.json"), join(npm, "package.json"));
+copyFileSync(join(root, "README.md"), join(npm, "README.md"));
+writeFileSync(join(npm, "pkg/wallet_checkout.js"), minifyJs(readFileSync(join(web, "wallet_checkout.js"), "utf8")));
+copyFileSync(wasmPath, join(npm, "pkg/wallet_checkout_bg.wasm"));
+execFileSync("npm", ["pack", "--pack-destination", out, "--silent"], { cwd: npm, stdio: ["ignore", "ignore", "inherit"] });
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+for (const f of files) console.log(`  ${f.file.padEnd(44)} ${String(f.bytes).padStart(8)} B  brotli ${kb(f.brotli).padStart(8)}  ${f.widget ? "inline widget" : ""}`);
+console.log(`  inline widget download (loader + glue + wasm + css), brotli: ${kb(widgetBrotli)}`);

@@ -1,0 +1,61 @@
+//! `cargo xtask dist`: the release build into `dist/` — cargo (release profile), wasm-bindgen for
+//! both glues, wasm-opt from npm binaryen, then `xtask/dist.mjs` for bundling, hashing and the manifest.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::run::{root, run, say};
+use crate::tools;
+
+pub fn run_dist() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    build()?;
+    say(&format!(
+        "dist/ is ready: paste the tags in dist/snippet.html; the inventory is dist/manifest.json"
+    ));
+    Ok(())
+}
+
+/// Builds the widget and writes `dist/`; returns its path.
+pub fn build() -> Result<PathBuf, String> {
+    let root = root();
+    say("building the widget (Leptos → wasm, release) and writing dist/");
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "wallet-checkout",
+            "--lib",
+        ])
+        .current_dir(&root))?;
+    let work = tools::target_dir().join("dist-work");
+    let _ = std::fs::remove_dir_all(&work);
+    let wasm = tools::unoptimised_wasm();
+    for target in ["no-modules", "web"] {
+        run(Command::new(tools::cargo_bin().join("wasm-bindgen"))
+            .arg("--target")
+            .arg(target)
+            .arg("--no-typescript")
+            .arg("--out-dir")
+            .arg(work.join(target))
+            .arg(&wasm))?;
+    }
+    let optimised = work.join("wallet_checkout.wasm");
+    run(Command::new(root.join("node_modules/.bin/wasm-opt"))
+        .args(["-Oz", "--converge"])
+        .arg(work.join("web/wallet_checkout_bg.wasm"))
+        .arg("-o")
+        .arg(&optimised))?;
+    let dist = root.join("dist");
+    run(Command::new("node")
+        .arg(root.join("xtask/dist.mjs"))
+        .arg(work.join("no-modules"))
+        .arg(work.join("web"))
+        .arg(&optimised)
+        .arg(&dist)
+        .current_dir(&root))?;
+    Ok(dist)
+}
