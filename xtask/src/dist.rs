@@ -10,9 +10,7 @@ use crate::tools;
 pub fn run_dist() -> Result<(), String> {
     tools::ensure_build_tools()?;
     build()?;
-    say(&format!(
-        "dist/ is ready: paste the tags in dist/snippet.html; the inventory is dist/manifest.json"
-    ));
+    say("dist/ is ready: paste the tags in dist/snippet.html; the inventory is dist/manifest.json");
     Ok(())
 }
 
