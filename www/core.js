@@ -10,6 +10,7 @@ const EVENTS = { success: "onSuccess", failure: "onFailure", expire: "onExpire",
 // attribute → option
 const ATTRIBUTES = { endpoint: "endpoint", order: "order", wallets: "wallets", flow: "flow", locale: "locale", "return-url": "returnUrl", mode: "mode", frame: "frame" };
 
+const THEME = ["accent", "text", "muted", "radius", "success", "danger"];
 const fail = (message) => new TypeError(`${PREFIX}: ${message}`);
 
 /** A `<link rel=stylesheet>` for the widget's CSS (no inline style anywhere: a strict `style-src` holds). */
@@ -31,6 +32,18 @@ function plain(options) {
   return out;
 }
 
+/** What the frame cannot inherit across the document boundary: the host's font and colour and the
+ * `--wallet-checkout-*` theme variables, as computed on the element. */
+function look(element) {
+  const cs = getComputedStyle(element);
+  const style = { "font-family": cs.fontFamily, "font-size": cs.fontSize, color: cs.color };
+  for (const name of THEME) {
+    const v = cs.getPropertyValue(`--wallet-checkout-${name}`).trim();
+    if (v) style[`--wallet-checkout-${name}`] = v;
+  }
+  return style;
+}
+
 /** Iframe mode: the widget runs in a frame served by the merchant server; this side only talks. */
 function mountFrame(element, options, done) {
   const src = new URL(options.frame ?? `${options.endpoint ?? "/api/checkout"}/frame`, document.baseURI);
@@ -48,7 +61,7 @@ function mountFrame(element, options, done) {
     const msg = event.data;
     if (!msg || typeof msg !== "object" || typeof msg.wc !== "string") return;
     if (msg.wc === "ready") {
-      frame.contentWindow.postMessage({ wc: "options", options: { returnUrl: location.href, ...plain(options) } }, origin);
+      frame.contentWindow.postMessage({ wc: "options", options: { returnUrl: location.href, ...plain(options) }, style: look(element) }, origin);
       done.resolve();
     } else if (msg.wc === "size" && Number.isFinite(msg.height)) {
       frame.style.height = `${Math.ceil(msg.height)}px`;

@@ -21,6 +21,12 @@ addEventListener("message", async (event) => {
   const msg = event.data;
   if (!msg || msg.wc !== "options" || typeof msg.options !== "object") return;
   host = event.origin;
+  // The host's font, colour and theme variables, set through CSSOM (allowed by the page's style-src).
+  for (const [k, v] of Object.entries(msg.style ?? {})) {
+    if (/^(font-family|font-size|color|--wallet-checkout-[a-z]+)$/.test(k) && typeof v === "string") {
+      document.documentElement.style.setProperty(k, v);
+    }
+  }
   for (const name of NAMES) {
     slot.addEventListener(`wallet-checkout:${name}`, (e) => tell({ wc: "event", name, detail: JSON.parse(JSON.stringify(e.detail ?? null)) }));
   }

@@ -56,7 +56,9 @@ if (!/\bwasm_bindgen\b/.test(glue.toString())) throw new Error("minifying rename
 const glueFile = emit("wallet-checkout-glue", "js", glue, "wasm-bindgen glue between the wasm and the page; loaded with integrity by the loader", { widget: true });
 const css = minifyCss(readFileSync(join(www, "wallet-checkout.css"), "utf8"));
 const cssFile = emit("wallet-checkout", "css", css, "the widget's styles (themable with --wallet-checkout-* and ::part)", { widget: true });
-const frameCss = minifyCss("html,body{margin:0;background:transparent}");
+// The host's font arrives by postMessage; until then (and if it never does) a system font stack.
+const frameCss = minifyCss(`html,body{margin:0;background:transparent}
+html{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif}`);
 const frameCssFile = emit("wallet-checkout-frame", "css", frameCss, "iframe page margins (iframe mode only)");
 
 // 2. The loader (script tag), the embedding code it fetches on the first mount, and the iframe

@@ -222,7 +222,8 @@ test("iframe mode under default-src 'self'; script-src 'self' (no wasm allowed o
   const csp = "default-src 'self'; script-src 'self'";
   const { page, errors } = await hostPage(context, "/shop/iframe-csp.html",
     `<wallet-checkout order="${order}" mode="iframe"></wallet-checkout>
-     <script src="/shop/listen.js"></script>${scriptTag()}`, { csp, files: {
+     <script src="/shop/listen.js"></script>${scriptTag()}`, { csp, head: `<link rel="stylesheet" href="/shop/theme.css">`, files: {
+      "/shop/theme.css": ["text/css", `wallet-checkout { --wallet-checkout-accent: rgb(200, 0, 100); font-family: monospace; }`],
       "/shop/listen.js": ["text/javascript", `window.__events = [];
         document.querySelector("wallet-checkout").addEventListener("wallet-checkout:success", (e) => window.__events.push(e.detail.session.amount.value));`],
     } });
@@ -231,6 +232,11 @@ test("iframe mode under default-src 'self'; script-src 'self' (no wasm allowed o
   await frame.getByRole("button", { name: "Alipay", exact: true }).click();
   const session = await created;
   await frame.locator("svg.wc-qr").waitFor();
+  const look = await frame.locator(".wc").evaluate((el) => ({
+    accent: getComputedStyle(el).getPropertyValue("--wc-accent").trim(),
+    font: getComputedStyle(el).fontFamily,
+  }));
+  assert.deepEqual(look, { accent: "rgb(200, 0, 100)", font: "monospace" }, "the host's theme and font reach the frame");
   const height = await page.locator("wallet-checkout iframe").evaluate((f) => f.getBoundingClientRect().height);
   assert.ok(height > 250, `the frame grew to its content (${height}px)`);
   await pay(lastSegment(session.action.content));
