@@ -46,7 +46,8 @@ function look(element) {
 
 /** Iframe mode: the widget runs in a frame served by the merchant server; this side only talks. */
 function mountFrame(element, options, done) {
-  const src = new URL(options.frame ?? `${options.endpoint ?? "/api/checkout"}/frame`, document.baseURI);
+  const endpoint = String(options.endpoint ?? "/api/checkout").replace(/\/+$/, "");
+  const src = new URL(options.frame ?? `${endpoint}/frame`, document.baseURI);
   if (!/^https?:$/.test(src.protocol)) throw fail(`frame must be an http(s) URL, got ${src.href}`);
   const origin = src.origin;
   const frame = document.createElement("iframe");
@@ -62,10 +63,12 @@ function mountFrame(element, options, done) {
     if (!msg || typeof msg !== "object" || typeof msg.wc !== "string") return;
     if (msg.wc === "ready") {
       frame.contentWindow.postMessage({ wc: "options", options: { returnUrl: location.href, ...plain(options) }, style: look(element) }, origin);
-      done.resolve();
     } else if (msg.wc === "size" && Number.isFinite(msg.height)) {
       frame.style.height = `${Math.ceil(msg.height)}px`;
-    } else if (msg.wc === "event" && typeof msg.name === "string" && msg.name in EVENTS) {
+    } else if (msg.wc === "mounted") {
+      done.resolve();
+    } else if (msg.wc === "event" && typeof msg.name === "string" && Object.hasOwn(EVENTS, msg.name)) {
+      if (msg.name === "error" && msg.detail?.kind === "load") done.reject(new Error(msg.detail.message));
       element.dispatchEvent(new CustomEvent(`${PREFIX}:${msg.name}`, { detail: msg.detail, bubbles: true, composed: true }));
       const callback = options[EVENTS[msg.name]];
       if (typeof callback === "function") {
@@ -79,11 +82,15 @@ function mountFrame(element, options, done) {
   };
   addEventListener("message", listener);
   element.append(frame);
+  // A frame that never says it mounted (404, refused by frame-ancestors, offline) fails `ready`.
+  const timer = setTimeout(() => done.reject(fail(`the iframe page ${src.href} did not start within 20 s`)), 20_000);
   return {
     unmount() {
+      clearTimeout(timer);
       removeEventListener("message", listener);
       frame.remove();
     },
+    timer,
   };
 }
 
@@ -112,10 +119,14 @@ export function createWalletCheckout({ load, css, headCss = false }) {
         return Promise.reject(fail(`mode must be "inline" or "iframe", got ${JSON.stringify(current.mode)}`));
       }
       if (current.mode === "iframe") {
-        let resolve;
-        const ready = new Promise((r) => (resolve = r));
-        inner = mountFrame(element, current, { resolve });
-        return ready;
+        let done;
+        const ready = new Promise((resolve, reject) => (done = { resolve, reject }));
+        try {
+          inner = mountFrame(element, current, done);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        return ready.finally(() => clearTimeout(inner?.timer));
       }
       if (headCss && css && !headLink && element.getRootNode() === document) {
         headLink = stylesheet(css);
@@ -162,13 +173,16 @@ export function createWalletCheckout({ load, css, headCss = false }) {
       r.slot.setAttribute("part", "container");
       root.append(...(css ? [stylesheet(css)] : []), r.slot);
     }
-    r.handle?.unmount();
-    r.handle = null;
     const options = {};
     for (const [attr, key] of Object.entries(ATTRIBUTES)) {
       const v = el.getAttribute(attr);
       if (v !== null) options[key] = key === "wallets" ? v.split(/[\s,]+/).filter(Boolean) : v;
     }
+    const key = JSON.stringify(options);
+    if (r.handle && key === r.key) return; // reconnected after a move, nothing changed
+    r.handle?.unmount();
+    r.handle = null;
+    r.key = key;
     if (!options.order) return; // nothing to pay yet
     r.handle = mount(r.slot, options);
     r.handle.ready.catch((e) => {
@@ -184,10 +198,15 @@ export function createWalletCheckout({ load, css, headCss = false }) {
   /** What a `<wallet-checkout>` does on `connected`, `disconnected` or `changed` (attributes). */
   function element(el, what) {
     let r = records.get(el);
-    if (!r) records.set(el, (r = { slot: null, handle: null, queued: false }));
+    if (!r) records.set(el, (r = { slot: null, handle: null, key: null, queued: false }));
     if (what === "disconnected") {
-      r.handle?.unmount();
-      r.handle = null;
+      // A move in the DOM is a disconnect then a connect: keep the checkout (and its session) then.
+      queueMicrotask(() => {
+        if (el.isConnected) return;
+        r.handle?.unmount();
+        r.handle = null;
+        r.key = null;
+      });
       return;
     }
     if (r.queued || !el.isConnected) return;

@@ -7,6 +7,7 @@ const assets = __WALLET_CHECKOUT_ASSETS__;
 const base = document.currentScript?.src ?? document.baseURI;
 const load = loadAssets(assets, (file) => new URL(file, base).href);
 const slot = document.getElementById("wallet-checkout");
+const ALLOWED = (document.querySelector('meta[name="wallet-checkout-ancestors"]')?.content ?? "").split(" ").filter(Boolean);
 const NAMES = ["success", "failure", "expire", "cancel", "error", "statechange"];
 let host = null;
 let handle = null;
@@ -18,6 +19,9 @@ function tell(message) {
 addEventListener("message", async (event) => {
   // Only the embedding page, once; its origin is where every answer goes.
   if (event.source !== parent || parent === window || handle || host) return;
+  // Served by the route, the page lists the origins that may embed it (besides its own); served as
+  // a plain file, the list is empty and only a same-origin parent is heard.
+  if (event.origin !== location.origin && !ALLOWED.includes(event.origin)) return;
   const msg = event.data;
   if (!msg || msg.wc !== "options" || typeof msg.options !== "object") return;
   host = event.origin;
@@ -30,10 +34,12 @@ addEventListener("message", async (event) => {
   for (const name of NAMES) {
     slot.addEventListener(`wallet-checkout:${name}`, (e) => tell({ wc: "event", name, detail: JSON.parse(JSON.stringify(e.detail ?? null)) }));
   }
-  new ResizeObserver(() => tell({ wc: "size", height: document.documentElement.scrollHeight })).observe(document.body);
+  // The body's own height (not scrollHeight, which never drops below the frame's): the frame shrinks too.
+  new ResizeObserver(() => tell({ wc: "size", height: Math.ceil(document.body.getBoundingClientRect().height) })).observe(document.body);
   try {
     const glue = await load();
     handle = glue.mount(slot, msg.options);
+    tell({ wc: "mounted" });
   } catch (e) {
     slot.textContent = e.message;
     tell({ wc: "event", name: "error", detail: { state: "error", kind: "load", code: null, message: String(e.message) } });

@@ -15,7 +15,14 @@ const load = () =>
     s.src = at(assets.embed[0]);
     s.integrity = assets.embed[1];
     s.crossOrigin = "anonymous";
-    s.onload = () => resolve(self.WalletCheckoutEmbed(at));
+    s.onload = () => {
+      try {
+        resolve(self.WalletCheckoutEmbed(at));
+      } catch (e) {
+        embed = null;
+        reject(e);
+      }
+    };
     s.onerror = () => {
       embed = null;
       s.remove();
@@ -28,12 +35,16 @@ window.WalletCheckout = {
   /** Same contract as the npm package's `mount`: a handle at once, `ready` when on screen. */
   mount(element, options) {
     let inner = null;
-    const ready = load().then((api) => (inner = api.mount(element, options)).ready);
+    let gone = false;
+    const ready = load().then((api) => (gone ? undefined : (inner = api.mount(element, options)).ready));
     ready.catch(() => {});
     return {
       ready,
-      unmount: () => (inner ? inner.unmount() : ready.then(() => inner.unmount(), () => {})),
-      update: (next) => ready.then(() => inner.update(next)),
+      unmount() {
+        gone = true;
+        inner?.unmount();
+      },
+      update: (next) => ready.then(() => inner?.update(next)),
     };
   },
 };

@@ -50,9 +50,9 @@ const minifyCss = (code) => Buffer.from(esbuild.transformSync(code, { loader: "c
 const wasm = readFileSync(wasmPath);
 const wasmFile = emit("wallet-checkout", "wasm", wasm, "the widget (Rust + Leptos, WebAssembly); fetched with integrity by the loader", { widget: true });
 const glueSrc = readFileSync(join(nomod, "wallet_checkout.js"), "utf8");
-if (!/^let wasm_bindgen\b/m.test(glueSrc)) throw new Error("the no-modules glue no longer declares `wasm_bindgen`");
+if (!/^let wallet_checkout_bindgen\b/m.test(glueSrc)) throw new Error("the no-modules glue no longer declares `wallet_checkout_bindgen`");
 const glue = minifyJs(glueSrc);
-if (!/\bwasm_bindgen\b/.test(glue.toString())) throw new Error("minifying renamed `wasm_bindgen`");
+if (!/\bwallet_checkout_bindgen\b/.test(glue.toString())) throw new Error("minifying renamed `wallet_checkout_bindgen`");
 const glueFile = emit("wallet-checkout-glue", "js", glue, "wasm-bindgen glue between the wasm and the page; loaded with integrity by the loader", { widget: true });
 const css = minifyCss(readFileSync(join(www, "wallet-checkout.css"), "utf8"));
 const cssFile = emit("wallet-checkout", "css", css, "the widget's styles (themable with --wallet-checkout-* and ::part)", { widget: true });
@@ -83,7 +83,8 @@ const embedFile = emit("wallet-checkout-embed", "js", bundle("embed.js"), "embed
 const loaderFile = emit(`wallet-checkout-${pkg.version}`, "js", bundle("loader.js", { embed: embedFile }), "the loader the <script> tag loads: window.WalletCheckout and <wallet-checkout>", { widget: true });
 const frameFile = emit("wallet-checkout-frame", "js", bundle("frame.js"), "the iframe page's script (iframe mode only)");
 
-// 3. The iframe page, served by the merchant server at {endpoint}/frame with its own CSP.
+// 3. The iframe page, served by the merchant server at {endpoint}/frame with its own CSP; the server
+//    fills the ancestors meta (frame.js hears only those parents, or its own origin).
 const tag = (name, [file, sri], extra = "") =>
   name === "script"
     ? `<script src="/${file}" integrity="${sri}" crossorigin="anonymous"${extra}></script>`
@@ -96,6 +97,7 @@ writeFileSync(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Payment</title>
+<meta name="wallet-checkout-ancestors" content="">
 ${tag("link", cssFile)}
 ${tag("link", frameCssFile)}
 </head>

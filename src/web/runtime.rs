@@ -811,10 +811,8 @@ impl Runtime {
         };
         area.set_value(text);
         let _ = area.set_attribute("readonly", "");
-        let _ = area.set_attribute(
-            "style",
-            "position:fixed;top:0;left:0;opacity:0;font-size:16px",
-        );
+        // A class, not a style attribute: a strict `style-src` (the iframe page's) blocks those.
+        let _ = area.set_attribute("class", "wc-copy-area");
         let _ = self.host.append_child(&area);
         area.select();
         let _ = area.set_selection_range(0, text.len() as u32);

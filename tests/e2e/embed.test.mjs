@@ -245,6 +245,7 @@ test("iframe mode under default-src 'self'; script-src 'self' (no wasm allowed o
   assert.deepEqual(await page.evaluate(() => window.__events), [1234]);
   assert.deepEqual(await page.evaluate(() => window.__violations), [], "the host page's CSP was never violated");
   assert.equal(await page.evaluate(() => !!document.querySelector("script[src*='glue']")), false, "the host page never loads the glue");
+  assert.equal((await fetch(`${server.base}/frame.html`)).status, 404, "the page is served only with its CSP");
   const policy = (await fetch(`${server.base}/api/checkout/frame`)).headers.get("content-security-policy");
   assert.match(policy, /frame-ancestors 'self'/);
   assert.doesNotMatch(policy, /'unsafe-inline'|'unsafe-eval'/);
@@ -282,6 +283,14 @@ test("two widgets on one page work independently", async () => {
   const sb = await created;
   assert.notEqual(sa.id, sb.id);
   assert.deepEqual([sa.order, sb.order], [a, b]);
+  // Moving an element in the DOM keeps its checkout: same QR, no new session.
+  const posts = [];
+  page.on("request", (r) => { if (r.method() === "POST") posts.push(r.url()); });
+  const qrBefore = await first.locator("svg.wc-qr path").getAttribute("d");
+  await page.evaluate(() => document.body.append(document.getElementById("a")));
+  await page.waitForTimeout(300);
+  assert.equal(await first.locator("svg.wc-qr path").getAttribute("d"), qrBefore);
+  assert.deepEqual(posts, []);
   await pay(lastSegment(sb.action.content));
   await second.getByRole("status").filter({ hasText: "Paiement réussi" }).waitFor();
   assert.equal(await first.locator("svg.wc-qr").count(), 1, "the first widget still waits with its QR");

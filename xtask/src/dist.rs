@@ -33,7 +33,12 @@ pub fn build() -> Result<PathBuf, String> {
     let _ = std::fs::remove_dir_all(&work);
     let wasm = tools::unoptimised_wasm();
     for target in ["no-modules", "web"] {
-        run(Command::new(tools::cargo_bin().join("wasm-bindgen"))
+        let mut cmd = Command::new(tools::cargo_bin().join("wasm-bindgen"));
+        if target == "no-modules" {
+            // Our own global, so another wasm-bindgen app on the page cannot collide with it.
+            cmd.args(["--no-modules-global", "wallet_checkout_bindgen"]);
+        }
+        run(cmd
             .arg("--target")
             .arg(target)
             .arg("--no-typescript")

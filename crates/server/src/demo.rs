@@ -207,6 +207,11 @@ pub fn build(o: DemoOptions) -> Result<Demo, String> {
             page: dir.join("frame.html"),
             ancestors: o.frame_ancestors,
         }));
+        // Only through the route, with its CSP: never as a plain file that any site could frame.
+        router = router.route(
+            "/frame.html",
+            axum::routing::get(|| async { axum::http::StatusCode::NOT_FOUND }),
+        );
         let index = dir.join("index.html");
         router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
     }

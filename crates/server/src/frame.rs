@@ -65,6 +65,15 @@ async fn page(frame: &FramePage) -> Response {
         tracing::error!(page = %frame.page.display(), "the iframe page is missing: run `cargo xtask dist`");
         return (StatusCode::NOT_FOUND, "the iframe page is not built").into_response();
     };
+    // The page's script hears only these parents (and its own origin): the same list as the policy.
+    let html = html.replacen(
+        r#"<meta name="wallet-checkout-ancestors" content="">"#,
+        &format!(
+            r#"<meta name="wallet-checkout-ancestors" content="{}">"#,
+            frame.ancestors.join(" ")
+        ),
+        1,
+    );
     let Ok(policy) = HeaderValue::from_str(&frame.policy()) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
