@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { startServer, launchBrowser, watchErrors } from "./harness.mjs";
+import { startServer, launchBrowser, watchErrors, newOrder as orderOn, pay as payOn, lastSegment } from "./harness.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SITE = process.env.WALLET_CHECKOUT_SITE ?? join(ROOT, "dist");
@@ -34,21 +34,9 @@ after(async () => {
   await server?.stop();
 });
 
-async function newOrder() {
-  const res = await fetch(`${server.base}/demo/orders`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ amount: { value: 1234, currency: "CAD" }, description: "Green tea ×2" }),
-  });
-  return (await res.json()).order;
-}
+const newOrder = () => orderOn(server.base);
+const pay = (paymentId) => payOn(server.base, paymentId);
 
-async function pay(paymentId) {
-  const res = await fetch(`${server.base}/sandbox/wallet/${paymentId}/pay`, { method: "POST", redirect: "manual" });
-  assert.equal(res.status, 303, "the sandbox took the payment");
-}
-
-const lastSegment = (url) => new URL(url).pathname.split("/").pop();
 const scriptTag = (integrity = loader.sha384) =>
   `<script src="/${manifest.loader}" integrity="${integrity}" crossorigin="anonymous" async></script>`;
 
@@ -403,8 +391,7 @@ test("the Vite example builds from the packed tarball and takes a payment", asyn
     await page.getByRole("button", { name: "WeChat Pay", exact: true }).click();
     const session = await created;
     await page.locator("svg.wc-qr").waitFor();
-    const res = await fetch(`${shop.base}/sandbox/wallet/${lastSegment(session.action.content)}/pay`, { method: "POST", redirect: "manual" });
-    assert.equal(res.status, 303);
+    await payOn(shop.base, lastSegment(session.action.content));
     await page.getByRole("status").filter({ hasText: "Payment successful" }).waitFor();
     assert.equal(await page.evaluate(() => document.body.dataset.paid), session.id);
     assert.deepEqual(errors, []);

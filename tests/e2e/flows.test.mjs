@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, freePort, axeFindings, SHOTS } from "./harness.mjs";
+import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, freePort, axeFindings, SHOTS, pay, lastSegment } from "./harness.mjs";
 
 let server;
 let browser;
@@ -69,13 +69,6 @@ async function choose(page, wallet) {
 }
 
 const status = (page, text) => page.getByRole("status").filter({ hasText: text }).waitFor({ timeout: 15_000 });
-
-async function pay(base, paymentId) {
-  const res = await fetch(`${base}/sandbox/wallet/${paymentId}/pay`, { method: "POST", redirect: "manual" });
-  assert.equal(res.status, 303, "the sandbox took the payment");
-}
-
-const lastSegment = (url) => new URL(url).pathname.split("/").pop();
 
 async function noAxeFindings(page, state) {
   assert.deepEqual(await axeFindings(page), [], `axe-core, state ${state}`);

@@ -1,5 +1,6 @@
 // End-to-end harness: starts the real demo server (merchant server + sandbox + shop) on a free
 // loopback port and launches Debian's headless Chromium. Nothing here is mocked.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
@@ -96,3 +97,22 @@ export async function axeFindings(page, selector = "#checkout") {
   }, selector);
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
+
+/** A demo order (12.34 CAD) created on the server at `base`; resolves with its reference. */
+export async function newOrder(base) {
+  const res = await fetch(`${base}/demo/orders`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ amount: { value: 1234, currency: "CAD" }, description: "Green tea ×2" }),
+  });
+  return (await res.json()).order;
+}
+
+/** Presses Pay on the sandbox's wallet page for `paymentId`, as a shopper would. */
+export async function pay(base, paymentId) {
+  const res = await fetch(`${base}/sandbox/wallet/${paymentId}/pay`, { method: "POST", redirect: "manual" });
+  assert.equal(res.status, 303, "the sandbox took the payment");
+}
+
+/** The last path segment of a URL (the sandbox payment id in a QR's content). */
+export const lastSegment = (url) => new URL(url).pathname.split("/").pop();
