@@ -8,6 +8,7 @@ pub mod device;
 pub mod i18n;
 pub mod machine;
 pub mod qr;
+pub mod screen;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

@@ -233,7 +233,8 @@ pub enum Event {
     /// **Get a new code** / **Try again**.
     NewCodePressed,
     CancelPressed,
-    /// **Pay in WeChat/Alipay** again after a bridge was closed.
+    /// **Pay in WeChat/Alipay** again after a bridge was closed, or **Continue to …** (a redirect
+    /// or a form) pressed.
     PayPressed,
     /// At start: a hand-over for this order was remembered (back from a redirect, or a reload).
     Resume {
@@ -418,16 +419,10 @@ pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
             (S::Pending(p), vec![])
         }
         (S::Pending(mut p), E::PayPressed) => match p.session.action.clone() {
+            // Remembered since it was created: only the hand-over again.
             Some(action) => {
                 p.bridge = None;
-                let mut effects = vec![];
-                if matches!(action, Action::Redirect { .. } | Action::Form { .. }) {
-                    effects.push(Effect::Remember {
-                        id: p.session.id.clone(),
-                    });
-                }
-                effects.push(Effect::HandOver(action));
-                (S::Pending(p), effects)
+                (S::Pending(p), vec![Effect::HandOver(action)])
             }
             None => (S::Pending(p), vec![]),
         },
@@ -1226,11 +1221,11 @@ mod tests {
                 &[],
             ),
             case(
-                "continue again on a redirect → remember and hand over",
+                "continue again on a redirect → hand over again",
                 follow(with("cs_1", Pending, Some(redirect())), T0, false).0,
                 vec![E::PayPressed],
                 "pending",
-                &["remember cs_1", "handover redirect"],
+                &["handover redirect"],
             ),
             case(
                 "another wallet while waiting → stop and create",

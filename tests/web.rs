@@ -69,11 +69,30 @@ async fn sleep(ms: i32) {
     let _ = JsFuture::from(p).await;
 }
 
-/// Waits up to 3 s for `selector` to match inside `root`.
+/// Whether `el` is shown: neither it nor an ancestor has `hidden` (the template hides the parts a
+/// state does not use).
+fn shown(el: &web_sys::Element) -> bool {
+    let mut node = Some(el.clone());
+    while let Some(e) = node {
+        if e.has_attribute("hidden") {
+            return false;
+        }
+        node = e.parent_element();
+    }
+    true
+}
+
+/// Waits up to 3 s for a shown element matching `selector` inside `root`.
 async fn wait_for(root: &web_sys::HtmlElement, selector: &str) -> web_sys::Element {
     for _ in 0..60 {
-        if let Ok(Some(el)) = root.query_selector(selector) {
-            return el;
+        if let Ok(list) = root.query_selector_all(selector) {
+            for i in 0..list.length() {
+                if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
+                    if shown(&el) {
+                        return el;
+                    }
+                }
+            }
         }
         sleep(50).await;
     }

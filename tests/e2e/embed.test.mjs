@@ -281,7 +281,7 @@ test("two widgets on one page work independently", async () => {
   assert.deepEqual(posts, []);
   await pay(lastSegment(sb.action.content));
   await second.getByRole("status").filter({ hasText: "Paiement réussi" }).waitFor();
-  assert.equal(await first.locator("svg.wc-qr").count(), 1, "the first widget still waits with its QR");
+  assert.equal(await first.getByRole("img", { name: /QR code/ }).count(), 1, "the first widget still waits with its QR");
   await pay(lastSegment(sa.action.content));
   await first.getByRole("status").filter({ hasText: "Payment successful" }).waitFor();
   assert.deepEqual(errors, []);
