@@ -3,7 +3,12 @@
 //! inventory for a PCI DSS 6.4.3 review), `snippet.html` (the tags to paste), the iframe page, the
 //! demo shop, and the npm package (`dist/npm/`, packed to `dist/wallet-checkout-<version>.tgz`).
 //!
-//! Usage: node xtask/dist.mjs <no-modules glue dir> <web glue dir> <optimised wasm> <out dir>
+//! Usage: node xtask/dist.mjs <no-modules glue dir> <web glue dir> <out dir>
+//!
+//! Before anything is written, the wasm-streams classes that Leptos's `server_fn` exports (a client
+//! widget never uses them) are cut: `wasm-metadce` drops their exports and the code only they reach,
+//! `wasm-opt -Oz` shrinks the rest, and both glues lose those classes and every import the wasm no
+//! longer asks for.
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,10 +19,46 @@ import * as esbuild from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const www = join(root, "www");
-const [nomod, web, wasmPath, outArg] = process.argv.slice(2);
-if (!outArg) throw new Error("usage: node xtask/dist.mjs <no-modules dir> <web dir> <wasm> <out dir>");
+const [nomod, web, outArg] = process.argv.slice(2);
+if (!outArg) throw new Error("usage: node xtask/dist.mjs <no-modules dir> <web dir> <out dir>");
 const out = resolve(outArg);
 const pkg = JSON.parse(readFileSync(join(www, "package.json"), "utf8"));
+
+// 0. The wasm: unused exports cut, then optimised; the glues pruned to match.
+const unused = /^(__wbg_)?intounderlying/;
+const wasmPath = join(dirname(resolve(web)), "wallet_checkout.wasm");
+{
+  const raw = readFileSync(join(web, "wallet_checkout_bg.wasm"));
+  const exported = WebAssembly.Module.exports(new WebAssembly.Module(raw)).map((e) => e.name);
+  if (!exported.some((n) => unused.test(n))) console.log("  note: no wasm-streams exports to cut any more");
+  const graph = join(dirname(resolve(web)), "dce-graph.json");
+  const roots = exported.filter((n) => !unused.test(n)).map((n) => ({ name: `export:${n}`, export: n, root: true }));
+  writeFileSync(graph, JSON.stringify(roots));
+  const cut = join(dirname(resolve(web)), "wallet_checkout_dce.wasm");
+  const bin = (tool) => join(root, "node_modules/.bin", tool);
+  execFileSync(bin("wasm-metadce"), ["--graph-file", graph, join(web, "wallet_checkout_bg.wasm"), "-o", cut], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(bin("wasm-opt"), ["-Oz", "--converge", cut, "-o", wasmPath], { stdio: "inherit" });
+}
+const wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
+const wasmImports = new Set(WebAssembly.Module.imports(wasmModule).map((i) => i.name));
+const wasmExports = new Set(WebAssembly.Module.exports(wasmModule).map((e) => e.name));
+
+/** wasm-bindgen's glue without the cut classes and without the imports the wasm no longer has. */
+function prune(src, what) {
+  let code = src
+    // `class IntoUnderlying… { … }` up to its `exports.X = X;` (no-modules) or its `Symbol.dispose` line (web).
+    .replace(/^( *)(export )?class IntoUnderlying\w+ \{\n[\s\S]*?^\1\}\n(\1if \(Symbol\.dispose\)[^\n]*\n)?(\1exports\.IntoUnderlying\w+ = IntoUnderlying\w+;\n)?/gm, "")
+    .replace(/^( *)const IntoUnderlying\w+Finalization = [^;]*;\n/gm, "")
+    // One import entry: `name: function(…) {` … `},` at the same indent.
+    .replace(/^( *)(__wbg_\w+|__wbindgen_\w+): function\([^)]*\) \{\n[\s\S]*?^\1\},?\n/gm, (entry, _indent, name) =>
+      wasmImports.has(name) ? entry : "");
+  if (/IntoUnderlying|intounderlying/.test(code)) throw new Error(`${what}: wasm-streams code left after pruning`);
+  for (const name of wasmImports) if (!code.includes(`${name}:`)) throw new Error(`${what}: the wasm imports ${name}, which pruning removed`);
+  for (const [, name] of code.matchAll(/\bwasm\.(\w+)/g)) {
+    if (!wasmExports.has(name)) throw new Error(`${what}: the glue calls wasm.${name}, which the wasm no longer exports`);
+  }
+  return code;
+}
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -49,7 +90,7 @@ const minifyCss = (code) => Buffer.from(esbuild.transformSync(code, { loader: "c
 // 1. The widget itself: wasm, classic-script glue (loaded by the loader with its integrity), CSS.
 const wasm = readFileSync(wasmPath);
 const wasmFile = emit("wallet-checkout", "wasm", wasm, "the widget (Rust + Leptos, WebAssembly); fetched with integrity by the loader", { widget: true });
-const glueSrc = readFileSync(join(nomod, "wallet_checkout.js"), "utf8");
+const glueSrc = prune(readFileSync(join(nomod, "wallet_checkout.js"), "utf8"), "no-modules glue");
 if (!/^let wallet_checkout_bindgen\b/m.test(glueSrc)) throw new Error("the no-modules glue no longer declares `wallet_checkout_bindgen`");
 const glue = minifyJs(glueSrc);
 if (!/\bwallet_checkout_bindgen\b/.test(glue.toString())) throw new Error("minifying renamed `wallet_checkout_bindgen`");
@@ -138,7 +179,7 @@ mkdirSync(join(npm, "pkg"), { recursive: true });
 for (const f of pkg.files.filter((f) => !f.startsWith("pkg/") && f !== "README.md")) copyFileSync(join(www, f), join(npm, f));
 copyFileSync(join(www, "package.json"), join(npm, "package.json"));
 copyFileSync(join(root, "README.md"), join(npm, "README.md"));
-writeFileSync(join(npm, "pkg/wallet_checkout.js"), minifyJs(readFileSync(join(web, "wallet_checkout.js"), "utf8")));
+writeFileSync(join(npm, "pkg/wallet_checkout.js"), minifyJs(prune(readFileSync(join(web, "wallet_checkout.js"), "utf8"), "web glue")));
 copyFileSync(wasmPath, join(npm, "pkg/wallet_checkout_bg.wasm"));
 execFileSync("npm", ["pack", "--pack-destination", out, "--silent"], { cwd: npm, stdio: ["ignore", "ignore", "inherit"] });
 

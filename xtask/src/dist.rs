@@ -1,5 +1,6 @@
 //! `cargo xtask dist`: the release build into `dist/` — cargo (release profile), wasm-bindgen for
-//! both glues, wasm-opt from npm binaryen, then `xtask/dist.mjs` for bundling, hashing and the manifest.
+//! both glues, then `xtask/dist.mjs` for dead-export removal, wasm-opt (npm binaryen), bundling, hashing
+//! and the manifest.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -46,18 +47,11 @@ pub fn build() -> Result<PathBuf, String> {
             .arg(work.join(target))
             .arg(&wasm))?;
     }
-    let optimised = work.join("wallet_checkout.wasm");
-    run(Command::new(root.join("node_modules/.bin/wasm-opt"))
-        .args(["-Oz", "--converge"])
-        .arg(work.join("web/wallet_checkout_bg.wasm"))
-        .arg("-o")
-        .arg(&optimised))?;
     let dist = root.join("dist");
     run(Command::new("node")
         .arg(root.join("xtask/dist.mjs"))
         .arg(work.join("no-modules"))
         .arg(work.join("web"))
-        .arg(&optimised)
         .arg(&dist)
         .current_dir(&root))?;
     Ok(dist)
