@@ -14,12 +14,13 @@ use web_sys::{AbortSignal, RequestInit, Response};
 use super::decode;
 use crate::machine::Failure;
 
-pub async fn create_session(
+/// `POST /sessions` with its idempotency key. Requests are built here and sent by the one `send`
+/// (one future type for every request keeps the wasm small).
+pub fn create_session(
     endpoint: &str,
     body: &CreateSession,
     idempotency_key: &str,
-    signal: &AbortSignal,
-) -> Result<Session, Failure> {
+) -> Result<(String, RequestInit), Failure> {
     let json = decode::create_body(body)
         .ok_or_else(|| Failure::network("could not encode the request"))?;
     let headers = Object::new();
@@ -29,7 +30,7 @@ pub async fn create_session(
     init.set_method("POST");
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(&json));
-    send(&format!("{endpoint}/sessions"), init, signal).await
+    Ok((format!("{endpoint}/sessions"), init))
 }
 
 fn session_url(endpoint: &str, id: &str) -> String {
@@ -37,29 +38,23 @@ fn session_url(endpoint: &str, id: &str) -> String {
 }
 
 /// `GET /sessions/{id}`; with `wait` a long poll until the session is no longer `status`.
-pub async fn read_session(
+pub fn read_session(
     endpoint: &str,
     id: &str,
     wait: Option<(u32, Status)>,
-    signal: &AbortSignal,
-) -> Result<Session, Failure> {
+) -> (String, RequestInit) {
     let mut url = session_url(endpoint, id);
     if let Some((secs, status)) = wait {
         url.push_str(&format!("?wait={secs}&status={}", status.as_str()));
     }
-    send(&url, RequestInit::new(), signal).await
+    (url, RequestInit::new())
 }
 
 /// `POST /sessions/{id}/cancel`: the session as the server left it (`succeeded` if it was paid).
-pub async fn cancel_session(
-    endpoint: &str,
-    id: &str,
-    signal: &AbortSignal,
-) -> Result<Session, Failure> {
-    let url = format!("{}/cancel", session_url(endpoint, id));
+pub fn cancel_session(endpoint: &str, id: &str) -> (String, RequestInit) {
     let init = RequestInit::new();
     init.set_method("POST");
-    send(&url, init, signal).await
+    (format!("{}/cancel", session_url(endpoint, id)), init)
 }
 
 /// The Server-Sent Events stream of a session.
@@ -82,7 +77,8 @@ fn describe(error: &JsValue) -> String {
         .unwrap_or_else(|| "no answer".into())
 }
 
-async fn send(url: &str, init: RequestInit, signal: &AbortSignal) -> Result<Session, Failure> {
+/// Sends a request built above; the answer as a session, or a `Failure`.
+pub async fn send(url: &str, init: RequestInit, signal: &AbortSignal) -> Result<Session, Failure> {
     init.set_signal(Some(signal));
     let window = web_sys::window().ok_or_else(|| Failure::network("no window"))?;
     let sent = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect};
 use leptos::prelude::*;
-use wallet_checkout_protocol::{Action, CreateSession, Flow, Session, Status};
+use wallet_checkout_protocol::{Action, CreateSession, Flow, Session, Status, Wallet};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, EventSource, HtmlElement};
@@ -30,6 +30,36 @@ const BRIDGE_READY_MS: i32 = 5_000;
 const FIRST_EVENT_MS: i32 = 5_000;
 
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+/// What a timeout does (see `Runtime::after`).
+enum Timer {
+    /// A request took too long.
+    Abort(AbortController),
+    /// The event stream of request `seq` has said nothing yet.
+    Silent(u32),
+    /// Focus the outcome once the view has drawn it.
+    Focus,
+}
+
+/// One request to the merchant server (see `Runtime::ask`).
+enum Ask {
+    Create {
+        wallet: Wallet,
+        flow: Flow,
+        attempt: u32,
+    },
+    Watch {
+        id: String,
+        status: Status,
+        transport: Transport,
+    },
+    Read {
+        id: String,
+    },
+    Cancel {
+        id: String,
+    },
+}
 
 pub struct Runtime {
     pub options: Options,
@@ -369,21 +399,46 @@ impl Runtime {
     }
 
     /// Moves keyboard focus to the outcome (the status line) once the view has drawn it.
-    fn focus_outcome(&self) {
-        let host = self.host.clone();
-        let focus = Closure::once_into_js(move || {
-            if let Some(el) = host
-                .query_selector(".wc-status")
-                .ok()
-                .flatten()
-                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-            {
-                let _ = el.focus();
+    fn focus_outcome(self: &Rc<Self>) {
+        self.after(0, Timer::Focus);
+    }
+
+    /// Runs `timer` after `ms`: one closure type for every timeout keeps the wasm small.
+    fn after(self: &Rc<Self>, ms: i32, timer: Timer) {
+        let weak = Rc::downgrade(self);
+        let run = Closure::once_into_js(move || {
+            if let Some(rt) = weak.upgrade() {
+                rt.on_timer(timer);
             }
         });
         if let Some(w) = web_sys::window() {
             let _ =
-                w.set_timeout_with_callback_and_timeout_and_arguments_0(focus.unchecked_ref(), 0);
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(run.unchecked_ref(), ms);
+        }
+    }
+
+    fn on_timer(self: &Rc<Self>, timer: Timer) {
+        match timer {
+            Timer::Abort(controller) => controller.abort(),
+            Timer::Focus => {
+                if let Some(el) = self
+                    .host
+                    .query_selector(".wc-status")
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+                {
+                    let _ = el.focus();
+                }
+            }
+            Timer::Silent(seq) => {
+                if self.current(seq) && !self.stream_heard.get() {
+                    self.stop_watching();
+                    self.dispatch(Event::WatchFailed(Failure::network(
+                        "the event stream opened but sent nothing (a buffering proxy?)",
+                    )));
+                }
+            }
         }
     }
 
@@ -400,19 +455,13 @@ impl Runtime {
     }
 
     /// A fresh abort signal for the next request; ends the previous one (never two in flight).
-    fn begin_request(&self, timeout_ms: u32) -> Option<(web_sys::AbortSignal, u32)> {
+    fn begin_request(self: &Rc<Self>, timeout_ms: u32) -> Option<(web_sys::AbortSignal, u32)> {
         self.stop_watching();
         let controller = AbortController::new().ok()?;
         let seq = self.request_seq.get();
         *self.in_flight.borrow_mut() = Some(controller.clone());
         let signal = controller.signal();
-        let abort = Closure::once_into_js(move || controller.abort());
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                abort.unchecked_ref(),
-                timeout_ms as i32,
-            );
-        }
+        self.after(timeout_ms as i32, Timer::Abort(controller));
         Some((signal, seq))
     }
 
@@ -434,103 +483,122 @@ impl Runtime {
     }
 
     fn run(self: &Rc<Self>, effect: Effect) {
-        let rt = self.clone();
-        let endpoint = self.options.endpoint.clone();
-        match effect {
+        let ask = match effect {
             Effect::CreateSession {
                 wallet,
                 flow,
                 attempt,
-            } => leptos::task::spawn_local(async move {
-                let Some((signal, seq)) = rt.begin_request(REQUEST_TIMEOUT_MS) else {
-                    return;
-                };
-                let body = CreateSession {
-                    order: rt.options.order.clone(),
+            } => (
+                Ask::Create {
                     wallet,
                     flow,
-                    return_url: rt.return_url.clone(),
-                    locale: Some(rt.locale.tag().to_string()),
-                };
-                let key = format!("{}-{attempt}", rt.instance);
-                let result = net::create_session(&endpoint, &body, &key, &signal).await;
-                if rt.current(seq) {
-                    rt.dispatch(match result {
-                        Ok(session) => Event::SessionCreated(session),
-                        Err(f) => Event::CreateFailed(timeout_aware(f, &signal)),
-                    });
-                }
-            }),
+                    attempt,
+                },
+                0,
+            ),
             Effect::Watch {
                 id,
                 status,
                 transport,
                 delay_ms,
-            } => leptos::task::spawn_local(async move {
-                if !rt.pause(delay_ms).await {
-                    return;
-                }
-                if transport == Transport::Events {
-                    rt.open_stream(&id);
-                    return;
-                }
-                let wait = (transport == Transport::LongPoll).then_some((LONG_POLL_SECS, status));
-                let hold = wait.map_or(0, |(s, _)| s * 1000);
-                let Some((signal, seq)) = rt.begin_request(REQUEST_TIMEOUT_MS + hold) else {
-                    return;
-                };
-                let started = now_ms();
-                let result = net::read_session(&endpoint, &id, wait, &signal).await;
-                if rt.current(seq) {
-                    let held_ms = now_ms()
-                        .saturating_sub(started)
-                        .clamp(0, i64::from(u32::MAX)) as u32;
-                    rt.dispatch(match result {
-                        Ok(session) => Event::PollAnswered { session, held_ms },
-                        Err(f) => Event::WatchFailed(timeout_aware(f, &signal)),
-                    });
-                }
-            }),
-            Effect::Read { id, delay_ms } => {
-                leptos::task::spawn_local(rt.ask_once(id, delay_ms, false))
-            }
-            Effect::Cancel { id } => leptos::task::spawn_local(rt.ask_once(id, 0, true)),
-            Effect::StopWatching => self.stop_watching(),
-            Effect::HandOver(action) => self.hand_over(action),
+            } => (
+                Ask::Watch {
+                    id,
+                    status,
+                    transport,
+                },
+                delay_ms,
+            ),
+            Effect::Read { id, delay_ms } => (Ask::Read { id }, delay_ms),
+            Effect::Cancel { id } => (Ask::Cancel { id }, 0),
+            Effect::StopWatching => return self.stop_watching(),
+            Effect::HandOver(action) => return self.hand_over(action),
             Effect::Remember { id } => {
                 if let Some(s) = session_storage() {
                     let _ = s.set_item(&self.storage_key(), &id);
                 }
+                return;
             }
             Effect::Forget => {
                 if let Some(s) = session_storage() {
                     let _ = s.remove_item(&self.storage_key());
                 }
+                return;
             }
-        }
+        };
+        leptos::task::spawn_local(self.clone().ask(ask.0, ask.1));
     }
 
-    /// One plain read (`cancel` false) or cancel of the session after `delay_ms`: the answer is
-    /// `SessionUpdated`, a failure `WatchFailed`.
-    async fn ask_once(self: Rc<Self>, id: String, delay_ms: u32, cancel: bool) {
+    /// Asks the server once, after `delay_ms` (plus jitter), and dispatches the answer: the one
+    /// task every request runs in. A `Watch` over events opens the stream instead.
+    async fn ask(self: Rc<Self>, ask: Ask, delay_ms: u32) {
         if !self.pause(delay_ms).await {
             return;
         }
-        let Some((signal, seq)) = self.begin_request(REQUEST_TIMEOUT_MS) else {
+        let endpoint = &self.options.endpoint;
+        let request = match &ask {
+            Ask::Create {
+                wallet,
+                flow,
+                attempt,
+            } => {
+                let body = CreateSession {
+                    order: self.options.order.clone(),
+                    wallet: *wallet,
+                    flow: *flow,
+                    return_url: self.return_url.clone(),
+                    locale: Some(self.locale.tag().to_string()),
+                };
+                net::create_session(endpoint, &body, &format!("{}-{attempt}", self.instance))
+            }
+            Ask::Watch {
+                id,
+                transport: Transport::Events,
+                ..
+            } => return self.open_stream(id),
+            Ask::Watch {
+                id,
+                status,
+                transport,
+            } => {
+                let wait = (*transport == Transport::LongPoll).then_some((LONG_POLL_SECS, *status));
+                Ok(net::read_session(endpoint, id, wait))
+            }
+            Ask::Read { id } => Ok(net::read_session(endpoint, id, None)),
+            Ask::Cancel { id } => Ok(net::cancel_session(endpoint, id)),
+        };
+        // A long poll is held by the server for up to its wait.
+        let hold = match &ask {
+            Ask::Watch {
+                transport: Transport::LongPoll,
+                ..
+            } => LONG_POLL_SECS * 1000,
+            _ => 0,
+        };
+        let Some((signal, seq)) = self.begin_request(REQUEST_TIMEOUT_MS + hold) else {
             return;
         };
-        let endpoint = &self.options.endpoint;
-        let result = if cancel {
-            net::cancel_session(endpoint, &id, &signal).await
-        } else {
-            net::read_session(endpoint, &id, None, &signal).await
+        let started = now_ms();
+        let result = match request {
+            Ok((url, init)) => net::send(&url, init, &signal).await,
+            Err(f) => Err(f),
         };
-        if self.current(seq) {
-            self.dispatch(match result {
-                Ok(session) => Event::SessionUpdated(session),
-                Err(f) => Event::WatchFailed(timeout_aware(f, &signal)),
-            });
+        if !self.current(seq) {
+            return;
         }
+        let result = result.map_err(|f| timeout_aware(f, &signal));
+        self.dispatch(match (ask, result) {
+            (Ask::Create { .. }, Ok(session)) => Event::SessionCreated(session),
+            (Ask::Create { .. }, Err(f)) => Event::CreateFailed(f),
+            (Ask::Watch { .. }, Ok(session)) => Event::PollAnswered {
+                session,
+                held_ms: now_ms()
+                    .saturating_sub(started)
+                    .clamp(0, i64::from(u32::MAX)) as u32,
+            },
+            (_, Ok(session)) => Event::SessionUpdated(session),
+            (_, Err(f)) => Event::WatchFailed(f),
+        });
     }
 
     /// Opens the session's event stream: each `session` message is an update; an error (no
@@ -581,22 +649,7 @@ impl Runtime {
             source.add_event_listener_with_callback("session", on_session.as_ref().unchecked_ref());
         let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
         *self.stream.borrow_mut() = Some((source, on_session, on_error));
-        let weak = Rc::downgrade(self);
-        let silent = Closure::once_into_js(move || {
-            let Some(rt) = weak.upgrade() else { return };
-            if rt.current(seq) && !rt.stream_heard.get() {
-                rt.stop_watching();
-                rt.dispatch(Event::WatchFailed(Failure::network(
-                    "the event stream opened but sent nothing (a buffering proxy?)",
-                )));
-            }
-        });
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                silent.unchecked_ref(),
-                FIRST_EVENT_MS,
-            );
-        }
+        self.after(FIRST_EVENT_MS, Timer::Silent(seq));
     }
 
     /// Sends the shopper to the wallet: the top window to the page (also from an iframe), a form
