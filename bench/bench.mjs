@@ -265,9 +265,10 @@ const OBSERVE = () => {
   const after = (key) => requestAnimationFrame(() => setTimeout(() => { b[key] ??= performance.now(); }, 0));
   new MutationObserver(() => {
     if (!b.seenButtons && document.querySelector(".wc-wallet")) { b.seenButtons = true; after("painted"); }
-    if (!b.seenQr && document.querySelector(".wc-qr")) { b.seenQr = true; after("qr"); }
+    // The template holds every part from the start; the QR counts once it is shown.
+    if (!b.seenQr && document.querySelector("svg.wc-qr:not([hidden])")) { b.seenQr = true; after("qr"); }
     if (!b.success && /Payment successful/.test(document.querySelector(".wc-status")?.textContent ?? "")) b.success = Date.now();
-  }).observe(document, { subtree: true, childList: true, characterData: true });
+  }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
 };
 
 async function startup(server, browser) {
