@@ -556,7 +556,8 @@ fn follow(session: Session, now_ms: i64, returned: bool) -> (State, Vec<Effect>)
     (State::Pending(p), vec![effect])
 }
 
-fn follow_parts(session: Session, now_ms: i64) -> Pending {
+/// A session followed from `now_ms`: over the event stream first, nothing failed yet.
+pub(crate) fn follow_parts(session: Session, now_ms: i64) -> Pending {
     let expires_at_ms = parse_rfc3339_ms(&session.expires_at);
     Pending {
         session,
@@ -607,10 +608,34 @@ fn updated(mut p: Pending, session: Session, held_ms: Option<u32>) -> (State, Ve
     (State::Pending(p), vec![effect])
 }
 
+/// Sessions for the host tests of this module and of `screen`.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
+
+    /// A 12.34 CAD session created at 2023-11-14T22:13:20Z that expires five minutes later; a final
+    /// status carries no action.
+    pub fn session(id: &str, wallet: Wallet, status: Status, action: Option<Action>) -> Session {
+        Session {
+            id: id.into(),
+            order: "A1".into(),
+            status,
+            wallet,
+            flow: Flow::Qr,
+            gateway: "g".into(),
+            amount: Money::new(1234, "CAD").expect("valid"),
+            description: "Tea".into(),
+            created_at: "2023-11-14T22:13:20Z".into(),
+            expires_at: "2023-11-14T22:18:20Z".into(),
+            action: if status.is_final() { None } else { action },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wallet_checkout_protocol::{Money, WechatJsapiParams};
+    use wallet_checkout_protocol::WechatJsapiParams;
 
     /// 2023-11-14T22:13:20Z, the sessions' `created_at`; they expire 300 s later.
     const T0: i64 = 1_700_000_000_000;
@@ -651,19 +676,7 @@ mod tests {
     }
 
     fn with(id: &str, status: Status, action: Option<Action>) -> Session {
-        Session {
-            id: id.into(),
-            order: "A1".into(),
-            status,
-            wallet: Wallet::Alipay,
-            flow: Flow::Qr,
-            gateway: "g".into(),
-            amount: Money::new(1234, "CAD").expect("valid"),
-            description: "Tea".into(),
-            created_at: "2023-11-14T22:13:20Z".into(),
-            expires_at: "2023-11-14T22:18:20Z".into(),
-            action: if status.is_final() { None } else { action },
-        }
+        fixtures::session(id, Wallet::Alipay, status, action)
     }
 
     fn s(status: Status) -> Session {

@@ -246,7 +246,7 @@ mod tests {
 
     use super::*;
     use crate::i18n::{texts, Locale};
-    use crate::machine::{ErrorKind, Failure, Retry, Transport};
+    use crate::machine::{ErrorKind, Failure, Retry};
 
     const NOW: i64 = 1_700_000_000_000; // 2023-11-14T22:13:20Z, five minutes before expiry
 
@@ -261,34 +261,14 @@ mod tests {
     }
 
     fn session(wallet: Wallet, status: Status, action: Option<Action>) -> Session {
-        Session {
-            id: "cs_1".into(),
-            order: "A1".into(),
-            status,
-            wallet,
-            flow: Flow::Qr,
-            gateway: "g".into(),
-            amount: Money::new(1234, "CAD").expect("valid"),
-            description: "Tea".into(),
-            created_at: "2023-11-14T22:13:20Z".into(),
-            expires_at: "2023-11-14T22:18:20Z".into(),
-            action,
-        }
+        crate::machine::fixtures::session("cs_1", wallet, status, action)
     }
 
     fn pending(wallet: Wallet, action: Action, now_ms: i64) -> State {
-        State::Pending(Pending {
-            session: session(wallet, Status::Pending, Some(action)),
-            expires_at_ms: Some(NOW + 300_000),
-            now_ms,
-            since_ms: NOW,
-            failures: 0,
-            transport: Transport::Events,
-            events_work: false,
-            paused: false,
-            returned: false,
-            bridge: None,
-        })
+        let session = session(wallet, Status::Pending, Some(action));
+        let mut p = crate::machine::follow_parts(session, NOW);
+        p.now_ms = now_ms;
+        State::Pending(p)
     }
 
     fn qr(url: Option<&str>) -> Action {

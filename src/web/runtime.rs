@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect};
 use leptos::prelude::*;
-use wallet_checkout_protocol::{Action, CreateSession, Flow, Session, Status, Wallet};
+use wallet_checkout_protocol::{Action, CreateSession, Flow, Session, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, EventSource, HtmlElement};
@@ -39,26 +39,6 @@ enum Timer {
     Silent(u32),
     /// Focus the outcome once the view has drawn it.
     Focus,
-}
-
-/// One request to the merchant server (see `Runtime::ask`).
-enum Ask {
-    Create {
-        wallet: Wallet,
-        flow: Flow,
-        attempt: u32,
-    },
-    Watch {
-        id: String,
-        status: Status,
-        transport: Transport,
-    },
-    Read {
-        id: String,
-    },
-    Cancel {
-        id: String,
-    },
 }
 
 pub struct Runtime {
@@ -483,61 +463,38 @@ impl Runtime {
     }
 
     fn run(self: &Rc<Self>, effect: Effect) {
-        let ask = match effect {
-            Effect::CreateSession {
-                wallet,
-                flow,
-                attempt,
-            } => (
-                Ask::Create {
-                    wallet,
-                    flow,
-                    attempt,
-                },
-                0,
-            ),
-            Effect::Watch {
-                id,
-                status,
-                transport,
-                delay_ms,
-            } => (
-                Ask::Watch {
-                    id,
-                    status,
-                    transport,
-                },
-                delay_ms,
-            ),
-            Effect::Read { id, delay_ms } => (Ask::Read { id }, delay_ms),
-            Effect::Cancel { id } => (Ask::Cancel { id }, 0),
-            Effect::StopWatching => return self.stop_watching(),
-            Effect::HandOver(action) => return self.hand_over(action),
+        match effect {
+            Effect::StopWatching => self.stop_watching(),
+            Effect::HandOver(action) => self.hand_over(action),
             Effect::Remember { id } => {
                 if let Some(s) = session_storage() {
                     let _ = s.set_item(&self.storage_key(), &id);
                 }
-                return;
             }
             Effect::Forget => {
                 if let Some(s) = session_storage() {
                     let _ = s.remove_item(&self.storage_key());
                 }
-                return;
             }
-        };
-        leptos::task::spawn_local(self.clone().ask(ask.0, ask.1));
+            // The rest ask the server.
+            ask => leptos::task::spawn_local(self.clone().ask(ask)),
+        }
     }
 
-    /// Asks the server once, after `delay_ms` (plus jitter), and dispatches the answer: the one
-    /// task every request runs in. A `Watch` over events opens the stream instead.
-    async fn ask(self: Rc<Self>, ask: Ask, delay_ms: u32) {
+    /// Carries out an effect that asks the server (create, watch, read, cancel) after its delay
+    /// (plus jitter) and dispatches the answer: the one task every request runs in. A `Watch` over
+    /// events opens the stream instead.
+    async fn ask(self: Rc<Self>, ask: Effect) {
+        let delay_ms = match &ask {
+            Effect::Watch { delay_ms, .. } | Effect::Read { delay_ms, .. } => *delay_ms,
+            _ => 0,
+        };
         if !self.pause(delay_ms).await {
             return;
         }
         let endpoint = &self.options.endpoint;
         let request = match &ask {
-            Ask::Create {
+            Effect::CreateSession {
                 wallet,
                 flow,
                 attempt,
@@ -551,25 +508,27 @@ impl Runtime {
                 };
                 net::create_session(endpoint, &body, &format!("{}-{attempt}", self.instance))
             }
-            Ask::Watch {
+            Effect::Watch {
                 id,
                 transport: Transport::Events,
                 ..
             } => return self.open_stream(id),
-            Ask::Watch {
+            Effect::Watch {
                 id,
                 status,
                 transport,
+                ..
             } => {
                 let wait = (*transport == Transport::LongPoll).then_some((LONG_POLL_SECS, *status));
                 Ok(net::read_session(endpoint, id, wait))
             }
-            Ask::Read { id } => Ok(net::read_session(endpoint, id, None)),
-            Ask::Cancel { id } => Ok(net::cancel_session(endpoint, id)),
+            Effect::Read { id, .. } => Ok(net::read_session(endpoint, id, None)),
+            Effect::Cancel { id } => Ok(net::cancel_session(endpoint, id)),
+            _ => return,
         };
         // A long poll is held by the server for up to its wait.
         let hold = match &ask {
-            Ask::Watch {
+            Effect::Watch {
                 transport: Transport::LongPoll,
                 ..
             } => LONG_POLL_SECS * 1000,
@@ -588,9 +547,9 @@ impl Runtime {
         }
         let result = result.map_err(|f| timeout_aware(f, &signal));
         self.dispatch(match (ask, result) {
-            (Ask::Create { .. }, Ok(session)) => Event::SessionCreated(session),
-            (Ask::Create { .. }, Err(f)) => Event::CreateFailed(f),
-            (Ask::Watch { .. }, Ok(session)) => Event::PollAnswered {
+            (Effect::CreateSession { .. }, Ok(session)) => Event::SessionCreated(session),
+            (Effect::CreateSession { .. }, Err(f)) => Event::CreateFailed(f),
+            (Effect::Watch { .. }, Ok(session)) => Event::PollAnswered {
                 session,
                 held_ms: now_ms()
                     .saturating_sub(started)
