@@ -9,6 +9,12 @@
 //! widget never uses them) are cut: `wasm-metadce` drops their exports and the code only they reach,
 //! `wasm-opt -Oz` shrinks the rest, and both glues lose those classes and every import the wasm no
 //! longer asks for.
+//!
+//! The panic machinery is cut too (the `wasm-snip` technique): under `panic = "abort"` on
+//! wasm32-unknown-unknown a panic's message goes to a stderr that does not exist and then the wasm
+//! traps, so the formatting, payload and hook code only builds a message nobody can read. Their
+//! bodies become `unreachable`, the same trap one step earlier, and wasm-opt drops what only they used.
+import binaryen from "binaryen";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,12 +40,36 @@ const wasmPath = join(dirname(resolve(web)), "wallet_checkout.wasm");
   const graph = join(dirname(resolve(web)), "dce-graph.json");
   const roots = exported.filter((n) => !unused.test(n)).map((n) => ({ name: `export:${n}`, export: n, root: true }));
   writeFileSync(graph, JSON.stringify(roots));
+  const snipped = join(dirname(resolve(web)), "wallet_checkout_snip.wasm");
+  writeFileSync(snipped, snipPanics(raw));
   const cut = join(dirname(resolve(web)), "wallet_checkout_dce.wasm");
   const bin = (tool) => join(root, "node_modules/.bin", tool);
-  execFileSync(bin("wasm-metadce"), ["--graph-file", graph, join(web, "wallet_checkout_bg.wasm"), "-o", cut], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(bin("wasm-metadce"), ["--graph-file", graph, snipped, "-o", cut], { stdio: ["ignore", "ignore", "inherit"] });
   execFileSync(bin("wasm-opt"), ["-Oz", "--converge", cut, "-o", wasmPath], { stdio: "inherit" });
 }
 const wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
+
+/**
+ * The wasm with the standard library's panic path (`panicking::*`, the `*_fail` reporters, the
+ * panic handler) reduced to `unreachable`. Only core/std/alloc functions are touched, never ours:
+ * the widget itself must not panic at all (parse, don't unwrap), this only sheds the dead weight.
+ */
+function snipPanics(bytes) {
+  const panicPath = /^(core|std|alloc)\[[0-9a-f]+\]::(panicking::|(\w+::)*(\w+_fail(ed)?(_inner)?|panic_\w+)$)|^__rustc\[[0-9a-f]+\]::rust_begin_unwind$|^core::panicking::/;
+  const module = binaryen.readBinary(bytes);
+  let count = 0;
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const fn = module.getFunctionByIndex(i);
+    const { name, module: imported } = binaryen.getFunctionInfo(fn);
+    if (imported || !panicPath.test(name)) continue;
+    binaryen.Function.setBody(fn, module.unreachable());
+    count++;
+  }
+  if (count === 0) console.log("  note: no panic machinery found to cut (function names changed?)");
+  const out = module.emitBinary();
+  module.dispose();
+  return out;
+}
 const wasmImports = new Set(WebAssembly.Module.imports(wasmModule).map((i) => i.name));
 const wasmExports = new Set(WebAssembly.Module.exports(wasmModule).map((e) => e.name));
 
