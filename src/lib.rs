@@ -1,7 +1,7 @@
 //! The wallet-checkout widget: asks the merchant's server for a session, shows the way to pay, follows the status.
 //!
 //! The pure parts (state machine, device detection, QR, time, texts) build and test on the host;
-//! `web` (Leptos, fetch, timers) builds only for `wasm32`. The widget knows wallets, never gateways,
+//! `web` (Leptos, and the orders for the JS shell that does fetch and timers) builds only for `wasm32`. The widget knows wallets, never gateways,
 //! and never holds a key or decides an amount.
 
 pub mod device;
@@ -15,4 +15,4 @@ pub mod time;
 mod web;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{mount, WidgetHandle};
+pub use web::{mount, shell::Shell, WidgetHandle};

@@ -56,8 +56,17 @@ fn container() -> web_sys::HtmlElement {
     div
 }
 
-fn options(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).expect("json")
+#[wasm_bindgen(module = "/www/shell.js")]
+extern "C" {
+    /// The same shell the package and the script tag pass to `mount`.
+    #[wasm_bindgen(js_name = createShell)]
+    fn create_shell(host: &web_sys::HtmlElement, options: &JsValue) -> wallet_checkout::Shell;
+}
+
+/// `mount` as the embedding code calls it: options parsed from `json`, with the page's shell.
+fn mount(div: &web_sys::HtmlElement, json: &str) -> Result<wallet_checkout::WidgetHandle, JsValue> {
+    let options = js_sys::JSON::parse(json).expect("json");
+    wallet_checkout::mount(div.clone(), options.clone(), create_shell(div, &options))
 }
 
 async fn sleep(ms: i32) {
@@ -122,11 +131,7 @@ fn in_five_minutes() -> String {
 async fn mount_draws_the_qr_from_the_session_and_unmount_removes_everything() {
     serve(201, &session_json(&in_five_minutes()));
     let div = container();
-    let mut handle = wallet_checkout::mount(
-        div.clone(),
-        options(r#"{"order":"A1","flow":"qr","locale":"en"}"#),
-    )
-    .expect("mounts");
+    let mut handle = mount(&div, r#"{"order":"A1","flow":"qr","locale":"en"}"#).expect("mounts");
     let names: Vec<String> = (0..3)
         .filter_map(|i| {
             div.query_selector_all("button.wc-wallet")
@@ -194,11 +199,7 @@ async fn mount_draws_the_qr_from_the_session_and_unmount_removes_everything() {
 async fn malformed_json_gives_an_error_with_retry_not_a_blank_box() {
     serve(200, "{not json");
     let div = container();
-    let mut handle = wallet_checkout::mount(
-        div.clone(),
-        options(r#"{"order":"A1","flow":"qr","locale":"en"}"#),
-    )
-    .expect("mounts");
+    let mut handle = mount(&div, r#"{"order":"A1","flow":"qr","locale":"en"}"#).expect("mounts");
     click(&div, "button[data-wallet=wechat_pay]");
     let retry = wait_for(&div, ".wc-error button").await;
     assert_eq!(retry.text_content().as_deref(), Some("Retry"));
@@ -216,7 +217,7 @@ async fn malformed_json_gives_an_error_with_retry_not_a_blank_box() {
 #[wasm_bindgen_test]
 fn bad_options_throw_a_type_error_naming_the_field() {
     let div = container();
-    let message = |json: &str| match wallet_checkout::mount(div.clone(), options(json)) {
+    let message = |json: &str| match mount(&div, json) {
         Ok(_) => "mounted".to_string(),
         Err(e) => {
             assert!(e.is_instance_of::<js_sys::TypeError>(), "a TypeError");

@@ -4,6 +4,8 @@
 //! `load()` (given by each entry) resolves with the wasm-bindgen module once the wasm is running;
 //! `css` is `{ href, integrity? }` of the widget's stylesheet.
 
+import { createShell } from "./shell.js";
+
 const PREFIX = "wallet-checkout";
 const FRAME_ONLY = ["mode", "frame", "title"];
 const EVENTS = { success: "onSuccess", failure: "onFailure", expire: "onExpire", cancel: "onCancel", error: "onError", statechange: "onStateChange" };
@@ -136,7 +138,7 @@ export function createWalletCheckout({ load, css, headCss = false }) {
       for (const k of FRAME_ONLY) delete rest[k];
       return load().then((glue) => {
         if (mine !== generation) return; // unmounted or updated meanwhile
-        inner = glue.mount(element, rest);
+        inner = glue.mount(element, rest, createShell(element, rest));
       });
     };
 

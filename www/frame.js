@@ -2,6 +2,7 @@
 //! parent, mounts the widget, and reports its height and every `wallet-checkout:*` event back to
 //! that parent's exact origin. The page's own CSP (set by the merchant server) allows the wasm.
 import { loadAssets } from "./assets.js";
+import { createShell } from "./shell.js";
 
 const assets = __WALLET_CHECKOUT_ASSETS__;
 const base = document.currentScript?.src ?? document.baseURI;
@@ -38,7 +39,7 @@ addEventListener("message", async (event) => {
   new ResizeObserver(() => tell({ wc: "size", height: Math.ceil(document.body.getBoundingClientRect().height) })).observe(document.body);
   try {
     const glue = await load();
-    handle = glue.mount(slot, msg.options);
+    handle = glue.mount(slot, msg.options, createShell(slot, msg.options));
     tell({ wc: "mounted" });
   } catch (e) {
     slot.textContent = e.message;

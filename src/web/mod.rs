@@ -4,6 +4,7 @@ pub mod decode;
 pub mod net;
 pub mod options;
 pub mod runtime;
+pub mod shell;
 pub mod view;
 
 use std::any::Any;
@@ -41,19 +42,26 @@ impl WidgetHandle {
     }
 }
 
-/// Mounts the checkout into `element` with `options` (`{ order, endpoint?, wallets?, flow?, locale?, returnUrl? }`).
+/// Mounts the checkout into `element` with `options` (`{ order, endpoint?, wallets?, flow?, locale?,
+/// returnUrl?, on…? }`); `shell` is `createShell(element, options)` from `www/shell.js`, which does
+/// the page's side of every effect.
 ///
 /// Throws a `TypeError` naming the bad field and the expected shape if the options are wrong.
 #[wasm_bindgen]
-pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<WidgetHandle, JsValue> {
+pub fn mount(
+    element: web_sys::HtmlElement,
+    options: JsValue,
+    shell: shell::Shell,
+) -> Result<WidgetHandle, JsValue> {
     let options =
         options::parse(&options).map_err(|msg| JsValue::from(js_sys::TypeError::new(&msg)))?;
-    let runtime = Runtime::new(options, element.clone());
+    let runtime = Runtime::new(options, shell);
     let rt = runtime.clone();
     let view = leptos::mount::mount_to(element, move || {
         let state = RwSignal::new(State::Choosing);
-        rt.attach(state);
-        view::checkout(rt.clone(), state)
+        let copied = RwSignal::new(None);
+        rt.attach(state, copied);
+        view::checkout(rt.clone(), state, copied)
     });
     runtime.start();
     Ok(WidgetHandle {

@@ -1,60 +1,67 @@
-//! The widget's HTTP: create, read (plain or long poll), cancel, parsed into contract types or a
-//! `Failure`; and the event stream's URL and message parsing.
+//! The widget's HTTP, as data: the contract's requests (create, read or long poll, cancel, the event
+//! stream's URL) for the shell to send, and the shell's reports read back into contract types or a
+//! `Failure`.
 //!
-//! `fetch` straight from web-sys; JSON is parsed by the browser (`Response.json()`) and mapped by
-//! `decode`, so neither a JSON parser nor an HTTP crate is bundled. Every request carries an
-//! `AbortSignal` (unmount, timeout, superseded).
+//! The shell (`www/shell.js`) does the `fetch`, and the browser parses the JSON (`Response.json()`);
+//! `decode` maps it, so neither a JSON parser nor an HTTP crate is bundled.
 
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
 use wallet_checkout_protocol::{CreateSession, Session, Status};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, RequestInit, Response};
+use wasm_bindgen::JsValue;
 
 use super::decode;
 use crate::machine::Failure;
 
-/// `POST /sessions` with its idempotency key. Requests are built here and sent by the one `send`
-/// (one future type for every request keeps the wasm small).
+/// One request for the shell: `body` (JSON) always travels with its idempotency key.
+#[derive(Debug)]
+pub struct Request {
+    pub method: &'static str,
+    pub url: String,
+    pub body: Option<String>,
+    pub key: Option<String>,
+}
+
+/// `POST /sessions` with its idempotency key.
 pub fn create_session(
     endpoint: &str,
     body: &CreateSession,
-    idempotency_key: &str,
-) -> Result<(String, RequestInit), Failure> {
+    idempotency_key: String,
+) -> Result<Request, Failure> {
     let json = decode::create_body(body)
         .ok_or_else(|| Failure::network("could not encode the request"))?;
-    let headers = Object::new();
-    let _ = Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
-    let _ = Reflect::set(&headers, &"Idempotency-Key".into(), &idempotency_key.into());
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&json));
-    Ok((format!("{endpoint}/sessions"), init))
+    Ok(Request {
+        method: "POST",
+        url: format!("{endpoint}/sessions"),
+        body: Some(json),
+        key: Some(idempotency_key),
+    })
 }
 
 fn session_url(endpoint: &str, id: &str) -> String {
     format!("{endpoint}/sessions/{}", js_sys::encode_uri_component(id))
 }
 
+fn without_body(method: &'static str, url: String) -> Request {
+    Request {
+        method,
+        url,
+        body: None,
+        key: None,
+    }
+}
+
 /// `GET /sessions/{id}`; with `wait` a long poll until the session is no longer `status`.
-pub fn read_session(
-    endpoint: &str,
-    id: &str,
-    wait: Option<(u32, Status)>,
-) -> (String, RequestInit) {
+pub fn read_session(endpoint: &str, id: &str, wait: Option<(u32, Status)>) -> Request {
     let mut url = session_url(endpoint, id);
     if let Some((secs, status)) = wait {
         url.push_str(&format!("?wait={secs}&status={}", status.as_str()));
     }
-    (url, RequestInit::new())
+    without_body("GET", url)
 }
 
 /// `POST /sessions/{id}/cancel`: the session as the server left it (`succeeded` if it was paid).
-pub fn cancel_session(endpoint: &str, id: &str) -> (String, RequestInit) {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    (format!("{}/cancel", session_url(endpoint, id)), init)
+pub fn cancel_session(endpoint: &str, id: &str) -> Request {
+    without_body("POST", format!("{}/cancel", session_url(endpoint, id)))
 }
 
 /// The Server-Sent Events stream of a session.
@@ -70,33 +77,33 @@ pub fn session_from_event(data: &str) -> Result<Session, Failure> {
         .map_err(|e| Failure::network(format!("an event-stream message is not a session: {e}")))
 }
 
-fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| "no answer".into())
+fn number(obj: &JsValue, key: &str) -> Option<u32> {
+    let n = Reflect::get(obj, &JsValue::from_str(key)).ok()?.as_f64()?;
+    // Integers the shell measured or the browser reported; anything else is not an answer.
+    (n >= 0.0 && n <= f64::from(u32::MAX)).then_some(n as u32)
 }
 
-/// Sends a request built above; the answer as a session, or a `Failure`.
-pub async fn send(url: &str, init: RequestInit, signal: &AbortSignal) -> Result<Session, Failure> {
-    init.set_signal(Some(signal));
-    let window = web_sys::window().ok_or_else(|| Failure::network("no window"))?;
-    let sent = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;
-    let response: Response = sent
-        .and_then(|r| r.dyn_into())
-        .map_err(|e| Failure::network(format!("request failed: {}", describe(&e))))?;
-    let status = response.status();
-    let json = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.ok(),
-        Err(_) => None,
+/// The shell's report on a request (`{ status, json, ms }` or `{ failed }`): the session and how long
+/// the server held the request, or a `Failure` that says what went wrong.
+pub fn answer(report: &JsValue) -> Result<(Session, u32), Failure> {
+    if let Some(why) = Reflect::get(report, &JsValue::from_str("failed"))
+        .ok()
+        .and_then(|v| v.as_string())
+    {
+        return Err(Failure::network(why));
+    }
+    let (Some(status), Some(ms)) = (number(report, "status"), number(report, "ms")) else {
+        return Err(Failure::network("no answer"));
     };
-    let Some(json) = json else {
+    let json = Reflect::get(report, &JsValue::from_str("json")).unwrap_or(JsValue::UNDEFINED);
+    if json.is_undefined() {
         return Err(Failure::network(format!(
             "the server's answer is not JSON (HTTP {status})"
         )));
-    };
-    if response.ok() {
+    }
+    if (200..300).contains(&status) {
         return decode::session(&json)
+            .map(|s| (s, ms))
             .map_err(|e| Failure::network(format!("the server's answer is not a session: {e}")));
     }
     match decode::error_body(&json) {
@@ -105,17 +112,4 @@ pub async fn send(url: &str, init: RequestInit, signal: &AbortSignal) -> Result<
             "HTTP {status} without the contract's error shape"
         ))),
     }
-}
-
-/// Resolves after `ms` milliseconds (a `setTimeout` promise).
-pub async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                resolve.unchecked_ref(),
-                ms as i32,
-            );
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }

@@ -4,17 +4,6 @@ use js_sys::{Array, Reflect};
 use wallet_checkout_protocol::{Flow, Wallet};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The merchant's callbacks; each gets one object (see `runtime::Runtime::tell`).
-#[derive(Debug, Clone, Default)]
-pub struct Callbacks {
-    pub on_success: Option<js_sys::Function>,
-    pub on_failure: Option<js_sys::Function>,
-    pub on_expire: Option<js_sys::Function>,
-    pub on_cancel: Option<js_sys::Function>,
-    pub on_error: Option<js_sys::Function>,
-    pub on_state_change: Option<js_sys::Function>,
-}
-
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Base of the merchant's checkout API (default `/api/checkout`).
@@ -27,7 +16,6 @@ pub struct Options {
     pub flow: Option<Flow>,
     pub locale: Option<String>,
     pub return_url: Option<String>,
-    pub callbacks: Callbacks,
 }
 
 const SHAPE: &str = "{ order: \"A1001\", endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
@@ -46,14 +34,13 @@ const KNOWN: [&str; 12] = [
     "onStateChange",
 ];
 
-fn optional_function(obj: &JsValue, field: &str) -> Result<Option<js_sys::Function>, String> {
+/// A callback is checked here and called by the shell (`www/shell.js`), which holds the options.
+fn optional_function(obj: &JsValue, field: &str) -> Result<(), String> {
     let v = Reflect::get(obj, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
+    if v.is_undefined() || v.is_null() || v.is_function() {
+        return Ok(());
     }
-    v.dyn_into::<js_sys::Function>()
-        .map(Some)
-        .map_err(|v| bad(field, "a function", &v))
+    Err(bad(field, "a function", &v))
 }
 
 fn type_name(v: &JsValue) -> String {
@@ -187,14 +174,9 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
             ));
         }
     }
-    let callbacks = Callbacks {
-        on_success: optional_function(raw, "onSuccess")?,
-        on_failure: optional_function(raw, "onFailure")?,
-        on_expire: optional_function(raw, "onExpire")?,
-        on_cancel: optional_function(raw, "onCancel")?,
-        on_error: optional_function(raw, "onError")?,
-        on_state_change: optional_function(raw, "onStateChange")?,
-    };
+    for callback in &KNOWN[6..] {
+        optional_function(raw, callback)?;
+    }
     Ok(Options {
         endpoint,
         order,
@@ -202,6 +184,5 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
         flow,
         locale,
         return_url,
-        callbacks,
     })
 }

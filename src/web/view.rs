@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use wallet_checkout_protocol::Money;
 use wasm_bindgen::JsCast;
 
-use super::runtime::Runtime;
+use super::runtime::{Copied, Runtime};
 use super::safe_url;
 use crate::machine::{Event, State};
 use crate::qr::{self, QrPath};
@@ -25,13 +25,10 @@ impl Sender {
         }
     }
 
-    /// Copies `text`, then records which link it was and whether it worked.
-    fn copy(self, text: String, done: RwSignal<Option<(String, bool)>>) {
+    /// Copies `text`; the runtime records in `copied` which link it was and whether it worked.
+    fn copy(self, text: &str) {
         if let Some(rt) = self.0.try_get_value() {
-            leptos::task::spawn_local(async move {
-                let ok = rt.copy(&text).await;
-                done.try_set(Some((text, ok)));
-            });
+            rt.copy(text);
         }
     }
 }
@@ -48,7 +45,7 @@ fn attr(screen: Memo<Screen>, f: fn(&Screen) -> Option<String>) -> Signal<Option
     Signal::derive(move || screen.with(f))
 }
 
-pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>) -> impl IntoView {
+pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>, copied: Copied) -> impl IntoView {
     let texts = rt.texts;
     let look = Look {
         texts,
@@ -63,7 +60,6 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>) -> impl IntoView {
     let content = Memo::new(move |_| screen.with(|s| s.qr.clone()));
     let picture: Memo<Option<QrPath>> =
         Memo::new(move |_| content.with(|c| c.as_deref().and_then(qr::encode)));
-    let copied = RwSignal::new(None::<(String, bool)>);
 
     let buttons = rt
         .options
@@ -92,7 +88,7 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>) -> impl IntoView {
     };
     let copy = move |_| {
         if let Some(link) = screen.with_untracked(|s| s.copy.clone()) {
-            tx.copy(link, copied);
+            tx.copy(&link);
         }
     };
     // "Link copied" belongs to the link it copied: a new code clears it.

@@ -20,7 +20,7 @@ const loader = manifest.files.find((f) => f.file === manifest.loader);
 /** The inline widget's whole download (loader, embedding code, glue, wasm, CSS), brotli. The issue's
  * budget is 60 KB and its aim 45 KB; today's build is above both (see the README's performance
  * section), so this is a ceiling that only moves down: it fails the suite if the widget grows. */
-const CEILING_BROTLI = 100 * 1024;
+const CEILING_BROTLI = 92 * 1024;
 const LOADER_BROTLI = 1024;
 
 let server;
