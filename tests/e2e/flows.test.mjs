@@ -4,10 +4,10 @@
 // code, a server restart mid-wait, request counting, hidden tabs, callbacks, languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, freePort, axeFindings, SHOTS, pay, lastSegment } from "./harness.mjs";
+import { startServer, sandboxConfig, launchBrowser, decodeQrOnScreen, watchErrors, devices, freePort, axeFindings, SHOTS, pay, lastSegment } from "./harness.mjs";
 
 let server;
 let browser;
@@ -72,19 +72,6 @@ const status = (page, text) => page.getByRole("status").filter({ hasText: text }
 
 async function noAxeFindings(page, state) {
   assert.deepEqual(await axeFindings(page), [], `axe-core, state ${state}`);
-}
-
-function sandboxConfig(extra = "", { port = 0, dir = mkdtempSync(join(tmpdir(), "wallet-checkout-e2e-")) } = {}) {
-  const file = join(dir, "checkout.toml");
-  writeFileSync(file, `listen = "127.0.0.1:${port}"
-public_url = "http://127.0.0.1:${port}"
-store = "sqlite://${join(dir, "checkout.db")}"
-${extra}
-[demo]
-orders = true
-sandbox = true
-`);
-  return file;
 }
 
 test("iPhone: Alipay hands over to the wallet page, the shopper pays, comes back, and sees success", async () => {

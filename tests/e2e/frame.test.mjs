@@ -8,10 +8,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser, watchErrors, newOrder, pay, lastSegment } from "./harness.mjs";
+import { startServer, sandboxConfig, launchBrowser, watchErrors, newOrder, pay, lastSegment } from "./harness.mjs";
 
 const site = process.env.WALLET_CHECKOUT_SITE;
 const manifest = JSON.parse(readFileSync(join(site, "manifest.json"), "utf8"));
@@ -57,19 +56,10 @@ async function startShop() {
 before(async () => {
   SHOP = await startShop();
   STRANGER = await startShop();
-  const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-frame-"));
-  const config = join(dir, "checkout.toml");
-  writeFileSync(config, `listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1"
-store = "sqlite://${join(dir, "checkout.db")}"
-
+  const config = sandboxConfig(`
 [frame]
 page = "${join(site, "frame.html")}"
 ancestors = ["${SHOP}"]
-
-[demo]
-orders = true
-sandbox = true
 `);
   server = await startServer(["--config", config]);
   browser = await launchBrowser();

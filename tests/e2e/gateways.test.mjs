@@ -3,32 +3,19 @@
 // signatures), and the widget in headless Chromium goes from the QR to "Payment successful".
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, SHOTS } from "./harness.mjs";
+import { startServer, sandboxConfig, launchBrowser, decodeQrOnScreen, watchErrors, SHOTS } from "./harness.mjs";
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
 function configRoutingAllTo(gateway) {
-  const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-e2e-"));
-  const file = join(dir, "checkout.toml");
-  writeFileSync(file, `listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1"
-store = "sqlite://${join(dir, "checkout.db")}"
-
+  return sandboxConfig(`
 [routing]
 alipay = "${gateway}"
 wechat_pay = "${gateway}"
 unionpay = "${gateway}"
-
-[demo]
-orders = true
-sandbox = true
 `);
-  return file;
 }
 
 for (const [gateway, wallet] of [["alphapay", "WeChat Pay"], ["pass2pay", "Alipay"], ["yabandpay", "UnionPay"]]) {

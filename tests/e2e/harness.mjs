@@ -6,6 +6,9 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium, devices } from "playwright-core";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
@@ -16,6 +19,21 @@ function required(name) {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run the suite through \`cargo xtask test\``);
   return v;
+}
+
+/** A config file for the server in sandbox mode with demo orders and a SQLite file in `dir` (fresh by
+ * default); `extra` is more TOML (routing, frame, …). Returns its path, for `startServer(["--config", path])`. */
+export function sandboxConfig(extra = "", { port = 0, dir = mkdtempSync(join(tmpdir(), "wallet-checkout-e2e-")) } = {}) {
+  const file = join(dir, "checkout.toml");
+  writeFileSync(file, `listen = "127.0.0.1:${port}"
+public_url = "http://127.0.0.1:${port}"
+store = "sqlite://${join(dir, "checkout.db")}"
+${extra}
+[demo]
+orders = true
+sandbox = true
+`);
+  return file;
 }
 
 /** A loopback port that was free a moment ago (for a server that must come back on the same port). */
