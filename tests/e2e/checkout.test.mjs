@@ -1,5 +1,5 @@
-// The walking skeleton, end to end in headless Chromium: demo shop → widget (wasm) → merchant server →
-// AlphaPay sandbox (signed HTTP) → sandbox wallet page → signed notification → long poll → success.
+//! The walking skeleton, end to end in headless Chromium: demo shop → widget (wasm) → merchant server →
+//! AlphaPay sandbox (signed HTTP) → sandbox wallet page → signed notification → long poll → success.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, axeFindings, SHOTS } from "./harness.mjs";

@@ -1,7 +1,7 @@
-// The widget's flows on every device, end to end in headless Chromium against the real demo server
-// and its sandbox: phone redirect and return, back/forward cache, WeChat and Alipay in-app bridges
-// (fakes injected by the test: the apps cannot run here), Alipay inside WeChat, expiry and a new
-// code, a server restart mid-wait, request counting, hidden tabs, callbacks, languages.
+//! The widget's flows on every device, end to end in headless Chromium against the real demo server
+//! and its sandbox: phone redirect and return, back/forward cache, WeChat and Alipay in-app bridges
+//! (fakes injected by the test: the apps cannot run here), Alipay inside WeChat, expiry and a new
+//! code, a server restart mid-wait, request counting, hidden tabs, callbacks, languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";

@@ -1,9 +1,9 @@
-// Iframe mode across origins, as a merchant deploys it: the shop page on its own origin (a small
-// HTTP server of the test's, reached as `http://localhost:…`), the iframe page on the merchant server's
-// (`http://127.0.0.1:…`), allowed by `[frame] ancestors` in the server's config. (Both are real
-// loopback servers: Chrome's local-network checks refuse a page that is not on one framing one that is.) Checks the exact-origin handshake, events crossing back,
-// the frame's CSP refusing a shop it does not list, and a phone's hand-over navigating the top window
-// from inside the cross-origin frame (Chrome allows it after the shopper's press).
+//! Iframe mode across origins, as a merchant deploys it: the shop page on its own origin (a small
+//! HTTP server of the test's, reached as `http://localhost:…`), the iframe page on the merchant server's
+//! (`http://127.0.0.1:…`), allowed by `[frame] ancestors` in the server's config. (Both are real
+//! loopback servers: Chrome's local-network checks refuse a page that is not on one framing one that is.) Checks the exact-origin handshake, events crossing back,
+//! the frame's CSP refusing a shop it does not list, and a phone's hand-over navigating the top window
+//! from inside the cross-origin frame (Chrome allows it after the shopper's press).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";

@@ -1,6 +1,6 @@
-// Each gateway end to end, chosen by configuration alone: a config file routes every wallet to one
-// gateway, the real server runs it against that gateway's sandbox (real wire format, real
-// signatures), and the widget in headless Chromium goes from the QR to "Payment successful".
+//! Each gateway end to end, chosen by configuration alone: a config file routes every wallet to one
+//! gateway, the real server runs it against that gateway's sandbox (real wire format, real
+//! signatures), and the widget in headless Chromium goes from the QR to "Payment successful".
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, sandboxConfig, launchBrowser, decodeQrOnScreen, watchErrors, SHOTS } from "./harness.mjs";

@@ -1,5 +1,5 @@
-// End-to-end harness: starts the real demo server (merchant server + sandbox + shop) on a free
-// loopback port and launches Debian's headless Chromium. Nothing here is mocked.
+//! End-to-end harness: starts the real demo server (merchant server + sandbox + shop) on a free
+//! loopback port and launches Debian's headless Chromium. Nothing here is mocked.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
