@@ -183,6 +183,18 @@ pub trait Connector: Send + Sync {
 }
 
 /// Compares two secrets' digests without an early exit (signature checks).
+/// A plain-text acknowledgement: 200 with the word the gateway waits for, or 400 with `refused`.
+pub fn text_ack(accepted: bool, ok: &'static str, refused: &'static str) -> Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let (status, body) = if accepted {
+        (StatusCode::OK, ok)
+    } else {
+        (StatusCode::BAD_REQUEST, refused)
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;

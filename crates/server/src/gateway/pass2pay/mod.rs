@@ -11,8 +11,8 @@ pub mod sign;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
+use axum::response::Response;
 use serde_json::Value;
 use time::Duration;
 use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
@@ -358,12 +358,7 @@ impl super::Connector for Pass2Pay {
 
     fn acknowledge(&self, accepted: bool) -> Response {
         // Jeepay stops retrying only on the text `success`.
-        let (status, body) = if accepted {
-            (StatusCode::OK, "success")
-        } else {
-            (StatusCode::BAD_REQUEST, "fail")
-        };
-        (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+        super::text_ack(accepted, "success", "fail")
     }
 
     async fn query(&self, payment: PaymentRef<'_>) -> Result<Observed, GatewayError> {

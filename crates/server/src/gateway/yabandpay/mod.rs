@@ -12,8 +12,8 @@ pub mod sign;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
+use axum::response::Response;
 use serde_json::{json, Map, Value};
 use time::Duration;
 use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
@@ -323,12 +323,7 @@ impl super::Connector for YabandPay {
     }
 
     fn acknowledge(&self, accepted: bool) -> Response {
-        let (status, body) = if accepted {
-            (StatusCode::OK, "ok")
-        } else {
-            (StatusCode::BAD_REQUEST, "bad")
-        };
-        (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+        super::text_ack(accepted, "ok", "bad")
     }
 
     async fn query(&self, payment: PaymentRef<'_>) -> Result<Observed, GatewayError> {
