@@ -52,7 +52,7 @@ store = "${store === "sqlite" ? `sqlite://${join(dir, "bench.db")}` : "memory"}"
 orders = true
 sandbox = true
 `);
-  const server = env("WALLET_CHECKOUT_SERVER");
+  const server = env("WALLET_CHECKOUT_DEMO");
   const argv = ["--site", env("WALLET_CHECKOUT_SITE"), "--config", file];
   const cmd = pinCore !== null && cpus().length > 1 ? ["taskset", ["-c", String(pinCore), server, ...argv]] : [server, argv];
   const child = spawn(cmd[0], cmd[1], {

@@ -47,7 +47,7 @@ export async function freePort() {
 
 /** Starts the demo server (extra arguments such as `--config F` allowed; `port` 0 picks one) and resolves with { base, stop }. */
 export async function startServer(extra = [], { port = 0 } = {}) {
-  const child = spawn(required("WALLET_CHECKOUT_SERVER"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra], {
+  const child = spawn(required("WALLET_CHECKOUT_DEMO"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra], {
     env: { ...process.env, PORT: String(port), RUST_LOG: process.env.RUST_LOG ?? "warn" },
     stdio: ["ignore", "pipe", "inherit"],
   });

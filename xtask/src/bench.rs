@@ -13,7 +13,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     tools::ensure_wrk()?;
     say("building the release widget, the optimised server and the request counter");
     crate::dist::build()?;
-    let server = tools::build_server_with("server-release")?;
+    let server = tools::build_demo_with("server-release")?;
     let requests = tools::build_requests_example("release")?;
     let root = root();
     // 10 000 idle connections need more file descriptors than the default 1 024, for both sides.
@@ -23,7 +23,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         .arg("bench")
         .args(args)
         .current_dir(&root)
-        .env("WALLET_CHECKOUT_SERVER", server)
+        .env("WALLET_CHECKOUT_DEMO", server)
         .env("WALLET_CHECKOUT_SITE", root.join("dist"))
         .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
         .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())

@@ -9,7 +9,7 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     let extra: Vec<&String> = extra.iter().filter(|a| a.as_str() != "--").collect();
     tools::ensure_build_tools()?;
     crate::dist::build()?;
-    let server = tools::build_server()?;
+    let server = tools::build_demo()?;
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     say(&format!(
         "starting the demo on http://127.0.0.1:{port}/ (Ctrl-C stops it)"

@@ -13,7 +13,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   demo   build the widget and serve the demo shop, the merchant server and the sandbox
          at http://127.0.0.1:8080 (PORT overrides); `demo -- --config F` runs a config
-         file against the sandbox (it needs `[demo] sandbox = true`)
+         file plus what its [demo] section asks (sandbox = true: against the sandbox)
   test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
   bench  measure (size, startup, latency, requests, server, or all) into bench/results/latest.{json,md}
   dist   build the release into dist/: hashed names, sha384 integrity, manifest.json,

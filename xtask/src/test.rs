@@ -90,7 +90,7 @@ pub fn run() -> Result<(), String> {
 fn end_to_end(only: &[String]) -> Result<Counts, String> {
     let root = root();
     crate::dist::build()?;
-    let server = tools::build_server()?;
+    let server = tools::build_demo()?;
     let requests = tools::build_requests_example("dev")?;
     let mut args = vec!["--test".to_string(), "--test-concurrency=1".to_string()];
     if only.is_empty() {
@@ -102,7 +102,7 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
         Command::new("node")
             .args(&args)
             .current_dir(&root)
-            .env("WALLET_CHECKOUT_SERVER", server)
+            .env("WALLET_CHECKOUT_DEMO", server)
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
             .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
             .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())

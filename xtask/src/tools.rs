@@ -183,26 +183,26 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// Builds the merchant server (with the sandbox) and returns the binary's path: the debug build, or
-/// with `profile = "server-release"` the optimised one the benchmarks measure.
-pub fn build_server_with(profile: &str) -> Result<PathBuf, String> {
+/// Builds the demo binary (the merchant server with the sandbox and demo orders) and returns its
+/// path: the debug build, or with `profile = "server-release"` the optimised one the benchmarks measure.
+pub fn build_demo_with(profile: &str) -> Result<PathBuf, String> {
     run(Command::new("cargo")
         .args([
             "build",
             "--profile",
             profile,
             "--package",
-            "wallet-checkout-server",
+            "wallet-checkout-demo",
             "--bin",
-            "wallet-checkout-server",
+            "wallet-checkout-demo",
         ])
         .current_dir(root()))?;
     let dir = if profile == "dev" { "debug" } else { profile };
-    Ok(target_dir().join(dir).join("wallet-checkout-server"))
+    Ok(target_dir().join(dir).join("wallet-checkout-demo"))
 }
 
-pub fn build_server() -> Result<PathBuf, String> {
-    build_server_with("dev")
+pub fn build_demo() -> Result<PathBuf, String> {
+    build_demo_with("dev")
 }
 
 /// Builds `examples/requests.rs` (the widget's state machine counting requests) and returns its path.

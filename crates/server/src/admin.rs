@@ -11,12 +11,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use wallet_checkout_protocol::{ErrorCode, Money, Status};
+use wallet_checkout_protocol::ErrorCode;
 
-use crate::clock::rfc3339;
+use crate::checkout;
 use crate::error::{ApiError, ApiJson};
-use crate::gateway::{constant_time_eq, PaymentRef, RefundRequest, RefundStatus};
-use crate::store::{random_id, RefundRecord, SessionRecord};
+use crate::gateway::constant_time_eq;
+use crate::store::RefundRecord;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -67,14 +67,6 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn payment(record: &SessionRecord) -> PaymentRef<'_> {
-    PaymentRef {
-        gateway_ref: &record.gateway_ref,
-        merchant_ref: &record.merchant_ref,
-        amount: &record.session.amount,
-    }
-}
-
 async fn create(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -82,94 +74,8 @@ async fn create(
     ApiJson(req): ApiJson<CreateRefund>,
 ) -> Result<(StatusCode, Json<RefundRecord>), ApiError> {
     authorize(&state, &headers)?;
-    // One refund at a time per session, so two requests cannot both fit under the paid amount.
-    let _guard = state
-        .idempotency_locks
-        .lock_for(&format!("refund:{id}"))
-        .lock_owned()
-        .await;
-    let record = state
-        .store
-        .get(&id)?
-        .ok_or_else(ApiError::session_not_found)?;
-    if record.session.status != Status::Succeeded {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::InvalidRequest,
-            "only a succeeded session can be refunded",
-        ));
-    }
-    let refunded: u64 = state
-        .store
-        .refunds(&id)?
-        .iter()
-        .filter(|r| r.status != RefundStatus::Failed)
-        .map(|r| r.amount.value)
-        .sum();
-    let left = record.session.amount.value.saturating_sub(refunded);
-    let value = req.amount.unwrap_or(left);
-    if value == 0 || value > left {
-        let left = Money {
-            value: left,
-            currency: record.session.amount.currency.clone(),
-        };
-        return Err(ApiError::invalid(format!(
-            "a refund must be between 0 and what is left to refund ({left}), exclusive of 0"
-        )));
-    }
-    let connector = state
-        .connectors
-        .get(&record.session.gateway)
-        .ok_or_else(|| ApiError::internal("the session's gateway is not configured"))?;
-    let amount = Money {
-        value,
-        currency: record.session.amount.currency.clone(),
-    };
-    let reason = req.reason.unwrap_or_else(|| "Refund".into());
-    let mut refund = RefundRecord {
-        id: format!("rf_{}", random_id(20)),
-        session_id: id.clone(),
-        amount: amount.clone(),
-        reason: reason.chars().take(128).collect(),
-        status: RefundStatus::Processing,
-        gateway_ref: None,
-        created_at: rfc3339(state.clock.now()),
-    };
-    // Persist first: if the gateway call's outcome is lost, the refund is still on record.
-    state.store.insert_refund(refund.clone())?;
-    let outcome = connector
-        .refund(
-            payment(&record),
-            RefundRequest {
-                refund_ref: &refund.id,
-                amount: &amount,
-                reason: &refund.reason,
-            },
-        )
-        .await;
-    match outcome {
-        Ok(o) => {
-            state
-                .store
-                .update_refund(&refund.id, o.status, Some(&o.gateway_ref))?;
-            refund.status = o.status;
-            refund.gateway_ref = Some(o.gateway_ref);
-            tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
-            Ok((StatusCode::CREATED, Json(refund)))
-        }
-        Err(crate::gateway::GatewayError::Declined { code, message }) => {
-            state
-                .store
-                .update_refund(&refund.id, RefundStatus::Failed, None)?;
-            Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                ErrorCode::GatewayError,
-                format!("the gateway refused the refund: {code}: {message}"),
-            ))
-        }
-        // Timed out or unreadable: the refund may or may not exist; it stays `processing` on record.
-        Err(e) => Err(e.into()),
-    }
+    let refund = checkout::refund(&state, &id, req.amount, req.reason).await?;
+    Ok((StatusCode::CREATED, Json(refund)))
 }
 
 async fn list(
@@ -178,11 +84,7 @@ async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Vec<RefundRecord>>, ApiError> {
     authorize(&state, &headers)?;
-    state
-        .store
-        .get(&id)?
-        .ok_or_else(ApiError::session_not_found)?;
-    Ok(Json(state.store.refunds(&id)?))
+    Ok(Json(checkout::refunds(&state, &id).await?))
 }
 
 async fn read(
@@ -191,27 +93,5 @@ async fn read(
     headers: HeaderMap,
 ) -> Result<Json<RefundRecord>, ApiError> {
     authorize(&state, &headers)?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::InvalidRequest,
-            "no such refund",
-        )
-    };
-    let mut refund = state.store.get_refund(&id)?.ok_or_else(not_found)?;
-    if refund.status == RefundStatus::Processing {
-        if let (Some(gateway_ref), Some(record)) = (
-            refund.gateway_ref.clone(),
-            state.store.get(&refund.session_id)?,
-        ) {
-            if let Some(connector) = state.connectors.get(&record.session.gateway) {
-                let status = connector
-                    .refund_status(payment(&record), &refund.id, &gateway_ref)
-                    .await?;
-                state.store.update_refund(&refund.id, status, None)?;
-                refund.status = status;
-            }
-        }
-    }
-    Ok(Json(refund))
+    Ok(Json(checkout::refund_status(&state, &id).await?))
 }

@@ -1,12 +1,20 @@
-//! The server's configuration file (`--config PATH`, TOML) and the secrets it names in the environment.
+//! The server's configuration file (`--config PATH`, TOML) and the secrets it names in the
+//! environment. Each gateway's section is its own folder's (`gateway/<name>/config.rs`).
 //!
 //! Secrets are never written in the file and never logged: the file names the environment variable.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use wallet_checkout_protocol::Wallet;
+
+use crate::clock::Clock;
+use crate::gateway::alphapay::AlphaPayConfig;
+use crate::gateway::pass2pay::Pass2PayConfig;
+use crate::gateway::yabandpay::YabandPayConfig;
+use crate::gateway::Connector;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,8 +31,10 @@ pub struct Config {
     pub routing: BTreeMap<String, String>,
     #[serde(default)]
     pub gateways: Gateways,
+    /// The demo binary's own section (`wallet-checkout-demo`); kept raw here so that binary reads
+    /// it, and `Config::parse` refuses a file that has one.
     #[serde(default)]
-    pub demo: Demo,
+    pub demo: Option<toml::Value>,
     pub admin: Option<Admin>,
     /// The iframe page (iframe mode), served at `/api/checkout/frame`.
     pub frame: Option<FrameConfig>,
@@ -73,63 +83,39 @@ pub struct Gateways {
     pub yabandpay: Option<YabandPayConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Pass2PayConfig {
-    pub base_url: String,
-    pub mch_no: String,
-    pub app_id: String,
-    /// Environment variable holding the MD5 key.
-    pub secret_env: String,
-    /// A mainland-China IPv4 to send as `clientIp` when the shopper's is unknown.
-    #[serde(default = "default_client_ip")]
-    pub client_ip: String,
-    /// WeChat H5 is enrolled; without it phones get the WeChat QR.
-    #[serde(default)]
-    pub wechat_h5: bool,
-    /// Desktop Alipay shoppers go to Alipay's PC cashier (`ALI_PC`) instead of a QR.
-    #[serde(default)]
-    pub desktop_page: bool,
+/// Where secrets come from: the names a config gives, resolved.
+pub trait Secrets {
+    fn secret(&self, name: &str) -> Result<String, ConfigError>;
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct YabandPayConfig {
-    pub base_url: String,
-    pub user: String,
-    /// Environment variable holding the HMAC secret.
-    pub secret_env: String,
-    /// WeChat H5 is enabled; without it phones get the WeChat QR.
-    #[serde(default)]
-    pub wechat_h5: bool,
+/// The process environment (the production server's only source).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Env;
+
+impl Secrets for Env {
+    fn secret(&self, name: &str) -> Result<String, ConfigError> {
+        secret_from_env(name)
+    }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlphaPayConfig {
-    pub base_url: String,
-    pub merchant_code: String,
-    /// Environment variable holding the merchant's RSA private key, PKCS#8 PEM.
-    pub private_key_env: String,
-    /// Environment variable holding AlphaPay's public key, SubjectPublicKeyInfo PEM.
-    pub gateway_public_key_env: String,
-    /// Desktop shoppers go to AlphaPay's web cashier (`ONLINE_WEB`) instead of seeing a QR.
-    #[serde(default)]
-    pub desktop_page: bool,
-    /// Inside WeChat, `NATIVE_JSAPI` and the widget's `WeixinJSBridge` call instead of the cashier page.
-    #[serde(default)]
-    pub wechat_jsapi: bool,
+/// Named secrets held in memory, the environment for any other name (the demo's made-up keys).
+#[derive(Default, Clone)]
+pub struct SecretMap(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for SecretMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Names only: a secret's value never reaches a log.
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Demo {
-    #[serde(default)]
-    pub orders: bool,
-    /// Point every gateway at the built-in sandbox on the same port (the demo with this file's
-    /// routing, store and admin settings). Never in production.
-    #[serde(default)]
-    pub sandbox: bool,
+impl Secrets for SecretMap {
+    fn secret(&self, name: &str) -> Result<String, ConfigError> {
+        match self.0.get(name) {
+            Some(v) => Ok(v.clone()),
+            None => secret_from_env(name),
+        }
+    }
 }
 
 fn default_listen() -> String {
@@ -137,10 +123,6 @@ fn default_listen() -> String {
 }
 fn default_store() -> String {
     "memory".into()
-}
-fn default_client_ip() -> String {
-    // Documented in Pass2Pay's own examples; replace with one your account accepts.
-    "210.73.10.148".into()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,90 +140,98 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// The longest config file read (a config is a few hundred bytes; this is a mistake's limit).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// A TOML error on one line: where, and what.
+fn one_line(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let end = span.start.min(text.len());
+            let line = text.as_bytes()[..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
 impl Config {
+    /// Reads and parses the production server's config (see `parse`).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::read(path, Config::parse)
+    }
+
+    /// Reads a file of at most `MAX_CONFIG_BYTES` and parses it with `parse`.
+    pub fn read(
+        path: &Path,
+        parse: fn(&str) -> Result<Config, String>,
+    ) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let read = |source| ConfigError::Read {
             path: shown.clone(),
             source,
-        })?;
-        Config::parse(&text).map_err(|message| ConfigError::Parse {
+        };
+        let size = std::fs::metadata(path).map_err(read)?.len();
+        if size > MAX_CONFIG_BYTES {
+            return Err(ConfigError::Parse {
+                path: shown,
+                message: format!("larger than {MAX_CONFIG_BYTES} bytes"),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(read)?;
+        parse(&text).map_err(|message| ConfigError::Parse {
             path: shown,
             message,
         })
     }
 
+    /// The production server's config: a `[demo]` section is refused, naming it.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let config = Config::parse_with_demo(text)?;
+        if config.demo.is_some() {
+            return Err("[demo] is for wallet-checkout-demo; the production server refuses it (remove the section)".into());
+        }
+        Ok(config)
+    }
+
+    /// Any config, `[demo]` kept raw in `demo` (the demo binary reads it). Errors are one line.
+    pub fn parse_with_demo(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| one_line(text, &e))?;
         config.routing_table().map_err(|e| e.to_string())?;
         Ok(config)
     }
 
-    /// The real connectors, secrets read from the environment variables the file names.
+    /// The connectors the file configures, secrets resolved by `secrets`; `[routing]` must name
+    /// only configured gateways.
     pub fn connectors(
         &self,
-        clock: std::sync::Arc<dyn crate::clock::Clock>,
+        secrets: &dyn Secrets,
+        clock: Arc<dyn Clock>,
         http: reqwest::Client,
-    ) -> Result<BTreeMap<String, std::sync::Arc<dyn crate::gateway::Connector>>, ConfigError> {
-        use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-        use std::sync::Arc;
-        let mut out: BTreeMap<String, Arc<dyn crate::gateway::Connector>> = BTreeMap::new();
-        if let Some(a) = &self.gateways.alphapay {
-            let key = secret_from_env(&a.private_key_env)?;
-            let private_key = rsa::RsaPrivateKey::from_pkcs8_pem(&key).map_err(|_| {
-                ConfigError::Invalid(format!(
-                    "{} does not hold a PKCS#8 PEM RSA private key",
-                    a.private_key_env
-                ))
-            })?;
-            let public = secret_from_env(&a.gateway_public_key_env)?;
-            let gateway_key = rsa::RsaPublicKey::from_public_key_pem(&public).map_err(|_| {
-                ConfigError::Invalid(format!(
-                    "{} does not hold a SubjectPublicKeyInfo PEM RSA key",
-                    a.gateway_public_key_env
-                ))
-            })?;
+    ) -> Result<BTreeMap<String, Arc<dyn Connector>>, ConfigError> {
+        let mut out: BTreeMap<String, Arc<dyn Connector>> = BTreeMap::new();
+        let g = &self.gateways;
+        if let Some(a) = &g.alphapay {
             out.insert(
                 "alphapay".into(),
-                Arc::new(crate::gateway::alphapay::AlphaPay {
-                    base_url: a.base_url.clone(),
-                    merchant_code: a.merchant_code.clone(),
-                    private_key,
-                    gateway_key,
-                    http: http.clone(),
-                    clock: clock.clone(),
-                    desktop_page: a.desktop_page,
-                    wechat_jsapi: a.wechat_jsapi,
-                }),
+                Arc::new(a.connect(secrets, http.clone(), clock.clone())?),
             );
         }
-        if let Some(p) = &self.gateways.pass2pay {
+        if let Some(p) = &g.pass2pay {
             out.insert(
                 "pass2pay".into(),
-                Arc::new(crate::gateway::pass2pay::Pass2Pay {
-                    base_url: p.base_url.clone(),
-                    mch_no: p.mch_no.clone(),
-                    app_id: p.app_id.clone(),
-                    secret: secret_from_env(&p.secret_env)?,
-                    client_ip: p.client_ip.clone(),
-                    wechat_h5: p.wechat_h5,
-                    desktop_page: p.desktop_page,
-                    http: http.clone(),
-                    clock: clock.clone(),
-                }),
+                Arc::new(p.connect(secrets, http.clone(), clock.clone())?),
             );
         }
-        if let Some(y) = &self.gateways.yabandpay {
+        if let Some(y) = &g.yabandpay {
             out.insert(
                 "yabandpay".into(),
-                Arc::new(crate::gateway::yabandpay::YabandPay {
-                    base_url: y.base_url.clone(),
-                    user: y.user.clone(),
-                    secret: secret_from_env(&y.secret_env)?,
-                    wechat_h5: y.wechat_h5,
-                    http: http.clone(),
-                    clock: clock.clone(),
-                }),
+                Arc::new(y.connect(secrets, http.clone(), clock.clone())?),
             );
         }
         for (wallet, gateway) in self.routing_table()? {
@@ -310,8 +300,6 @@ base_url = "https://openapi.alphapay.ca"
 merchant_code = "CXVJIU"
 private_key_env = "ALPHAPAY_PRIVATE_KEY"
 gateway_public_key_env = "ALPHAPAY_PUBLIC_KEY"
-[demo]
-orders = true
 "#,
         )
         .expect("parses");
@@ -322,7 +310,25 @@ orders = true
                 .map(String::as_str),
             Some("alphapay")
         );
-        assert!(c.demo.orders);
+        assert!(c.demo.is_none());
+    }
+
+    #[test]
+    fn a_demo_section_is_refused_by_name_and_kept_for_the_demo() {
+        let text = "public_url = \"x\"\n[demo]\norders = true\n";
+        let e = Config::parse(text).expect_err("refused");
+        assert!(e.contains("[demo]") && !e.contains('\n'), "{e}");
+        let c = Config::parse_with_demo(text).expect("the demo reads it");
+        assert!(c.demo.is_some());
+    }
+
+    #[test]
+    fn errors_are_one_line_with_where() {
+        let e = Config::parse("public_url = \"x\"\n[nonsense]\nx = 1\n").expect_err("refused");
+        assert!(
+            e.starts_with("line 2:") && e.contains("nonsense") && !e.contains('\n'),
+            "{e}"
+        );
     }
 
     #[test]

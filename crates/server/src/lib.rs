@@ -1,15 +1,15 @@
 //! The reference merchant server: the checkout API of `docs/protocol.md`, gateway notifications,
-//! reconciliation, refunds, demo orders.
+//! reconciliation, refunds. No sandbox and no demo: those are `wallet-checkout-demo`'s.
 //!
 //! `app(state)` builds the whole router so tests can drive it over a real socket or with `oneshot`.
 //! The widget never talks to a gateway; this crate is the only place that holds keys and signs.
 
 pub mod admin;
 pub mod api;
+pub mod checkout;
 pub mod clock;
 pub mod config;
-#[cfg(feature = "sandbox")]
-pub mod demo;
+pub mod domain;
 pub mod error;
 pub mod frame;
 pub mod gateway;
@@ -17,7 +17,6 @@ pub mod hub;
 pub mod notify;
 pub mod orders;
 pub mod reconcile;
-pub mod sqlite;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -41,8 +40,6 @@ pub struct AppState {
 pub struct Inner {
     pub store: Arc<dyn Store>,
     pub orders: Arc<dyn OrderSource>,
-    /// Demo orders are created through `POST /demo/orders` only when this is set.
-    pub demo_orders: Option<Arc<orders::DemoOrders>>,
     /// Gateway name → connector.
     pub connectors: BTreeMap<String, Arc<dyn Connector>>,
     /// Wallet → gateway name (`[routing]`).
@@ -51,7 +48,7 @@ pub struct Inner {
     pub hub: Hub,
     /// `{public_url}/notify/{gateway}` is where gateways send notifications.
     pub public_url: String,
-    pub idempotency_locks: api::KeyLocks,
+    pub idempotency_locks: checkout::KeyLocks,
     /// Bearer token of the admin API (refunds); the API answers 404 without one.
     pub admin_token: Option<String>,
 }
@@ -71,14 +68,11 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, and `/demo/orders` in demo mode.
+/// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new()
+    Router::new()
         .nest("/api/checkout", api::router())
         .merge(notify::router())
-        .merge(admin::router());
-    if state.demo_orders.is_some() {
-        router = router.merge(orders::demo_router());
-    }
-    router.with_state(state)
+        .merge(admin::router())
+        .with_state(state)
 }

@@ -1,4 +1,5 @@
-//! `POST /notify/{gateway}`: verify over the raw body, check amount and currency, move the session forward, wake waiters.
+//! `POST /notify/{gateway}`: hands the raw request to `checkout::notified` and answers in the
+//! gateway's own acknowledgement format (or 503, so the gateway sends it again).
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
@@ -7,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 
-use crate::gateway::{IncomingNotification, Notification};
+use crate::checkout::{self, Verdict};
+use crate::gateway::IncomingNotification;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -21,7 +23,7 @@ async fn notify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(connector) = state.connectors.get(&gateway) else {
+    let Some(connector) = state.connectors.get(&gateway).cloned() else {
         return (StatusCode::NOT_FOUND, "unknown gateway").into_response();
     };
     let path = uri
@@ -34,51 +36,9 @@ async fn notify(
         body: &body,
         now: state.clock.now(),
     };
-    let notification = match connector.verify_notification(incoming) {
-        Ok(n) => n,
-        Err(e) => {
-            // Only the reason is logged: never the body, a signature or a string-to-sign.
-            tracing::warn!(gateway = %gateway, reason = %e, "notification rejected");
-            return connector.acknowledge(false);
-        }
-    };
-    let Notification::Payment {
-        gateway_ref,
-        merchant_ref,
-        status,
-        amount,
-    } = notification
-    else {
-        return connector.acknowledge(true);
-    };
-    let record = match state.store.get(&merchant_ref) {
-        Ok(Some(r)) if r.session.gateway == gateway && r.gateway_ref == gateway_ref => r,
-        Ok(_) => {
-            tracing::warn!(gateway = %gateway, "notification for an unknown payment");
-            return connector.acknowledge(false);
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "store failure on notify");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
-        }
-    };
-    if record.session.amount != amount {
-        // Never fulfil on a mismatch: this is exactly what a forged or confused notification looks like.
-        tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "notification amount mismatch");
-        return connector.acknowledge(false);
-    }
-    match state.store.transition(&record.session.id, status) {
-        Ok(Some((_, changed))) => {
-            if changed {
-                tracing::info!(session = %record.session.id, status = status.as_str(), "session updated by notification");
-                state.hub.changed(&record.session.id);
-            }
-            connector.acknowledge(true)
-        }
-        Ok(None) => connector.acknowledge(false),
-        Err(e) => {
-            tracing::error!(error = %e, "store failure on notify");
-            (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response()
-        }
+    match checkout::notified(&state, connector.as_ref(), incoming).await {
+        Verdict::Accepted => connector.acknowledge(true),
+        Verdict::Refused => connector.acknowledge(false),
+        Verdict::Retry => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
     }
 }

@@ -1,4 +1,5 @@
-//! Reconciliation: notifications get lost, so pending sessions are asked about at the gateway.
+//! Reconciliation's schedule: notifications get lost, so pending sessions are asked about at the
+//! gateway (`checkout::query`) and closed there at expiry (`checkout::expire`).
 //!
 //! A session still pending `first_query_after` (30 s) after creation is queried, first after 3–5 s,
 //! then backing off to at most once a minute. At expiry the gateway order is closed (a close that
@@ -12,11 +13,9 @@ use std::time::Duration;
 use rand::Rng;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
-use wallet_checkout_protocol::Status;
 
+use crate::checkout;
 use crate::clock::parse_rfc3339;
-use crate::gateway::{Observed, PaymentRef};
-use crate::store::SessionRecord;
 use crate::AppState;
 
 #[derive(Debug, Clone)]
@@ -83,7 +82,7 @@ async fn run_once(
     config: &ReconcileConfig,
     schedule: &mut HashMap<String, Next>,
 ) {
-    let pending = match state.store.pending() {
+    let pending = match state.store.pending().await {
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = %e, "reconciliation cannot read the store");
@@ -124,89 +123,10 @@ async fn run_once(
         let state = state.clone();
         jobs.spawn(async move {
             match job {
-                Job::Query => query(&state, &record).await,
-                Job::Close { give_up } => close(&state, &record, give_up).await,
+                Job::Query => checkout::query(&state, &record).await,
+                Job::Close { give_up } => checkout::expire(&state, &record, give_up).await,
             }
         });
     }
     while jobs.join_next().await.is_some() {}
-}
-
-/// Applies a status learned from the gateway; wakes the session's waiters.
-pub fn apply(state: &AppState, id: &str, status: Status, source: &'static str) {
-    match state.store.transition(id, status) {
-        Ok(Some((_, true))) => {
-            tracing::info!(session = %id, status = status.as_str(), source, "session updated");
-            state.hub.changed(id);
-        }
-        Ok(_) => {}
-        Err(e) => tracing::error!(session = %id, error = %e, "store failure while reconciling"),
-    }
-}
-
-/// A `succeeded` from the gateway counts only for the amount we asked for.
-fn trustworthy(record: &SessionRecord, observed: &Observed) -> bool {
-    match (&observed.status, &observed.amount) {
-        (Some(Status::Succeeded), Some(amount)) if *amount != record.session.amount => {
-            tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "ALERT: gateway reports a payment of another amount");
-            false
-        }
-        _ => true,
-    }
-}
-
-async fn query(state: &AppState, record: &SessionRecord) {
-    let Some(connector) = state.connectors.get(&record.session.gateway) else {
-        return;
-    };
-    let payment = PaymentRef {
-        gateway_ref: &record.gateway_ref,
-        merchant_ref: &record.merchant_ref,
-        amount: &record.session.amount,
-    };
-    match connector.query(payment).await {
-        Ok(observed) if trustworthy(record, &observed) => {
-            if let Some(status) = observed.status.filter(|s| s.is_final()) {
-                apply(state, &record.session.id, status, "query");
-            }
-        }
-        Ok(_) => {}
-        Err(e) => {
-            tracing::warn!(session = %record.session.id, error = %e, "reconciliation query failed")
-        }
-    }
-}
-
-async fn close(state: &AppState, record: &SessionRecord, give_up: bool) {
-    let id = &record.session.id;
-    let Some(connector) = state.connectors.get(&record.session.gateway) else {
-        apply(state, id, Status::Expired, "expiry");
-        return;
-    };
-    let payment = PaymentRef {
-        gateway_ref: &record.gateway_ref,
-        merchant_ref: &record.merchant_ref,
-        amount: &record.session.amount,
-    };
-    match connector.close(payment).await {
-        Ok(Status::Succeeded) => {
-            // Paid just before expiry: confirm the amount before fulfilling.
-            match connector.query(payment).await {
-                Ok(o) if trustworthy(record, &o) && o.status == Some(Status::Succeeded) => {
-                    apply(state, id, Status::Succeeded, "close found it paid")
-                }
-                Ok(_) => apply(state, id, Status::Expired, "expiry"),
-                Err(e) => tracing::warn!(session = %id, error = %e, "query after close failed"),
-            }
-        }
-        Ok(Status::Failed) => apply(state, id, Status::Failed, "close"),
-        Ok(_) => apply(state, id, Status::Expired, "expiry"),
-        Err(e) if give_up => {
-            tracing::warn!(session = %id, error = %e, "gateway order could not be closed; expiring the session locally");
-            apply(state, id, Status::Expired, "expiry without gateway");
-        }
-        Err(e) => {
-            tracing::warn!(session = %id, error = %e, "closing an expired order failed; will retry")
-        }
-    }
 }

@@ -14,6 +14,8 @@ use axum::response::Response;
 use time::OffsetDateTime;
 use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
+pub use crate::domain::RefundStatus;
+
 /// What the server asks a gateway to create.
 #[derive(Debug, Clone)]
 pub struct CreatePayment<'a> {
@@ -52,33 +54,6 @@ pub struct RefundRequest<'a> {
     pub refund_ref: &'a str,
     pub amount: &'a Money,
     pub reason: &'a str,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundStatus {
-    Processing,
-    Succeeded,
-    Failed,
-}
-
-impl RefundStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundStatus::Processing => "processing",
-            RefundStatus::Succeeded => "succeeded",
-            RefundStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RefundStatus> {
-        [
-            RefundStatus::Processing,
-            RefundStatus::Succeeded,
-            RefundStatus::Failed,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,11 @@
 //! Unknowns (gateways.md §5) are stated where they bite: the notify acknowledgement body and
 //! the URI placed in a notification's signed content (we use the path as received).
 
+mod config;
 pub mod sign;
 pub mod wire;
+
+pub use config::AlphaPayConfig;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -70,7 +73,7 @@ impl AlphaPay {
     /// Signs and sends one API call; returns the raw body once the response signature verifies.
     async fn call(&self, uri: &str, body: String) -> Result<String, GatewayError> {
         let time = sign::format_time(self.clock.now());
-        let nonce = crate::store::random_id(32);
+        let nonce = crate::domain::random_id(32);
         let content = sign::content("POST", uri, &self.merchant_code, &time, &nonce, &body);
         let signature = sign::header_value(&sign::sign(&self.private_key, &content));
         let url = format!("{}{}", self.base_url.trim_end_matches('/'), uri);

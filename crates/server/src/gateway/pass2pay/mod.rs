@@ -6,7 +6,10 @@
 //! Pass2Pay (they are Jeepay's; we call them and report the gateway's answer), whether `reqTime`
 //! is checked for freshness (we always send the current time), and the exact production host.
 
+mod config;
 pub mod sign;
+
+pub use config::{default_client_ip, Pass2PayConfig};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -7,7 +7,10 @@
 //! goes and every decision that moves money is re-checked by query; the error-code table, the
 //! acknowledgement text (we answer `ok`, as the official plugins do) and the retry schedule.
 
+mod config;
 pub mod sign;
+
+pub use config::YabandPayConfig;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

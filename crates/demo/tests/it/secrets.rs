@@ -52,7 +52,7 @@ sandbox = true
         ),
     )
     .expect("config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wallet-checkout-server"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wallet-checkout-demo"))
         .arg("--config")
         .arg(&config)
         .env("RUST_LOG", "trace")

@@ -2,18 +2,18 @@
 //!
 //! Writes are synchronous (`synchronous=FULL` in WAL mode) so a notification is acknowledged only
 //! after its status change is on disk. Status changes are compare-and-set inside a transaction.
+//! Every call runs on tokio's blocking pool (`spawn_blocking`), so an fsync never stalls a worker.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
-use crate::gateway::RefundStatus;
-use crate::store::{RefundRecord, SessionRecord, Store, StoreError};
+use super::{RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
 
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -155,62 +155,88 @@ impl SqliteStore {
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("store task ended: {e}")))?
     }
 
-    fn sessions_where(
+    async fn sessions_where(
         &self,
-        clause: &str,
-        arg: &[&dyn rusqlite::ToSql],
+        clause: &'static str,
+        args: Vec<String>,
     ) -> Result<Vec<SessionRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE {clause}"))
-            .map_err(err)?;
-        let rows = stmt.query_map(arg, session_row).map_err(err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE {clause}"))
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), session_row)
+                .map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
     }
 }
 
+const REFUND_COLUMNS: &str =
+    "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at";
+
+#[async_trait::async_trait]
 impl Store for SqliteStore {
-    fn insert(&self, r: SessionRecord) -> Result<(), StoreError> {
+    async fn insert(&self, r: SessionRecord) -> Result<(), StoreError> {
         let action = match &r.session.action {
             Some(a) => {
                 Some(serde_json::to_string(a).map_err(|e| StoreError::Unavailable(e.to_string()))?)
             }
             None => None,
         };
-        let s = &r.session;
-        self.conn()
-            .execute(
+        let value = value_i64(&r.session.amount)?;
+        self.with(move |conn| {
+            let s = &r.session;
+            conn.execute(
                 &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
                 params![
                     s.id, s.order, s.status.as_str(), s.wallet.as_str(), s.flow.as_str(), s.gateway,
-                    value_i64(&s.amount)?, s.amount.currency, s.description, s.created_at, s.expires_at,
+                    value, s.amount.currency, s.description, s.created_at, s.expires_at,
                     action, r.gateway_ref, r.merchant_ref, r.idempotency_key, r.return_url
                 ],
             )
             .map_err(err)?;
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
-    fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self.sessions_where("id = ?1", &[&id])?.into_iter().next())
-    }
-
-    fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+    async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         Ok(self
-            .sessions_where("idempotency_key = ?1", &[&key])?
+            .sessions_where("id = ?1", vec![id.to_string()])
+            .await?
             .into_iter()
             .next())
     }
 
-    fn by_gateway_ref(
+    async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self
+            .sessions_where("idempotency_key = ?1", vec![key.to_string()])
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn by_gateway_ref(
         &self,
         gateway: &str,
         gateway_ref: &str,
@@ -218,94 +244,115 @@ impl Store for SqliteStore {
         Ok(self
             .sessions_where(
                 "gateway = ?1 AND gateway_ref = ?2",
-                &[&gateway, &gateway_ref],
-            )?
+                vec![gateway.to_string(), gateway_ref.to_string()],
+            )
+            .await?
             .into_iter()
             .next())
     }
 
-    fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
-        self.sessions_where("order_ref = ?1 ORDER BY created_at, rowid", &[&order])
+    async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        self.sessions_where(
+            "order_ref = ?1 ORDER BY created_at, rowid",
+            vec![order.to_string()],
+        )
+        .await
     }
 
-    fn transition(
+    async fn transition(
         &self,
         id: &str,
         next: Status,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(err)?;
-        let current = tx
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
-                [id],
-                session_row,
-            )
-            .optional()
-            .map_err(err)?;
-        let Some(mut record) = current else {
-            return Ok(None);
-        };
-        let changed = record.session.status.may_become(next);
-        if changed {
-            tx.execute(
-                "UPDATE sessions SET status = ?1 WHERE id = ?2 AND status = ?3",
-                params![next.as_str(), id, record.session.status.as_str()],
-            )
-            .map_err(err)?;
-            record.session.status = next;
-        }
-        tx.commit().map_err(err)?;
-        Ok(Some((record, changed)))
+        let id = id.to_string();
+        self.with(move |conn| {
+            let tx = conn.transaction().map_err(err)?;
+            let current = tx
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
+                    [&id],
+                    session_row,
+                )
+                .optional()
+                .map_err(err)?;
+            let Some(mut record) = current else {
+                return Ok(None);
+            };
+            let changed = record.session.status.may_become(next);
+            if changed {
+                tx.execute(
+                    "UPDATE sessions SET status = ?1 WHERE id = ?2 AND status = ?3",
+                    params![next.as_str(), id, record.session.status.as_str()],
+                )
+                .map_err(err)?;
+                record.session.status = next;
+            }
+            tx.commit().map_err(err)?;
+            Ok(Some((record, changed)))
+        })
+        .await
     }
 
-    fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {
-        self.sessions_where("status = 'pending'", &[])
+    async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {
+        self.sessions_where("status = 'pending'", Vec::new()).await
     }
 
-    fn insert_refund(&self, r: RefundRecord) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "INSERT INTO refunds (id, session_id, amount_value, currency, reason, status, gateway_ref, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![r.id, r.session_id, value_i64(&r.amount)?, r.amount.currency, r.reason, r.status.as_str(), r.gateway_ref, r.created_at],
+    async fn insert_refund(&self, r: RefundRecord) -> Result<(), StoreError> {
+        let value = value_i64(&r.amount)?;
+        self.with(move |conn| {
+            conn.execute(
+                &format!("INSERT INTO refunds ({REFUND_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+                params![r.id, r.session_id, value, r.amount.currency, r.reason, r.status.as_str(), r.gateway_ref, r.created_at],
             )
             .map_err(err)?;
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
-    fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
-        self.conn()
-            .query_row(
-                "SELECT id, session_id, amount_value, currency, reason, status, gateway_ref, created_at FROM refunds WHERE id = ?1",
+    async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
+        let id = id.to_string();
+        self.with(move |conn| {
+            conn.query_row(
+                &format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?1"),
                 [id],
                 refund_row,
             )
             .optional()
             .map_err(err)
+        })
+        .await
     }
 
-    fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT id, session_id, amount_value, currency, reason, status, gateway_ref, created_at FROM refunds WHERE session_id = ?1 ORDER BY created_at, rowid")
-            .map_err(err)?;
-        let rows = stmt.query_map([session_id], refund_row).map_err(err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+        let session_id = session_id.to_string();
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE session_id = ?1 ORDER BY created_at, rowid"))
+                .map_err(err)?;
+            let rows = stmt.query_map([session_id], refund_row).map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
     }
 
-    fn update_refund(
+    async fn update_refund(
         &self,
         id: &str,
         status: RefundStatus,
         gateway_ref: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
+        let id = id.to_string();
+        let gateway_ref = gateway_ref.map(str::to_string);
+        self.with(move |conn| {
+            conn.execute(
                 "UPDATE refunds SET status = ?1, gateway_ref = COALESCE(?2, gateway_ref) WHERE id = ?3",
                 params![status.as_str(), gateway_ref, id],
             )
             .map_err(err)?;
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 }
 
@@ -313,101 +360,29 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    fn record(id: &str, key: Option<&str>) -> SessionRecord {
-        SessionRecord {
-            session: Session {
-                id: id.into(),
-                order: "A1".into(),
-                status: Status::Pending,
-                wallet: Wallet::WechatPay,
-                flow: Flow::Qr,
-                gateway: "pass2pay".into(),
-                amount: Money::new(1234, "CNY").expect("money"),
-                description: "Tea".into(),
-                created_at: "2026-01-01T00:00:00Z".into(),
-                expires_at: "2026-01-01T00:15:00Z".into(),
-                action: Some(Action::Qr {
-                    content: "weixin://wxpay/bizpayurl?pr=x".into(),
-                    image: None,
-                    url: None,
-                }),
-            },
-            gateway_ref: format!("P-{id}"),
-            merchant_ref: id.into(),
-            idempotency_key: key.map(String::from),
-            return_url: Some("https://shop.example/r".into()),
-        }
+    fn temp_db() -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("wc-sqlite-{}", super::super::random_id(8)));
+        let path = dir.join("nested/checkout.db");
+        (dir, path)
     }
 
-    #[test]
-    fn sessions_and_refunds_survive_reopening_and_only_move_forward() {
-        let dir = std::env::temp_dir().join(format!("wc-sqlite-{}", crate::store::random_id(8)));
-        let path = dir.join("nested/checkout.db");
-        {
+    #[tokio::test]
+    async fn passes_the_store_conformance_suite() {
+        let (dir, path) = temp_db();
+        let store = SqliteStore::open(&path).expect("opens");
+        super::super::conformance::check_store(&store).await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn what_was_written_survives_reopening() {
+        let (dir, path) = temp_db();
+        let written = {
             let store = SqliteStore::open(&path).expect("opens");
-            store.insert(record("s1", Some("k1"))).expect("insert");
-            assert!(matches!(
-                store.insert(record("s2", Some("k1"))),
-                Err(StoreError::Conflict)
-            ));
-            assert!(matches!(
-                store.insert(record("s1", None)),
-                Err(StoreError::Conflict)
-            ));
-            let (r, changed) = store
-                .transition("s1", Status::Succeeded)
-                .expect("ok")
-                .expect("found");
-            assert!(changed && r.session.status == Status::Succeeded);
-            let (_, changed) = store
-                .transition("s1", Status::Expired)
-                .expect("ok")
-                .expect("found");
-            assert!(!changed, "succeeded never changes");
-            store
-                .insert_refund(RefundRecord {
-                    id: "rf_1".into(),
-                    session_id: "s1".into(),
-                    amount: Money::new(234, "CNY").expect("money"),
-                    reason: "spilt".into(),
-                    status: RefundStatus::Processing,
-                    gateway_ref: None,
-                    created_at: "2026-01-01T00:01:00Z".into(),
-                })
-                .expect("refund");
-            store
-                .update_refund("rf_1", RefundStatus::Succeeded, Some("R9"))
-                .expect("update");
-        }
+            super::super::conformance::write_sample(&store).await
+        };
         let store = SqliteStore::open(&path).expect("reopens");
-        let s1 = store.get("s1").expect("ok").expect("kept");
-        assert_eq!(s1.session.status, Status::Succeeded);
-        assert_eq!(s1, {
-            let mut r = record("s1", Some("k1"));
-            r.session.status = Status::Succeeded;
-            r
-        });
-        assert_eq!(
-            store
-                .by_idempotency_key("k1")
-                .expect("ok")
-                .map(|r| r.session.id),
-            Some("s1".into())
-        );
-        assert_eq!(
-            store
-                .by_gateway_ref("pass2pay", "P-s1")
-                .expect("ok")
-                .map(|r| r.session.id),
-            Some("s1".into())
-        );
-        assert!(store.pending().expect("ok").is_empty());
-        let refunds = store.refunds("s1").expect("ok");
-        assert_eq!(refunds.len(), 1);
-        assert_eq!(
-            (refunds[0].status, refunds[0].gateway_ref.as_deref()),
-            (RefundStatus::Succeeded, Some("R9"))
-        );
+        super::super::conformance::check_sample(&store, &written).await;
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -33,6 +33,7 @@ async fn a_gateway_answering_500_is_a_gateway_error() {
         state
             .store
             .by_idempotency_key("k")
+            .await
             .expect("store")
             .is_none(),
         "nothing stored"

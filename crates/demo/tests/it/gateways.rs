@@ -88,7 +88,9 @@ async fn every_gateway_creates_each_flow_and_its_links_lead_to_the_sandbox_walle
 async fn alphapay_inside_wechat_opens_the_cashier_page_unless_wechat_jsapi_is_on() {
     let d = demo_with(|o| {
         route_all_to(o, "alphapay");
-        o.alphapay_wechat_jsapi = false;
+        if let Some(a) = o.gateways.alphapay.as_mut() {
+            a.wechat_jsapi = false;
+        }
     })
     .await;
     let order = demo_order(&d.base, 1234, "CAD").await;
@@ -128,7 +130,13 @@ async fn every_gateway_pays_notifies_answers_queries_and_refunds_within_what_was
         assert!(paid.get("action").is_none());
 
         // The gateway agrees when asked.
-        let record = d.state.store.get(&id).expect("store").expect("record");
+        let record = d
+            .state
+            .store
+            .get(&id)
+            .await
+            .expect("store")
+            .expect("record");
         let observed = d.state.connectors[gateway]
             .query(PaymentRef {
                 gateway_ref: &record.gateway_ref,

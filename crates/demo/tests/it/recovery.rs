@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use wallet_checkout_sandbox::control::{ApiMode, Behaviour, NotifyMode};
 use wallet_checkout_sandbox::ledger::PayState;
-use wallet_checkout_server::sqlite::SqliteStore;
+use wallet_checkout_server::store::SqliteStore;
 
 use super::*;
 
@@ -140,7 +140,7 @@ async fn with_every_notification_dropped_reconciliation_settles_every_session() 
             order.state
         );
     }
-    assert!(d.state.store.pending().expect("store").is_empty());
+    assert!(d.state.store.pending().await.expect("store").is_empty());
 }
 
 #[tokio::test]
@@ -196,7 +196,12 @@ async fn a_gateway_answering_500_or_nothing_on_create_leaves_no_half_made_order(
         let (status, body) = create_for(&d.base, &order, "alipay", "qr", None).await;
         assert_error(status, &body, 504, "gateway_timeout");
         assert!(
-            d.state.store.by_order(&order).expect("store").is_empty(),
+            d.state
+                .store
+                .by_order(&order)
+                .await
+                .expect("store")
+                .is_empty(),
             "{gateway}: nothing stored"
         );
         // Back to normal, the same order goes through.

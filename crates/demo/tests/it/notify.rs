@@ -38,6 +38,7 @@ async fn setup() -> (String, AppState) {
             idempotency_key: None,
             return_url: None,
         })
+        .await
         .expect("inserted");
     (base, state)
 }
@@ -108,6 +109,7 @@ async fn status_of(state: &AppState) -> Status {
     state
         .store
         .get("cs_n")
+        .await
         .expect("store")
         .expect("session")
         .session

@@ -1,0 +1,241 @@
+//! `wallet-checkout-demo [--config FILE] [--site DIR]`: the demo shop, the merchant server and the
+//! gateway sandbox on one port. With a config: that config, plus what its `[demo]` section asks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tracing_subscriber::EnvFilter;
+use wallet_checkout_demo::{Credentials, DemoOptions};
+use wallet_checkout_server::clock::{Clock, SystemClock};
+use wallet_checkout_server::config::{Config, Env};
+use wallet_checkout_server::store;
+
+const USAGE: &str = "usage: wallet-checkout-demo [--config FILE] [--site DIR]
+
+  --config FILE  run FILE (see docs/protocol.md) plus what its [demo] section asks:
+                 orders = true   POST /demo/orders
+                 sandbox = true  every gateway is the built-in sandbox, with the file's
+                                 merchant ids and secrets (rehearse a real config)
+  --site DIR     serve this folder at / (the demo shop: cargo xtask dist's dist/)
+
+Without --config: every gateway in the sandbox, demo orders on, throwaway credentials,
+listening on 127.0.0.1:$PORT (default 8080; 0 picks a free port).";
+
+/// `[demo]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoSection {
+    #[serde(default)]
+    orders: bool,
+    #[serde(default)]
+    sandbox: bool,
+}
+
+struct Args {
+    config: Option<PathBuf>,
+    site: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        config: None,
+        site: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--config" => args.config = Some(it.next().ok_or("--config needs a file")?.into()),
+            "--site" => args.site = Some(it.next().ok_or("--site needs a folder")?.into()),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if e.is_empty() {
+                eprintln!("{USAGE}");
+            } else {
+                eprintln!("error: {e} (--help for usage)");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let (listener, router, url) = match start(args).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The one line tests and people wait for.
+    println!("wallet-checkout demo running at {url}/");
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start(args: Args) -> Result<(tokio::net::TcpListener, axum::Router, String), String> {
+    let config = match &args.config {
+        Some(path) => Some(Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let section: DemoSection = match config.as_ref().and_then(|c| c.demo.clone()) {
+        Some(v) => v
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("[demo]: {}", e.message().trim()))?,
+        None => DemoSection::default(),
+    };
+    let listen = match (&config, std::env::var("PORT")) {
+        (Some(c), _) => c.listen.clone(),
+        (None, Ok(p)) => {
+            let port: u16 = p
+                .parse()
+                .map_err(|_| format!("PORT={p:?} is not a port number"))?;
+            SocketAddr::from(([127, 0, 0, 1], port)).to_string()
+        }
+        (None, Err(_)) => "127.0.0.1:8080".to_string(),
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Check everything the config says before binding.
+    let prepared = match &config {
+        None => None,
+        Some(c) => Some(prepare(c, &section, clock.clone())?),
+    };
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let bound = format!("http://{addr}");
+    let mut options = DemoOptions::new(&bound, clock)?;
+    options.site = args.site;
+    if let (Some(c), Some(p)) = (&config, prepared) {
+        p.apply(c, &mut options);
+    }
+    let url = options.public_url.clone();
+    let demo = wallet_checkout_demo::build(options)?;
+    Ok((listener, demo.router, url))
+}
+
+/// What a config changes in the demo, read and checked before anything is bound.
+struct Prepared {
+    store: Arc<dyn store::Store>,
+    admin_token: Option<String>,
+    frame_ancestors: Vec<String>,
+    routing: std::collections::BTreeMap<wallet_checkout_protocol::Wallet, String>,
+    /// With `sandbox = true`: the config's merchant ids and secrets, for both sides.
+    credentials: Option<Credentials>,
+    /// Without it: the real gateways.
+    real: Option<
+        std::collections::BTreeMap<String, Arc<dyn wallet_checkout_server::gateway::Connector>>,
+    >,
+    orders: bool,
+}
+
+fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<Prepared, String> {
+    let fail = |e: wallet_checkout_server::config::ConfigError| e.to_string();
+    let routing = c.routing_table().map_err(fail)?;
+    let frame_ancestors = match &c.frame {
+        Some(f) => f.checked()?.ancestors,
+        None => Vec::new(),
+    };
+    let (credentials, real) = if section.sandbox {
+        (Some(credentials_from(c, Credentials::generate()?)?), None)
+    } else {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| e.to_string())?;
+        (None, Some(c.connectors(&Env, clock, http).map_err(fail)?))
+    };
+    Ok(Prepared {
+        store: store::open(&c.store).map_err(|e| e.to_string())?,
+        admin_token: c.admin_token().map_err(fail)?,
+        frame_ancestors,
+        routing,
+        credentials,
+        real,
+        orders: section.orders || section.sandbox,
+    })
+}
+
+impl Prepared {
+    fn apply(self, c: &Config, o: &mut DemoOptions) {
+        o.store = self.store;
+        o.admin_token = self.admin_token;
+        o.frame_ancestors = self.frame_ancestors;
+        if !self.routing.is_empty() {
+            o.routing = self.routing;
+        }
+        o.demo_orders = self.orders;
+        if let Some(creds) = self.credentials {
+            o.credentials = creds;
+            // The config's switches; every gateway stays offered so any routing can be rehearsed.
+            let g = &c.gateways;
+            if let (Some(mine), Some(theirs)) = (o.gateways.alphapay.as_mut(), &g.alphapay) {
+                mine.desktop_page = theirs.desktop_page;
+                mine.wechat_jsapi = theirs.wechat_jsapi;
+            }
+            if let (Some(mine), Some(theirs)) = (o.gateways.pass2pay.as_mut(), &g.pass2pay) {
+                mine.client_ip = theirs.client_ip.clone();
+                mine.wechat_h5 = theirs.wechat_h5;
+                mine.desktop_page = theirs.desktop_page;
+            }
+            if let (Some(mine), Some(theirs)) = (o.gateways.yabandpay.as_mut(), &g.yabandpay) {
+                mine.wechat_h5 = theirs.wechat_h5;
+            }
+        } else {
+            // Real gateways: notifications go to the config's public URL, not the bound address.
+            o.public_url = c.public_url.trim_end_matches('/').to_string();
+            o.real_gateways = self.real;
+        }
+    }
+}
+
+/// In sandbox mode the config's merchant ids and secrets (from the environment) are used on both
+/// sides, so a config meant for real gateways can be rehearsed against the sandbox.
+fn credentials_from(c: &Config, mut creds: Credentials) -> Result<Credentials, String> {
+    if let Some(a) = &c.gateways.alphapay {
+        creds.alphapay_merchant_code = a.merchant_code.clone();
+        creds.alphapay_key = a.private_key(&Env).map_err(|e| e.to_string())?;
+    }
+    if let Some(p) = &c.gateways.pass2pay {
+        creds.pass2pay_mch_no = p.mch_no.clone();
+        creds.pass2pay_app_id = p.app_id.clone();
+        creds.pass2pay_secret = env_secret(&p.secret_env)?;
+    }
+    if let Some(y) = &c.gateways.yabandpay {
+        creds.yabandpay_user = y.user.clone();
+        creds.yabandpay_secret = env_secret(&y.secret_env)?;
+    }
+    Ok(creds)
+}
+
+fn env_secret(name: &str) -> Result<String, String> {
+    use wallet_checkout_server::config::Secrets;
+    Env.secret(name).map_err(|e| e.to_string())
+}

@@ -1,0 +1,318 @@
+//! Integration tests of the merchant server over real HTTP on loopback, with the real sandbox where a gateway is needed.
+
+mod flow;
+mod gateway_failures;
+mod gateways;
+mod notify;
+mod notify_others;
+mod recovery;
+mod secrets;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine;
+use reqwest::StatusCode;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+use wallet_checkout_demo::{self as demo, DemoOptions, DemoOrders};
+use wallet_checkout_protocol::Wallet;
+use wallet_checkout_server::clock::{Clock, OffsetClock};
+use wallet_checkout_server::gateway::alphapay::AlphaPay;
+use wallet_checkout_server::gateway::Connector;
+use wallet_checkout_server::reconcile::ReconcileConfig;
+use wallet_checkout_server::store::MemoryStore;
+use wallet_checkout_server::{app, AppState, Inner};
+
+/// The throwaway key of gateways.md §1.2 (never registered anywhere).
+pub fn kat_key() -> RsaPrivateKey {
+    let b64 = include_str!("../../../sandbox/testdata/alphapay-kat-key.b64");
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .expect("base64");
+    RsaPrivateKey::from_pkcs8_der(&der).expect("pkcs8")
+}
+
+/// Serves `router` on a free loopback port; returns its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+/// A running demo: its base URL, the clock tests move, the server's state and the sandbox.
+pub struct TestDemo {
+    pub base: String,
+    pub clock: Arc<OffsetClock>,
+    pub state: AppState,
+    pub sandbox: wallet_checkout_sandbox::Sandbox,
+    /// The HTTP server and the reconciler; aborting both is a crash.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl TestDemo {
+    /// Stops the server as a crash would: no goodbye, the port freed.
+    pub async fn crash(self) -> (String, wallet_checkout_sandbox::Sandbox, Arc<OffsetClock>) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        (self.base, self.sandbox, self.clock)
+    }
+}
+
+/// Reconciliation paced for tests: the same code, seconds instead of minutes.
+pub fn quick_reconcile() -> ReconcileConfig {
+    ReconcileConfig {
+        tick: std::time::Duration::from_millis(100),
+        first_query_after: std::time::Duration::from_millis(300),
+        first_interval: std::time::Duration::from_millis(200),
+        max_interval: std::time::Duration::from_millis(800),
+        grace: std::time::Duration::from_secs(2),
+    }
+}
+
+/// The demo (server + sandbox) on a free port, options adjusted by `adjust`.
+pub async fn demo_with(adjust: impl FnOnce(&mut DemoOptions)) -> TestDemo {
+    demo_at("127.0.0.1:0", Arc::new(OffsetClock::default()), adjust).await
+}
+
+/// `demo_with` on a given address (a restart binds the same port again).
+pub async fn demo_at(
+    addr: &str,
+    clock: Arc<OffsetClock>,
+    adjust: impl FnOnce(&mut DemoOptions),
+) -> TestDemo {
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let mut options = DemoOptions::new(&base, clock.clone()).expect("options");
+    options.reconcile = Some(ReconcileConfig {
+        tick: std::time::Duration::from_millis(100),
+        ..ReconcileConfig::default()
+    });
+    adjust(&mut options);
+    let demo = demo::build(options).expect("demo builds");
+    let router = demo.router;
+    let mut tasks = vec![tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    })];
+    tasks.extend(demo.reconciler);
+    TestDemo {
+        base,
+        clock,
+        state: demo.state,
+        sandbox: demo.sandbox.expect("the demo runs its sandbox"),
+        tasks,
+    }
+}
+
+/// The demo with its default routing, and a clock tests can move.
+pub async fn demo() -> (String, Arc<OffsetClock>) {
+    let d = demo_with(|_| {}).await;
+    (d.base, d.clock)
+}
+
+/// The gateway's id for a session: the last segment of the sandbox URL its action leads to.
+pub fn gateway_id(session: &Value) -> String {
+    let a = &session["action"];
+    let url = a["content"]
+        .as_str()
+        .or(a["url"].as_str())
+        .map(str::to_string)
+        .or_else(|| a["trade_no"].as_str().map(|t| format!("/{t}")))
+        .or_else(|| {
+            a["params"]["package"]
+                .as_str()
+                .and_then(|p| p.strip_prefix("prepay_id="))
+                .map(|t| format!("/{t}"))
+        })
+        .unwrap_or_else(|| panic!("no sandbox link in {session}"));
+    url.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+/// Plays the shopper on the sandbox wallet page.
+pub async fn shopper(base: &str, gateway_id: &str, pay: bool) {
+    let verb = if pay { "pay" } else { "decline" };
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{base}/sandbox/wallet/{gateway_id}/{verb}"))
+        .send()
+        .await
+        .expect("wallet page");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// A demo order in a currency the gateway takes.
+pub fn currency_for(gateway: &str) -> &'static str {
+    match gateway {
+        "alphapay" => "CAD",
+        "pass2pay" => "CNY",
+        _ => "EUR",
+    }
+}
+
+pub const GATEWAYS: [&str; 3] = ["alphapay", "pass2pay", "yabandpay"];
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The demo with every wallet on one gateway.
+pub fn route_all_to(options: &mut DemoOptions, gateway: &str) {
+    options.routing = Wallet::ALL
+        .into_iter()
+        .map(|w| (w, gateway.to_string()))
+        .collect();
+}
+
+/// A server whose AlphaPay connector talks to `gateway_url`, signing with the KAT key and trusting `gateway_key`.
+pub async fn server_with_gateway(
+    gateway_url: &str,
+    gateway_key: rsa::RsaPublicKey,
+    timeout_ms: u64,
+) -> (String, AppState) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let clock: Arc<dyn Clock> = Arc::new(OffsetClock::default());
+    let connector: Arc<dyn Connector> = Arc::new(AlphaPay {
+        base_url: gateway_url.to_string(),
+        merchant_code: "TESTMC".into(),
+        private_key: kat_key(),
+        gateway_key,
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(timeout_ms))
+            .build()
+            .expect("client"),
+        clock: clock.clone(),
+        desktop_page: false,
+        wechat_jsapi: false,
+    });
+    let orders = Arc::new(DemoOrders::default());
+    let state = AppState::new(Inner {
+        store: Arc::new(MemoryStore::default()),
+        orders: orders.clone(),
+        connectors: BTreeMap::from([("alphapay".to_string(), connector)]),
+        routing: Wallet::ALL
+            .into_iter()
+            .map(|w| (w, "alphapay".to_string()))
+            .collect(),
+        clock,
+        hub: Default::default(),
+        public_url: base.clone(),
+        idempotency_locks: Default::default(),
+        admin_token: None,
+    });
+    let router = app(state.clone()).merge(demo::orders::router(orders));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (base, state)
+}
+
+pub async fn post(url: &str, body: &str, key: Option<&str>) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let res = req.send().await.expect("sent");
+    let status = res.status();
+    (
+        status,
+        serde_json::from_str(&res.text().await.unwrap_or_default()).unwrap_or(Value::Null),
+    )
+}
+
+pub async fn get(url: &str) -> (StatusCode, Value) {
+    let res = reqwest::get(url).await.expect("sent");
+    let status = res.status();
+    (
+        status,
+        serde_json::from_str(&res.text().await.unwrap_or_default()).unwrap_or(Value::Null),
+    )
+}
+
+pub async fn demo_order(base: &str, value: u64, currency: &str) -> String {
+    let (status, body) = post(
+        &format!("{base}/demo/orders"),
+        &json!({ "amount": { "value": value, "currency": currency }, "description": "Green tea ×2" }).to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["order"].as_str().expect("order ref").to_string()
+}
+
+pub async fn create_session(base: &str, order: &str, key: Option<&str>) -> (StatusCode, Value) {
+    create_for(base, order, "alipay", "qr", key).await
+}
+
+pub async fn create_for(
+    base: &str,
+    order: &str,
+    wallet: &str,
+    flow: &str,
+    key: Option<&str>,
+) -> (StatusCode, Value) {
+    post(
+        &format!("{base}/api/checkout/sessions"),
+        &json!({ "order": order, "wallet": wallet, "flow": flow,
+                 "return_url": format!("{base}/shop/return") })
+        .to_string(),
+        key,
+    )
+    .await
+}
+
+/// Long-polls the session until its status is not `from` (at most ~20 s), returning it.
+pub async fn wait_change(base: &str, id: &str, from: &str) -> Value {
+    for _ in 0..4 {
+        let (status, s) = get(&format!(
+            "{base}/api/checkout/sessions/{id}?wait=5&status={from}"
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{s}");
+        if s["status"] != from {
+            return s;
+        }
+    }
+    panic!("session {id} stayed {from}");
+}
+
+/// Asserts the contract's error shape with `code`.
+#[track_caller]
+pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, code: &str) {
+    assert_eq!(status.as_u16(), want_status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+/// `assert_error`, and the developer message names `needle`.
+#[track_caller]
+pub fn assert_error_says(
+    status: StatusCode,
+    body: &Value,
+    want_status: u16,
+    code: &str,
+    needle: &str,
+) {
+    assert_error(status, body, want_status, code);
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "{needle:?} not in {body}");
+}

@@ -1,0 +1,569 @@
+//! The checkout service: the one writer of session and refund state. It creates sessions (closing an
+//! order's earlier attempts first), cancels them, closes them at the gateway, applies what
+//! notifications and queries say, expires them, and refunds them. It is the only caller of
+//! `Store::transition` and the only place that wakes the hub; `api`, `notify`, `reconcile` and
+//! `admin` extract, call one function here, and respond.
+//!
+//! Every rule is testable without HTTP: the functions take the state and plain values.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use wallet_checkout_protocol::{ErrorCode, Flow, Money, Session, Status, Wallet};
+
+use crate::clock::rfc3339;
+use crate::error::ApiError;
+use crate::gateway::{
+    Connector, CreatePayment, GatewayError, IncomingNotification, Notification, Observed,
+    PaymentRef, RefundRequest,
+};
+use crate::store::{random_id, RefundRecord, RefundStatus, SessionRecord, StoreError};
+use crate::AppState;
+
+/// One async lock per idempotency key, so two concurrent retries cannot both reach the gateway.
+#[derive(Default)]
+pub struct KeyLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyLocks {
+    fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, l| Arc::strong_count(l) > 1);
+        map.entry(key.to_string()).or_default().clone()
+    }
+}
+
+/// Longest `Idempotency-Key` accepted.
+pub const MAX_KEY_LEN: usize = 255;
+/// Longest `return_url` accepted.
+pub const MAX_RETURN_URL: usize = 2048;
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        tracing::error!(error = %e, "store failure");
+        ApiError::internal("session store unavailable")
+    }
+}
+
+impl From<GatewayError> for ApiError {
+    fn from(e: GatewayError) -> ApiError {
+        tracing::warn!(error = %e, "gateway call failed");
+        match e {
+            GatewayError::Refused(m) => ApiError::invalid(m),
+            GatewayError::Timeout => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                ErrorCode::GatewayTimeout,
+                "gateway timed out",
+            ),
+            GatewayError::Transport(_) | GatewayError::BadResponse(_) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::GatewayError,
+                e.to_string(),
+            ),
+            GatewayError::Declined { code, message } => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::GatewayError,
+                format!("{code}: {message}"),
+            ),
+        }
+    }
+}
+
+/// A request for a session, as the API extracted it.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub order: String,
+    pub wallet: Wallet,
+    pub flow: Flow,
+    pub return_url: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// The shopper's address as the merchant's proxy reported it (some gateways want it).
+    pub client_ip: Option<String>,
+}
+
+/// A session made now, or the one an earlier request with the same idempotency key made.
+#[derive(Debug, Clone)]
+pub enum Created {
+    New(Session),
+    Replayed(Session),
+}
+
+/// The session as the widget sees it: no action once final. Expiry is the reconciler's to decide,
+/// after it closed the gateway order.
+pub fn present(mut record: SessionRecord) -> Session {
+    if record.session.status.is_final() {
+        record.session.action = None;
+    }
+    record.session
+}
+
+fn payment(record: &SessionRecord) -> PaymentRef<'_> {
+    PaymentRef {
+        gateway_ref: &record.gateway_ref,
+        merchant_ref: &record.merchant_ref,
+        amount: &record.session.amount,
+    }
+}
+
+/// Creates a session: the amount from `OrderSource`, the order's earlier pending attempts closed
+/// first, one gateway order per idempotency key.
+pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiError> {
+    if let Some(k) = &req.idempotency_key {
+        if k.is_empty() || k.len() > MAX_KEY_LEN {
+            return Err(ApiError::invalid(format!(
+                "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
+            )));
+        }
+    }
+    let _guard = match &req.idempotency_key {
+        Some(k) => Some(state.idempotency_locks.lock_for(k).lock_owned().await),
+        None => None,
+    };
+    if let Some(k) = &req.idempotency_key {
+        if let Some(existing) = state.store.by_idempotency_key(k).await? {
+            if existing.session.order != req.order || existing.session.wallet != req.wallet {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key was already used for another request",
+                ));
+            }
+            return Ok(Created::Replayed(present(existing)));
+        }
+    }
+    if let Some(url) = &req.return_url {
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.len() > MAX_RETURN_URL
+        {
+            return Err(ApiError::invalid(
+                "return_url must be an absolute http(s) URL",
+            ));
+        }
+    }
+    let order = state.orders.order(&req.order).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::OrderNotFound,
+            format!("no order {:?}", req.order),
+        )
+    })?;
+    // One order, one payment: close every earlier attempt that could still be paid first.
+    let _order_guard = state
+        .idempotency_locks
+        .lock_for(&format!("order:{}", order.reference))
+        .lock_owned()
+        .await;
+    for earlier in state.store.by_order(&order.reference).await? {
+        if earlier.session.status == Status::Pending {
+            close_at_gateway(state, &earlier, Status::Cancelled).await;
+        }
+    }
+    let paid = |r: &SessionRecord| r.session.status == Status::Succeeded;
+    if state
+        .store
+        .by_order(&order.reference)
+        .await?
+        .iter()
+        .any(paid)
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::OrderAlreadyPaid,
+            "this order is already paid",
+        ));
+    }
+    let unavailable = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::WalletUnavailable,
+            format!("{} is not offered", req.wallet),
+        )
+    };
+    let gateway_name = state.routing.get(&req.wallet).ok_or_else(unavailable)?;
+    let connector = state.connectors.get(gateway_name).ok_or_else(|| {
+        tracing::error!(gateway = %gateway_name, "routing names a gateway that is not configured");
+        unavailable()
+    })?;
+
+    let id = format!("cs_{}", random_id(24));
+    let notify_url = format!(
+        "{}/notify/{}",
+        state.public_url.trim_end_matches('/'),
+        connector.name()
+    );
+    let now = state.clock.now();
+    // Where the wallet sends the shopper back: the page that asked, else the shop's front page.
+    let return_url = req
+        .return_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/", state.public_url.trim_end_matches('/')));
+    let made = connector
+        .create(CreatePayment {
+            merchant_ref: &id,
+            amount: &order.amount,
+            description: &order.description,
+            wallet: req.wallet,
+            flow: req.flow,
+            notify_url: &notify_url,
+            return_url: Some(return_url.as_str()),
+            client_ip: req.client_ip.as_deref(),
+        })
+        .await?;
+    let record = SessionRecord {
+        session: Session {
+            id: id.clone(),
+            order: order.reference,
+            status: Status::Pending,
+            wallet: req.wallet,
+            flow: made.flow,
+            gateway: connector.name().to_string(),
+            amount: order.amount,
+            description: order.description,
+            created_at: rfc3339(now),
+            expires_at: rfc3339(made.expires_at),
+            action: Some(made.action),
+        },
+        gateway_ref: made.gateway_ref,
+        merchant_ref: id,
+        idempotency_key: req.idempotency_key,
+        return_url: req.return_url,
+    };
+    state.store.insert(record.clone()).await?;
+    tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
+    Ok(Created::New(present(record)))
+}
+
+/// The session by id, as the widget sees it.
+pub async fn read(state: &AppState, id: &str) -> Result<Session, ApiError> {
+    state
+        .store
+        .get(id)
+        .await?
+        .map(present)
+        .ok_or_else(ApiError::session_not_found)
+}
+
+/// The shopper gave up: a pending session is closed at the gateway (or found paid).
+pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ApiError> {
+    let record = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(ApiError::session_not_found)?;
+    if record.session.status == Status::Pending {
+        close_at_gateway(state, &record, Status::Cancelled).await;
+    }
+    read(state, id).await
+}
+
+/// Closes a pending session's gateway order, then moves the session to what the gateway says:
+/// `succeeded` if it was paid meanwhile, else `closed_as`. If the gateway cannot be reached the
+/// session is still closed here; a payment that lands later moves it to `succeeded`.
+async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: Status) {
+    let outcome = match state.connectors.get(&record.session.gateway) {
+        Some(connector) => connector.close(payment(record)).await,
+        None => Ok(closed_as),
+    };
+    let next = match outcome {
+        Ok(Status::Succeeded) => Status::Succeeded,
+        Ok(Status::Failed) => Status::Failed,
+        Ok(_) => closed_as,
+        Err(e) => {
+            tracing::warn!(session = %record.session.id, error = %e, "could not close the gateway order");
+            closed_as
+        }
+    };
+    apply(state, &record.session.id, next, "close").await.ok();
+}
+
+/// Applies a status learned from a gateway (notification, query, close) if it moves the session
+/// forward, and wakes the session's waiters. The only caller of `Store::transition`. Answers the
+/// record after the change and whether it changed; `Ok(None)` for an unknown session.
+pub async fn apply(
+    state: &AppState,
+    id: &str,
+    status: Status,
+    source: &'static str,
+) -> Result<Option<(SessionRecord, bool)>, StoreError> {
+    let result = state.store.transition(id, status).await;
+    match &result {
+        Ok(Some((_, true))) => {
+            tracing::info!(session = %id, status = status.as_str(), source, "session updated");
+            state.hub.changed(id);
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(session = %id, error = %e, source, "store failure on a status change")
+        }
+    }
+    result
+}
+
+/// What to tell a gateway about its notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Verified and applied (or nothing to do): stop sending it.
+    Accepted,
+    /// Not verified, not ours, or not what we asked for: changes nothing.
+    Refused,
+    /// We could not record it: send it again later.
+    Retry,
+}
+
+/// A gateway's notification: verified over the raw body, checked against the stored session
+/// (gateway, payment id, amount and currency), then applied.
+pub async fn notified(
+    state: &AppState,
+    connector: &dyn Connector,
+    incoming: IncomingNotification<'_>,
+) -> Verdict {
+    let gateway = connector.name();
+    let notification = match connector.verify_notification(incoming) {
+        Ok(n) => n,
+        Err(e) => {
+            // Only the reason is logged: never the body, a signature or a string-to-sign.
+            tracing::warn!(gateway, reason = %e, "notification rejected");
+            return Verdict::Refused;
+        }
+    };
+    let Notification::Payment {
+        gateway_ref,
+        merchant_ref,
+        status,
+        amount,
+    } = notification
+    else {
+        return Verdict::Accepted;
+    };
+    let record = match state.store.get(&merchant_ref).await {
+        Ok(Some(r)) if r.session.gateway == gateway && r.gateway_ref == gateway_ref => r,
+        Ok(_) => {
+            tracing::warn!(gateway, "notification for an unknown payment");
+            return Verdict::Refused;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failure on notify");
+            return Verdict::Retry;
+        }
+    };
+    if record.session.amount != amount {
+        // Never fulfil on a mismatch: this is exactly what a forged or confused notification looks like.
+        tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "notification amount mismatch");
+        return Verdict::Refused;
+    }
+    match apply(state, &record.session.id, status, "notification").await {
+        Ok(Some(_)) => Verdict::Accepted,
+        Ok(None) => Verdict::Refused,
+        Err(_) => Verdict::Retry,
+    }
+}
+
+/// A `succeeded` from the gateway counts only for the amount we asked for.
+fn trustworthy(record: &SessionRecord, observed: &Observed) -> bool {
+    match (&observed.status, &observed.amount) {
+        (Some(Status::Succeeded), Some(amount)) if *amount != record.session.amount => {
+            tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "ALERT: gateway reports a payment of another amount");
+            false
+        }
+        _ => true,
+    }
+}
+
+/// Reconciliation's question: asks the gateway about a pending session and applies a final answer.
+pub async fn query(state: &AppState, record: &SessionRecord) {
+    let Some(connector) = state.connectors.get(&record.session.gateway) else {
+        return;
+    };
+    match connector.query(payment(record)).await {
+        Ok(observed) if trustworthy(record, &observed) => {
+            if let Some(status) = observed.status.filter(|s| s.is_final()) {
+                apply(state, &record.session.id, status, "query").await.ok();
+            }
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(session = %record.session.id, error = %e, "reconciliation query failed")
+        }
+    }
+}
+
+/// At expiry: closes the gateway order (a close that finds it paid is confirmed by a query,
+/// amount included). `give_up`: the gateway stayed unreachable past the grace, expire it here.
+pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
+    let id = &record.session.id;
+    let Some(connector) = state.connectors.get(&record.session.gateway) else {
+        apply(state, id, Status::Expired, "expiry").await.ok();
+        return;
+    };
+    let next = match connector.close(payment(record)).await {
+        Ok(Status::Succeeded) => {
+            // Paid just before expiry: confirm the amount before fulfilling.
+            match connector.query(payment(record)).await {
+                Ok(o) if trustworthy(record, &o) && o.status == Some(Status::Succeeded) => {
+                    Some((Status::Succeeded, "close found it paid"))
+                }
+                Ok(_) => Some((Status::Expired, "expiry")),
+                Err(e) => {
+                    tracing::warn!(session = %id, error = %e, "query after close failed");
+                    None
+                }
+            }
+        }
+        Ok(Status::Failed) => Some((Status::Failed, "close")),
+        Ok(_) => Some((Status::Expired, "expiry")),
+        Err(e) if give_up => {
+            tracing::warn!(session = %id, error = %e, "gateway order could not be closed; expiring the session locally");
+            Some((Status::Expired, "expiry without gateway"))
+        }
+        Err(e) => {
+            tracing::warn!(session = %id, error = %e, "closing an expired order failed; will retry");
+            None
+        }
+    };
+    if let Some((status, source)) = next {
+        apply(state, id, status, source).await.ok();
+    }
+}
+
+/// Refunds part (`amount` in minor units) or all of a succeeded session, never beyond what was
+/// paid. The refund is on record before the gateway is asked, so a lost answer loses nothing.
+pub async fn refund(
+    state: &AppState,
+    id: &str,
+    amount: Option<u64>,
+    reason: Option<String>,
+) -> Result<RefundRecord, ApiError> {
+    // One refund at a time per session, so two requests cannot both fit under the paid amount.
+    let _guard = state
+        .idempotency_locks
+        .lock_for(&format!("refund:{id}"))
+        .lock_owned()
+        .await;
+    let record = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(ApiError::session_not_found)?;
+    if record.session.status != Status::Succeeded {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::InvalidRequest,
+            "only a succeeded session can be refunded",
+        ));
+    }
+    let refunded: u64 = state
+        .store
+        .refunds(id)
+        .await?
+        .iter()
+        .filter(|r| r.status != RefundStatus::Failed)
+        .map(|r| r.amount.value)
+        .sum();
+    let left = record.session.amount.value.saturating_sub(refunded);
+    let value = amount.unwrap_or(left);
+    if value == 0 || value > left {
+        let left = Money {
+            value: left,
+            currency: record.session.amount.currency.clone(),
+        };
+        return Err(ApiError::invalid(format!(
+            "a refund must be between 0 and what is left to refund ({left}), exclusive of 0"
+        )));
+    }
+    let connector = state
+        .connectors
+        .get(&record.session.gateway)
+        .ok_or_else(|| ApiError::internal("the session's gateway is not configured"))?;
+    let amount = Money {
+        value,
+        currency: record.session.amount.currency.clone(),
+    };
+    let reason = reason.unwrap_or_else(|| "Refund".into());
+    let mut refund = RefundRecord {
+        id: format!("rf_{}", random_id(20)),
+        session_id: id.to_string(),
+        amount: amount.clone(),
+        reason: reason.chars().take(128).collect(),
+        status: RefundStatus::Processing,
+        gateway_ref: None,
+        created_at: rfc3339(state.clock.now()),
+    };
+    // Persist first: if the gateway call's outcome is lost, the refund is still on record.
+    state.store.insert_refund(refund.clone()).await?;
+    let outcome = connector
+        .refund(
+            payment(&record),
+            RefundRequest {
+                refund_ref: &refund.id,
+                amount: &amount,
+                reason: &refund.reason,
+            },
+        )
+        .await;
+    match outcome {
+        Ok(o) => {
+            state
+                .store
+                .update_refund(&refund.id, o.status, Some(&o.gateway_ref))
+                .await?;
+            refund.status = o.status;
+            refund.gateway_ref = Some(o.gateway_ref);
+            tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
+            Ok(refund)
+        }
+        Err(GatewayError::Declined { code, message }) => {
+            state
+                .store
+                .update_refund(&refund.id, RefundStatus::Failed, None)
+                .await?;
+            Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::GatewayError,
+                format!("the gateway refused the refund: {code}: {message}"),
+            ))
+        }
+        // Timed out or unreadable: the refund may or may not exist; it stays `processing` on record.
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A session's refunds, oldest first.
+pub async fn refunds(state: &AppState, session_id: &str) -> Result<Vec<RefundRecord>, ApiError> {
+    state
+        .store
+        .get(session_id)
+        .await?
+        .ok_or_else(ApiError::session_not_found)?;
+    Ok(state.store.refunds(session_id).await?)
+}
+
+/// A refund by id; one still `processing` is asked about at the gateway first.
+pub async fn refund_status(state: &AppState, refund_id: &str) -> Result<RefundRecord, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::InvalidRequest,
+            "no such refund",
+        )
+    };
+    let mut refund = state
+        .store
+        .get_refund(refund_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if refund.status == RefundStatus::Processing {
+        if let (Some(gateway_ref), Some(record)) = (
+            refund.gateway_ref.clone(),
+            state.store.get(&refund.session_id).await?,
+        ) {
+            if let Some(connector) = state.connectors.get(&record.session.gateway) {
+                let status = connector
+                    .refund_status(payment(&record), &refund.id, &gateway_ref)
+                    .await?;
+                state.store.update_refund(&refund.id, status, None).await?;
+                refund.status = status;
+            }
+        }
+    }
+    Ok(refund)
+}

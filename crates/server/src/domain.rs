@@ -1,0 +1,74 @@
+//! The server's own records, below the store and the connectors: a session with what only the server
+//! knows of it, a refund, a refund's status, and random ids. Imports nothing from `gateway` or `store`.
+
+use rand::Rng;
+use wallet_checkout_protocol::{Money, Session};
+
+/// A session plus what only the server knows about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub session: Session,
+    /// The gateway's own id for the payment (AlphaPay `paymentId`); queries and cancels need it.
+    pub gateway_ref: String,
+    /// The id we gave the gateway (`paymentRequestId`); unique per gateway order.
+    pub merchant_ref: String,
+    pub idempotency_key: Option<String>,
+    pub return_url: Option<String>,
+}
+
+/// Where a refund stands, at the gateway and here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundStatus {
+    Processing,
+    Succeeded,
+    Failed,
+}
+
+impl RefundStatus {
+    pub const ALL: [RefundStatus; 3] = [
+        RefundStatus::Processing,
+        RefundStatus::Succeeded,
+        RefundStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Processing => "processing",
+            RefundStatus::Succeeded => "succeeded",
+            RefundStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RefundStatus> {
+        RefundStatus::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A refund as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RefundRecord {
+    /// Ours (`rf_…`), also sent to the gateway as the merchant refund id.
+    pub id: String,
+    pub session_id: String,
+    pub amount: Money,
+    pub reason: String,
+    #[serde(serialize_with = "refund_status_str")]
+    pub status: RefundStatus,
+    /// The gateway's refund id, once it answered.
+    #[serde(skip)]
+    pub gateway_ref: Option<String>,
+    pub created_at: String,
+}
+
+fn refund_status_str<S: serde::Serializer>(s: &RefundStatus, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.as_str())
+}
+
+/// A random lowercase alphanumeric id of `len` characters (session ids, nonces).
+pub fn random_id(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}

@@ -1,0 +1,293 @@
+//! The store conformance suite: what every `Store` must do, run against each implementation
+//! (memory and SQLite here; PostgreSQL drops in behind the same calls). Ids are random per run, so
+//! the suite can share a database with other runs.
+
+use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
+
+use super::{random_id, RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
+
+const STATUSES: [Status; 5] = [
+    Status::Pending,
+    Status::Succeeded,
+    Status::Failed,
+    Status::Expired,
+    Status::Cancelled,
+];
+
+/// A pending session of `order`, created at second `second` of a fixed minute.
+pub fn sample_record(order: &str, second: u32, key: Option<&str>) -> SessionRecord {
+    let id = format!("cs_{}", random_id(16));
+    SessionRecord {
+        session: Session {
+            id: id.clone(),
+            order: order.into(),
+            status: Status::Pending,
+            wallet: Wallet::WechatPay,
+            flow: Flow::Qr,
+            gateway: "pass2pay".into(),
+            amount: Money::new(1234, "CNY").unwrap_or_else(|e| panic!("{e}")),
+            description: "Green tea ×2".into(),
+            created_at: format!("2026-01-01T00:00:{second:02}Z"),
+            expires_at: "2026-01-01T00:15:00Z".into(),
+            action: Some(Action::Qr {
+                content: "weixin://wxpay/bizpayurl?pr=x".into(),
+                image: None,
+                url: Some("https://pay.example/x".into()),
+            }),
+        },
+        gateway_ref: format!("P-{id}"),
+        merchant_ref: id,
+        idempotency_key: key.map(String::from),
+        return_url: Some("https://shop.example/r".into()),
+    }
+}
+
+fn refund(session: &str, value: u64, at: u32) -> RefundRecord {
+    RefundRecord {
+        id: format!("rf_{}", random_id(16)),
+        session_id: session.into(),
+        amount: Money::new(value, "CNY").unwrap_or_else(|e| panic!("{e}")),
+        reason: "spilt".into(),
+        status: RefundStatus::Processing,
+        gateway_ref: None,
+        created_at: format!("2026-01-01T00:01:{at:02}Z"),
+    }
+}
+
+fn must<T>(what: &str, r: Result<T, StoreError>) -> T {
+    r.unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// Runs every check against `store`; panics (a test failure) naming the first that does not hold.
+pub async fn check_store(store: &dyn Store) {
+    inserts_reads_and_refuses_duplicates(store).await;
+    transitions_follow_may_become(store).await;
+    concurrent_transitions_change_once(store).await;
+    pending_lists_only_pending(store).await;
+    refunds_are_kept_in_order(store).await;
+}
+
+async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
+    let order = format!("O{}", random_id(8));
+    let key = format!("k-{}", random_id(8));
+    let first = sample_record(&order, 1, Some(&key));
+    must("insert", store.insert(first.clone()).await);
+    assert_eq!(
+        must("get", store.get(&first.session.id).await),
+        Some(first.clone()),
+        "a session reads back exactly as written"
+    );
+    assert_eq!(must("get", store.get("cs_missing").await), None);
+    let mut same_id = sample_record(&order, 2, None);
+    same_id.session.id = first.session.id.clone();
+    assert!(
+        matches!(store.insert(same_id).await, Err(StoreError::Conflict)),
+        "a second session with the same id is a conflict"
+    );
+    assert!(
+        matches!(
+            store.insert(sample_record(&order, 3, Some(&key))).await,
+            Err(StoreError::Conflict)
+        ),
+        "a second session with the same idempotency key is a conflict"
+    );
+    assert_eq!(
+        must("by key", store.by_idempotency_key(&key).await).map(|r| r.session.id),
+        Some(first.session.id.clone())
+    );
+    assert_eq!(
+        must(
+            "by gateway ref",
+            store.by_gateway_ref("pass2pay", &first.gateway_ref).await
+        )
+        .map(|r| r.session.id),
+        Some(first.session.id.clone())
+    );
+    assert_eq!(
+        must(
+            "by gateway ref of another gateway",
+            store.by_gateway_ref("alphapay", &first.gateway_ref).await
+        ),
+        None
+    );
+    // Written out of order; read back oldest first.
+    let later = sample_record(&order, 9, None);
+    let earlier = sample_record(&order, 5, None);
+    must("insert", store.insert(later.clone()).await);
+    must("insert", store.insert(earlier.clone()).await);
+    let ids: Vec<String> = must("by order", store.by_order(&order).await)
+        .into_iter()
+        .map(|r| r.session.id)
+        .collect();
+    assert_eq!(
+        ids,
+        [first.session.id, earlier.session.id, later.session.id],
+        "by_order is oldest first"
+    );
+}
+
+async fn transitions_follow_may_become(store: &dyn Store) {
+    for from in STATUSES {
+        for to in STATUSES {
+            let record = sample_record(&format!("O{}", random_id(8)), 0, None);
+            let id = record.session.id.clone();
+            must("insert", store.insert(record).await);
+            if from != Status::Pending {
+                must("setup", store.transition(&id, from).await);
+            }
+            let (after, changed) = must("transition", store.transition(&id, to).await)
+                .unwrap_or_else(|| panic!("{id} vanished"));
+            assert_eq!(
+                changed,
+                from.may_become(to),
+                "{from:?} → {to:?} changed = {changed}"
+            );
+            let want = if changed { to } else { from };
+            assert_eq!(after.session.status, want, "{from:?} → {to:?}");
+            let read = must("get", store.get(&id).await).map(|r| r.session.status);
+            assert_eq!(read, Some(want), "{from:?} → {to:?} as read back");
+        }
+    }
+    assert!(must(
+        "transition",
+        store.transition("cs_missing", Status::Succeeded).await
+    )
+    .is_none());
+}
+
+async fn concurrent_transitions_change_once(store: &dyn Store) {
+    let record = sample_record(&format!("O{}", random_id(8)), 0, None);
+    let id = record.session.id.clone();
+    must("insert", store.insert(record).await);
+    let (a, b, c) = tokio::join!(
+        store.transition(&id, Status::Expired),
+        store.transition(&id, Status::Cancelled),
+        store.transition(&id, Status::Failed),
+    );
+    let changed = [a, b, c]
+        .into_iter()
+        .map(|r| r.ok().flatten().is_some_and(|(_, changed)| changed))
+        .filter(|c| *c)
+        .count();
+    assert_eq!(
+        changed, 1,
+        "exactly one of three racing final statuses wins"
+    );
+}
+
+async fn pending_lists_only_pending(store: &dyn Store) {
+    let waiting = sample_record(&format!("O{}", random_id(8)), 0, None);
+    let paid = sample_record(&format!("O{}", random_id(8)), 0, None);
+    must("insert", store.insert(waiting.clone()).await);
+    must("insert", store.insert(paid.clone()).await);
+    must(
+        "pay",
+        store.transition(&paid.session.id, Status::Succeeded).await,
+    );
+    let pending = must("pending", store.pending().await);
+    assert!(pending.iter().all(|r| r.session.status == Status::Pending));
+    assert!(pending.iter().any(|r| r.session.id == waiting.session.id));
+    assert!(!pending.iter().any(|r| r.session.id == paid.session.id));
+}
+
+async fn refunds_are_kept_in_order(store: &dyn Store) {
+    let record = sample_record(&format!("O{}", random_id(8)), 0, None);
+    let id = record.session.id.clone();
+    must("insert", store.insert(record).await);
+    let second = refund(&id, 200, 7);
+    let first = refund(&id, 100, 3);
+    must("refund", store.insert_refund(second.clone()).await);
+    must("refund", store.insert_refund(first.clone()).await);
+    assert!(
+        matches!(
+            store.insert_refund(first.clone()).await,
+            Err(StoreError::Conflict)
+        ),
+        "a refund id is unique"
+    );
+    let listed: Vec<String> = must("refunds", store.refunds(&id).await)
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        listed,
+        [first.id.clone(), second.id.clone()],
+        "oldest first"
+    );
+    must(
+        "update",
+        store
+            .update_refund(&first.id, RefundStatus::Processing, Some("R9"))
+            .await,
+    );
+    must(
+        "update",
+        store
+            .update_refund(&first.id, RefundStatus::Succeeded, None)
+            .await,
+    );
+    let got = must("get refund", store.get_refund(&first.id).await)
+        .unwrap_or_else(|| panic!("refund {} vanished", first.id));
+    assert_eq!(
+        (got.status, got.gateway_ref.as_deref()),
+        (RefundStatus::Succeeded, Some("R9")),
+        "a later update without a gateway ref keeps the earlier one"
+    );
+    assert_eq!(
+        must("get refund", store.get_refund("rf_missing").await),
+        None
+    );
+}
+
+/// What `write_sample` wrote, for `check_sample` after a reopen.
+#[derive(Debug)]
+pub struct Sample {
+    pub session: SessionRecord,
+    pub refund: RefundRecord,
+}
+
+/// Writes a paid session with a refund (durability checks reopen the store afterwards).
+pub async fn write_sample(store: &dyn Store) -> Sample {
+    let mut session = sample_record(&format!("O{}", random_id(8)), 0, Some(&random_id(12)));
+    must("insert", store.insert(session.clone()).await);
+    must(
+        "pay",
+        store
+            .transition(&session.session.id, Status::Succeeded)
+            .await,
+    );
+    session.session.status = Status::Succeeded;
+    let mut refund = refund(&session.session.id, 234, 1);
+    must("refund", store.insert_refund(refund.clone()).await);
+    must(
+        "update",
+        store
+            .update_refund(&refund.id, RefundStatus::Succeeded, Some("R9"))
+            .await,
+    );
+    refund.status = RefundStatus::Succeeded;
+    refund.gateway_ref = Some("R9".into());
+    Sample { session, refund }
+}
+
+/// Everything `write_sample` wrote reads back the same.
+pub async fn check_sample(store: &dyn Store, sample: &Sample) {
+    let id = &sample.session.session.id;
+    assert_eq!(
+        must("get", store.get(id).await).as_ref(),
+        Some(&sample.session)
+    );
+    assert_eq!(
+        must("refunds", store.refunds(id).await),
+        std::slice::from_ref(&sample.refund)
+    );
+    let key = sample
+        .session
+        .idempotency_key
+        .as_deref()
+        .unwrap_or_default();
+    assert_eq!(
+        must("by key", store.by_idempotency_key(key).await).map(|r| r.session.id),
+        Some(id.clone())
+    );
+}

@@ -1,0 +1,146 @@
+//! The in-memory store: tests and `store = "memory"`. Everything is lost when the process ends.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use wallet_checkout_protocol::Status;
+
+use super::{RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<HashMap<String, SessionRecord>>,
+    refunds: Mutex<Vec<RefundRecord>>,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SessionRecord>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for MemoryStore {
+    async fn insert(&self, record: SessionRecord) -> Result<(), StoreError> {
+        let mut map = self.lock();
+        let key_taken = record.idempotency_key.is_some()
+            && map
+                .values()
+                .any(|r| r.idempotency_key == record.idempotency_key);
+        if map.contains_key(&record.session.id) || key_taken {
+            return Err(StoreError::Conflict);
+        }
+        map.insert(record.session.id.clone(), record);
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.lock().get(id).cloned())
+    }
+
+    async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .values()
+            .find(|r| r.idempotency_key.as_deref() == Some(key))
+            .cloned())
+    }
+
+    async fn by_gateway_ref(
+        &self,
+        gateway: &str,
+        gateway_ref: &str,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .values()
+            .find(|r| r.session.gateway == gateway && r.gateway_ref == gateway_ref)
+            .cloned())
+    }
+
+    async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut v: Vec<_> = self
+            .lock()
+            .values()
+            .filter(|r| r.session.order == order)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.session.created_at.cmp(&b.session.created_at));
+        Ok(v)
+    }
+
+    async fn transition(
+        &self,
+        id: &str,
+        next: Status,
+    ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
+        let mut map = self.lock();
+        let Some(rec) = map.get_mut(id) else {
+            return Ok(None);
+        };
+        let changed = rec.session.status.may_become(next);
+        if changed {
+            rec.session.status = next;
+        }
+        Ok(Some((rec.clone(), changed)))
+    }
+
+    async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .values()
+            .filter(|r| r.session.status == Status::Pending)
+            .cloned()
+            .collect())
+    }
+
+    async fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError> {
+        let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        if v.iter().any(|r| r.id == refund.id) {
+            return Err(StoreError::Conflict);
+        }
+        v.push(refund);
+        Ok(())
+    }
+
+    async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
+        let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(v.iter().find(|r| r.id == id).cloned())
+    }
+
+    async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+        let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        let mut mine: Vec<RefundRecord> = v
+            .iter()
+            .filter(|r| r.session_id == session_id)
+            .cloned()
+            .collect();
+        // Oldest first, as the trait says (a stable sort keeps insertion order for equal times).
+        mine.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        Ok(mine)
+    }
+
+    async fn update_refund(
+        &self,
+        id: &str,
+        status: RefundStatus,
+        gateway_ref: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = v.iter_mut().find(|r| r.id == id) {
+            r.status = status;
+            if let Some(g) = gateway_ref {
+                r.gateway_ref = Some(g.to_string());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn passes_the_store_conformance_suite() {
+        super::super::conformance::check_store(&super::MemoryStore::default()).await;
+    }
+}

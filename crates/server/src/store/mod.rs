@@ -1,0 +1,76 @@
+//! Sessions and refunds at rest: the async `Store` trait, `open` for a store URL (`memory` or
+//! `sqlite://PATH`), and the conformance suite every implementation passes.
+//!
+//! Status changes go through `transition`, a compare-and-set that only moves a session forward
+//! (`Status::may_become`), so duplicate or out-of-order notifications cannot undo a payment. Only the
+//! checkout service (`checkout.rs`) calls it.
+
+pub mod conformance;
+mod memory;
+mod sqlite;
+
+use std::sync::Arc;
+
+use wallet_checkout_protocol::Status;
+
+pub use crate::domain::{random_id, RefundRecord, RefundStatus, SessionRecord};
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+/// Opens the store a config names: `memory`, or `sqlite://PATH` (created if missing).
+pub fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url == "memory" {
+        return Ok(Arc::new(MemoryStore::default()));
+    }
+    match url.strip_prefix("sqlite://") {
+        Some(path) if !path.is_empty() => {
+            Ok(Arc::new(SqliteStore::open(std::path::Path::new(path))?))
+        }
+        _ => Err(StoreError::Unavailable(format!(
+            "store {url:?} is neither \"memory\" nor \"sqlite://PATH\""
+        ))),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a session with this id or idempotency key already exists")]
+    Conflict,
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Every method is async: a networked database drops in behind it, and SQLite does its work on
+/// tokio's blocking pool, never on a worker thread.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync {
+    async fn insert(&self, record: SessionRecord) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn by_gateway_ref(
+        &self,
+        gateway: &str,
+        gateway_ref: &str,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Every session of one order, oldest first.
+    async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError>;
+    /// Moves a session to `next` if `Status::may_become` allows it; returns the record after the call
+    /// and whether it changed.
+    async fn transition(
+        &self,
+        id: &str,
+        next: Status,
+    ) -> Result<Option<(SessionRecord, bool)>, StoreError>;
+    /// Every session still `pending` (reconciliation's work list).
+    async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
+    async fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError>;
+    async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
+    /// A session's refunds, oldest first.
+    async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
+    async fn update_refund(
+        &self,
+        id: &str,
+        status: RefundStatus,
+        gateway_ref: Option<&str>,
+    ) -> Result<(), StoreError>;
+}

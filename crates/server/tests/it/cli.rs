@@ -1,0 +1,182 @@
+//! Bad starts end at once with a one-line error and exit code 2, before anything is bound; a good
+//! config serves the checkout and nothing of the demo or the sandbox.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn server() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wallet-checkout-server"));
+    c.env_remove("RUST_LOG");
+    c
+}
+
+fn temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wc-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("checkout.toml");
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+/// A loopback port nobody listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Runs to the end (at most 20 s): exit code and stderr.
+fn run(cmd: &mut Command) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            return (status.code(), err);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server kept running on a bad start");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Exit 2, one line of error naming `needle`, and the config's port still free.
+#[track_caller]
+fn refused(path_or_args: &[&str], port: Option<u16>, needle: &str) {
+    let (code, err) = run(server().args(path_or_args));
+    assert_eq!(code, Some(2), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {err:?}");
+    assert!(lines[0].contains(needle), "{needle:?} not in {err:?}");
+    if let Some(p) = port {
+        TcpListener::bind(("127.0.0.1", p)).expect("nothing was bound");
+    }
+}
+
+const BASE: &str = "public_url = \"https://shop.example\"\n";
+
+#[test]
+fn without_config_it_prints_its_usage_and_exits_2() {
+    let (code, err) = run(&mut server());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("usage: wallet-checkout-server --config FILE"),
+        "{err}"
+    );
+    let (code, err) = run(server().arg("--sandbox"));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--sandbox"), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let missing = std::env::temp_dir().join("wc-cli-no-such-dir/checkout.toml");
+    let shown = missing.display().to_string();
+    refused(&["--config", &shown], None, &shown);
+}
+
+#[test]
+fn a_demo_section_is_refused_by_name_before_binding() {
+    let port = free_port();
+    let path = temp(
+        "demo",
+        &format!("listen = \"127.0.0.1:{port}\"\n{BASE}[demo]\nsandbox = true\n"),
+    );
+    refused(
+        &["--config", &path.display().to_string()],
+        Some(port),
+        "[demo]",
+    );
+}
+
+#[test]
+fn an_unknown_section_or_key_is_named_with_its_line() {
+    let port = free_port();
+    let path = temp(
+        "unknown",
+        &format!("listen = \"127.0.0.1:{port}\"\n{BASE}[sandbox]\nx = 1\n"),
+    );
+    refused(
+        &["--config", &path.display().to_string()],
+        Some(port),
+        "line 3",
+    );
+    let path = temp("unknown-key", &format!("{BASE}secret = \"hunter2\"\n"));
+    refused(&["--config", &path.display().to_string()], None, "secret");
+}
+
+#[test]
+fn a_missing_secret_is_named_before_binding() {
+    let port = free_port();
+    let path = temp(
+        "secret",
+        &format!(
+            "listen = \"127.0.0.1:{port}\"\n{BASE}[gateways.yabandpay]\nbase_url = \"https://mapi.example\"\nuser = \"1\"\nsecret_env = \"WC_CLI_UNSET_SECRET\"\n"
+        ),
+    );
+    refused(
+        &["--config", &path.display().to_string()],
+        Some(port),
+        "WC_CLI_UNSET_SECRET",
+    );
+}
+
+#[test]
+fn a_good_config_serves_the_checkout_and_no_sandbox_or_demo() {
+    let port = free_port();
+    let path = temp(
+        "good",
+        &format!("listen = \"127.0.0.1:{port}\"\n{BASE}store = \"memory\"\n"),
+    );
+    let mut child = server()
+        .arg("--config")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+    let get = |path: &str| -> u16 {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .expect("answers")
+                .status()
+                .as_u16()
+        })
+    };
+    assert_eq!(get("/sandbox/control"), 404, "no sandbox in production");
+    assert_eq!(get("/demo/orders"), 404, "no demo orders in production");
+    assert_eq!(
+        get("/api/checkout/sessions"),
+        422,
+        "the checkout API is there (and refuses an empty body)"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
