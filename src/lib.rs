@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod machine;
 pub mod qr;
 pub mod screen;
+pub mod seam;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

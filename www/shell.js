@@ -1,10 +1,12 @@
 //! The widget's hands in the page: requests, the event stream, timers, page listeners, the in-app
 //! bridges, the clipboard, sessionStorage, navigation and DOM events. The wasm decides everything
 //! (`src/web/runtime.rs`); this file only does what it is told and reports what happened through one
-//! function, `deliver(kind, seq, data)`, always after the call from the wasm has returned.
+//! function, `deliver(kind, seq, data)`, always after the call from the wasm has returned. The
+//! merchant's callbacks run in a microtask too, never inside a call from the wasm; once stopped,
+//! every method is a no-op, so nothing leaves a widget that was unmounted.
 //! Keeping this plumbing in JS keeps the wasm small: each web API used from Rust costs glue and shims.
 
-// What the shell reports; the numbers are `Kind` in src/web/shell.rs.
+// What the shell reports; the numbers and every name below are `src/seam.rs`'s table (a host test checks).
 const ANSWER = 0; // seq, { status, json, ms } or { failed: message }
 const MESSAGE = 1; // seq, the text of one `session` event
 const ENDED = 2; // seq, why the stream ended (a message)
@@ -20,6 +22,7 @@ const PREFIX = "wallet-checkout";
 /** The shell of one widget in `host`; `options` are the merchant's (their callbacks are called here). */
 export function createShell(host, options = {}) {
   let deliver = null;
+  let alive = true; // false after stop(): every method below then does nothing
   let pending = null; // the timer of a request not sent yet
   let work = null; // the request in flight or the open stream: { abort() }
   let bridge = null; // a bridge call waiting for its Ready event: { giveUp() }
@@ -77,8 +80,9 @@ export function createShell(host, options = {}) {
       listen(window, "pageshow", (e) => e.persisted && tell(VISIBLE, 0, null));
     },
 
-    /** Everything stops: no delivery after this. */
+    /** Everything stops: no delivery, request, navigation or callback after this. */
     stop() {
+      alive = false;
       deliver = null;
       end();
       bridge?.giveUp();
@@ -91,6 +95,7 @@ export function createShell(host, options = {}) {
     /** Sends a request after `delay` ms (superseding one not sent yet), ending whatever is in flight
      * when it goes; aborted after `timeout` ms. `body` (JSON text) comes with its idempotency `key`. */
     request(seq, delay, method, url, body, key, timeout) {
+      if (!alive) return;
       clearTimeout(pending);
       pending = setTimeout(async () => {
         pending = null;
@@ -127,12 +132,13 @@ export function createShell(host, options = {}) {
 
     /** Answers request `seq` with a failure at once (it could not even be built). */
     fail(seq, why) {
-      tell(ANSWER, seq, { failed: why });
+      if (alive) tell(ANSWER, seq, { failed: why });
     },
 
     /** Opens the session's event stream after `delay` ms (ending whatever is in flight then);
      * silence for `silent` ms means a buffering proxy. */
     stream(seq, delay, url, silent) {
+      if (!alive) return;
       clearTimeout(pending);
       pending = setTimeout(() => {
         pending = null;
@@ -142,6 +148,7 @@ export function createShell(host, options = {}) {
 
     /** Navigates the top window (also from an iframe); false if the page may not. */
     go(url) {
+      if (!alive) return false;
       try {
         window.top.location.href = url;
         return true;
@@ -152,6 +159,7 @@ export function createShell(host, options = {}) {
 
     /** A POST of hidden `fields` to `url` in the top window (a form built from fields, never HTML). */
     submit(url, fields) {
+      if (!alive) return;
       const form = document.createElement("form");
       Object.assign(form, { method: "post", action: url, target: "_top", hidden: true });
       for (const [name, value] of Object.entries(fields)) {
@@ -164,6 +172,7 @@ export function createShell(host, options = {}) {
     /** `window[name][method](api, args, callback)`, waiting up to 5 s for `{name}Ready` if the app
      * has not injected it yet. The answer (or null: no bridge) is delivered as `BRIDGE`. */
     bridge(name, method, api, args) {
+      if (!alive) return;
       bridge?.giveUp();
       const call = () => {
         const target = window[name];
@@ -201,6 +210,7 @@ export function createShell(host, options = {}) {
     /** Copies `text`: the async Clipboard API, else a selected textarea and `execCommand("copy")`
      * (older and embedded browsers; iOS needs the explicit range). Delivers `COPIED`. */
     async copy(text) {
+      if (!alive) return;
       let ok = false;
       try {
         await navigator.clipboard.writeText(text);
@@ -220,6 +230,7 @@ export function createShell(host, options = {}) {
 
     /** sessionStorage: `value` undefined reads, null removes, a string writes. */
     store(key, value) {
+      if (!alive) return undefined;
       try {
         if (value === undefined) return sessionStorage.getItem(key) ?? undefined;
         if (value === null) sessionStorage.removeItem(key);
@@ -227,22 +238,28 @@ export function createShell(host, options = {}) {
       } catch {} // storage refused (private mode, sandboxed frame): nothing is remembered
     },
 
-    /** Tells the merchant: the callback (one that throws is logged, never fatal), then the DOM event. */
+    /** Tells the merchant, in a microtask (never inside the wasm's call, so a callback may unmount
+     * or mount again): the callback (one that throws is logged, never fatal), then the DOM event.
+     * Nothing is told once the widget stopped, also when a callback just before stopped it. */
     emit(name, detail) {
-      const callback = options[CALLBACKS[name]];
-      if (typeof callback === "function") {
-        try {
-          callback(detail);
-        } catch (e) {
-          console.error(`${PREFIX}: the ${name} callback threw`, e);
+      if (!alive) return;
+      queueMicrotask(() => {
+        if (!alive) return;
+        const callback = options[CALLBACKS[name]];
+        if (typeof callback === "function") {
+          try {
+            callback(detail);
+          } catch (e) {
+            console.error(`${PREFIX}: the ${name} callback threw`, e);
+          }
         }
-      }
-      host.dispatchEvent(new CustomEvent(`${PREFIX}:${name}`, { detail, bubbles: true, composed: true }));
+        host.dispatchEvent(new CustomEvent(`${PREFIX}:${name}`, { detail, bubbles: true, composed: true }));
+      });
     },
 
     /** Moves focus to the status line once the view has drawn it. */
     focus() {
-      setTimeout(() => host.querySelector(".wc-status")?.focus(), 0);
+      if (alive) setTimeout(() => alive && host.querySelector(".wc-status")?.focus(), 0);
     },
 
     /** A random hex id for this widget's idempotency keys. */

@@ -20,6 +20,7 @@ use crate::i18n::{texts, Locale, Texts};
 use crate::machine::{
     self, BridgeOutcome, Context, Effect, Event, Failure, State, Transport, LONG_POLL_SECS,
 };
+use crate::seam::Notice;
 
 /// Give up on a request that has not answered in this long (the long poll adds its hold).
 const REQUEST_TIMEOUT_MS: u32 = 20_000;
@@ -323,13 +324,13 @@ impl Runtime {
         if let Some(session) = state.session() {
             set(&detail, "session", &decode::session_to_js(session));
         }
-        self.shell.emit("statechange", &detail);
+        self.shell.emit(Notice::StateChange.event(), &detail);
         let outcome = match &state {
             State::Done(s) => match s.status {
-                Status::Succeeded => Some("success"),
-                Status::Failed => Some("failure"),
-                Status::Expired => Some("expire"),
-                Status::Cancelled => Some("cancel"),
+                Status::Succeeded => Some(Notice::Success),
+                Status::Failed => Some(Notice::Failure),
+                Status::Expired => Some(Notice::Expire),
+                Status::Cancelled => Some(Notice::Cancel),
                 Status::Pending => None,
             },
             State::Error { failure, .. } => {
@@ -342,12 +343,12 @@ impl Runtime {
                         .map_or(JsValue::NULL, |c| JsValue::from_str(c.as_str())),
                 );
                 set(&detail, "message", &JsValue::from_str(&failure.detail));
-                Some("error")
+                Some(Notice::Error)
             }
             _ => None,
         };
-        if let Some(event) = outcome {
-            self.shell.emit(event, &detail);
+        if let Some(notice) = outcome {
+            self.shell.emit(notice.event(), &detail);
         }
     }
 
@@ -371,6 +372,10 @@ impl Runtime {
     }
 
     fn run(self: &Rc<Self>, effect: Effect) {
+        // A merchant callback may have unmounted the widget meanwhile: nothing leaves a stopped one.
+        if !self.alive.get() {
+            return;
+        }
         match effect {
             Effect::StopWatching => self.stop_watching(),
             Effect::HandOver(action) => self.hand_over(action),

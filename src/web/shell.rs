@@ -3,35 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
-/// What a delivery reports (the numbers are the constants at the top of `www/shell.js`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// The answer to request `seq`: `{ status, json, ms }`, or `{ failed }` with why it has none.
-    Answer,
-    /// One `session` event of stream `seq` (its text).
-    Message,
-    /// Stream `seq` ended or failed (why).
-    Ended,
-    /// The 1 s clock.
-    Tick,
-    Hidden,
-    Visible,
-    /// The in-app bridge answered (its raw answer), or is missing (null).
-    Bridge,
-    /// A copy finished: `seq` is 1 if it worked, `data` the text.
-    Copied,
-}
-
-impl Kind {
-    pub fn from_u32(n: u32) -> Option<Kind> {
-        use Kind::*;
-        [
-            Answer, Message, Ended, Tick, Hidden, Visible, Bridge, Copied,
-        ]
-        .get(n as usize)
-        .copied()
-    }
-}
+/// What a delivery reports: the seam's one table (`crate::seam`), checked against `www/shell.js`.
+pub use crate::seam::Report as Kind;
 
 #[wasm_bindgen]
 extern "C" {

@@ -346,6 +346,93 @@ test("mount, unmount and mount again: no listener, interval or event stream is l
   await context.close();
 });
 
+test("callbacks that unmount, throw, or mount again: the widget stays consistent and a stopped one asks nothing", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    const live = (window.__live = { asks: 0, intervals: new Set(), streams: 0 });
+    const f = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      if (String(input.url ?? input).includes("/api/checkout/")) live.asks++;
+      return f(input, init);
+    };
+    const setI = window.setInterval.bind(window);
+    const clearI = window.clearInterval.bind(window);
+    window.setInterval = (...a) => { const id = setI(...a); live.intervals.add(id); return id; };
+    window.clearInterval = (id) => { live.intervals.delete(id); return clearI(id); };
+    const ES = window.EventSource;
+    window.EventSource = class extends ES {
+      constructor(...a) { super(...a); live.asks++; live.streams++; }
+      close() { if (this.readyState !== 2) live.streams--; super.close(); }
+    };
+  });
+  const errors = watchErrors(page);
+  await page.route(`${server.base}/shop/callbacks.html`, (r) => r.fulfill({ contentType: "text/html",
+    body: `<!doctype html><html lang="en"><head><title>Shop</title></head><body><div id="slot"></div>${scriptTag()}</body></html>` }));
+  await page.goto(`${server.base}/shop/callbacks.html`);
+  await page.waitForFunction(() => window.WalletCheckout);
+
+  // 1. onStateChange unmounts as soon as the session is pending: nothing is asked afterwards.
+  const first = await newOrder();
+  await page.evaluate(async (order) => {
+    window.seen = [];
+    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, onStateChange: (d) => {
+      window.seen.push(d.state);
+      if (d.state === "pending") {
+        window.h.unmount();
+        window.__asksAtUnmount = window.__live.asks;
+      }
+    } });
+    await window.h.ready;
+  }, first);
+  await page.getByRole("button", { name: "Alipay", exact: true }).click();
+  await page.waitForFunction(() => window.__asksAtUnmount !== undefined);
+  await page.waitForTimeout(2500); // a poll, a retry or a delayed stream would have gone by now
+  const after = await page.evaluate(() => ({ asks: window.__live.asks, at: window.__asksAtUnmount, intervals: window.__live.intervals.size,
+    streams: window.__live.streams, html: document.getElementById("slot").innerHTML, seen: window.seen }));
+  assert.equal(after.html, "", "unmounted from inside its own callback");
+  assert.equal(after.asks, after.at, `no request or stream after the unmount: ${JSON.stringify(after)}`);
+  assert.equal(after.streams, 0, "the event stream is closed");
+  assert.equal(after.intervals, 0, "the 1 s clock is cleared");
+  assert.deepEqual(after.seen.slice(-1), ["pending"], "no notice after the unmount");
+
+  // 2. A callback that throws is logged; the widget goes on to its QR.
+  const second = await newOrder();
+  await page.evaluate(async (order) => {
+    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, onStateChange: () => { throw new Error("merchant bug"); } });
+    await window.h.ready;
+  }, second);
+  await page.getByRole("button", { name: "Alipay", exact: true }).click();
+  await page.locator("#slot svg.wc-qr").waitFor();
+  await page.evaluate(() => window.h.unmount());
+  assert.ok(errors.length > 0 && errors.every((e) => e.includes("callback threw")), errors.join("\n"));
+  errors.length = 0;
+
+  // 3. A callback that unmounts and mounts again: the new widget resumes the pending session.
+  const third = await newOrder();
+  await page.evaluate(async (order) => {
+    window.remounted = false;
+    const again = (d) => {
+      if (d.state !== "pending" || window.remounted) return;
+      window.remounted = true;
+      window.h.unmount();
+      window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order });
+    };
+    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, onStateChange: again });
+    await window.h.ready;
+  }, third);
+  await page.getByRole("button", { name: "Alipay", exact: true }).click();
+  await page.waitForFunction(() => window.remounted);
+  await page.evaluate(() => window.h.ready);
+  await page.locator("#slot svg.wc-qr").waitFor();
+  assert.equal(await page.locator("#slot svg.wc-qr").count(), 1, "one widget, showing the resumed QR");
+  await page.waitForFunction(() => window.__live.streams === 1);
+  await page.evaluate(() => window.h.unmount());
+  await page.waitForFunction(() => window.__live.streams === 0 && window.__live.intervals.size === 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("npm package: importing it in Node (no DOM) does not throw, and mount() explains what it needs", async () => {
   const pkg = join(SITE, "npm");
   const mod = await import(pathToFileURL(join(pkg, "index.js")).href);

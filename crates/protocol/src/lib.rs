@@ -5,6 +5,7 @@
 //! (wallet, flow, status) or has an `Unknown` arm so that parsing never fails
 //! on a value a newer peer adds (error codes).
 
+pub mod codec;
 mod money;
 
 use std::collections::BTreeMap;
