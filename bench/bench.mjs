@@ -1,6 +1,6 @@
-// `cargo xtask bench [size|startup|latency|requests|server|all]`: measures the widget and the server on
-// this machine and writes bench/results/latest.{json,md} with the peers' figures beside ours.
-// Run through xtask, which builds what is measured and passes its paths in the environment.
+//! `cargo xtask bench [size|startup|latency|requests|server|all]`: measures the widget and the server on
+//! this machine and writes bench/results/latest.{json,md} with the peers' figures beside ours.
+//! Run through xtask, which builds what is measured and passes its paths in the environment.
 // `--smoke` runs each part tiny (the test suite uses it so the harness keeps working); `--out DIR`.
 import { spawn, execFileSync } from "node:child_process";
 import { once } from "node:events";

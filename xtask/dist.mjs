@@ -200,7 +200,12 @@ writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\
 // 5. The demo shop (index.html with the real script tag), as a merchant would embed it.
 const index = readFileSync(join(root, "index.html"), "utf8");
 if (!index.includes("<!-- wallet-checkout:script -->")) throw new Error("index.html lacks <!-- wallet-checkout:script -->");
-writeFileSync(join(out, "index.html"), index.replace("<!-- wallet-checkout:script -->", tag("script", loaderFile, " async")));
+// The `trunk serve` block goes: the release page loads the widget only through the script tag.
+const trunkBlock = /\n\s*<!-- trunk:[\s\S]*?<!-- \/trunk -->/;
+if (!trunkBlock.test(index)) throw new Error("index.html lacks the <!-- trunk: … --> … <!-- /trunk --> block");
+const shop = index.replace(trunkBlock, "").replace("<!-- wallet-checkout:script -->", tag("script", loaderFile, " async"));
+if (shop.includes("data-trunk")) throw new Error("a data-trunk line is outside the trunk block of index.html");
+writeFileSync(join(out, "index.html"), shop);
 for (const f of ["demo.js", "demo.css"]) copyFileSync(join(www, f), join(out, f));
 
 // 6. The npm package: ESM glue (`--target web`, same wasm), entries, types, CSS; then `npm pack`.

@@ -5,6 +5,8 @@ mod demo;
 mod dist;
 mod run;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod tools;
 
 use std::process::ExitCode;

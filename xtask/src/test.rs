@@ -12,9 +12,10 @@ pub fn run() -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
+    let trunk = tools::ensure_trunk()?;
     let mut total = Counts::default();
 
-    say("1/5 formatting and lints");
+    say("1/6 formatting and lints");
     exec(
         Command::new("cargo")
             .args(["fmt", "--all", "--check"])
@@ -50,7 +51,7 @@ pub fn run() -> Result<(), String> {
             .current_dir(&root),
     )?;
 
-    say("2/5 native tests of every crate");
+    say("2/6 native tests of every crate");
     let native = run_capture(
         Command::new("cargo")
             .args(["test", "--workspace"])
@@ -58,7 +59,7 @@ pub fn run() -> Result<(), String> {
     )?;
     total.add(require_tests("native tests", Counts::scan(&native))?);
 
-    say("3/5 the widget's wasm-bindgen tests in headless Chromium");
+    say("3/6 the widget's wasm-bindgen tests in headless Chromium");
     let wasm = run_capture(
         Command::new("cargo")
             .args([
@@ -75,14 +76,56 @@ pub fn run() -> Result<(), String> {
     )?;
     total.add(require_tests("wasm-bindgen tests", Counts::scan(&wasm))?);
 
-    say("4/5 building the demo for the end-to-end suite");
-    say("5/5 end to end in headless Chromium");
+    say("4/6 `trunk build`: the `trunk serve` loop of Trunk.toml still builds the widget from index.html");
+    trunk_build(&trunk)?;
+
+    say("5/6 building the demo for the end-to-end suite");
+    say("6/6 end to end in headless Chromium");
     total.add(end_to_end(&[])?);
 
     println!(
         "xtask test: {} passed, {} failed",
         total.passed, total.failed
     );
+    Ok(())
+}
+
+/// `trunk build` as `trunk serve` runs it, then checks the page it wrote loads the widget it built.
+fn trunk_build(trunk: &std::path::Path) -> Result<(), String> {
+    let root = root();
+    exec(
+        Command::new(trunk)
+            .args(["build", "--offline"])
+            .current_dir(&root)
+            .env("PATH", tools::tool_path()),
+    )?;
+    let out = tools::target_dir().join("trunk");
+    let page = std::fs::read_to_string(out.join("index.html"))
+        .map_err(|e| format!("trunk wrote no index.html: {e}"))?;
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let wasm = files
+        .iter()
+        .find(|f| f.ends_with("_bg.wasm"))
+        .ok_or_else(|| format!("trunk built no wasm: {files:?}"))?;
+    if !page.contains(wasm.as_str()) || !page.contains("TrunkApplicationStarted") {
+        return Err(format!("trunk's index.html does not start {wasm}"));
+    }
+    for needed in [
+        "trunk.js",
+        "core.js",
+        "shell.js",
+        "wallet-checkout.css",
+        "demo.js",
+        "demo.css",
+    ] {
+        if !files.iter().any(|f| f == needed) {
+            return Err(format!("trunk did not copy {needed}"));
+        }
+    }
     Ok(())
 }
 

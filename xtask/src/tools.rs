@@ -122,6 +122,14 @@ pub fn ensure_build_tools() -> Result<(), String> {
     ensure_npm_packages()
 }
 
+/// Trunk for `trunk serve` (0.22 needs Rust 1.96; 0.21.14 builds here with its own lockfile).
+pub const TRUNK_VERSION: &str = "0.21.14";
+
+pub fn ensure_trunk() -> Result<PathBuf, String> {
+    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, 10)?;
+    Ok(cargo_bin().join("trunk"))
+}
+
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 

@@ -339,7 +339,7 @@ mod tests {
     fn session_from_the_contract_example_parses() {
         let s: Session = roundtrip(
             r#"{ "id": "cs_2f6c", "order": "A1001", "status": "pending",
-                 "wallet": "alipay", "flow": "qr", "gateway": "alphapay",
+                 "wallet": "alipay", "flow": "qr", "gateway": "gw",
                  "amount": { "value": 1234, "currency": "CAD" },
                  "description": "Order A1001",
                  "created_at": "2026-11-21T12:00:00Z", "expires_at": "2026-11-21T12:05:00Z",

@@ -1,0 +1,12 @@
+//! `trunk serve` only: `window.WalletCheckout` over the widget Trunk built and started
+//! (`window.wasmBindings`), through the same `core.js` the script tag and the npm package use, so
+//! the demo page (`index.html`, `demo.js`) runs unchanged with hot reload. Not part of any release.
+import { createWalletCheckout } from "./core.js";
+
+const started = new Promise((resolve) => {
+  if (window.wasmBindings) resolve(window.wasmBindings);
+  else addEventListener("TrunkApplicationStarted", () => resolve(window.wasmBindings), { once: true });
+});
+
+window.WalletCheckout = createWalletCheckout({ load: () => started, css: { href: "/wallet-checkout.css" }, headCss: true });
+dispatchEvent(new Event("wallet-checkout:loaded"));

@@ -1,0 +1,207 @@
+//! The tidy test (part of `cargo test --workspace`, so of `cargo xtask test`): what ARCHITECTURE.md
+//! promises that code can check. Every source file opens with its `//!` line; the widget (`src/`,
+//! `www/`) names no gateway; `protocol` has no IO and no gateway names; the production server does
+//! not depend on the sandbox; the code map names every crate and every server module.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::run::root;
+
+const GATEWAYS: [&str; 4] = ["alphapay", "pass2pay", "yabandpay", "jeepay"];
+
+/// Files under `dir` (relative to the root) ending in one of `exts`, skipping what is built or installed.
+fn files(dir: &str, exts: &[&str]) -> Vec<PathBuf> {
+    fn walk(p: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(p) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(
+                    name.as_str(),
+                    "node_modules" | "target" | "dist" | "pkg" | ".git"
+                ) {
+                    walk(&path, exts, out);
+                }
+            } else if exts.iter().any(|x| name.ends_with(x)) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join(dir), exts, &mut out);
+    out.sort();
+    out
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn shown(p: &Path) -> String {
+    p.strip_prefix(root()).unwrap_or(p).display().to_string()
+}
+
+#[test]
+fn every_source_file_opens_with_what_it_owns() {
+    let mut bad = Vec::new();
+    for dir in [
+        "src", "www", "crates", "xtask", "tests", "bench", "examples",
+    ] {
+        for f in files(dir, &[".rs", ".js", ".mjs", ".ts"]) {
+            let text = read(&f);
+            let first = text.lines().next().unwrap_or_default();
+            let ok = first.starts_with("//!")
+                || (f.to_string_lossy().ends_with(".ts") && first.starts_with("/**"));
+            if !ok || first.trim_start_matches("//!").trim().is_empty() {
+                bad.push(shown(&f));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "files without an opening `//!` line: {bad:?}"
+    );
+}
+
+#[test]
+fn the_widget_names_no_gateway() {
+    let mut bad = Vec::new();
+    for dir in ["src", "www"] {
+        for f in files(
+            dir,
+            &[".rs", ".js", ".mjs", ".ts", ".css", ".html", ".json"],
+        ) {
+            let text = read(&f).to_ascii_lowercase();
+            for g in GATEWAYS {
+                if text.contains(g) {
+                    bad.push(format!("{} names {g}", shown(&f)));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+#[test]
+fn protocol_has_no_io_and_no_gateway_names() {
+    let io = [
+        "std::fs",
+        "std::net",
+        "std::io",
+        "std::process",
+        "std::env",
+        "std::thread",
+        "tokio",
+        "reqwest",
+        "axum",
+        "web_sys",
+        "js_sys",
+        "wasm_bindgen",
+    ];
+    let mut bad = Vec::new();
+    for f in files("crates/protocol/src", &[".rs"]) {
+        let text = read(&f);
+        let lower = text.to_ascii_lowercase();
+        for g in GATEWAYS {
+            if lower.contains(g) {
+                bad.push(format!("{} names {g}", shown(&f)));
+            }
+        }
+        for word in io {
+            if text.contains(word) {
+                bad.push(format!("{} uses {word}", shown(&f)));
+            }
+        }
+    }
+    let manifest = read(&root().join("crates/protocol/Cargo.toml"));
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .and_then(|d| d.split("\n[").next())
+        .unwrap_or_default();
+    for line in deps.lines().filter(|l| l.contains('=')) {
+        let name = line.split('=').next().unwrap_or_default().trim();
+        if name != "serde" {
+            bad.push(format!("crates/protocol depends on {name}"));
+        }
+    }
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+#[test]
+fn the_production_server_does_not_link_the_sandbox() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--offline",
+            "--package",
+            "wallet-checkout-server",
+            "--edges",
+            "normal,build,dev",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        tree.lines()
+            .any(|l| l.starts_with("wallet-checkout-server ")),
+        "{tree}"
+    );
+    let linked: Vec<&str> = tree
+        .lines()
+        .filter(|l| {
+            l.starts_with("wallet-checkout-sandbox") || l.starts_with("wallet-checkout-demo")
+        })
+        .collect();
+    assert!(
+        linked.is_empty(),
+        "wallet-checkout-server depends on {linked:?}"
+    );
+}
+
+#[test]
+fn the_code_map_names_every_crate_and_server_module() {
+    let map = read(&root().join("ARCHITECTURE.md"));
+    let mut missing = Vec::new();
+    for krate in [
+        "crates/protocol",
+        "crates/server",
+        "crates/sandbox",
+        "crates/demo",
+        "xtask",
+    ] {
+        if !map.contains(&format!("`{krate}`")) && !map.contains(&format!("`{krate}/`")) {
+            missing.push(krate.to_string());
+        }
+    }
+    for f in files("crates/server/src", &[".rs"]) {
+        let rel = shown(&f);
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // `gateway/<name>/…` files are covered by the folder's entry; every other file is named.
+        if rel.contains("/gateway/") && rel.matches('/').count() > 4 {
+            continue;
+        }
+        if !map.contains(&format!("`{name}`")) && !map.contains(&name) {
+            missing.push(rel);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md's code map lacks {missing:?}"
+    );
+}
