@@ -7,6 +7,7 @@ mod notify;
 mod notify_others;
 mod recovery;
 mod secrets;
+mod service;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

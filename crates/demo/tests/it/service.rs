@@ -1,0 +1,166 @@
+//! The checkout service called directly, without the checkout API in between: the rules of
+//! `checkout.rs` (the one writer) against the real sandbox.
+
+use wallet_checkout_protocol::{ErrorCode, Flow, Status, Wallet};
+use wallet_checkout_server::checkout::{self, Created, NewSession};
+
+use super::*;
+
+fn asked(order: &str, key: Option<&str>, wallet: Wallet) -> NewSession {
+    NewSession {
+        order: order.into(),
+        wallet,
+        flow: Flow::Qr,
+        return_url: None,
+        idempotency_key: key.map(String::from),
+        client_ip: None,
+    }
+}
+
+fn made(c: Created) -> (bool, wallet_checkout_protocol::Session) {
+    match c {
+        Created::New(s) => (true, s),
+        Created::Replayed(s) => (false, s),
+    }
+}
+
+#[tokio::test]
+async fn create_takes_the_amount_from_the_order_and_replays_a_key() {
+    let d = demo_with(|_| {}).await;
+    let order = demo_order(&d.base, 777, "CAD").await;
+    let (fresh, s) = made(
+        checkout::create(&d.state, asked(&order, Some("svc-1"), Wallet::Alipay))
+            .await
+            .expect("created"),
+    );
+    assert!(fresh);
+    assert_eq!((s.amount.value, s.amount.currency.as_str()), (777, "CAD"));
+    assert_eq!(s.status, Status::Pending);
+    let (fresh, again) = made(
+        checkout::create(&d.state, asked(&order, Some("svc-1"), Wallet::Alipay))
+            .await
+            .expect("replayed"),
+    );
+    assert!(!fresh, "the same key is the same session");
+    assert_eq!(again.id, s.id);
+    let e = checkout::create(&d.state, asked(&order, Some("svc-1"), Wallet::WechatPay))
+        .await
+        .expect_err("a key names one request");
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    let e = checkout::create(&d.state, asked("no-such-order", None, Wallet::Alipay))
+        .await
+        .expect_err("unknown order");
+    assert_eq!(e.code, ErrorCode::OrderNotFound);
+}
+
+#[tokio::test]
+async fn a_new_attempt_closes_the_earlier_one_and_a_paid_order_takes_none() {
+    let d = demo_with(|_| {}).await;
+    let order = demo_order(&d.base, 1234, "CAD").await;
+    let (_, first) = made(
+        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
+            .await
+            .expect("first"),
+    );
+    let (_, second) = made(
+        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
+            .await
+            .expect("second"),
+    );
+    let first = checkout::read(&d.state, &first.id).await.expect("read");
+    assert_eq!(first.status, Status::Cancelled, "closed before the new one");
+    assert!(first.action.is_none(), "no action once final");
+    shopper(
+        &d.base,
+        &gateway_id(&serde_json::to_value(&second).expect("json")),
+        true,
+    )
+    .await;
+    let paid = wait_change(&d.base, &second.id, "pending").await;
+    assert_eq!(paid["status"], "succeeded");
+    let e = checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
+        .await
+        .expect_err("paid already");
+    assert_eq!(e.code, ErrorCode::OrderAlreadyPaid);
+}
+
+#[tokio::test]
+async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
+    let d = demo_with(|_| {}).await;
+    let order = demo_order(&d.base, 500, "CAD").await;
+    let (_, s) = made(
+        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
+            .await
+            .expect("created"),
+    );
+    let waiter = d.state.hub.subscribe(&s.id);
+    let (_, changed) = checkout::apply(&d.state, &s.id, Status::Expired, "test")
+        .await
+        .expect("store")
+        .expect("known");
+    assert!(changed && waiter.has_changed(), "a change wakes the waiter");
+    drop(waiter);
+    let waiter = d.state.hub.subscribe(&s.id);
+    let (record, changed) = checkout::apply(&d.state, &s.id, Status::Cancelled, "test")
+        .await
+        .expect("store")
+        .expect("known");
+    assert!(
+        !changed && !waiter.has_changed(),
+        "no move back, no wake-up"
+    );
+    assert_eq!(record.session.status, Status::Expired);
+    let (record, changed) = checkout::apply(&d.state, &s.id, Status::Succeeded, "test")
+        .await
+        .expect("store")
+        .expect("known");
+    assert!(changed && waiter.has_changed(), "a late payment still wins");
+    assert_eq!(record.session.status, Status::Succeeded);
+    assert!(
+        checkout::apply(&d.state, "cs_none", Status::Succeeded, "test")
+            .await
+            .expect("store")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn refunds_never_exceed_what_was_paid() {
+    let d = demo_with(|_| {}).await;
+    let order = demo_order(&d.base, 1000, "CAD").await;
+    let (_, s) = made(
+        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
+            .await
+            .expect("created"),
+    );
+    let e = checkout::refund(&d.state, &s.id, None, None)
+        .await
+        .expect_err("not paid yet");
+    assert_eq!(e.status.as_u16(), 409);
+    shopper(
+        &d.base,
+        &gateway_id(&serde_json::to_value(&s).expect("json")),
+        true,
+    )
+    .await;
+    wait_change(&d.base, &s.id, "pending").await;
+    let part = checkout::refund(&d.state, &s.id, Some(600), Some("spilt".into()))
+        .await
+        .expect("refunded in part");
+    assert_eq!(part.amount.value, 600);
+    let e = checkout::refund(&d.state, &s.id, Some(401), None)
+        .await
+        .expect_err("only 400 left");
+    assert!(e.message.contains("4.00"), "{}", e.message);
+    let rest = checkout::refund(&d.state, &s.id, None, None)
+        .await
+        .expect("the rest");
+    assert_eq!(rest.amount.value, 400);
+    assert_eq!(
+        checkout::refunds(&d.state, &s.id)
+            .await
+            .expect("listed")
+            .len(),
+        2
+    );
+}
