@@ -417,6 +417,7 @@ mod tests {
             "gateway_timeout",
             "rate_limited",
             "internal",
+            "order_locked",
         ] {
             let body = crate::ErrorBody {
                 error: crate::ErrorDetail {

@@ -276,6 +276,8 @@ pub enum ErrorCode {
     GatewayTimeout,
     RateLimited,
     Internal,
+    /// The merchant API's: a PUT would change the amount of an order that has a session.
+    OrderLocked,
     /// A code this build does not know yet.
     #[cfg_attr(feature = "serde", serde(other))]
     Unknown,
@@ -294,6 +296,7 @@ impl ErrorCode {
             ErrorCode::GatewayTimeout => "gateway_timeout",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
+            ErrorCode::OrderLocked => "order_locked",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -311,6 +314,7 @@ impl ErrorCode {
             ErrorCode::GatewayTimeout,
             ErrorCode::RateLimited,
             ErrorCode::Internal,
+            ErrorCode::OrderLocked,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)

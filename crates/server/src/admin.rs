@@ -1,14 +1,17 @@
-//! The admin API: refunds. Authenticated with a bearer token from the environment, and refused to
-//! anything that looks like a browser (an `Origin` or `Sec-Fetch-*` header), so a shopper's page can
-//! never reach it even on the same origin.
+//! The admin API, the shop's backend's side: orders and refunds. Authenticated with a bearer token
+//! from the environment (at least 32 characters), and refused to anything that looks like a browser
+//! (an `Origin` or `Sec-Fetch-*` header), so a shopper's page can never reach it even on the same origin.
 //!
+//! `PUT /admin/orders/{reference}` stores the shop's order (`201` new, `200` updated, `409 order_locked`
+//! for a new amount once a session exists); `GET /admin/orders/{reference}` shows it with its sessions.
 //! `POST /admin/sessions/{id}/refunds` `{ "amount": 500?, "reason": "…"? }` refunds in full (no amount)
 //! or in part, never beyond what was paid; `GET /admin/sessions/{id}/refunds`; `GET /admin/refunds/{id}`
 //! asks the gateway for a refund still processing.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use wallet_checkout_protocol::ErrorCode;
@@ -16,11 +19,13 @@ use wallet_checkout_protocol::ErrorCode;
 use crate::checkout;
 use crate::error::{ApiError, ApiJson};
 use crate::gateway::constant_time_eq;
+use crate::orders::{OrderView, PutOrder};
 use crate::store::RefundRecord;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin/orders/{reference}", put(put_order).get(get_order))
         .route("/admin/sessions/{id}/refunds", post(create).get(list))
         .route("/admin/refunds/{id}", get(read))
 }
@@ -94,4 +99,32 @@ async fn read(
 ) -> Result<Json<RefundRecord>, ApiError> {
     authorize(&state, &headers)?;
     Ok(Json(checkout::refund_status(&state, &id).await?))
+}
+
+/// The body is read as bytes and parsed here, so every mistake (not JSON, a float, an unknown field)
+/// is a `400 invalid_request` whose message names the field.
+async fn put_order(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<OrderView>), ApiError> {
+    authorize(&state, &headers)?;
+    let order = PutOrder::parse(&body).map_err(ApiError::invalid)?;
+    let (created, view) = checkout::put_order(&state, &reference, order).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view)))
+}
+
+async fn get_order(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<OrderView>, ApiError> {
+    authorize(&state, &headers)?;
+    Ok(Json(checkout::order(&state, &reference).await?))
 }

@@ -1,4 +1,4 @@
-//! The checkout service: the one writer of session and refund state. It creates sessions (closing an
+//! The checkout service: the one writer of order, session and refund state. It creates sessions (closing an
 //! order's earlier attempts first), cancels them, closes them at the gateway, applies what
 //! notifications and queries say, expires them, and refunds them. It is the only caller of
 //! `Store::transition` and the only place that wakes the hub; `api`, `notify`, `reconcile` and
@@ -18,7 +18,10 @@ use crate::gateway::{
     Connector, CreatePayment, GatewayError, IncomingNotification, Notification, Observed,
     PaymentRef, RefundRequest,
 };
-use crate::store::{random_id, RefundRecord, RefundStatus, SessionRecord, StoreError};
+use crate::orders::{Order, OrderView, PutOrder, SessionView};
+use crate::store::{
+    random_id, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, StoreError,
+};
 use crate::AppState;
 
 /// One async lock per idempotency key, so two concurrent retries cannot both reach the gateway.
@@ -140,13 +143,21 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             ));
         }
     }
-    let order = state.orders.order(&req.order).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::OrderNotFound,
-            format!("no order {:?}", req.order),
-        )
-    })?;
+    // The shop's own orders (PUT) first, then whatever source the server was given.
+    let order = match state.store.get_order(&req.order).await? {
+        Some(o) => Order {
+            reference: o.reference,
+            amount: o.amount,
+            description: o.description,
+        },
+        None => state.orders.order(&req.order).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::OrderNotFound,
+                format!("no order {:?}", req.order),
+            )
+        })?,
+    };
     // One order, one payment: close every earlier attempt that could still be paid first.
     let _order_guard = state
         .idempotency_locks
@@ -566,4 +577,97 @@ pub async fn refund_status(state: &AppState, refund_id: &str) -> Result<RefundRe
         }
     }
     Ok(refund)
+}
+
+/// `PUT /admin/orders/{reference}`: stores or updates the shop's order. Answers whether it was new.
+/// Under the order's lock, so a create cannot read an amount a concurrent PUT is changing.
+pub async fn put_order(
+    state: &AppState,
+    reference: &str,
+    body: PutOrder,
+) -> Result<(bool, OrderView), ApiError> {
+    if !crate::orders::valid_reference(reference) {
+        return Err(ApiError::invalid(
+            "the reference must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+        ));
+    }
+    body.check().map_err(ApiError::invalid)?;
+    let _order_guard = state
+        .idempotency_locks
+        .lock_for(&format!("order:{reference}"))
+        .lock_owned()
+        .await;
+    let now = rfc3339(state.clock.now());
+    let record = OrderRecord {
+        reference: reference.to_string(),
+        amount: body.amount,
+        description: body.description,
+        customer: body.customer,
+        metadata: body.metadata.unwrap_or_default(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let (created, stored) = match state.store.put_order(record).await {
+        Ok(Put::Created(o)) => (true, o),
+        Ok(Put::Updated(o)) => (false, o),
+        Err(StoreError::Locked) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::OrderLocked,
+                "the order has a session: its amount can no longer change (other fields can)",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(order = %stored.reference, amount = %stored.amount, created, "order put");
+    Ok((created, view(state, stored).await?))
+}
+
+/// `GET /admin/orders/{reference}`.
+pub async fn order(state: &AppState, reference: &str) -> Result<OrderView, ApiError> {
+    let stored = state.store.get_order(reference).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::OrderNotFound,
+            "no such order",
+        )
+    })?;
+    view(state, stored).await
+}
+
+async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ApiError> {
+    let sessions = state.store.by_order(&o.reference).await?;
+    let mut refunded = 0u64;
+    for s in &sessions {
+        for r in state.store.refunds(&s.session.id).await? {
+            if r.status == RefundStatus::Succeeded {
+                refunded = refunded.saturating_add(r.amount.value);
+            }
+        }
+    }
+    let paid = sessions
+        .iter()
+        .any(|s| s.session.status == Status::Succeeded);
+    Ok(OrderView {
+        refunded: Money {
+            value: refunded,
+            currency: o.amount.currency.clone(),
+        },
+        reference: o.reference,
+        amount: o.amount,
+        description: o.description,
+        customer: o.customer,
+        metadata: o.metadata,
+        status: if paid { "paid" } else { "open" },
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+        sessions: sessions
+            .into_iter()
+            .map(|r| SessionView {
+                gateway_ref: r.gateway_ref.clone(),
+                gateway_result: None,
+                session: present(r),
+            })
+            .collect(),
+    })
 }

@@ -143,6 +143,9 @@ pub enum ConfigError {
 /// The longest config file read (a config is a few hundred bytes; this is a mistake's limit).
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
+/// The shortest admin token accepted (`[admin] token_env`): 32 characters.
+pub const MIN_ADMIN_TOKEN: usize = 32;
+
 /// A TOML error on one line: where, and what.
 fn one_line(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim().replace('\n', " ");
@@ -250,9 +253,9 @@ impl Config {
             None => Ok(None),
             Some(a) => {
                 let t = secret_from_env(&a.token_env)?;
-                if t.len() < 16 {
+                if t.len() < MIN_ADMIN_TOKEN {
                     return Err(ConfigError::Invalid(format!(
-                        "{} must hold at least 16 characters",
+                        "{} must hold at least {MIN_ADMIN_TOKEN} characters",
                         a.token_env
                     )));
                 }

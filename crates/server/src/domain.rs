@@ -72,3 +72,32 @@ pub fn random_id(len: usize) -> String {
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
 }
+
+/// The shopper as the shop knows them (`PUT /admin/orders`' `customer`); some gateways want it
+/// (Pass2Pay's `custNo`, `registerTime`, `userName`, `mbrTel`, `idNo`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+}
+
+/// An order the shop told us (`PUT /admin/orders/{reference}`), or that a lookup answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord {
+    pub reference: String,
+    pub amount: Money,
+    pub description: String,
+    pub customer: Option<Customer>,
+    pub metadata: std::collections::BTreeMap<String, String>,
+    /// RFC 3339.
+    pub created_at: String,
+    pub updated_at: String,
+}

@@ -86,9 +86,9 @@ async fn start(
     let routing = config.routing_table().map_err(|e| e.to_string())?;
     let frame = config.frame.as_ref().map(|f| f.checked()).transpose()?;
     let store = store::open(&config.store).map_err(|e| e.to_string())?;
-    tracing::warn!("no order source: this binary knows no orders yet; embed the library with your own OrderSource");
     let state = AppState::new(Inner {
         store,
+        // Orders come from the shop's backend (`PUT /admin/orders/{reference}`, kept in the store).
         orders: Arc::new(orders::NoOrders),
         connectors,
         routing,

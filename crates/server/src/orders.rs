@@ -1,7 +1,9 @@
-//! Where the server learns what an order costs. The browser never says; `OrderSource` does.
-//!
-//! A merchant plugs their own database in through `OrderSource` (the demo's book of demo orders
-//! is `wallet-checkout-demo`'s).
+//! Where the server learns what an order costs. The browser never says: the shop's backend does,
+//! by `PUT /admin/orders/{reference}` (`PutOrder`, checked here, kept in the store), or a Rust
+//! embedder through `OrderSource` (the demo's book of demo orders is `wallet-checkout-demo`'s).
+//! `OrderView` is an order as `GET /admin/orders/{reference}` shows it.
+
+use std::collections::BTreeMap;
 
 use wallet_checkout_protocol::Money;
 
@@ -23,5 +25,214 @@ pub struct NoOrders;
 impl OrderSource for NoOrders {
     fn order(&self, _reference: &str) -> Option<Order> {
         None
+    }
+}
+
+/// `PUT /admin/orders/{reference}`'s body. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutOrder {
+    pub amount: Money,
+    pub description: String,
+    #[serde(default)]
+    pub customer: Option<crate::domain::Customer>,
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// Limits of `PUT /admin/orders` (docs/protocol.md, "Orders in").
+pub const MAX_REFERENCE: usize = 64;
+pub const MAX_DESCRIPTION: usize = 256;
+pub const MAX_METADATA_KEYS: usize = 20;
+pub const MAX_METADATA_KEY: usize = 40;
+pub const MAX_METADATA_VALUE: usize = 500;
+/// Customer fields are short identifiers and names; this bounds each.
+pub const MAX_CUSTOMER_FIELD: usize = 128;
+
+/// `^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`.
+pub fn valid_reference(r: &str) -> bool {
+    let mut bytes = r.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphanumeric())
+        && r.len() <= MAX_REFERENCE
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+}
+
+impl PutOrder {
+    /// Parses the body; a mistake names the field it is in (`amount.value: invalid type …`).
+    pub fn parse(body: &[u8]) -> Result<PutOrder, String> {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let order: PutOrder = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path.is_empty() || path == "." {
+                format!("the order is not valid: {inner}")
+            } else {
+                format!("{path}: {inner}")
+            }
+        })?;
+        de.end()
+            .map_err(|e| format!("the order is not valid: {e}"))?;
+        Ok(order)
+    }
+
+    /// Checks every limit; the error names the field.
+    pub fn check(&self) -> Result<(), String> {
+        if self.amount.value == 0 {
+            return Err("amount.value must be an integer of at least 1".into());
+        }
+        let len = self.description.chars().count();
+        if self.description.trim().is_empty() || len > MAX_DESCRIPTION {
+            return Err(format!(
+                "description must be 1 to {MAX_DESCRIPTION} characters"
+            ));
+        }
+        if let Some(c) = &self.customer {
+            let fields = [
+                ("customer.id", Some(&c.id)),
+                ("customer.registered_at", c.registered_at.as_ref()),
+                ("customer.name", c.name.as_ref()),
+                ("customer.phone", c.phone.as_ref()),
+                ("customer.id_number", c.id_number.as_ref()),
+            ];
+            for (name, value) in fields {
+                if let Some(v) = value {
+                    if v.trim().is_empty() || v.chars().count() > MAX_CUSTOMER_FIELD {
+                        return Err(format!(
+                            "{name} must be 1 to {MAX_CUSTOMER_FIELD} characters"
+                        ));
+                    }
+                }
+            }
+            if let Some(t) = &c.registered_at {
+                if crate::clock::parse_rfc3339(t).is_none() {
+                    return Err("customer.registered_at must be an RFC 3339 time".into());
+                }
+            }
+        }
+        if let Some(m) = &self.metadata {
+            if m.len() > MAX_METADATA_KEYS {
+                return Err(format!(
+                    "metadata may hold at most {MAX_METADATA_KEYS} keys"
+                ));
+            }
+            for (k, v) in m {
+                if k.is_empty() || k.chars().count() > MAX_METADATA_KEY {
+                    return Err(format!(
+                        "metadata keys must be 1 to {MAX_METADATA_KEY} characters"
+                    ));
+                }
+                if v.chars().count() > MAX_METADATA_VALUE {
+                    return Err(format!(
+                        "metadata values must be at most {MAX_METADATA_VALUE} characters"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A session as the shop's backend sees it: the widget's session plus the gateway's id for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionView {
+    #[serde(flatten)]
+    pub session: wallet_checkout_protocol::Session,
+    pub gateway_ref: String,
+    /// The gateway's last code and message for this session; not recorded yet, so always null.
+    pub gateway_result: Option<()>,
+}
+
+/// `GET /admin/orders/{reference}`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrderView {
+    pub reference: String,
+    pub amount: Money,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<crate::domain::Customer>,
+    pub metadata: BTreeMap<String, String>,
+    /// `paid` once a session succeeded, else `open`.
+    pub status: &'static str,
+    pub created_at: String,
+    pub updated_at: String,
+    pub refunded: Money,
+    pub sessions: Vec<SessionView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(json: &str) -> Result<(), String> {
+        PutOrder::parse(json.as_bytes())?.check()
+    }
+
+    #[test]
+    fn references_follow_the_contract() {
+        for good in ["A1001", "a", "9-x_y.z:1", &"A".repeat(64)] {
+            assert!(valid_reference(good), "{good}");
+        }
+        for bad in ["", "-A", "A/1", "A 1", &"A".repeat(65), "é", "A%2F"] {
+            assert!(!valid_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bad_orders_are_refused_naming_the_field() {
+        let ok = r#"{"amount":{"value":1234,"currency":"CAD"},"description":"Tea"}"#;
+        assert_eq!(put(ok), Ok(()));
+        let cases = [
+            (
+                r#"{"amount":{"value":12.5,"currency":"CAD"},"description":"Tea"}"#,
+                "value",
+            ),
+            (
+                r#"{"amount":{"value":0,"currency":"CAD"},"description":"Tea"}"#,
+                "amount.value",
+            ),
+            (
+                r#"{"amount":{"value":-1,"currency":"CAD"},"description":"Tea"}"#,
+                "value",
+            ),
+            (
+                r#"{"amount":{"value":1,"currency":"cad"},"description":"Tea"}"#,
+                "currency",
+            ),
+            (
+                r#"{"amount":{"value":1,"currency":"CADX"},"description":"Tea"}"#,
+                "currency",
+            ),
+            (
+                r#"{"amount":{"value":1,"currency":"CAD"},"description":""}"#,
+                "description",
+            ),
+            (
+                r#"{"amount":{"value":1,"currency":"CAD"},"description":"T","tip":1}"#,
+                "tip",
+            ),
+            (
+                r#"{"amount":{"value":1,"currency":"CAD"},"description":"T","customer":{"name":"x"}}"#,
+                "id",
+            ),
+            (
+                r#"{"amount":{"value":1,"currency":"CAD"},"description":"T","customer":{"id":"1","registered_at":"yesterday"}}"#,
+                "registered_at",
+            ),
+        ];
+        for (json, needle) in cases {
+            let e = put(json).expect_err(json);
+            assert!(e.contains(needle), "{needle:?} not in {e:?} for {json}");
+        }
+        let long = format!(
+            r#"{{"amount":{{"value":1,"currency":"CAD"}},"description":"{}"}}"#,
+            "x".repeat(10_000)
+        );
+        assert!(put(&long).expect_err("long").contains("description"));
+        let keys: Vec<String> = (0..21).map(|i| format!(r#""k{i}":"v""#)).collect();
+        let many = format!(
+            r#"{{"amount":{{"value":1,"currency":"CAD"}},"description":"T","metadata":{{{}}}}}"#,
+            keys.join(",")
+        );
+        assert!(put(&many).expect_err("21 keys").contains("metadata"));
     }
 }

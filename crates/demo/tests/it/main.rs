@@ -3,6 +3,7 @@
 mod flow;
 mod gateway_failures;
 mod gateways;
+mod merchant;
 mod notify;
 mod notify_others;
 mod recovery;
@@ -163,7 +164,7 @@ pub fn currency_for(gateway: &str) -> &'static str {
 }
 
 pub const GATEWAYS: [&str; 3] = ["alphapay", "pass2pay", "yabandpay"];
-pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789-abcdefgh";
 
 /// The demo with every wallet on one gateway.
 pub fn route_all_to(options: &mut DemoOptions, gateway: &str) {

@@ -16,7 +16,7 @@ async fn no_key_secret_or_token_appears_in_the_logs() {
     let pem = key.to_pkcs8_pem(LineEnding::LF).expect("pem").to_string();
     let p2p_secret = "p2p-Secret-Do-Not-Log-4f1c9a";
     let yb_secret = "yb-Secret-Do-Not-Log-8e2d7b";
-    let admin_token = "admin-Token-Do-Not-Log-77aa1";
+    let admin_token = "admin-Token-Do-Not-Log-77aa1-0123456789";
     let config = dir.join("checkout.toml");
     std::fs::write(
         &config,

@@ -4,7 +4,10 @@
 
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
-use super::{random_id, RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
+use super::{
+    random_id, Customer, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, Store,
+    StoreError,
+};
 
 const STATUSES: [Status; 5] = [
     Status::Pending,
@@ -65,6 +68,79 @@ pub async fn check_store(store: &dyn Store) {
     concurrent_transitions_change_once(store).await;
     pending_lists_only_pending(store).await;
     refunds_are_kept_in_order(store).await;
+    orders_are_put_read_and_locked_once_a_session_exists(store).await;
+}
+
+fn order(reference: &str, value: u64) -> OrderRecord {
+    OrderRecord {
+        reference: reference.into(),
+        amount: Money::new(value, "CNY").unwrap_or_else(|e| panic!("{e}")),
+        description: "Green tea ×2".into(),
+        customer: Some(Customer {
+            id: "C200492312".into(),
+            registered_at: Some("2021-05-26T08:09:32Z".into()),
+            name: Some("张三".into()),
+            phone: None,
+            id_number: None,
+        }),
+        metadata: [("cart".to_string(), "88123".to_string())].into(),
+        created_at: "2026-01-01T00:00:00Z".into(),
+        updated_at: "2026-01-01T00:00:00Z".into(),
+    }
+}
+
+async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store) {
+    let reference = format!("O{}", random_id(8));
+    let first = order(&reference, 1234);
+    assert_eq!(
+        must("put", store.put_order(first.clone()).await),
+        Put::Created(first.clone())
+    );
+    assert_eq!(
+        must("get", store.get_order(&reference).await),
+        Some(first.clone())
+    );
+    let mut changed = order(&reference, 999);
+    changed.customer = None;
+    changed.metadata.clear();
+    changed.created_at = "2026-02-02T00:00:00Z".into();
+    changed.updated_at = "2026-02-02T00:00:00Z".into();
+    let kept = OrderRecord {
+        created_at: first.created_at.clone(),
+        ..changed.clone()
+    };
+    assert_eq!(
+        must("update", store.put_order(changed).await),
+        Put::Updated(kept.clone()),
+        "without a session everything may change; created_at stays"
+    );
+    assert_eq!(
+        must("get", store.get_order(&reference).await),
+        Some(kept.clone())
+    );
+    must(
+        "session",
+        store.insert(sample_record(&reference, 0, None)).await,
+    );
+    assert!(
+        matches!(
+            store.put_order(order(&reference, 1000)).await,
+            Err(StoreError::Locked)
+        ),
+        "a session locks the amount"
+    );
+    assert_eq!(
+        must("get", store.get_order(&reference).await),
+        Some(kept.clone()),
+        "a locked put writes nothing"
+    );
+    let mut same_amount = kept.clone();
+    same_amount.description = "Oolong".into();
+    assert!(matches!(
+        must("update", store.put_order(same_amount).await),
+        Put::Updated(o) if o.description == "Oolong"
+    ));
+    assert_eq!(must("get", store.get_order("O-missing").await), None);
 }
 
 async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {

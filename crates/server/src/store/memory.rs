@@ -5,12 +5,13 @@ use std::sync::Mutex;
 
 use wallet_checkout_protocol::Status;
 
-use super::{RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
+use super::{OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<HashMap<String, SessionRecord>>,
     refunds: Mutex<Vec<RefundRecord>>,
+    orders: Mutex<HashMap<String, OrderRecord>>,
 }
 
 impl MemoryStore {
@@ -134,6 +135,37 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn put_order(&self, order: OrderRecord) -> Result<Put, StoreError> {
+        // Sessions first, then orders: the same lock order everywhere.
+        let sessions = self.lock();
+        let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        match orders.get(&order.reference) {
+            None => {
+                orders.insert(order.reference.clone(), order.clone());
+                Ok(Put::Created(order))
+            }
+            Some(old) => {
+                let has_session = sessions
+                    .values()
+                    .any(|r| r.session.order == order.reference);
+                if has_session && old.amount != order.amount {
+                    return Err(StoreError::Locked);
+                }
+                let updated = OrderRecord {
+                    created_at: old.created_at.clone(),
+                    ..order
+                };
+                orders.insert(updated.reference.clone(), updated.clone());
+                Ok(Put::Updated(updated))
+            }
+        }
+    }
+
+    async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError> {
+        let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(orders.get(reference).cloned())
     }
 }
 

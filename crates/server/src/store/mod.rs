@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use wallet_checkout_protocol::Status;
 
-pub use crate::domain::{random_id, RefundRecord, RefundStatus, SessionRecord};
+pub use crate::domain::{
+    random_id, Customer, OrderRecord, RefundRecord, RefundStatus, SessionRecord,
+};
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
@@ -38,6 +40,16 @@ pub enum StoreError {
     Conflict,
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The order has a session, so its amount may no longer change.
+    #[error("the order has a session; its amount can no longer change")]
+    Locked,
+}
+
+/// What `put_order` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Put {
+    Created(OrderRecord),
+    Updated(OrderRecord),
 }
 
 /// Every method is async: a networked database drops in behind it, and SQLite does its work on
@@ -73,4 +85,8 @@ pub trait Store: Send + Sync {
         status: RefundStatus,
         gateway_ref: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// Stores an order, or updates it keeping its `created_at`. Once a session of the order exists,
+    /// a different amount is `Locked` and nothing is written (checked and written in one step).
+    async fn put_order(&self, order: OrderRecord) -> Result<Put, StoreError>;
+    async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError>;
 }

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
-use super::{RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
+use super::{
+    Customer, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
+};
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -66,6 +68,16 @@ CREATE TABLE IF NOT EXISTS refunds (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refunds_session ON refunds(session_id);
+CREATE TABLE IF NOT EXISTS orders (
+    reference TEXT PRIMARY KEY,
+    amount_value INTEGER NOT NULL CHECK (amount_value > 0),
+    currency TEXT NOT NULL,
+    description TEXT NOT NULL,
+    customer TEXT,
+    metadata TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 ";
 
 const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url";
@@ -189,6 +201,36 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+const ORDER_COLUMNS: &str =
+    "reference, amount_value, currency, description, customer, metadata, created_at, updated_at";
+
+fn order_row(row: &Row<'_>) -> rusqlite::Result<OrderRecord> {
+    let value: i64 = row.get(1)?;
+    let currency: String = row.get(2)?;
+    let customer: Option<String> = row.get(4)?;
+    let metadata: String = row.get(5)?;
+    Ok(OrderRecord {
+        reference: row.get(0)?,
+        amount: Money::new(
+            u64::try_from(value).map_err(|_| bad(1, "amount"))?,
+            &currency,
+        )
+        .map_err(|_| bad(2, "currency"))?,
+        description: row.get(3)?,
+        customer: match customer {
+            Some(c) => Some(serde_json::from_str::<Customer>(&c).map_err(|_| bad(4, "customer"))?),
+            None => None,
+        },
+        metadata: serde_json::from_str(&metadata).map_err(|_| bad(5, "metadata"))?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+    })
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
 const REFUND_COLUMNS: &str =
@@ -351,6 +393,74 @@ impl Store for SqliteStore {
             )
             .map_err(err)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn put_order(&self, order: OrderRecord) -> Result<Put, StoreError> {
+        let value = value_i64(&order.amount)?;
+        let customer = order.customer.as_ref().map(json_text).transpose()?;
+        let metadata = json_text(&order.metadata)?;
+        self.with(move |conn| {
+            // IMMEDIATE: the check and the write hold the write lock together.
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let old = tx
+                .query_row(
+                    &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE reference = ?1"),
+                    [&order.reference],
+                    order_row,
+                )
+                .optional()
+                .map_err(err)?;
+            let put = match old {
+                None => {
+                    tx.execute(
+                        &format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+                        params![order.reference, value, order.amount.currency, order.description, customer, metadata, order.created_at, order.updated_at],
+                    )
+                    .map_err(err)?;
+                    Put::Created(order)
+                }
+                Some(old) => {
+                    let has_session: bool = tx
+                        .query_row(
+                            "SELECT EXISTS (SELECT 1 FROM sessions WHERE order_ref = ?1)",
+                            [&order.reference],
+                            |r| r.get(0),
+                        )
+                        .map_err(err)?;
+                    if has_session && old.amount != order.amount {
+                        return Err(StoreError::Locked);
+                    }
+                    tx.execute(
+                        "UPDATE orders SET amount_value = ?2, currency = ?3, description = ?4, customer = ?5, metadata = ?6, updated_at = ?7 WHERE reference = ?1",
+                        params![order.reference, value, order.amount.currency, order.description, customer, metadata, order.updated_at],
+                    )
+                    .map_err(err)?;
+                    Put::Updated(OrderRecord {
+                        created_at: old.created_at,
+                        ..order
+                    })
+                }
+            };
+            tx.commit().map_err(err)?;
+            Ok(put)
+        })
+        .await
+    }
+
+    async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError> {
+        let reference = reference.to_string();
+        self.with(move |conn| {
+            conn.query_row(
+                &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE reference = ?1"),
+                [reference],
+                order_row,
+            )
+            .optional()
+            .map_err(err)
         })
         .await
     }

@@ -180,3 +180,19 @@ fn a_good_config_serves_the_checkout_and_no_sandbox_or_demo() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn an_admin_token_shorter_than_32_characters_is_refused() {
+    let port = free_port();
+    let path = temp(
+        "token",
+        &format!("listen = \"127.0.0.1:{port}\"\n{BASE}[admin]\ntoken_env = \"WC_CLI_TOKEN\"\n"),
+    );
+    let (code, err) = run(server()
+        .arg("--config")
+        .arg(&path)
+        .env("WC_CLI_TOKEN", "only-twenty-chars-xx"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("WC_CLI_TOKEN") && err.contains("32"), "{err}");
+    TcpListener::bind(("127.0.0.1", port)).expect("nothing was bound");
+}

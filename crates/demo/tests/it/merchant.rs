@@ -1,0 +1,167 @@
+//! The shop's backend through the merchant API: it PUTs an order, the shopper pays it with the
+//! widget's API against the sandbox, the backend reads it back paid; the amount locks once a session exists.
+
+use serde_json::{json, Value};
+
+use super::*;
+
+async fn admin(method: reqwest::Method, url: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, url)
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("sent");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_order_put_by_the_shop_is_paid_and_read_back_paid() {
+    let d = demo_with(|o| o.admin_token = Some(ADMIN_TOKEN.into())).await;
+    let url = format!("{}/admin/orders/A1001", d.base);
+    let order = json!({ "amount": { "value": 1234, "currency": "CAD" }, "description": "Green tea ×2",
+        "customer": { "id": "C200492312", "name": "张三" }, "metadata": { "cart": "88123" } });
+    let (status, body) = admin(reqwest::Method::PUT, &url, Some(order.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["status"], "open");
+    assert_eq!(body["metadata"]["cart"], "88123");
+    let (status, _) = admin(reqwest::Method::PUT, &url, Some(order.clone())).await;
+    assert_eq!(status, StatusCode::OK, "a second PUT updates");
+
+    let (status, s) = create_session(&d.base, "A1001", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    assert_eq!(
+        s["amount"],
+        json!({ "value": 1234, "currency": "CAD" }),
+        "the shop's amount"
+    );
+    let mut more = order.clone();
+    more["amount"]["value"] = json!(999);
+    let (status, body) = admin(reqwest::Method::PUT, &url, Some(more)).await;
+    assert_error(status, &body, 409, "order_locked");
+    let mut renamed = order.clone();
+    renamed["description"] = json!("Oolong ×2");
+    let (status, body) = admin(reqwest::Method::PUT, &url, Some(renamed)).await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (StatusCode::OK, Some("Oolong ×2"))
+    );
+
+    shopper(&d.base, &gateway_id(&s), true).await;
+    let id = s["id"].as_str().expect("id");
+    assert_eq!(
+        wait_change(&d.base, id, "pending").await["status"],
+        "succeeded"
+    );
+    let (status, body) = admin(reqwest::Method::GET, &url, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "paid");
+    assert_eq!(body["amount"]["value"], 1234);
+    assert_eq!(body["refunded"], json!({ "value": 0, "currency": "CAD" }));
+    let sessions = body["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["id"], id);
+    assert_eq!(sessions[0]["status"], "succeeded");
+    assert!(sessions[0]["gateway_ref"]
+        .as_str()
+        .is_some_and(|g| !g.is_empty()));
+
+    let (status, body) = admin(
+        reqwest::Method::GET,
+        &format!("{}/admin/orders/B1", d.base),
+        None,
+    )
+    .await;
+    assert_error(status, &body, 404, "order_not_found");
+}
+
+#[tokio::test]
+async fn bad_orders_are_refused_with_400_naming_the_field_and_nothing_is_stored() {
+    let d = demo_with(|o| o.admin_token = Some(ADMIN_TOKEN.into())).await;
+    let put_raw = |reference: &str, body: &str| {
+        let url = format!("{}/admin/orders/{reference}", d.base);
+        let body = body.to_string();
+        async move {
+            let res = reqwest::Client::new()
+                .put(url)
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("sent");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let long_ref = "A".repeat(65);
+    let long_description = format!(
+        r#"{{"amount":{{"value":1,"currency":"CAD"}},"description":"{}"}}"#,
+        "x".repeat(10_000)
+    );
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "A1",
+            r#"{"amount":{"value":12.5,"currency":"CAD"},"description":"T"}"#.into(),
+            "value",
+        ),
+        (
+            "A1",
+            r#"{"amount":{"value":0,"currency":"CAD"},"description":"T"}"#.into(),
+            "amount.value",
+        ),
+        (
+            "A1",
+            r#"{"amount":{"value":-5,"currency":"CAD"},"description":"T"}"#.into(),
+            "value",
+        ),
+        (
+            "A1",
+            r#"{"amount":{"value":1,"currency":"cad"},"description":"T"}"#.into(),
+            "currency",
+        ),
+        (
+            "A1",
+            r#"{"amount":{"value":1,"currency":"CADD"},"description":"T"}"#.into(),
+            "currency",
+        ),
+        ("A1", long_description, "description"),
+        (
+            "A1",
+            r#"{"amount":{"value":1,"currency":"CAD"},"description":"T","price":1}"#.into(),
+            "price",
+        ),
+        ("A1", "not json".into(), "not valid"),
+        (
+            &long_ref,
+            r#"{"amount":{"value":1,"currency":"CAD"},"description":"T"}"#.into(),
+            "reference",
+        ),
+        (
+            "A1:2%2F3",
+            r#"{"amount":{"value":1,"currency":"CAD"},"description":"T"}"#.into(),
+            "reference",
+        ),
+    ];
+    for (reference, body, needle) in &cases {
+        let (status, answer) = put_raw(reference, body).await;
+        assert_error_says(status, &answer, 400, "invalid_request", needle);
+    }
+    let (status, body) = admin(
+        reqwest::Method::GET,
+        &format!("{}/admin/orders/A1", d.base),
+        None,
+    )
+    .await;
+    assert_error(status, &body, 404, "order_not_found");
+    // Without the token, and from a browser: refused.
+    let res = reqwest::Client::new()
+        .put(format!("{}/admin/orders/A1", d.base))
+        .json(&json!({ "amount": { "value": 1, "currency": "CAD" }, "description": "T" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
