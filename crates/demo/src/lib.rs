@@ -135,6 +135,9 @@ pub struct DemoOptions {
     pub real_gateways: Option<BTreeMap<String, Arc<dyn Connector>>>,
     /// `POST /demo/orders` and the book behind it (`[demo] orders`).
     pub demo_orders: bool,
+    /// Webhooks to a shop (`[webhooks]`), delivered every `webhook_tick`.
+    pub webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
+    pub webhook_tick: Duration,
 }
 
 impl DemoOptions {
@@ -155,6 +158,8 @@ impl DemoOptions {
             gateways: default_gateways(),
             real_gateways: None,
             demo_orders: true,
+            webhooks: None,
+            webhook_tick: Duration::from_millis(250),
         })
     }
 }
@@ -169,6 +174,8 @@ pub struct Demo {
     pub orders: Option<Arc<DemoOrders>>,
     /// The reconciliation task, if one was started.
     pub reconciler: Option<tokio::task::JoinHandle<()>>,
+    /// The webhook delivery task, with `[webhooks]`.
+    pub webhooks: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The sections pointed at the sandbox with the credentials, and the secrets they name.
@@ -232,6 +239,7 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
                 demo: None,
                 admin: None,
                 frame: None,
+                webhooks: None,
             };
             let connectors = config
                 .connectors(&secrets, o.clock.clone(), http)
@@ -261,10 +269,12 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
         public_url: o.public_url,
         idempotency_locks: Default::default(),
         admin_token: o.admin_token,
+        webhooks: o.webhooks,
     });
     let reconciler = o
         .reconcile
         .map(|config| wallet_checkout_server::reconcile::spawn(state.clone(), config));
+    let webhooks = wallet_checkout_server::webhooks::spawn(state.clone(), o.webhook_tick);
     let mut router = app(state.clone());
     if let Some(b) = &book {
         router = router.merge(orders::router(b.clone()));
@@ -291,6 +301,7 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
         sandbox,
         orders: book,
         reconciler,
+        webhooks,
     })
 }
 

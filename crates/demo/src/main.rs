@@ -154,6 +154,7 @@ struct Prepared {
         std::collections::BTreeMap<String, Arc<dyn wallet_checkout_server::gateway::Connector>>,
     >,
     orders: bool,
+    webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
 }
 
 fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<Prepared, String> {
@@ -180,6 +181,10 @@ fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<P
         credentials,
         real,
         orders: section.orders || section.sandbox,
+        webhooks: match &c.webhooks {
+            Some(w) => Some(Arc::new(w.connect(&Env).map_err(fail)?)),
+            None => None,
+        },
     })
 }
 
@@ -192,6 +197,7 @@ impl Prepared {
             o.routing = self.routing;
         }
         o.demo_orders = self.orders;
+        o.webhooks = self.webhooks;
         if let Some(creds) = self.credentials {
             o.credentials = creds;
             // The config's switches; every gateway stays offered so any routing can be rehearsed.

@@ -3,7 +3,8 @@
 //! (an `Origin` or `Sec-Fetch-*` header), so a shopper's page can never reach it even on the same origin.
 //!
 //! `PUT /admin/orders/{reference}` stores the shop's order (`201` new, `200` updated, `409 order_locked`
-//! for a new amount once a session exists); `GET /admin/orders/{reference}` shows it with its sessions.
+//! for a new amount once a session exists); `GET /admin/orders/{reference}` shows it with its sessions;
+//! `GET /admin/events?after=&limit=` lists the events (webhooks) oldest first, for a shop catching up.
 //! `POST /admin/sessions/{id}/refunds` `{ "amount": 500?, "reason": "…"? }` refunds in full (no amount)
 //! or in part, never beyond what was paid; `GET /admin/sessions/{id}/refunds`; `GET /admin/refunds/{id}`
 //! asks the gateway for a refund still processing.
@@ -26,6 +27,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/orders/{reference}", put(put_order).get(get_order))
+        .route("/admin/events", get(list_events))
         .route("/admin/sessions/{id}/refunds", post(create).get(list))
         .route("/admin/refunds/{id}", get(read))
 }
@@ -127,4 +129,22 @@ async fn get_order(
 ) -> Result<Json<OrderView>, ApiError> {
     authorize(&state, &headers)?;
     Ok(Json(checkout::order(&state, &reference).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<checkout::EventPage>, ApiError> {
+    authorize(&state, &headers)?;
+    let axum::extract::Query(q) = query?;
+    let page = checkout::events(&state, q.after.as_deref(), q.limit.unwrap_or(100)).await?;
+    Ok(Json(page))
 }

@@ -20,7 +20,8 @@ use crate::gateway::{
 };
 use crate::orders::{Order, OrderView, PutOrder, SessionView};
 use crate::store::{
-    random_id, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, StoreError,
+    random_id, EventsFor, NewEvent, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord,
+    StoreError,
 };
 use crate::AppState;
 
@@ -288,18 +289,62 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
 }
 
 /// Applies a status learned from a gateway (notification, query, close) if it moves the session
-/// forward, and wakes the session's waiters. The only caller of `Store::transition`. Answers the
-/// record after the change and whether it changed; `Ok(None)` for an unknown session.
+/// forward, records the events it reports in the same transaction, and wakes the session's
+/// waiters. The only caller of `Store::transition`. Answers the record after the change and whether
+/// it changed; `Ok(None)` for an unknown session.
 pub async fn apply(
     state: &AppState,
     id: &str,
     status: Status,
     source: &'static str,
 ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
-    let result = state.store.transition(id, status).await;
+    let metadata = match state.store.get(id).await? {
+        Some(r) => state
+            .store
+            .get_order(&r.session.order)
+            .await?
+            .map(|o| o.metadata)
+            .unwrap_or_default(),
+        None => return Ok(None),
+    };
+    let created_at = rfc3339(state.clock.now());
+    let first_attempt_ms = state
+        .webhooks
+        .is_some()
+        .then(|| crate::webhooks::now_ms(state));
+    let events: EventsFor = Box::new(move |after, paid_before| {
+        let data = serde_json::json!({
+            "order": { "reference": after.session.order, "metadata": metadata },
+            "session": present(after.clone()),
+        });
+        let event = |kind| NewEvent {
+            kind,
+            created_at: created_at.clone(),
+            first_attempt_ms,
+            data: data.clone(),
+        };
+        let mut out = Vec::new();
+        match after.session.status {
+            Status::Succeeded => {
+                out.push(event("session.succeeded"));
+                if paid_before {
+                    out.push(event("order.paid_twice"));
+                }
+            }
+            Status::Failed => out.push(event("session.failed")),
+            Status::Expired => out.push(event("session.expired")),
+            Status::Cancelled => out.push(event("session.cancelled")),
+            Status::Pending => {}
+        }
+        out
+    });
+    let result = state.store.transition(id, status, events).await;
     match &result {
-        Ok(Some((_, true))) => {
+        Ok(Some((r, true))) => {
             tracing::info!(session = %id, status = status.as_str(), source, "session updated");
+            if r.session.status == Status::Succeeded && paid_twice(state, r).await {
+                tracing::warn!(session = %id, order = %r.session.order, "ALERT: a second session of this order was paid (order.paid_twice); the shop decides what to refund");
+            }
             state.hub.changed(id);
         }
         Ok(_) => {}
@@ -308,6 +353,53 @@ pub async fn apply(
         }
     }
     result
+}
+
+/// Whether another session of `r`'s order is also paid (for the log; the event was decided in the store).
+async fn paid_twice(state: &AppState, r: &SessionRecord) -> bool {
+    state
+        .store
+        .by_order(&r.session.order)
+        .await
+        .map(|all| {
+            all.iter()
+                .filter(|s| s.session.status == Status::Succeeded)
+                .count()
+                > 1
+        })
+        .unwrap_or(false)
+}
+
+/// The event a refund that ends sends (`refund.succeeded` or `refund.failed`).
+async fn refund_event(
+    state: &AppState,
+    session: &SessionRecord,
+    refund: &RefundRecord,
+) -> Result<Option<NewEvent>, StoreError> {
+    let kind = match refund.status {
+        RefundStatus::Succeeded => "refund.succeeded",
+        RefundStatus::Failed => "refund.failed",
+        RefundStatus::Processing => return Ok(None),
+    };
+    let metadata = state
+        .store
+        .get_order(&session.session.order)
+        .await?
+        .map(|o| o.metadata)
+        .unwrap_or_default();
+    Ok(Some(NewEvent {
+        kind,
+        created_at: rfc3339(state.clock.now()),
+        first_attempt_ms: state
+            .webhooks
+            .is_some()
+            .then(|| crate::webhooks::now_ms(state)),
+        data: serde_json::json!({
+            "order": { "reference": session.session.order, "metadata": metadata },
+            "session": present(session.clone()),
+            "refund": refund,
+        }),
+    }))
 }
 
 /// What to tell a gateway about its notification.
@@ -513,19 +605,22 @@ pub async fn refund(
         .await;
     match outcome {
         Ok(o) => {
+            refund.status = o.status;
+            refund.gateway_ref = Some(o.gateway_ref.clone());
+            let event = refund_event(state, &record, &refund).await?;
             state
                 .store
-                .update_refund(&refund.id, o.status, Some(&o.gateway_ref))
+                .update_refund(&refund.id, o.status, Some(&o.gateway_ref), event)
                 .await?;
-            refund.status = o.status;
-            refund.gateway_ref = Some(o.gateway_ref);
             tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
             Ok(refund)
         }
         Err(GatewayError::Declined { code, message }) => {
+            refund.status = RefundStatus::Failed;
+            let event = refund_event(state, &record, &refund).await?;
             state
                 .store
-                .update_refund(&refund.id, RefundStatus::Failed, None)
+                .update_refund(&refund.id, RefundStatus::Failed, None, event)
                 .await?;
             Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
@@ -571,8 +666,12 @@ pub async fn refund_status(state: &AppState, refund_id: &str) -> Result<RefundRe
                 let status = connector
                     .refund_status(payment(&record), &refund.id, &gateway_ref)
                     .await?;
-                state.store.update_refund(&refund.id, status, None).await?;
                 refund.status = status;
+                let event = refund_event(state, &record, &refund).await?;
+                state
+                    .store
+                    .update_refund(&refund.id, status, None, event)
+                    .await?;
             }
         }
     }
@@ -669,5 +768,56 @@ async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ApiError> {
                 session: present(r),
             })
             .collect(),
+    })
+}
+
+/// One event as `GET /admin/events` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventView {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: String,
+    pub data: serde_json::Value,
+    pub delivered: bool,
+    pub attempts: u32,
+}
+
+/// `GET /admin/events`'s answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventPage {
+    pub events: Vec<EventView>,
+    pub has_more: bool,
+}
+
+/// Events oldest first after `after` (the last id the shop has seen), at most `limit` (1 to 100).
+pub async fn events(
+    state: &AppState,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<EventPage, ApiError> {
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("limit must be 1 to 100"));
+    }
+    let mut page = state
+        .store
+        .events_after(after, limit + 1)
+        .await?
+        .ok_or_else(|| ApiError::invalid("after names no event"))?;
+    let has_more = page.len() > limit;
+    page.truncate(limit);
+    Ok(EventPage {
+        events: page
+            .into_iter()
+            .map(|e| EventView {
+                id: e.id,
+                kind: e.kind,
+                created_at: e.created_at,
+                data: e.data,
+                delivered: e.delivered,
+                attempts: e.attempts,
+            })
+            .collect(),
+        has_more,
     })
 }

@@ -38,6 +38,8 @@ pub struct Config {
     pub admin: Option<Admin>,
     /// The iframe page (iframe mode), served at `/api/checkout/frame`.
     pub frame: Option<FrameConfig>,
+    /// Webhooks to the shop's backend.
+    pub webhooks: Option<crate::webhooks::WebhooksConfig>,
 }
 
 /// `[frame]`: where `cargo xtask dist` wrote `frame.html`, and the exact origins that may embed it.

@@ -101,3 +101,34 @@ pub struct OrderRecord {
     pub created_at: String,
     pub updated_at: String,
 }
+
+/// An event to record with the change it reports (a webhook to the shop, and `/admin/events`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// `session.succeeded`, `refund.failed`, `order.paid_twice`, …
+    pub kind: &'static str,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Unix milliseconds of the first delivery attempt (now), or `None` with no webhook configured.
+    pub first_attempt_ms: Option<i64>,
+    pub data: serde_json::Value,
+}
+
+/// An event as stored: its delivery so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// `evt_…`, the same `webhook-id` on every attempt.
+    pub id: String,
+    pub kind: String,
+    pub created_at: String,
+    pub data: serde_json::Value,
+    pub delivered: bool,
+    pub attempts: u32,
+    /// Unix milliseconds of the next attempt; `None` once delivered or given up.
+    pub next_attempt_ms: Option<i64>,
+}
+
+/// Builds the events a status change reports, given the session after the change and whether
+/// another session of the same order had already succeeded; called only when the status changed,
+/// inside the store's transaction.
+pub type EventsFor = Box<dyn FnOnce(&SessionRecord, bool) -> Vec<NewEvent> + Send>;

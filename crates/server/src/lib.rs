@@ -18,6 +18,7 @@ pub mod notify;
 pub mod orders;
 pub mod reconcile;
 pub mod store;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -49,8 +50,10 @@ pub struct Inner {
     /// `{public_url}/notify/{gateway}` is where gateways send notifications.
     pub public_url: String,
     pub idempotency_locks: checkout::KeyLocks,
-    /// Bearer token of the admin API (refunds); the API answers 404 without one.
+    /// Bearer token of the admin API (orders, refunds, events); the API answers 404 without one.
     pub admin_token: Option<String>,
+    /// Where events go (`[webhooks]`); without it they are only listed at `/admin/events`.
+    pub webhooks: Option<Arc<webhooks::Webhooks>>,
 }
 
 impl AppState {

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 use wallet_checkout_server::clock::{Clock, SystemClock};
 use wallet_checkout_server::config::{Config, Env};
 use wallet_checkout_server::reconcile::{self, ReconcileConfig};
-use wallet_checkout_server::{app, orders, store, AppState, Inner};
+use wallet_checkout_server::{app, orders, store, webhooks, AppState, Inner};
 
 const USAGE: &str = "usage: wallet-checkout-server --config FILE
 
@@ -85,6 +85,10 @@ async fn start(
     let admin_token = config.admin_token().map_err(|e| e.to_string())?;
     let routing = config.routing_table().map_err(|e| e.to_string())?;
     let frame = config.frame.as_ref().map(|f| f.checked()).transpose()?;
+    let webhooks = match &config.webhooks {
+        Some(w) => Some(Arc::new(w.connect(&Env).map_err(|e| e.to_string())?)),
+        None => None,
+    };
     let store = store::open(&config.store).map_err(|e| e.to_string())?;
     let state = AppState::new(Inner {
         store,
@@ -97,6 +101,7 @@ async fn start(
         public_url: config.public_url.trim_end_matches('/').to_string(),
         idempotency_locks: Default::default(),
         admin_token,
+        webhooks,
     });
     let mut router = app(state.clone());
     if let Some(frame) = frame {
@@ -113,7 +118,8 @@ async fn serve(
     router: axum::Router,
     listener: tokio::net::TcpListener,
 ) -> Result<(), String> {
-    reconcile::spawn(state, ReconcileConfig::default());
+    reconcile::spawn(state.clone(), ReconcileConfig::default());
+    webhooks::spawn(state, Duration::from_millis(250));
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("wallet-checkout server running at http://{addr}/");
     axum::serve(listener, router)

@@ -9,6 +9,7 @@ mod notify_others;
 mod recovery;
 mod secrets;
 mod service;
+mod webhooks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use wallet_checkout_server::clock::{Clock, OffsetClock};
 use wallet_checkout_server::gateway::alphapay::AlphaPay;
 use wallet_checkout_server::gateway::Connector;
 use wallet_checkout_server::reconcile::ReconcileConfig;
-use wallet_checkout_server::store::MemoryStore;
+use wallet_checkout_server::store::{random_id, MemoryStore};
 use wallet_checkout_server::{app, AppState, Inner};
 
 /// The throwaway key of gateways.md §1.2 (never registered anywhere).
@@ -107,6 +108,7 @@ pub async fn demo_at(
         let _ = axum::serve(listener, router).await;
     })];
     tasks.extend(demo.reconciler);
+    tasks.extend(demo.webhooks);
     TestDemo {
         base,
         clock,
@@ -212,6 +214,7 @@ pub async fn server_with_gateway(
         public_url: base.clone(),
         idempotency_locks: Default::default(),
         admin_token: None,
+        webhooks: None,
     });
     let router = app(state.clone()).merge(demo::orders::router(orders));
     tokio::spawn(async move {

@@ -2,11 +2,14 @@
 //! (memory and SQLite here; PostgreSQL drops in behind the same calls). Ids are random per run, so
 //! the suite can share a database with other runs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use super::{
-    random_id, Customer, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, Store,
-    StoreError,
+    random_id, Customer, EventsFor, NewEvent, OrderRecord, Put, RefundRecord, RefundStatus,
+    SessionRecord, Store, StoreError,
 };
 
 const STATUSES: [Status; 5] = [
@@ -57,6 +60,11 @@ fn refund(session: &str, value: u64, at: u32) -> RefundRecord {
     }
 }
 
+/// No events for a change (the store suite's own transitions).
+fn none() -> EventsFor {
+    Box::new(|_, _| Vec::new())
+}
+
 fn must<T>(what: &str, r: Result<T, StoreError>) -> T {
     r.unwrap_or_else(|e| panic!("{what}: {e}"))
 }
@@ -69,6 +77,170 @@ pub async fn check_store(store: &dyn Store) {
     pending_lists_only_pending(store).await;
     refunds_are_kept_in_order(store).await;
     orders_are_put_read_and_locked_once_a_session_exists(store).await;
+    events_come_with_their_change_and_their_deliveries_are_kept(store).await;
+}
+
+fn event(kind: &'static str, marker: &str, first_attempt_ms: Option<i64>) -> NewEvent {
+    NewEvent {
+        kind,
+        created_at: "2026-01-01T00:00:00Z".into(),
+        first_attempt_ms,
+        data: serde_json::json!({ "marker": marker }),
+    }
+}
+
+async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn Store) {
+    let marker = random_id(12);
+    let order_ref = format!("O{}", random_id(8));
+    let first = sample_record(&order_ref, 1, None);
+    let second = sample_record(&order_ref, 2, None);
+    must("insert", store.insert(first.clone()).await);
+    must("insert", store.insert(second.clone()).await);
+    let m = marker.clone();
+    let seen = Arc::new(AtomicBool::new(true));
+    let s2 = seen.clone();
+    let made: EventsFor = Box::new(move |after, paid_before| {
+        assert_eq!(
+            after.session.status,
+            Status::Succeeded,
+            "the session after the change"
+        );
+        s2.store(paid_before, Ordering::SeqCst);
+        vec![event("session.succeeded", &m, Some(1_000))]
+    });
+    must(
+        "pay",
+        store
+            .transition(&first.session.id, Status::Succeeded, made)
+            .await,
+    );
+    assert!(
+        !seen.load(Ordering::SeqCst),
+        "no other session was paid before"
+    );
+    let called = Arc::new(AtomicBool::new(false));
+    let c2 = called.clone();
+    let unchanged: EventsFor = Box::new(move |_, _| {
+        c2.store(true, Ordering::SeqCst);
+        vec![event("session.expired", "never", Some(0))]
+    });
+    must(
+        "no move",
+        store
+            .transition(&first.session.id, Status::Expired, unchanged)
+            .await,
+    );
+    assert!(!called.load(Ordering::SeqCst), "no change, no event");
+    let m = marker.clone();
+    let s2 = seen.clone();
+    let twice: EventsFor = Box::new(move |_, paid_before| {
+        s2.store(paid_before, Ordering::SeqCst);
+        vec![
+            event("session.succeeded", &m, Some(1_000)),
+            event("order.paid_twice", &m, Some(1_000)),
+        ]
+    });
+    must(
+        "pay again",
+        store
+            .transition(&second.session.id, Status::Succeeded, twice)
+            .await,
+    );
+    assert!(
+        seen.load(Ordering::SeqCst),
+        "the order was paid before by the other session"
+    );
+
+    let mut refund = refund(&second.session.id, 100, 1);
+    refund.status = RefundStatus::Processing;
+    must("refund", store.insert_refund(refund.clone()).await);
+    let ends = Some(event("refund.succeeded", &marker, None));
+    must(
+        "ends",
+        store
+            .update_refund(&refund.id, RefundStatus::Succeeded, None, ends)
+            .await,
+    );
+    let again = Some(event("refund.succeeded", "twice", None));
+    must(
+        "again",
+        store
+            .update_refund(&refund.id, RefundStatus::Succeeded, None, again)
+            .await,
+    );
+
+    let all = must("events", store.events_after(None, 100_000).await).expect("from the start");
+    let mine: Vec<_> = all
+        .iter()
+        .filter(|e| e.data["marker"] == marker.as_str())
+        .collect();
+    let kinds: Vec<&str> = mine.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "session.succeeded",
+            "session.succeeded",
+            "order.paid_twice",
+            "refund.succeeded"
+        ],
+        "in the order of their changes, once each"
+    );
+    assert!(!all
+        .iter()
+        .any(|e| e.data["marker"] == "never" || e.data["marker"] == "twice"));
+    assert!(mine
+        .iter()
+        .all(|e| e.id.starts_with("evt_") && !e.delivered && e.attempts == 0));
+    let after_first =
+        must("page", store.events_after(Some(&mine[0].id), 2).await).expect("known id");
+    assert_eq!(after_first.len(), 2);
+    assert_eq!(
+        after_first[0].id, mine[1].id,
+        "after= starts after that event"
+    );
+    assert!(must("page", store.events_after(Some("evt_unknown"), 10).await).is_none());
+
+    let id = mine[0].id.clone();
+    let due = |now| async move { must("due", store.due_events(now, 100_000).await) };
+    assert!(
+        !due(999).await.iter().any(|e| e.id == id),
+        "not due before its time"
+    );
+    assert!(
+        due(1_000).await.iter().any(|e| e.id == id),
+        "due at its time"
+    );
+    assert!(
+        !due(i64::MAX).await.iter().any(|e| e.id == mine[3].id),
+        "no webhook: never due"
+    );
+    must("fail", store.record_attempt(&id, false, Some(5_000)).await);
+    assert!(!due(4_999).await.iter().any(|e| e.id == id));
+    let again = due(5_000).await;
+    let e = again.iter().find(|e| e.id == id).expect("due again");
+    assert_eq!((e.attempts, e.delivered), (1, false));
+    must(
+        "deliver",
+        store.record_attempt(&id, true, Some(9_000)).await,
+    );
+    assert!(
+        !due(i64::MAX).await.iter().any(|e| e.id == id),
+        "delivered: never due again"
+    );
+    let listed = must("events", store.events_after(None, 100_000).await).expect("all");
+    let e = listed.iter().find(|e| e.id == id).expect("still listed");
+    assert_eq!(
+        (e.attempts, e.delivered, e.next_attempt_ms),
+        (2, true, None)
+    );
+    must(
+        "give up",
+        store.record_attempt(&mine[1].id, false, None).await,
+    );
+    assert!(
+        !due(i64::MAX).await.iter().any(|e| e.id == mine[1].id),
+        "given up: never due"
+    );
 }
 
 fn order(reference: &str, value: u64) -> OrderRecord {
@@ -209,9 +381,9 @@ async fn transitions_follow_may_become(store: &dyn Store) {
             let id = record.session.id.clone();
             must("insert", store.insert(record).await);
             if from != Status::Pending {
-                must("setup", store.transition(&id, from).await);
+                must("setup", store.transition(&id, from, none()).await);
             }
-            let (after, changed) = must("transition", store.transition(&id, to).await)
+            let (after, changed) = must("transition", store.transition(&id, to, none()).await)
                 .unwrap_or_else(|| panic!("{id} vanished"));
             assert_eq!(
                 changed,
@@ -226,7 +398,9 @@ async fn transitions_follow_may_become(store: &dyn Store) {
     }
     assert!(must(
         "transition",
-        store.transition("cs_missing", Status::Succeeded).await
+        store
+            .transition("cs_missing", Status::Succeeded, none())
+            .await
     )
     .is_none());
 }
@@ -236,9 +410,9 @@ async fn concurrent_transitions_change_once(store: &dyn Store) {
     let id = record.session.id.clone();
     must("insert", store.insert(record).await);
     let (a, b, c) = tokio::join!(
-        store.transition(&id, Status::Expired),
-        store.transition(&id, Status::Cancelled),
-        store.transition(&id, Status::Failed),
+        store.transition(&id, Status::Expired, none()),
+        store.transition(&id, Status::Cancelled, none()),
+        store.transition(&id, Status::Failed, none()),
     );
     let changed = [a, b, c]
         .into_iter()
@@ -258,7 +432,9 @@ async fn pending_lists_only_pending(store: &dyn Store) {
     must("insert", store.insert(paid.clone()).await);
     must(
         "pay",
-        store.transition(&paid.session.id, Status::Succeeded).await,
+        store
+            .transition(&paid.session.id, Status::Succeeded, none())
+            .await,
     );
     let pending = must("pending", store.pending().await);
     assert!(pending.iter().all(|r| r.session.status == Status::Pending));
@@ -293,13 +469,13 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     must(
         "update",
         store
-            .update_refund(&first.id, RefundStatus::Processing, Some("R9"))
+            .update_refund(&first.id, RefundStatus::Processing, Some("R9"), None)
             .await,
     );
     must(
         "update",
         store
-            .update_refund(&first.id, RefundStatus::Succeeded, None)
+            .update_refund(&first.id, RefundStatus::Succeeded, None, None)
             .await,
     );
     let got = must("get refund", store.get_refund(&first.id).await)
@@ -329,7 +505,7 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
     must(
         "pay",
         store
-            .transition(&session.session.id, Status::Succeeded)
+            .transition(&session.session.id, Status::Succeeded, none())
             .await,
     );
     session.session.status = Status::Succeeded;
@@ -338,7 +514,7 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
     must(
         "update",
         store
-            .update_refund(&refund.id, RefundStatus::Succeeded, Some("R9"))
+            .update_refund(&refund.id, RefundStatus::Succeeded, Some("R9"), None)
             .await,
     );
     refund.status = RefundStatus::Succeeded;

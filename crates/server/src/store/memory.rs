@@ -5,18 +5,39 @@ use std::sync::Mutex;
 
 use wallet_checkout_protocol::Status;
 
-use super::{OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError};
+use super::{
+    random_id, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord, RefundStatus,
+    SessionRecord, Store, StoreError,
+};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<HashMap<String, SessionRecord>>,
     refunds: Mutex<Vec<RefundRecord>>,
     orders: Mutex<HashMap<String, OrderRecord>>,
+    /// Oldest first. Locked last, after any other lock.
+    events: Mutex<Vec<EventRecord>>,
+}
+
+fn stored(e: NewEvent) -> EventRecord {
+    EventRecord {
+        id: format!("evt_{}", random_id(24)),
+        kind: e.kind.to_string(),
+        created_at: e.created_at,
+        data: e.data,
+        delivered: false,
+        attempts: 0,
+        next_attempt_ms: e.first_attempt_ms,
+    }
 }
 
 impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SessionRecord>> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn events(&self) -> std::sync::MutexGuard<'_, Vec<EventRecord>> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -74,16 +95,27 @@ impl Store for MemoryStore {
         &self,
         id: &str,
         next: Status,
+        events: EventsFor,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
         let mut map = self.lock();
-        let Some(rec) = map.get_mut(id) else {
+        let Some(current) = map.get(id).cloned() else {
             return Ok(None);
         };
-        let changed = rec.session.status.may_become(next);
-        if changed {
-            rec.session.status = next;
+        let changed = current.session.status.may_become(next);
+        if !changed {
+            return Ok(Some((current, false)));
         }
-        Ok(Some((rec.clone(), changed)))
+        let paid_before = map.values().any(|r| {
+            r.session.id != current.session.id
+                && r.session.order == current.session.order
+                && r.session.status == Status::Succeeded
+        });
+        let mut after = current;
+        after.session.status = next;
+        map.insert(id.to_string(), after.clone());
+        let made = events(&after, paid_before);
+        self.events().extend(made.into_iter().map(stored));
+        Ok(Some((after, true)))
     }
 
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {
@@ -126,12 +158,17 @@ impl Store for MemoryStore {
         id: &str,
         status: RefundStatus,
         gateway_ref: Option<&str>,
+        event: Option<NewEvent>,
     ) -> Result<(), StoreError> {
         let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(r) = v.iter_mut().find(|r| r.id == id) {
+            let ends = r.status == RefundStatus::Processing && status != RefundStatus::Processing;
             r.status = status;
             if let Some(g) = gateway_ref {
                 r.gateway_ref = Some(g.to_string());
+            }
+            if let (true, Some(e)) = (ends, event) {
+                self.events().push(stored(e));
             }
         }
         Ok(())
@@ -166,6 +203,48 @@ impl Store for MemoryStore {
     async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError> {
         let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         Ok(orders.get(reference).cloned())
+    }
+
+    async fn events_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Vec<EventRecord>>, StoreError> {
+        let events = self.events();
+        let start = match after {
+            None => 0,
+            Some(a) => match events.iter().position(|e| e.id == a) {
+                Some(i) => i + 1,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(
+            events.iter().skip(start).take(limit).cloned().collect(),
+        ))
+    }
+
+    async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
+        Ok(self
+            .events()
+            .iter()
+            .filter(|e| !e.delivered && e.next_attempt_ms.is_some_and(|t| t <= now_ms))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn record_attempt(
+        &self,
+        id: &str,
+        delivered: bool,
+        next_attempt_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        if let Some(e) = self.events().iter_mut().find(|e| e.id == id) {
+            e.attempts = e.attempts.saturating_add(1);
+            e.delivered = delivered;
+            e.next_attempt_ms = if delivered { None } else { next_attempt_ms };
+        }
+        Ok(())
     }
 }
 

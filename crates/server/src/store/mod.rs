@@ -14,7 +14,8 @@ use std::sync::Arc;
 use wallet_checkout_protocol::Status;
 
 pub use crate::domain::{
-    random_id, Customer, OrderRecord, RefundRecord, RefundStatus, SessionRecord,
+    random_id, Customer, EventRecord, EventsFor, NewEvent, OrderRecord, RefundRecord, RefundStatus,
+    SessionRecord,
 };
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
@@ -67,11 +68,14 @@ pub trait Store: Send + Sync {
     /// Every session of one order, oldest first.
     async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError>;
     /// Moves a session to `next` if `Status::may_become` allows it; returns the record after the call
-    /// and whether it changed.
+    /// and whether it changed. When it changed, the events `events` makes are recorded in the same
+    /// transaction (so no crash loses the webhook of a change, and no event tells of a change that
+    /// did not happen).
     async fn transition(
         &self,
         id: &str,
         next: Status,
+        events: EventsFor,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError>;
     /// Every session still `pending` (reconciliation's work list).
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
@@ -79,14 +83,33 @@ pub trait Store: Send + Sync {
     async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// A session's refunds, oldest first.
     async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
+    /// Sets a refund's status (and the gateway's id, when given). `event` is recorded in the same
+    /// transaction if the refund ends here: it was `processing` and `status` is final.
     async fn update_refund(
         &self,
         id: &str,
         status: RefundStatus,
         gateway_ref: Option<&str>,
+        event: Option<NewEvent>,
     ) -> Result<(), StoreError>;
     /// Stores an order, or updates it keeping its `created_at`. Once a session of the order exists,
     /// a different amount is `Locked` and nothing is written (checked and written in one step).
     async fn put_order(&self, order: OrderRecord) -> Result<Put, StoreError>;
     async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError>;
+    /// Events oldest first, after the one with id `after` (from the first without); `None` if
+    /// `after` names no event.
+    async fn events_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Vec<EventRecord>>, StoreError>;
+    /// Events not delivered whose next attempt is due at `now_ms`, oldest first.
+    async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError>;
+    /// One delivery attempt made: delivered, or the next attempt's time (`None`: given up).
+    async fn record_attempt(
+        &self,
+        id: &str,
+        delivered: bool,
+        next_attempt_ms: Option<i64>,
+    ) -> Result<(), StoreError>;
 }

@@ -11,7 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use super::{
-    Customer, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
+    random_id, Customer, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
+    RefundStatus, SessionRecord, Store, StoreError,
 };
 
 pub struct SqliteStore {
@@ -78,6 +79,17 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS events_due ON events(next_attempt_ms) WHERE delivered = 0;
 ";
 
 const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url";
@@ -233,6 +245,38 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
+const EVENT_COLUMNS: &str = "id, kind, created_at, data, delivered, attempts, next_attempt_ms";
+
+fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRecord> {
+    let data: String = row.get(3)?;
+    let attempts: i64 = row.get(5)?;
+    Ok(EventRecord {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        created_at: row.get(2)?,
+        data: serde_json::from_str(&data).map_err(|_| bad(3, "event data"))?,
+        delivered: row.get(4)?,
+        attempts: u32::try_from(attempts).map_err(|_| bad(5, "attempts"))?,
+        next_attempt_ms: row.get(6)?,
+    })
+}
+
+/// Records `e` inside the caller's transaction.
+fn insert_event(tx: &rusqlite::Transaction<'_>, e: NewEvent) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO events (id, kind, created_at, data, next_attempt_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            format!("evt_{}", random_id(24)),
+            e.kind,
+            e.created_at,
+            json_text(&e.data)?,
+            e.first_attempt_ms
+        ],
+    )
+    .map_err(err)?;
+    Ok(())
+}
+
 const REFUND_COLUMNS: &str =
     "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at";
 
@@ -305,10 +349,13 @@ impl Store for SqliteStore {
         &self,
         id: &str,
         next: Status,
+        events: EventsFor,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
         let id = id.to_string();
         self.with(move |conn| {
-            let tx = conn.transaction().map_err(err)?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
             let current = tx
                 .query_row(
                     &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
@@ -327,7 +374,17 @@ impl Store for SqliteStore {
                     params![next.as_str(), id, record.session.status.as_str()],
                 )
                 .map_err(err)?;
+                let paid_before: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM sessions WHERE order_ref = ?1 AND id <> ?2 AND status = 'succeeded')",
+                        params![record.session.order, id],
+                        |r| r.get(0),
+                    )
+                    .map_err(err)?;
                 record.session.status = next;
+                for e in events(&record, paid_before) {
+                    insert_event(&tx, e)?;
+                }
             }
             tx.commit().map_err(err)?;
             Ok(Some((record, changed)))
@@ -383,15 +440,29 @@ impl Store for SqliteStore {
         id: &str,
         status: RefundStatus,
         gateway_ref: Option<&str>,
+        event: Option<NewEvent>,
     ) -> Result<(), StoreError> {
         let id = id.to_string();
         let gateway_ref = gateway_ref.map(str::to_string);
         self.with(move |conn| {
-            conn.execute(
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let before: Option<String> = tx
+                .query_row("SELECT status FROM refunds WHERE id = ?1", [&id], |r| r.get(0))
+                .optional()
+                .map_err(err)?;
+            tx.execute(
                 "UPDATE refunds SET status = ?1, gateway_ref = COALESCE(?2, gateway_ref) WHERE id = ?3",
                 params![status.as_str(), gateway_ref, id],
             )
             .map_err(err)?;
+            let ends = before.as_deref() == Some(RefundStatus::Processing.as_str())
+                && status != RefundStatus::Processing;
+            if let (true, Some(e)) = (ends, event) {
+                insert_event(&tx, e)?;
+            }
+            tx.commit().map_err(err)?;
             Ok(())
         })
         .await
@@ -461,6 +532,71 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(err)
+        })
+        .await
+    }
+
+    async fn events_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Vec<EventRecord>>, StoreError> {
+        let after = after.map(str::to_string);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(move |conn| {
+            let from: i64 = match &after {
+                None => 0,
+                Some(a) => match conn
+                    .query_row("SELECT seq FROM events WHERE id = ?1", [a], |r| r.get(0))
+                    .optional()
+                    .map_err(err)?
+                {
+                    Some(seq) => seq,
+                    None => return Ok(None),
+                },
+            };
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                ))
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(params![from, limit], event_row)
+                .map_err(err)?;
+            Ok(Some(rows.collect::<Result<Vec<_>, _>>().map_err(err)?))
+        })
+        .await
+    }
+
+    async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE delivered = 0 AND next_attempt_ms <= ?1 ORDER BY seq LIMIT ?2"
+                ))
+                .map_err(err)?;
+            let rows = stmt.query_map(params![now_ms, limit], event_row).map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+    }
+
+    async fn record_attempt(
+        &self,
+        id: &str,
+        delivered: bool,
+        next_attempt_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let id = id.to_string();
+        let next = if delivered { None } else { next_attempt_ms };
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1",
+                params![id, delivered, next],
+            )
+            .map_err(err)?;
+            Ok(())
         })
         .await
     }

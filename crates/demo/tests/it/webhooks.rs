@@ -1,0 +1,249 @@
+//! Webhooks to a shop over real loopback HTTP, verified with the `standardwebhooks` crate: a payment
+//! and a refund arrive signed; a failing endpoint gets the same `webhook-id` until it answers; a
+//! server that crashes before delivering delivers after its restart; `/admin/events` pages.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use serde_json::{json, Value};
+use wallet_checkout_server::store::SqliteStore;
+use wallet_checkout_server::webhooks::Webhooks;
+
+use super::*;
+
+/// 32 random bytes, as a shop's dashboard would make them.
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw1HUwUGmGK/s=";
+
+/// What the shop's endpoint received: (webhook-id, verified body).
+type Seen = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A shop endpoint that fails the first `failures` requests with 500, then verifies and keeps each.
+async fn shop(failures: usize) -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let left = Arc::new(Mutex::new(failures));
+    let (s, l) = (seen.clone(), left.clone());
+    let router = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let (seen, left) = (s.clone(), l.clone());
+            async move {
+                {
+                    let mut n = left.lock().expect("lock");
+                    if *n > 0 {
+                        *n -= 1;
+                        return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                }
+                let verifier = standardwebhooks::Webhook::new(SECRET).expect("secret");
+                if verifier.verify(&body, &headers).is_err() {
+                    return axum::http::StatusCode::UNAUTHORIZED;
+                }
+                let id = headers["webhook-id"].to_str().expect("id").to_string();
+                let value: Value = serde_json::from_slice(&body).expect("json");
+                seen.lock().expect("lock").push((id, value));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    (format!("{}/hooks", serve(router).await), seen)
+}
+
+fn hooks(url: &str, retry: &[u64]) -> Arc<Webhooks> {
+    Arc::new(Webhooks::new(url, SECRET, retry, 5).expect("webhooks"))
+}
+
+async fn put_order(base: &str, reference: &str, value: u64) {
+    let res = reqwest::Client::new()
+        .put(format!("{base}/admin/orders/{reference}"))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .json(
+            &json!({ "amount": { "value": value, "currency": "CAD" }, "description": "Tea",
+                       "metadata": { "cart": "c-1" } }),
+        )
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+async fn events(base: &str, query: &str) -> Value {
+    let res = reqwest::Client::new()
+        .get(format!("{base}/admin/events{query}"))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.expect("json")
+}
+
+/// Waits up to `secs` for the shop to have `n` deliveries.
+async fn wait_for(seen: &Seen, n: usize, secs: u64) -> Vec<(String, Value)> {
+    for _ in 0..secs * 10 {
+        if seen.lock().expect("lock").len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = seen.lock().expect("lock").clone();
+    assert!(
+        got.len() >= n,
+        "the shop got {} of {n} webhooks: {got:?}",
+        got.len()
+    );
+    got
+}
+
+#[tokio::test]
+async fn a_payment_and_a_refund_reach_the_shop_signed_and_are_listed() {
+    let (url, seen) = shop(0).await;
+    let d = demo_with(|o| {
+        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.webhooks = Some(hooks(&url, &[1]));
+        o.webhook_tick = Duration::from_millis(50);
+    })
+    .await;
+    put_order(&d.base, "W1", 1000).await;
+    let (status, s) = create_session(&d.base, "W1", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let id = s["id"].as_str().expect("id").to_string();
+    shopper(&d.base, &gateway_id(&s), true).await;
+    let got = wait_for(&seen, 1, 5).await;
+    let (hook_id, body) = &got[0];
+    assert!(hook_id.starts_with("evt_"));
+    assert_eq!(body["type"], "session.succeeded");
+    assert_eq!(
+        body["data"]["order"],
+        json!({ "reference": "W1", "metadata": { "cart": "c-1" } })
+    );
+    assert_eq!(body["data"]["session"]["id"], id.as_str());
+    assert_eq!(body["data"]["session"]["status"], "succeeded");
+    assert_eq!(body["data"]["session"]["amount"]["value"], 1000);
+
+    let res = reqwest::Client::new()
+        .post(format!("{}/admin/sessions/{id}/refunds", d.base))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .json(&json!({ "amount": 300 }))
+        .send()
+        .await
+        .expect("refund");
+    assert_eq!(res.status().as_u16(), 201);
+    // AlphaPay's refund answer has no status: reading the refund asks the gateway, and it ends.
+    let refund: Value = res.json().await.expect("json");
+    let rid = refund["id"].as_str().expect("refund id");
+    let res = reqwest::Client::new()
+        .get(format!("{}/admin/refunds/{rid}", d.base))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .send()
+        .await
+        .expect("read refund");
+    assert_eq!(res.status(), StatusCode::OK);
+    let got = wait_for(&seen, 2, 5).await;
+    assert_eq!(got[1].1["type"], "refund.succeeded");
+    assert_eq!(got[1].1["data"]["refund"]["amount"]["value"], 300);
+
+    let page = events(&d.base, "?limit=1").await;
+    assert_eq!(page["has_more"], true);
+    let first = &page["events"][0];
+    assert_eq!(
+        (first["id"].as_str(), first["type"].as_str()),
+        (Some(hook_id.as_str()), Some("session.succeeded"))
+    );
+    assert_eq!(
+        (first["delivered"].as_bool(), first["attempts"].as_u64()),
+        (Some(true), Some(1))
+    );
+    let rest = events(&d.base, &format!("?after={hook_id}&limit=100")).await;
+    assert_eq!(rest["has_more"], false);
+    assert_eq!(rest["events"].as_array().map(Vec::len), Some(1));
+    assert_eq!(rest["events"][0]["type"], "refund.succeeded");
+    let res = reqwest::Client::new()
+        .get(format!("{}/admin/events?after=evt_nope", d.base))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(res.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_gets_the_same_webhook_id_until_it_answers() {
+    let (url, seen) = shop(3).await;
+    let d = demo_with(|o| {
+        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.webhooks = Some(hooks(&url, &[1, 1, 1, 1]));
+        o.webhook_tick = Duration::from_millis(50);
+    })
+    .await;
+    put_order(&d.base, "W2", 500).await;
+    let (_, s) = create_session(&d.base, "W2", None).await;
+    shopper(&d.base, &gateway_id(&s), true).await;
+    let got = wait_for(&seen, 1, 10).await;
+    assert_eq!(got.len(), 1, "delivered once, on the fourth attempt");
+    let page = events(&d.base, "").await;
+    let e = &page["events"][0];
+    assert_eq!(
+        e["id"].as_str(),
+        Some(got[0].0.as_str()),
+        "the same webhook-id throughout"
+    );
+    assert_eq!(
+        (e["attempts"].as_u64(), e["delivered"].as_bool()),
+        (Some(4), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn an_event_not_yet_delivered_at_a_crash_is_delivered_after_the_restart() {
+    let (url, seen) = shop(usize::MAX).await; // refuses everything until the restart
+    let dir = std::env::temp_dir().join(format!("wc-hooks-{}", random_id(8)));
+    let db = dir.join("checkout.db");
+    let credentials = demo::Credentials::generate().expect("credentials");
+    let (store, creds, first_url) = (
+        Arc::new(SqliteStore::open(&db).expect("sqlite")),
+        credentials.clone(),
+        url.clone(),
+    );
+    let first = demo_with(move |o| {
+        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.store = store;
+        o.credentials = creds;
+        o.webhooks = Some(hooks(&first_url, &[30]));
+        o.webhook_tick = Duration::from_millis(50);
+    })
+    .await;
+    put_order(&first.base, "W3", 700).await;
+    let (_, s) = create_session(&first.base, "W3", None).await;
+    let id = s["id"].as_str().expect("id").to_string();
+    shopper(&first.base, &gateway_id(&s), true).await;
+    wait_change(&first.base, &id, "pending").await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // the first attempt fails
+    let (base, sandbox, clock) = first.crash().await;
+
+    let (url2, seen2) = shop(0).await;
+    let addr = base.trim_start_matches("http://").to_string();
+    let store = Arc::new(SqliteStore::open(&db).expect("reopens"));
+    let second = demo_at(&addr, clock.clone(), move |o| {
+        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.store = store;
+        o.credentials = credentials;
+        o.sandbox = Some(sandbox);
+        o.webhooks = Some(hooks(&url2, &[30]));
+        o.webhook_tick = Duration::from_millis(50);
+    })
+    .await;
+    // Its retry is due in 30 s; move the clock there instead of waiting.
+    clock.advance(time::Duration::seconds(40));
+    let got = wait_for(&seen2, 1, 5).await;
+    assert_eq!(got[0].1["type"], "session.succeeded");
+    assert_eq!(got[0].1["data"]["session"]["id"], id.as_str());
+    assert!(seen.lock().expect("lock").is_empty());
+    let page = events(&second.base, "").await;
+    assert_eq!(
+        page["events"][0]["attempts"], 2,
+        "one failed before the crash, one after"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
