@@ -145,7 +145,9 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         }
     }
     // The shop's own orders (PUT) first, then whatever source the server was given.
-    let order = match state.store.get_order(&req.order).await? {
+    let stored = state.store.get_order(&req.order).await?;
+    let customer = stored.as_ref().and_then(|o| o.customer.clone());
+    let order = match stored {
         Some(o) => Order {
             reference: o.reference,
             amount: o.amount,
@@ -219,6 +221,8 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             notify_url: &notify_url,
             return_url: Some(return_url.as_str()),
             client_ip: req.client_ip.as_deref(),
+            order: &order.reference,
+            customer: customer.as_ref(),
         })
         .await?;
     let record = SessionRecord {

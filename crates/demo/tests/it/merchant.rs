@@ -165,3 +165,71 @@ async fn bad_orders_are_refused_with_400_naming_the_field_and_nothing_is_stored(
         .expect("sent");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn pass2pay_hears_the_orders_customer_and_a_guest_is_never_a_session_id() {
+    let d = demo_with(|o| {
+        o.admin_token = Some(ADMIN_TOKEN.into());
+        route_all_to(o, "pass2pay");
+    })
+    .await;
+    let customer = json!({ "id": "C200492312", "registered_at": "2021-05-26T08:09:32Z",
+        "name": "张三", "phone": "13812341234", "id_number": "320681198603213312" });
+    let with = json!({ "amount": { "value": 1234, "currency": "CNY" }, "description": "Tea", "customer": customer });
+    let (status, _) = admin(
+        reqwest::Method::PUT,
+        &format!("{}/admin/orders/P1", d.base),
+        Some(with),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let guest = json!({ "amount": { "value": 1234, "currency": "CNY" }, "description": "Tea" });
+    let (status, _) = admin(
+        reqwest::Method::PUT,
+        &format!("{}/admin/orders/P2", d.base),
+        Some(guest),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for (order, want) in [
+        (
+            "P1",
+            [
+                ("custNo", "C200492312"),
+                ("registerTime", "1622016572000"),
+                ("userName", "张三"),
+                ("mbrTel", "13812341234"),
+                ("idNo", "320681198603213312"),
+            ],
+        ),
+        (
+            "P2",
+            [
+                ("custNo", "guest-P2"),
+                ("registerTime", ""),
+                ("userName", ""),
+                ("mbrTel", ""),
+                ("idNo", ""),
+            ],
+        ),
+    ] {
+        let (status, s) = create_for(&d.base, order, "unionpay", "qr", None).await;
+        assert_eq!(status, StatusCode::CREATED, "{s}");
+        let payment = d
+            .sandbox
+            .payment(&gateway_id(&s))
+            .expect("the sandbox has it");
+        for (field, value) in want {
+            let got = payment.extra.get(field).cloned().unwrap_or_default();
+            if field == "registerTime" && value.is_empty() {
+                assert!(!got.is_empty(), "{order}: a guest is registered now");
+            } else {
+                assert_eq!(got, value, "{order}: {field}");
+            }
+        }
+        assert_ne!(
+            payment.extra.get("custNo"),
+            Some(&s["id"].as_str().unwrap_or_default().to_string())
+        );
+    }
+}

@@ -47,6 +47,8 @@ const ORDER_FIELDS: &[&str] = &[
     "custNo",
     "registerTime",
     "userName",
+    "mbrTel",
+    "idNo",
 ];
 const QUERY_FIELDS: &[&str] = &["payOrderId", "mchOrderNo"];
 const REFUND_FIELDS: &[&str] = &[
@@ -230,7 +232,16 @@ impl Simulator {
         let id = format!("P{}", random_string(19, b"0123456789"));
         let mut extra = BTreeMap::new();
         for k in [
-            "wayCode", "clientIp", "subject", "body", "extParam", "custNo",
+            "wayCode",
+            "clientIp",
+            "subject",
+            "body",
+            "extParam",
+            "custNo",
+            "registerTime",
+            "userName",
+            "mbrTel",
+            "idNo",
         ] {
             extra.insert(k.to_string(), get(k));
         }

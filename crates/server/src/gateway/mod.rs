@@ -29,6 +29,10 @@ pub struct CreatePayment<'a> {
     pub return_url: Option<&'a str>,
     /// The shopper's IP as the merchant's edge saw it (`X-Forwarded-For`), when known.
     pub client_ip: Option<&'a str>,
+    /// The shop's order reference.
+    pub order: &'a str,
+    /// The shopper as the shop's order names them (`PUT /admin/orders`' `customer`), when it does.
+    pub customer: Option<&'a crate::domain::Customer>,
 }
 
 /// The payment a later call is about: the gateway's id, ours, and what we expect it to be worth.

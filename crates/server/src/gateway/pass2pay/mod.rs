@@ -253,12 +253,37 @@ impl super::Connector for Pass2Pay {
             ("notifyUrl", req.notify_url.to_string()),
             ("returnUrl", req.return_url.unwrap_or_default().to_string()),
             ("expiredTime", ORDER_LIFETIME.whole_seconds().to_string()),
-            // Pass2Pay v1.1 asks for a customer id and registration time; a guest checkout has
-            // neither, so the session stands in for the customer.
-            ("custNo", req.merchant_ref.to_string()),
-            ("registerTime", millis(now)),
             ("extParam", String::new()),
         ]);
+        // Pass2Pay v1.1 asks who pays: the order's customer (`PUT /admin/orders`' `customer`).
+        match req.customer {
+            Some(c) => {
+                let registered = c
+                    .registered_at
+                    .as_deref()
+                    .and_then(crate::clock::parse_rfc3339)
+                    .unwrap_or(now);
+                p.insert("custNo", c.id.clone());
+                p.insert("registerTime", millis(registered));
+                for (field, value) in [
+                    ("userName", &c.name),
+                    ("mbrTel", &c.phone),
+                    ("idNo", &c.id_number),
+                ] {
+                    if let Some(v) = value {
+                        p.insert(field, v.clone());
+                    }
+                }
+            }
+            None => {
+                // A guest: the order stands in for the customer (never the session id, which
+                // changes with every attempt), registered now.
+                let guest = format!("guest-{}", req.order);
+                tracing::info!(order = %req.order, cust_no = %guest, "Pass2Pay: the order names no customer; sending a guest custNo and registerTime now");
+                p.insert("custNo", guest);
+                p.insert("registerTime", millis(now));
+            }
+        }
         let path = if plan.cashier {
             "/api/pay/cashierOrder"
         } else {
