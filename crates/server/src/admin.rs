@@ -1,6 +1,7 @@
 //! The admin API, the shop's backend's side: orders and refunds. Authenticated with a bearer token
 //! from the environment (at least 32 characters), and refused to anything that looks like a browser
-//! (an `Origin` or `Sec-Fetch-*` header), so a shopper's page can never reach it even on the same origin.
+//! (`Origin`, `Sec-Fetch-Site` or `Sec-Fetch-Dest`), so a shopper's page can never reach it even on
+//! the same origin. `Sec-Fetch-Mode` alone is allowed: Node's own `fetch` sends it from a backend.
 //!
 //! `PUT /admin/orders/{reference}` stores the shop's order (`201` new, `200` updated, `409 order_locked`
 //! for a new amount once a session exists); `GET /admin/orders/{reference}` shows it with its sessions;
@@ -41,6 +42,10 @@ struct CreateRefund {
     reason: Option<String>,
 }
 
+/// Headers only a browser sends with every request. Not `Sec-Fetch-Mode`: Node's built-in `fetch`
+/// (undici) sends `sec-fetch-mode: cors` from a shop's backend, and must not be refused.
+const BROWSER_ONLY: [&str; 3] = ["origin", "sec-fetch-site", "sec-fetch-dest"];
+
 fn forbidden(message: &str) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, ErrorCode::InvalidRequest, message)
 }
@@ -53,9 +58,7 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
             "no admin API is configured",
         ));
     };
-    if headers.contains_key("origin")
-        || headers.keys().any(|k| k.as_str().starts_with("sec-fetch-"))
-    {
+    if headers.contains_key("origin") || BROWSER_ONLY.iter().any(|h| headers.contains_key(*h)) {
         return Err(forbidden("the admin API is not reachable from a browser"));
     }
     let given = headers

@@ -301,6 +301,34 @@ async fn the_admin_api_wants_its_token_and_refuses_browsers() {
         .await
         .expect("sent");
     assert_eq!(res.status().as_u16(), 403);
+    for (header, value) in [
+        ("sec-fetch-site", "same-origin"),
+        ("sec-fetch-dest", "empty"),
+    ] {
+        let res = client
+            .post(&url)
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .header(header, value)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status().as_u16(), 403, "{header}");
+    }
+    // A shop's Node backend using the built-in fetch sends `sec-fetch-mode: cors` only: allowed.
+    let res = client
+        .post(&url)
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .header("sec-fetch-mode", "cors")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sent");
+    assert_ne!(
+        res.status().as_u16(),
+        403,
+        "Node's fetch is a backend, not a browser"
+    );
     // Without a configured token the API does not exist.
     let plain = demo_with(|_| {}).await;
     let res = client
