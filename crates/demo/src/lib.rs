@@ -138,6 +138,8 @@ pub struct DemoOptions {
     /// Webhooks to a shop (`[webhooks]`), delivered every `webhook_tick`.
     pub webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
     pub webhook_tick: Duration,
+    /// Order lookup at a shop (`[orders] lookup_url`).
+    pub lookup: Option<wallet_checkout_server::orders::Lookup>,
 }
 
 impl DemoOptions {
@@ -160,6 +162,7 @@ impl DemoOptions {
             demo_orders: true,
             webhooks: None,
             webhook_tick: Duration::from_millis(250),
+            lookup: None,
         })
     }
 }
@@ -240,6 +243,7 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
                 admin: None,
                 frame: None,
                 webhooks: None,
+                orders: None,
             };
             let connectors = config
                 .connectors(&secrets, o.clock.clone(), http)
@@ -270,6 +274,7 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
         idempotency_locks: Default::default(),
         admin_token: o.admin_token,
         webhooks: o.webhooks,
+        lookup: o.lookup,
     });
     let reconciler = o
         .reconcile

@@ -155,6 +155,7 @@ struct Prepared {
     >,
     orders: bool,
     webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
+    lookup: Option<wallet_checkout_server::orders::Lookup>,
 }
 
 fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<Prepared, String> {
@@ -173,6 +174,7 @@ fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<P
             .map_err(|e| e.to_string())?;
         (None, Some(c.connectors(&Env, clock, http).map_err(fail)?))
     };
+    let (webhooks, lookup) = c.shop_links(&Env).map_err(fail)?;
     Ok(Prepared {
         store: store::open(&c.store).map_err(|e| e.to_string())?,
         admin_token: c.admin_token().map_err(fail)?,
@@ -181,10 +183,8 @@ fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<P
         credentials,
         real,
         orders: section.orders || section.sandbox,
-        webhooks: match &c.webhooks {
-            Some(w) => Some(Arc::new(w.connect(&Env).map_err(fail)?)),
-            None => None,
-        },
+        webhooks,
+        lookup,
     })
 }
 
@@ -198,6 +198,7 @@ impl Prepared {
         }
         o.demo_orders = self.orders;
         o.webhooks = self.webhooks;
+        o.lookup = self.lookup;
         if let Some(creds) = self.credentials {
             o.credentials = creds;
             // The config's switches; every gateway stays offered so any routing can be rehearsed.

@@ -418,6 +418,7 @@ mod tests {
             "rate_limited",
             "internal",
             "order_locked",
+            "order_unavailable",
         ] {
             let body = crate::ErrorBody {
                 error: crate::ErrorDetail {

@@ -278,6 +278,8 @@ pub enum ErrorCode {
     Internal,
     /// The merchant API's: a PUT would change the amount of an order that has a session.
     OrderLocked,
+    /// The shop's order lookup did not answer with an order.
+    OrderUnavailable,
     /// A code this build does not know yet.
     #[cfg_attr(feature = "serde", serde(other))]
     Unknown,
@@ -297,6 +299,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::OrderLocked => "order_locked",
+            ErrorCode::OrderUnavailable => "order_unavailable",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -315,6 +318,7 @@ impl ErrorCode {
             ErrorCode::RateLimited,
             ErrorCode::Internal,
             ErrorCode::OrderLocked,
+            ErrorCode::OrderUnavailable,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)

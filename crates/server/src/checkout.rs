@@ -145,7 +145,10 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         }
     }
     // The shop's own orders (PUT) first, then whatever source the server was given.
-    let stored = state.store.get_order(&req.order).await?;
+    let mut stored = state.store.get_order(&req.order).await?;
+    if stored.is_none() {
+        stored = look_up(state, &req.order).await?;
+    }
     let customer = stored.as_ref().and_then(|o| o.customer.clone());
     let order = match stored {
         Some(o) => Order {
@@ -824,4 +827,52 @@ pub async fn events(
             .collect(),
         has_more,
     })
+}
+
+/// Asks the shop's backend about an order it did not PUT (`[orders] lookup_url`); an answered
+/// order is stored as if PUT. `Ok(None)`: no lookup configured.
+async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord>, ApiError> {
+    let Some(lookup) = &state.lookup else {
+        return Ok(None);
+    };
+    if !crate::orders::valid_reference(reference) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::OrderNotFound,
+            "no such order",
+        ));
+    }
+    match lookup
+        .ask(reference, state.clock.now().unix_timestamp())
+        .await
+    {
+        crate::orders::Looked::Found(body) => {
+            let now = rfc3339(state.clock.now());
+            let record = OrderRecord {
+                reference: reference.to_string(),
+                amount: body.amount,
+                description: body.description,
+                customer: body.customer,
+                metadata: body.metadata.unwrap_or_default(),
+                created_at: now.clone(),
+                updated_at: now,
+            };
+            match state.store.put_order(record).await? {
+                Put::Created(o) | Put::Updated(o) => Ok(Some(o)),
+            }
+        }
+        crate::orders::Looked::NotFound => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::OrderNotFound,
+            "no such order",
+        )),
+        crate::orders::Looked::Unavailable(why) => {
+            tracing::warn!(order = %reference, why = %why, "order lookup failed");
+            Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::OrderUnavailable,
+                "the shop could not say what this order costs; try again",
+            ))
+        }
+    }
 }

@@ -40,6 +40,40 @@ pub struct Config {
     pub frame: Option<FrameConfig>,
     /// Webhooks to the shop's backend.
     pub webhooks: Option<crate::webhooks::WebhooksConfig>,
+    /// Order lookup at the shop's backend.
+    pub orders: Option<crate::orders::OrdersConfig>,
+}
+
+impl Config {
+    /// The webhooks and the order lookup (which signs with the webhooks' secret).
+    #[allow(clippy::type_complexity)]
+    pub fn shop_links(
+        &self,
+        secrets: &dyn Secrets,
+    ) -> Result<
+        (
+            Option<Arc<crate::webhooks::Webhooks>>,
+            Option<crate::orders::Lookup>,
+        ),
+        ConfigError,
+    > {
+        let hooks = match &self.webhooks {
+            Some(w) => Some(Arc::new(w.connect(secrets)?)),
+            None => None,
+        };
+        let lookup = match (self.orders.as_ref().and_then(|o| o.lookup_url.as_deref()), &hooks) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid(
+                    "[orders] lookup_url is signed with the [webhooks] secret: add a [webhooks] section".into(),
+                ))
+            }
+            (Some(url), Some(h)) => {
+                Some(crate::orders::Lookup::new(url, h.clone()).map_err(ConfigError::Invalid)?)
+            }
+        };
+        Ok((hooks, lookup))
+    }
 }
 
 /// `[frame]`: where `cargo xtask dist` wrote `frame.html`, and the exact origins that may embed it.

@@ -54,6 +54,8 @@ pub struct Inner {
     pub admin_token: Option<String>,
     /// Where events go (`[webhooks]`); without it they are only listed at `/admin/events`.
     pub webhooks: Option<Arc<webhooks::Webhooks>>,
+    /// Asks the shop about orders it did not PUT (`[orders] lookup_url`).
+    pub lookup: Option<orders::Lookup>,
 }
 
 impl AppState {

@@ -85,10 +85,7 @@ async fn start(
     let admin_token = config.admin_token().map_err(|e| e.to_string())?;
     let routing = config.routing_table().map_err(|e| e.to_string())?;
     let frame = config.frame.as_ref().map(|f| f.checked()).transpose()?;
-    let webhooks = match &config.webhooks {
-        Some(w) => Some(Arc::new(w.connect(&Env).map_err(|e| e.to_string())?)),
-        None => None,
-    };
+    let (webhooks, lookup) = config.shop_links(&Env).map_err(|e| e.to_string())?;
     let store = store::open(&config.store).map_err(|e| e.to_string())?;
     let state = AppState::new(Inner {
         store,
@@ -102,6 +99,7 @@ async fn start(
         idempotency_locks: Default::default(),
         admin_token,
         webhooks,
+        lookup,
     });
     let mut router = app(state.clone());
     if let Some(frame) = frame {

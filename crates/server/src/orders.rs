@@ -236,3 +236,101 @@ mod tests {
         assert!(put(&many).expect_err("21 keys").contains("metadata"));
     }
 }
+
+/// `[orders]`: where the server asks the shop about an order it does not hold.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersConfig {
+    pub lookup_url: Option<String>,
+}
+
+/// How long the shop has to answer a lookup.
+pub const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The largest lookup answer read.
+pub const MAX_LOOKUP_BODY: usize = 64 * 1024;
+
+/// Asks the shop's backend for an order: `POST {lookup_url}` with `{"reference": …}`, signed like a
+/// webhook (the `[webhooks]` secret), answered within 5 s.
+#[derive(Debug)]
+pub struct Lookup {
+    url: reqwest::Url,
+    hooks: std::sync::Arc<crate::webhooks::Webhooks>,
+    http: reqwest::Client,
+}
+
+/// What a lookup found.
+#[derive(Debug)]
+pub enum Looked {
+    Found(PutOrder),
+    /// The shop answered 404.
+    NotFound,
+    /// Anything else: another status, no answer in time, a body that is not an order. Why, for the log.
+    Unavailable(String),
+}
+
+impl Lookup {
+    pub fn new(
+        url: &str,
+        hooks: std::sync::Arc<crate::webhooks::Webhooks>,
+    ) -> Result<Lookup, String> {
+        let url =
+            reqwest::Url::parse(url).map_err(|e| format!("[orders] lookup_url {url:?}: {e}"))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err("[orders] lookup_url must be http(s)".into());
+        }
+        let http = reqwest::Client::builder()
+            .timeout(LOOKUP_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Lookup { url, hooks, http })
+    }
+
+    pub async fn ask(&self, reference: &str, now_secs: i64) -> Looked {
+        let body = serde_json::json!({ "reference": reference }).to_string();
+        let id = format!("lkp_{}", crate::domain::random_id(24));
+        let signature = match self.hooks.sign(&id, now_secs, &body) {
+            Ok(s) => s,
+            Err(e) => return Looked::Unavailable(e),
+        };
+        let sent = self
+            .http
+            .post(self.url.clone())
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", now_secs.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        let res = match sent {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => return Looked::Unavailable("no answer within 5 s".into()),
+            Err(_) => return Looked::Unavailable("no answer".into()),
+        };
+        match res.status().as_u16() {
+            200 => {}
+            404 => return Looked::NotFound,
+            other => return Looked::Unavailable(format!("HTTP {other}")),
+        }
+        if res
+            .content_length()
+            .is_some_and(|n| n > MAX_LOOKUP_BODY as u64)
+        {
+            return Looked::Unavailable("answer too large".into());
+        }
+        let bytes = match res.bytes().await {
+            Ok(b) if b.len() <= MAX_LOOKUP_BODY => b,
+            Ok(_) => return Looked::Unavailable("answer too large".into()),
+            Err(_) => return Looked::Unavailable("the answer broke off".into()),
+        };
+        match PutOrder::parse(&bytes).and_then(|o| o.check().map(|()| o)) {
+            Ok(o) => Looked::Found(o),
+            // The error names the field, never echoes the body.
+            Err(e) => Looked::Unavailable(format!(
+                "not an order: {}",
+                e.chars().take(200).collect::<String>()
+            )),
+        }
+    }
+}

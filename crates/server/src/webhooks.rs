@@ -121,6 +121,13 @@ impl Webhooks {
         Some(now_ms.saturating_add(i64::try_from(jittered).unwrap_or(i64::MAX)))
     }
 
+    /// `v1,<base64>` over `{id}.{timestamp}.{body}` with the secret (also signs order lookups).
+    pub fn sign(&self, id: &str, timestamp: i64, body: &str) -> Result<String, String> {
+        self.signer
+            .sign(id, timestamp, body.as_bytes())
+            .map_err(|e| e.to_string())
+    }
+
     /// The body of an event's POST.
     pub fn body(event: &EventRecord) -> String {
         serde_json::json!({ "type": event.kind, "timestamp": event.created_at, "data": event.data })

@@ -215,6 +215,7 @@ pub async fn server_with_gateway(
         idempotency_locks: Default::default(),
         admin_token: None,
         webhooks: None,
+        lookup: None,
     });
     let router = app(state.clone()).merge(demo::orders::router(orders));
     tokio::spawn(async move {

@@ -247,3 +247,85 @@ async fn an_event_not_yet_delivered_at_a_crash_is_delivered_after_the_restart() 
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A shop's lookup endpoint: verifies the signature, then answers by reference.
+async fn lookup_shop() -> String {
+    let router = axum::Router::new().route(
+        "/lookup",
+        axum::routing::post(|headers: HeaderMap, body: Bytes| async move {
+            use axum::response::IntoResponse;
+            let verifier = standardwebhooks::Webhook::new(SECRET).expect("secret");
+            if verifier.verify(&body, &headers).is_err() {
+                return (axum::http::StatusCode::UNAUTHORIZED, "bad signature").into_response();
+            }
+            let asked: Value = serde_json::from_slice(&body).expect("json");
+            let order = |value: Value| {
+                axum::Json(json!({ "amount": { "value": value, "currency": "CAD" }, "description": "Looked up" }))
+                    .into_response()
+            };
+            match asked["reference"].as_str().unwrap_or_default() {
+                "L200" => order(json!(4321)),
+                "L404" => axum::http::StatusCode::NOT_FOUND.into_response(),
+                "L500" => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                "LHTML" => axum::response::Html("<h1>Login</h1>").into_response(),
+                "LNEG" => order(json!(-1)),
+                "LNOAMOUNT" => axum::Json(json!({ "description": "x" })).into_response(),
+                "LSLOW" => {
+                    tokio::time::sleep(Duration::from_secs(7)).await;
+                    order(json!(1))
+                }
+                _ => axum::http::StatusCode::NOT_FOUND.into_response(),
+            }
+        }),
+    );
+    format!("{}/lookup", serve(router).await)
+}
+
+#[tokio::test]
+async fn orders_are_looked_up_at_the_shop_and_a_bad_answer_stores_nothing() {
+    let lookup = lookup_shop().await;
+    let d = demo_with(|o| {
+        o.admin_token = Some(ADMIN_TOKEN.into());
+        let hooks = hooks("http://127.0.0.1:9/unused", &[1]);
+        o.lookup = Some(
+            wallet_checkout_server::orders::Lookup::new(&lookup, hooks.clone()).expect("lookup"),
+        );
+        o.webhooks = Some(hooks);
+    })
+    .await;
+    let (status, s) = create_session(&d.base, "L200", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    assert_eq!(
+        s["amount"],
+        json!({ "value": 4321, "currency": "CAD" }),
+        "the shop's amount"
+    );
+    let res = reqwest::Client::new()
+        .get(format!("{}/admin/orders/L200", d.base))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::OK, "stored as if PUT");
+    let (status, body) = create_session(&d.base, "L404", None).await;
+    assert_error(status, &body, 404, "order_not_found");
+    for reference in ["L500", "LHTML", "LNEG", "LNOAMOUNT", "LSLOW"] {
+        let (status, body) = create_session(&d.base, reference, None).await;
+        assert_error(status, &body, 502, "order_unavailable");
+        let res = reqwest::Client::new()
+            .get(format!("{}/admin/orders/{reference}", d.base))
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(
+            res.status(),
+            StatusCode::NOT_FOUND,
+            "{reference}: nothing stored"
+        );
+    }
+    assert!(
+        d.sandbox.payments().len() == 1,
+        "no gateway call for a failed lookup"
+    );
+}
