@@ -109,6 +109,8 @@ impl FrameConfig {
 pub struct Admin {
     /// Environment variable holding the bearer token.
     pub token_env: String,
+    /// Serve the admin API only on this address (e.g. `127.0.0.1:9090`), not on `listen`.
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -75,9 +75,18 @@ impl std::ops::Deref for AppState {
 
 /// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`.
 pub fn app(state: AppState) -> Router {
+    public_app(state.clone()).merge(admin_app(state))
+}
+
+/// The routes shoppers and gateways reach: `/api/checkout/…`, `/notify/{gateway}`.
+pub fn public_app(state: AppState) -> Router {
     Router::new()
         .nest("/api/checkout", api::router())
         .merge(notify::router())
-        .merge(admin::router())
         .with_state(state)
+}
+
+/// The shop's backend's routes, `/admin/…` (alone on `[admin] listen` when it is set).
+pub fn admin_app(state: AppState) -> Router {
+    admin::router().with_state(state)
 }

@@ -10,7 +10,9 @@ use tracing_subscriber::EnvFilter;
 use wallet_checkout_server::clock::{Clock, SystemClock};
 use wallet_checkout_server::config::{Config, Env};
 use wallet_checkout_server::reconcile::{self, ReconcileConfig};
-use wallet_checkout_server::{app, orders, store, webhooks, AppState, Inner};
+use wallet_checkout_server::{
+    admin_app, app, orders, public_app, store, webhooks, AppState, Inner,
+};
 
 const USAGE: &str = "usage: wallet-checkout-server --config FILE
 
@@ -101,13 +103,30 @@ async fn start(
         webhooks,
         lookup,
     });
-    let mut router = app(state.clone());
+    let admin_listen = config.admin.as_ref().and_then(|a| a.listen.clone());
+    let mut router = match &admin_listen {
+        Some(_) => public_app(state.clone()),
+        None => app(state.clone()),
+    };
     if let Some(frame) = frame {
         router = router.merge(wallet_checkout_server::frame::router(frame));
     }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    if let Some(addr) = admin_listen {
+        let admin = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?;
+        let bound = admin.local_addr().map_err(|e| e.to_string())?;
+        println!("wallet-checkout admin API at http://{bound}/admin/");
+        let routes = admin_app(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(admin, routes).await {
+                eprintln!("error: the admin API stopped: {e}");
+            }
+        });
+    }
     Ok((state, router, listener))
 }
 

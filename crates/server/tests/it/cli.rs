@@ -196,3 +196,57 @@ fn an_admin_token_shorter_than_32_characters_is_refused() {
     assert!(err.contains("WC_CLI_TOKEN") && err.contains("32"), "{err}");
     TcpListener::bind(("127.0.0.1", port)).expect("nothing was bound");
 }
+
+#[test]
+fn admin_listen_keeps_the_admin_api_off_the_public_address() {
+    let (public, private) = (free_port(), free_port());
+    let path = temp(
+        "admin-listen",
+        &format!(
+            "listen = \"127.0.0.1:{public}\"\n{BASE}[admin]\ntoken_env = \"WC_CLI_ADMIN\"\nlisten = \"127.0.0.1:{private}\"\n"
+        ),
+    );
+    let token = "cli-admin-token-0123456789-abcdefghij";
+    let mut child = server()
+        .arg("--config")
+        .arg(&path)
+        .env("WC_CLI_ADMIN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let second = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains(&format!(":{private}/admin/")), "{first}");
+    assert!(second.contains("running at"), "{second}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let get = |port: u16| {
+        rt.block_on(async {
+            let res = reqwest::Client::new()
+                .get(format!("http://127.0.0.1:{port}/admin/orders/A1"))
+                .header("authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .expect("answers");
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        })
+    };
+    let (status, body) = get(private);
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("order_not_found"),
+        "the admin API answers there: {body}"
+    );
+    let (status, body) = get(public);
+    assert_eq!(status, 404);
+    assert!(
+        !body.contains("order_not_found"),
+        "and not on the public address: {body}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
