@@ -876,3 +876,20 @@ async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord
         }
     }
 }
+
+/// Reconciliation's refunds: asks the gateway about each refund still `processing`; one that ended
+/// is recorded with its event (`refund.succeeded` or `refund.failed`).
+pub async fn settle_refunds(state: &AppState) {
+    let waiting = match state.store.processing_refunds().await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!(error = %e, "refund reconciliation cannot read the store");
+            return;
+        }
+    };
+    for refund in waiting {
+        if let Err(e) = refund_status(state, &refund.id).await {
+            tracing::warn!(refund = %refund.id, code = e.code.as_str(), "refund status query failed; will retry");
+        }
+    }
+}

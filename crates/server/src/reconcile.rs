@@ -29,6 +29,9 @@ pub struct ReconcileConfig {
     pub max_interval: Duration,
     /// After expiry, how long a gateway that cannot be reached may keep a session pending.
     pub grace: Duration,
+    /// How often refunds still `processing` are asked about at the gateway (so each one that ends
+    /// sends its webhook without anyone reading it).
+    pub refund_every: Duration,
 }
 
 impl Default for ReconcileConfig {
@@ -39,6 +42,7 @@ impl Default for ReconcileConfig {
             first_interval: Duration::from_secs(4),
             max_interval: Duration::from_secs(60),
             grace: Duration::from_secs(120),
+            refund_every: Duration::from_secs(15),
         }
     }
 }
@@ -65,9 +69,14 @@ fn later(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
 pub fn spawn(state: AppState, config: ReconcileConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut schedule = HashMap::new();
+        let mut refunds_due = tokio::time::Instant::now() + config.refund_every;
         loop {
             tokio::time::sleep(config.tick).await;
             run_once(&state, &config, &mut schedule).await;
+            if tokio::time::Instant::now() >= refunds_due {
+                refunds_due = tokio::time::Instant::now() + config.refund_every;
+                checkout::settle_refunds(&state).await;
+            }
         }
     })
 }

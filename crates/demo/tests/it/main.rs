@@ -80,6 +80,7 @@ pub fn quick_reconcile() -> ReconcileConfig {
         first_interval: std::time::Duration::from_millis(200),
         max_interval: std::time::Duration::from_millis(800),
         grace: std::time::Duration::from_secs(2),
+        refund_every: std::time::Duration::from_millis(500),
     }
 }
 

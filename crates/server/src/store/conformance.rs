@@ -457,6 +457,10 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         ),
         "a refund id is unique"
     );
+    let processing = must("processing", store.processing_refunds().await);
+    assert!(
+        processing.iter().any(|r| r.id == first.id) && processing.iter().any(|r| r.id == second.id)
+    );
     let listed: Vec<String> = must("refunds", store.refunds(&id).await)
         .into_iter()
         .map(|r| r.id)
@@ -480,6 +484,12 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     );
     let got = must("get refund", store.get_refund(&first.id).await)
         .unwrap_or_else(|| panic!("refund {} vanished", first.id));
+    assert!(
+        !must("processing", store.processing_refunds().await)
+            .iter()
+            .any(|r| r.id == first.id),
+        "an ended refund is no longer processing"
+    );
     assert_eq!(
         (got.status, got.gateway_ref.as_deref()),
         (RefundStatus::Succeeded, Some("R9")),

@@ -153,6 +153,14 @@ impl Store for MemoryStore {
         Ok(mine)
     }
 
+    async fn processing_refunds(&self) -> Result<Vec<RefundRecord>, StoreError> {
+        let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(v.iter()
+            .filter(|r| r.status == RefundStatus::Processing)
+            .cloned()
+            .collect())
+    }
+
     async fn update_refund(
         &self,
         id: &str,

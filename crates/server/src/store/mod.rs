@@ -83,6 +83,8 @@ pub trait Store: Send + Sync {
     async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// A session's refunds, oldest first.
     async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
+    /// Every refund still `processing` (reconciliation asks the gateway how each ended).
+    async fn processing_refunds(&self) -> Result<Vec<RefundRecord>, StoreError>;
     /// Sets a refund's status (and the gateway's id, when given). `event` is recorded in the same
     /// transaction if the refund ends here: it was `processing` and `status` is final.
     async fn update_refund(

@@ -435,6 +435,19 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn processing_refunds(&self) -> Result<Vec<RefundRecord>, StoreError> {
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {REFUND_COLUMNS} FROM refunds WHERE status = 'processing' ORDER BY created_at, rowid"
+                ))
+                .map_err(err)?;
+            let rows = stmt.query_map([], refund_row).map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+    }
+
     async fn update_refund(
         &self,
         id: &str,
