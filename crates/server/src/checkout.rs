@@ -542,13 +542,31 @@ pub async fn refund(
     id: &str,
     amount: Option<u64>,
     reason: Option<String>,
+    idempotency_key: Option<String>,
 ) -> Result<RefundRecord, ApiError> {
+    if let Some(k) = &idempotency_key {
+        if k.is_empty() || k.len() > MAX_KEY_LEN {
+            return Err(ApiError::invalid(format!(
+                "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
+            )));
+        }
+    }
     // One refund at a time per session, so two requests cannot both fit under the paid amount.
     let _guard = state
         .idempotency_locks
         .lock_for(&format!("refund:{id}"))
         .lock_owned()
         .await;
+    if let Some(k) = &idempotency_key {
+        if let Some(existing) = state.store.refund_by_key(k).await? {
+            if existing.session_id != id || amount.is_some_and(|a| a != existing.amount.value) {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key was already used for another refund",
+                ));
+            }
+            return Ok(existing);
+        }
+    }
     let record = state
         .store
         .get(id)
@@ -597,6 +615,7 @@ pub async fn refund(
         status: RefundStatus::Processing,
         gateway_ref: None,
         created_at: rfc3339(state.clock.now()),
+        idempotency_key,
     };
     // Persist first: if the gateway call's outcome is lost, the refund is still on record.
     state.store.insert_refund(refund.clone()).await?;

@@ -58,6 +58,9 @@ pub struct RefundRecord {
     #[serde(skip)]
     pub gateway_ref: Option<String>,
     pub created_at: String,
+    /// The admin request's `Idempotency-Key`: a retry with it gets this refund, never a second one.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
 }
 
 fn refund_status_str<S: serde::Serializer>(s: &RefundStatus, ser: S) -> Result<S::Ok, S::Error> {

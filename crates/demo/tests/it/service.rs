@@ -133,7 +133,7 @@ async fn refunds_never_exceed_what_was_paid() {
             .await
             .expect("created"),
     );
-    let e = checkout::refund(&d.state, &s.id, None, None)
+    let e = checkout::refund(&d.state, &s.id, None, None, None)
         .await
         .expect_err("not paid yet");
     assert_eq!(e.status.as_u16(), 409);
@@ -144,15 +144,38 @@ async fn refunds_never_exceed_what_was_paid() {
     )
     .await;
     wait_change(&d.base, &s.id, "pending").await;
-    let part = checkout::refund(&d.state, &s.id, Some(600), Some("spilt".into()))
-        .await
-        .expect("refunded in part");
+    let part = checkout::refund(
+        &d.state,
+        &s.id,
+        Some(600),
+        Some("spilt".into()),
+        Some("rk-1".into()),
+    )
+    .await
+    .expect("refunded in part");
     assert_eq!(part.amount.value, 600);
-    let e = checkout::refund(&d.state, &s.id, Some(401), None)
+    let retried = checkout::refund(
+        &d.state,
+        &s.id,
+        Some(600),
+        Some("spilt".into()),
+        Some("rk-1".into()),
+    )
+    .await
+    .expect("the same key");
+    assert_eq!(
+        retried.id, part.id,
+        "a retry gets the same refund, never a second one"
+    );
+    let e = checkout::refund(&d.state, &s.id, Some(100), None, Some("rk-1".into()))
+        .await
+        .expect_err("the key named another amount");
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    let e = checkout::refund(&d.state, &s.id, Some(401), None, None)
         .await
         .expect_err("only 400 left");
     assert!(e.message.contains("4.00"), "{}", e.message);
-    let rest = checkout::refund(&d.state, &s.id, None, None)
+    let rest = checkout::refund(&d.state, &s.id, None, None, None)
         .await
         .expect("the rest");
     assert_eq!(rest.amount.value, 400);

@@ -57,6 +57,7 @@ fn refund(session: &str, value: u64, at: u32) -> RefundRecord {
         status: RefundStatus::Processing,
         gateway_ref: None,
         created_at: format!("2026-01-01T00:01:{at:02}Z"),
+        idempotency_key: None,
     }
 }
 
@@ -457,6 +458,28 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         ),
         "a refund id is unique"
     );
+    let key = format!("rk-{}", random_id(8));
+    let keyed = RefundRecord {
+        idempotency_key: Some(key.clone()),
+        ..refund(&id, 50, 9)
+    };
+    must("keyed", store.insert_refund(keyed.clone()).await);
+    assert_eq!(
+        must("by key", store.refund_by_key(&key).await),
+        Some(keyed.clone())
+    );
+    let again = RefundRecord {
+        idempotency_key: Some(key.clone()),
+        ..refund(&id, 50, 9)
+    };
+    assert!(
+        matches!(store.insert_refund(again).await, Err(StoreError::Conflict)),
+        "one refund per idempotency key"
+    );
+    assert_eq!(
+        must("by key", store.refund_by_key("rk-missing").await),
+        None
+    );
     let processing = must("processing", store.processing_refunds().await);
     assert!(
         processing.iter().any(|r| r.id == first.id) && processing.iter().any(|r| r.id == second.id)
@@ -467,7 +490,7 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         .collect();
     assert_eq!(
         listed,
-        [first.id.clone(), second.id.clone()],
+        [first.id.clone(), second.id.clone(), keyed.id.clone()],
         "oldest first"
     );
     must(

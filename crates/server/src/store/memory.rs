@@ -129,7 +129,10 @@ impl Store for MemoryStore {
 
     async fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError> {
         let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
-        if v.iter().any(|r| r.id == refund.id) {
+        if v.iter().any(|r| {
+            r.id == refund.id
+                || (refund.idempotency_key.is_some() && r.idempotency_key == refund.idempotency_key)
+        }) {
             return Err(StoreError::Conflict);
         }
         v.push(refund);
@@ -151,6 +154,13 @@ impl Store for MemoryStore {
         // Oldest first, as the trait says (a stable sort keeps insertion order for equal times).
         mine.sort_by(|a, b| a.created_at.cmp(&b.created_at));
         Ok(mine)
+    }
+
+    async fn refund_by_key(&self, key: &str) -> Result<Option<RefundRecord>, StoreError> {
+        let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(v.iter()
+            .find(|r| r.idempotency_key.as_deref() == Some(key))
+            .cloned())
     }
 
     async fn processing_refunds(&self) -> Result<Vec<RefundRecord>, StoreError> {

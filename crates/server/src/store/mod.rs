@@ -83,6 +83,8 @@ pub trait Store: Send + Sync {
     async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// A session's refunds, oldest first.
     async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
+    /// The refund an admin request with this `Idempotency-Key` made.
+    async fn refund_by_key(&self, key: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// Every refund still `processing` (reconciliation asks the gateway how each ended).
     async fn processing_refunds(&self) -> Result<Vec<RefundRecord>, StoreError>;
     /// Sets a refund's status (and the gateway's id, when given). `event` is recorded in the same

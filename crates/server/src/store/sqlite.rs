@@ -92,6 +92,27 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_due ON events(next_attempt_ms) WHERE delivered = 0;
 ";
 
+/// Brings a file made by an older version up to `SCHEMA` (columns added since; idempotent).
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has = |table: &str, column: &str| -> Result<bool, StoreError> {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))
+            .map_err(err)?;
+        stmt.exists([column]).map_err(err)
+    };
+    if !has("refunds", "idempotency_key")? {
+        conn.execute_batch("ALTER TABLE refunds ADD COLUMN idempotency_key TEXT")
+            .map_err(err)?;
+    }
+    conn.execute_batch(
+        "CREATE UNIQUE INDEX IF NOT EXISTS refunds_idempotency_key ON refunds(idempotency_key)",
+    )
+    .map_err(err)?;
+    Ok(())
+}
+
 const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url";
 
 fn bad(column: usize, what: &str) -> rusqlite::Error {
@@ -154,6 +175,7 @@ fn refund_row(row: &Row<'_>) -> rusqlite::Result<RefundRecord> {
         status: RefundStatus::parse(&status).ok_or_else(|| bad(5, "refund status"))?,
         gateway_ref: row.get(6)?,
         created_at: row.get(7)?,
+        idempotency_key: row.get(8)?,
     })
 }
 
@@ -178,6 +200,7 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        migrate(&conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -278,7 +301,7 @@ fn insert_event(tx: &rusqlite::Transaction<'_>, e: NewEvent) -> Result<(), Store
 }
 
 const REFUND_COLUMNS: &str =
-    "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at";
+    "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at, idempotency_key";
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
@@ -400,8 +423,8 @@ impl Store for SqliteStore {
         let value = value_i64(&r.amount)?;
         self.with(move |conn| {
             conn.execute(
-                &format!("INSERT INTO refunds ({REFUND_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-                params![r.id, r.session_id, value, r.amount.currency, r.reason, r.status.as_str(), r.gateway_ref, r.created_at],
+                &format!("INSERT INTO refunds ({REFUND_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![r.id, r.session_id, value, r.amount.currency, r.reason, r.status.as_str(), r.gateway_ref, r.created_at, r.idempotency_key],
             )
             .map_err(err)?;
             Ok(())
@@ -431,6 +454,20 @@ impl Store for SqliteStore {
                 .map_err(err)?;
             let rows = stmt.query_map([session_id], refund_row).map_err(err)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+    }
+
+    async fn refund_by_key(&self, key: &str) -> Result<Option<RefundRecord>, StoreError> {
+        let key = key.to_string();
+        self.with(move |conn| {
+            conn.query_row(
+                &format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE idempotency_key = ?1"),
+                [key],
+                refund_row,
+            )
+            .optional()
+            .map_err(err)
         })
         .await
     }
@@ -642,6 +679,30 @@ mod tests {
         };
         let store = SqliteStore::open(&path).expect("reopens");
         super::super::conformance::check_sample(&store, &written).await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_file_from_before_refund_idempotency_keys_is_migrated_at_open() {
+        let (dir, path) = temp_db();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("dir");
+        }
+        {
+            let old = Connection::open(&path).expect("old file");
+            old.execute_batch(
+                "CREATE TABLE refunds (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, amount_value INTEGER NOT NULL,
+                 currency TEXT NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL, gateway_ref TEXT, created_at TEXT NOT NULL);
+                 INSERT INTO refunds VALUES ('rf_old', 'cs_old', 100, 'CAD', 'r', 'succeeded', NULL, '2026-01-01T00:00:00Z');",
+            )
+            .expect("old schema");
+        }
+        let store = SqliteStore::open(&path).expect("opens and migrates");
+        let old = store.get_refund("rf_old").await.expect("ok").expect("kept");
+        assert_eq!((old.amount.value, old.idempotency_key), (100, None));
+        drop(store);
+        let store = SqliteStore::open(&path).expect("a second open changes nothing");
+        super::super::conformance::check_store(&store).await;
         let _ = std::fs::remove_dir_all(dir);
     }
 }
