@@ -182,7 +182,7 @@ fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<P
         routing,
         credentials,
         real,
-        orders: section.orders || section.sandbox,
+        orders: section.orders,
         webhooks,
         lookup,
     })

@@ -121,8 +121,15 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             )));
         }
     }
+    // Client keys live in their own namespace: `order:…` and `refund:…` are the server's locks.
     let _guard = match &req.idempotency_key {
-        Some(k) => Some(state.idempotency_locks.lock_for(k).lock_owned().await),
+        Some(k) => Some(
+            state
+                .idempotency_locks
+                .lock_for(&format!("key:{k}"))
+                .lock_owned()
+                .await,
+        ),
         None => None,
     };
     if let Some(k) = &req.idempotency_key {
@@ -144,6 +151,13 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             ));
         }
     }
+    // One order, one payment: under the order's lock from reading its amount to storing the
+    // session, so a PUT cannot change the amount in between, and earlier attempts close first.
+    let _order_guard = state
+        .idempotency_locks
+        .lock_for(&format!("order:{}", req.order))
+        .lock_owned()
+        .await;
     // The shop's own orders (PUT) first, then whatever source the server was given.
     let mut stored = state.store.get_order(&req.order).await?;
     if stored.is_none() {
@@ -164,12 +178,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             )
         })?,
     };
-    // One order, one payment: close every earlier attempt that could still be paid first.
-    let _order_guard = state
-        .idempotency_locks
-        .lock_for(&format!("order:{}", order.reference))
-        .lock_owned()
-        .await;
+    // Close every earlier attempt that could still be paid first.
     for earlier in state.store.by_order(&order.reference).await? {
         if earlier.session.status == Status::Pending {
             close_at_gateway(state, &earlier, Status::Cancelled).await;
@@ -684,11 +693,11 @@ pub async fn refund_status(state: &AppState, refund_id: &str) -> Result<RefundRe
         .await?
         .ok_or_else(not_found)?;
     if refund.status == RefundStatus::Processing {
-        if let (Some(gateway_ref), Some(record)) = (
-            refund.gateway_ref.clone(),
-            state.store.get(&refund.session_id).await?,
-        ) {
+        if let Some(record) = state.store.get(&refund.session_id).await? {
             if let Some(connector) = state.connectors.get(&record.session.gateway) {
+                // Without the gateway's id (its answer was lost) it is asked by ours, which
+                // AlphaPay and Pass2Pay accept; YabandPay then fails and it is asked again later.
+                let gateway_ref = refund.gateway_ref.clone().unwrap_or_default();
                 let status = connector
                     .refund_status(payment(&record), &refund.id, &gateway_ref)
                     .await?;
@@ -886,7 +895,7 @@ async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord
             "no such order",
         )),
         crate::orders::Looked::Unavailable(why) => {
-            tracing::warn!(order = %reference, why = %why, "order lookup failed");
+            tracing::warn!(order = %reference, why = ?why, "order lookup failed");
             Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::OrderUnavailable,

@@ -111,13 +111,18 @@ async fn start(
     if let Some(frame) = frame {
         router = router.merge(wallet_checkout_server::frame::router(frame));
     }
+    let admin = match &admin_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?,
+        ),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    if let Some(addr) = admin_listen {
-        let admin = tokio::net::TcpListener::bind(&addr)
-            .await
-            .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?;
+    if let Some(admin) = admin {
         let bound = admin.local_addr().map_err(|e| e.to_string())?;
         println!("wallet-checkout admin API at http://{bound}/admin/");
         let routes = admin_app(state.clone());

@@ -327,9 +327,15 @@ impl Lookup {
         match PutOrder::parse(&bytes).and_then(|o| o.check().map(|()| o)) {
             Ok(o) => Looked::Found(o),
             // The error names the field, never echoes the body.
+            // Only where it is wrong (the field), never the shop's values.
             Err(e) => Looked::Unavailable(format!(
-                "not an order: {}",
-                e.chars().take(200).collect::<String>()
+                "not an order ({})",
+                e.split(':')
+                    .next()
+                    .unwrap_or("body")
+                    .chars()
+                    .take(80)
+                    .collect::<String>()
             )),
         }
     }

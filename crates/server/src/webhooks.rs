@@ -49,6 +49,9 @@ pub struct Webhooks {
     http: reqwest::Client,
     /// Events being delivered now (so a slow endpoint is not sent the same event twice at once).
     in_flight: Mutex<HashSet<String>>,
+    /// How long a claimed attempt holds its event: the timeout and a margin (a crash mid-attempt
+    /// makes it due again after this).
+    hold_ms: u64,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -110,6 +113,7 @@ impl Webhooks {
             retry_ms: retry_secs.iter().map(|s| s * 1000).collect(),
             http,
             in_flight: Mutex::new(HashSet::new()),
+            hold_ms: (timeout_secs + 5) * 1000,
         })
     }
 
@@ -194,6 +198,24 @@ async fn deliver_due(state: &AppState, hooks: &Arc<Webhooks>) {
         {
             let mut busy = hooks.in_flight.lock().unwrap_or_else(|p| p.into_inner());
             if !busy.insert(event.id.clone()) {
+                continue;
+            }
+        }
+        // Claimed in the store first: a stale read (an attempt that just finished) is not sent again.
+        let now = now_ms(state);
+        let hold = now.saturating_add(i64::try_from(hooks.hold_ms).unwrap_or(i64::MAX));
+        match state
+            .store
+            .claim_event(&event.id, event.attempts, now, hold)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) | Err(_) => {
+                hooks
+                    .in_flight
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&event.id);
                 continue;
             }
         }

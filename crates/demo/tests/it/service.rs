@@ -187,3 +187,20 @@ async fn refunds_never_exceed_what_was_paid() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_client_key_that_looks_like_a_server_lock_does_not_hang() {
+    // Regression: client keys shared the lock names of the server's own `order:…` locks, so this
+    // create locked its own order twice and waited forever.
+    let d = demo_with(|_| {}).await;
+    let order = demo_order(&d.base, 300, "CAD").await;
+    let key = format!("order:{order}");
+    let made = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        checkout::create(&d.state, asked(&order, Some(&key), Wallet::Alipay)),
+    )
+    .await
+    .expect("no deadlock")
+    .expect("created");
+    assert!(matches!(made, Created::New(_)));
+}

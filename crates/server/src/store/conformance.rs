@@ -215,6 +215,32 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         !due(i64::MAX).await.iter().any(|e| e.id == mine[3].id),
         "no webhook: never due"
     );
+    assert!(
+        !must(
+            "stale claim",
+            store.claim_event(&id, 7, 1_000, 60_000).await
+        ),
+        "a claim with a stale attempt count is refused"
+    );
+    assert!(
+        !must("early claim", store.claim_event(&id, 0, 999, 60_000).await),
+        "not claimed before its time"
+    );
+    assert!(must(
+        "claim",
+        store.claim_event(&id, 0, 1_000, 60_000).await
+    ));
+    assert!(
+        !must(
+            "claimed twice",
+            store.claim_event(&id, 0, 1_000, 60_000).await
+        ),
+        "claimed once: a second sender finds it held"
+    );
+    assert!(
+        !due(59_999).await.iter().any(|e| e.id == id),
+        "held while in flight"
+    );
     must("fail", store.record_attempt(&id, false, Some(5_000)).await);
     assert!(!due(4_999).await.iter().any(|e| e.id == id));
     let again = due(5_000).await;
@@ -227,6 +253,14 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     assert!(
         !due(i64::MAX).await.iter().any(|e| e.id == id),
         "delivered: never due again"
+    );
+    must(
+        "late report",
+        store.record_attempt(&id, false, Some(1)).await,
+    );
+    assert!(
+        !due(i64::MAX).await.iter().any(|e| e.id == id),
+        "a late failure never undoes a delivery"
     );
     let listed = must("events", store.events_after(None, 100_000).await).expect("all");
     let e = listed.iter().find(|e| e.id == id).expect("still listed");

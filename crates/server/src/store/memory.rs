@@ -179,8 +179,12 @@ impl Store for MemoryStore {
         event: Option<NewEvent>,
     ) -> Result<(), StoreError> {
         let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(r) = v.iter_mut().find(|r| r.id == id) {
-            let ends = r.status == RefundStatus::Processing && status != RefundStatus::Processing;
+        // Only a refund still processing moves: an ended one never changes again.
+        if let Some(r) = v
+            .iter_mut()
+            .find(|r| r.id == id && r.status == RefundStatus::Processing)
+        {
+            let ends = status != RefundStatus::Processing;
             r.status = status;
             if let Some(g) = gateway_ref {
                 r.gateway_ref = Some(g.to_string());
@@ -251,13 +255,38 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn claim_event(
+        &self,
+        id: &str,
+        attempts: u32,
+        now_ms: i64,
+        hold_until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut events = self.events();
+        match events.iter_mut().find(|e| e.id == id) {
+            Some(e)
+                if !e.delivered
+                    && e.attempts == attempts
+                    && e.next_attempt_ms.is_some_and(|t| t <= now_ms) =>
+            {
+                e.next_attempt_ms = Some(hold_until_ms);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn record_attempt(
         &self,
         id: &str,
         delivered: bool,
         next_attempt_ms: Option<i64>,
     ) -> Result<(), StoreError> {
-        if let Some(e) = self.events().iter_mut().find(|e| e.id == id) {
+        if let Some(e) = self
+            .events()
+            .iter_mut()
+            .find(|e| e.id == id && !e.delivered)
+        {
             e.attempts = e.attempts.saturating_add(1);
             e.delivered = delivered;
             e.next_attempt_ms = if delivered { None } else { next_attempt_ms };

@@ -87,8 +87,8 @@ pub trait Store: Send + Sync {
     async fn refund_by_key(&self, key: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// Every refund still `processing` (reconciliation asks the gateway how each ended).
     async fn processing_refunds(&self) -> Result<Vec<RefundRecord>, StoreError>;
-    /// Sets a refund's status (and the gateway's id, when given). `event` is recorded in the same
-    /// transaction if the refund ends here: it was `processing` and `status` is final.
+    /// Sets the status of a refund still `processing` (and the gateway's id, when given); an ended
+    /// refund never changes again. `event` is recorded in the same transaction if it ends here.
     async fn update_refund(
         &self,
         id: &str,
@@ -109,6 +109,16 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<Vec<EventRecord>>, StoreError>;
     /// Events not delivered whose next attempt is due at `now_ms`, oldest first.
     async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError>;
+    /// Takes event `id` for one delivery attempt: only if it is still undelivered, due at `now_ms`
+    /// and has made `attempts` attempts (so a stale read cannot send it twice); its next attempt
+    /// moves to `hold_until_ms` in case this one never reports. Whether it was taken.
+    async fn claim_event(
+        &self,
+        id: &str,
+        attempts: u32,
+        now_ms: i64,
+        hold_until_ms: i64,
+    ) -> Result<bool, StoreError>;
     /// One delivery attempt made: delivered, or the next attempt's time (`None`: given up).
     async fn record_attempt(
         &self,

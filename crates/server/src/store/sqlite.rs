@@ -503,7 +503,7 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(err)?;
             tx.execute(
-                "UPDATE refunds SET status = ?1, gateway_ref = COALESCE(?2, gateway_ref) WHERE id = ?3",
+                "UPDATE refunds SET status = ?1, gateway_ref = COALESCE(?2, gateway_ref) WHERE id = ?3 AND status = 'processing'",
                 params![status.as_str(), gateway_ref, id],
             )
             .map_err(err)?;
@@ -632,6 +632,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn claim_event(
+        &self,
+        id: &str,
+        attempts: u32,
+        now_ms: i64,
+        hold_until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.with(move |conn| {
+            let changed = conn
+                .execute(
+                    "UPDATE events SET next_attempt_ms = ?4 WHERE id = ?1 AND delivered = 0 AND attempts = ?2 AND next_attempt_ms <= ?3",
+                    params![id, i64::from(attempts), now_ms, hold_until_ms],
+                )
+                .map_err(err)?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn record_attempt(
         &self,
         id: &str,
@@ -642,7 +662,7 @@ impl Store for SqliteStore {
         let next = if delivered { None } else { next_attempt_ms };
         self.with(move |conn| {
             conn.execute(
-                "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1",
+                "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1 AND delivered = 0",
                 params![id, delivered, next],
             )
             .map_err(err)?;
