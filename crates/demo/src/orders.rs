@@ -41,13 +41,15 @@ impl DemoOrders {
     }
 }
 
+#[async_trait::async_trait]
 impl OrderSource for DemoOrders {
-    fn order(&self, reference: &str) -> Option<Order> {
-        self.orders
+    async fn order(&self, reference: &str) -> Result<Option<Order>, String> {
+        Ok(self
+            .orders
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(reference)
-            .cloned()
+            .cloned())
     }
 }
 

@@ -170,13 +170,24 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             amount: o.amount,
             description: o.description,
         },
-        None => state.orders.order(&req.order).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::OrderNotFound,
-                format!("no order {:?}", req.order),
-            )
-        })?,
+        None => match state.orders.order(&req.order).await {
+            Ok(Some(o)) => o,
+            Ok(None) => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    ErrorCode::OrderNotFound,
+                    format!("no order {:?}", req.order),
+                ))
+            }
+            Err(why) => {
+                tracing::warn!(order = ?req.order, why = ?why, "the order source failed");
+                return Err(ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorCode::OrderUnavailable,
+                    "the order source could not say what this order costs; try again",
+                ));
+            }
+        },
     };
     // Close every earlier attempt that could still be paid first.
     for earlier in state.store.by_order(&order.reference).await? {

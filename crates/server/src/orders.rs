@@ -14,17 +14,21 @@ pub struct Order {
     pub description: String,
 }
 
+/// A Rust embedder's own order database (see `examples/embed.rs`). Asked after the orders the
+/// shop PUT. `Err` is "cannot say now" (`502 order_unavailable`), `Ok(None)` is `order_not_found`.
+#[async_trait::async_trait]
 pub trait OrderSource: Send + Sync {
-    fn order(&self, reference: &str) -> Option<Order>;
+    async fn order(&self, reference: &str) -> Result<Option<Order>, String>;
 }
 
 /// Knows no orders (a server run without an order database answers `order_not_found`).
 #[derive(Debug, Default)]
 pub struct NoOrders;
 
+#[async_trait::async_trait]
 impl OrderSource for NoOrders {
-    fn order(&self, _reference: &str) -> Option<Order> {
-        None
+    async fn order(&self, _reference: &str) -> Result<Option<Order>, String> {
+        Ok(None)
     }
 }
 

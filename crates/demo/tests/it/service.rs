@@ -204,3 +204,39 @@ async fn a_client_key_that_looks_like_a_server_lock_does_not_hang() {
     .expect("created");
     assert!(matches!(made, Created::New(_)));
 }
+
+/// An embedder's order source that cannot answer.
+struct Down;
+
+#[async_trait::async_trait]
+impl wallet_checkout_server::orders::OrderSource for Down {
+    async fn order(
+        &self,
+        _reference: &str,
+    ) -> Result<Option<wallet_checkout_server::orders::Order>, String> {
+        Err("database down".into())
+    }
+}
+
+#[tokio::test]
+async fn an_order_source_that_cannot_answer_is_order_unavailable_and_no_gateway_is_asked() {
+    let d = demo_with(|_| {}).await;
+    let state = AppState::new(Inner {
+        store: Arc::new(MemoryStore::default()),
+        orders: Arc::new(Down),
+        connectors: d.state.connectors.clone(),
+        routing: d.state.routing.clone(),
+        clock: d.state.clock.clone(),
+        hub: Default::default(),
+        public_url: d.base.clone(),
+        idempotency_locks: Default::default(),
+        admin_token: None,
+        webhooks: None,
+        lookup: None,
+    });
+    let e = checkout::create(&state, asked("A1", None, Wallet::Alipay))
+        .await
+        .expect_err("unavailable");
+    assert_eq!(e.code, ErrorCode::OrderUnavailable);
+    assert!(d.sandbox.payments().is_empty(), "no gateway order");
+}
