@@ -84,14 +84,7 @@ async fn create(
     ApiJson(req): ApiJson<CreateRefund>,
 ) -> Result<(StatusCode, Json<RefundRecord>), ApiError> {
     authorize(&state, &headers)?;
-    let key = match headers.get("Idempotency-Key") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| ApiError::invalid("Idempotency-Key must be visible ASCII"))?
-                .to_string(),
-        ),
-    };
+    let key = checkout::idempotency_key(&headers)?;
     let refund = checkout::refund(&state, &id, req.amount, req.reason, key).await?;
     Ok((StatusCode::CREATED, Json(refund)))
 }

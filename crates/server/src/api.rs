@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use wallet_checkout_protocol::{CreateSession, Session, Status, MAX_WAIT_SECS};
 
-use crate::checkout::{self, Created, NewSession, MAX_KEY_LEN};
+use crate::checkout::{self, Created, NewSession};
 use crate::clock::parse_rfc3339;
 use crate::error::{not_found, ApiError, ApiJson};
 use crate::AppState;
@@ -33,18 +33,7 @@ async fn create(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateSession>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
-    let idempotency_key = match headers.get("Idempotency-Key") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| {
-                    ApiError::invalid(format!(
-                        "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
-                    ))
-                })?
-                .to_string(),
-        ),
-    };
+    let idempotency_key = checkout::idempotency_key(&headers)?;
     // The shopper's address as the merchant's proxy reports it (some gateways want it).
     let client_ip = headers
         .get("x-forwarded-for")

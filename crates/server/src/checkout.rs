@@ -75,6 +75,27 @@ impl From<GatewayError> for ApiError {
     }
 }
 
+fn key_error() -> ApiError {
+    ApiError::invalid(format!(
+        "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
+    ))
+}
+
+fn check_key(key: Option<&str>) -> Result<(), ApiError> {
+    match key {
+        Some(k) if k.is_empty() || k.len() > MAX_KEY_LEN => Err(key_error()),
+        _ => Ok(()),
+    }
+}
+
+/// The `Idempotency-Key` header, if any (checked again, with its length, by the function it goes to).
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get("Idempotency-Key")
+        .map(|v| v.to_str().map(str::to_string).map_err(|_| key_error()))
+        .transpose()
+}
+
 /// A request for a session, as the API extracted it.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -114,13 +135,7 @@ fn payment(record: &SessionRecord) -> PaymentRef<'_> {
 /// Creates a session: the amount from `OrderSource`, the order's earlier pending attempts closed
 /// first, one gateway order per idempotency key.
 pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiError> {
-    if let Some(k) = &req.idempotency_key {
-        if k.is_empty() || k.len() > MAX_KEY_LEN {
-            return Err(ApiError::invalid(format!(
-                "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
-            )));
-        }
-    }
+    check_key(req.idempotency_key.as_deref())?;
     // Client keys live in their own namespace: `order:…` and `refund:…` are the server's locks.
     let _guard = match &req.idempotency_key {
         Some(k) => Some(
@@ -325,53 +340,32 @@ pub async fn apply(
     status: Status,
     source: &'static str,
 ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
-    let metadata = match state.store.get(id).await? {
-        Some(r) => state
-            .store
-            .get_order(&r.session.order)
-            .await?
-            .map(|o| o.metadata)
-            .unwrap_or_default(),
-        None => return Ok(None),
+    let Some(record) = state.store.get(id).await? else {
+        return Ok(None);
     };
-    let created_at = rfc3339(state.clock.now());
-    let first_attempt_ms = state
-        .webhooks
-        .is_some()
-        .then(|| crate::webhooks::now_ms(state));
+    let stamp = EventStamp::now(state, &record.session.order).await?;
     let events: EventsFor = Box::new(move |after, paid_before| {
-        let data = serde_json::json!({
-            "order": { "reference": after.session.order, "metadata": metadata },
-            "session": present(after.clone()),
-        });
-        let event = |kind| NewEvent {
-            kind,
-            created_at: created_at.clone(),
-            first_attempt_ms,
-            data: data.clone(),
-        };
-        let mut out = Vec::new();
-        match after.session.status {
-            Status::Succeeded => {
-                out.push(event("session.succeeded"));
-                if paid_before {
-                    out.push(event("order.paid_twice"));
-                }
+        let data = stamp.data(after, None);
+        let kinds: &[&'static str] = match after.session.status {
+            Status::Succeeded if paid_before => {
+                tracing::warn!(session = %after.session.id, order = %after.session.order, "ALERT: a second session of this order was paid (order.paid_twice); the shop decides what to refund");
+                &["session.succeeded", "order.paid_twice"]
             }
-            Status::Failed => out.push(event("session.failed")),
-            Status::Expired => out.push(event("session.expired")),
-            Status::Cancelled => out.push(event("session.cancelled")),
-            Status::Pending => {}
-        }
-        out
+            Status::Succeeded => &["session.succeeded"],
+            Status::Failed => &["session.failed"],
+            Status::Expired => &["session.expired"],
+            Status::Cancelled => &["session.cancelled"],
+            Status::Pending => &[],
+        };
+        kinds
+            .iter()
+            .map(|kind| stamp.event(kind, data.clone()))
+            .collect()
     });
     let result = state.store.transition(id, status, events).await;
     match &result {
-        Ok(Some((r, true))) => {
+        Ok(Some((_, true))) => {
             tracing::info!(session = %id, status = status.as_str(), source, "session updated");
-            if r.session.status == Status::Succeeded && paid_twice(state, r).await {
-                tracing::warn!(session = %id, order = %r.session.order, "ALERT: a second session of this order was paid (order.paid_twice); the shop decides what to refund");
-            }
             state.hub.changed(id);
         }
         Ok(_) => {}
@@ -382,19 +376,51 @@ pub async fn apply(
     result
 }
 
-/// Whether another session of `r`'s order is also paid (for the log; the event was decided in the store).
-async fn paid_twice(state: &AppState, r: &SessionRecord) -> bool {
-    state
-        .store
-        .by_order(&r.session.order)
-        .await
-        .map(|all| {
-            all.iter()
-                .filter(|s| s.session.status == Status::Succeeded)
-                .count()
-                > 1
+/// What every event of one change shares: when, when to first deliver it, and its order's metadata.
+struct EventStamp {
+    created_at: String,
+    /// `None` without `[webhooks]`: the event is only listed.
+    first_attempt_ms: Option<i64>,
+    metadata: std::collections::BTreeMap<String, String>,
+}
+
+impl EventStamp {
+    async fn now(state: &AppState, order: &str) -> Result<EventStamp, StoreError> {
+        Ok(EventStamp {
+            created_at: rfc3339(state.clock.now()),
+            first_attempt_ms: state
+                .webhooks
+                .is_some()
+                .then(|| crate::webhooks::now_ms(state)),
+            metadata: state
+                .store
+                .get_order(order)
+                .await?
+                .map(|o| o.metadata)
+                .unwrap_or_default(),
         })
-        .unwrap_or(false)
+    }
+
+    /// `{ order: { reference, metadata }, session, refund? }`: the whole current session, always.
+    fn data(&self, session: &SessionRecord, refund: Option<&RefundRecord>) -> serde_json::Value {
+        let mut data = serde_json::json!({
+            "order": { "reference": session.session.order, "metadata": self.metadata },
+            "session": present(session.clone()),
+        });
+        if let (Some(r), Some(map)) = (refund, data.as_object_mut()) {
+            map.insert("refund".into(), serde_json::json!(r));
+        }
+        data
+    }
+
+    fn event(&self, kind: &'static str, data: serde_json::Value) -> NewEvent {
+        NewEvent {
+            kind,
+            created_at: self.created_at.clone(),
+            first_attempt_ms: self.first_attempt_ms,
+            data,
+        }
+    }
 }
 
 /// The event a refund that ends sends (`refund.succeeded` or `refund.failed`).
@@ -408,25 +434,8 @@ async fn refund_event(
         RefundStatus::Failed => "refund.failed",
         RefundStatus::Processing => return Ok(None),
     };
-    let metadata = state
-        .store
-        .get_order(&session.session.order)
-        .await?
-        .map(|o| o.metadata)
-        .unwrap_or_default();
-    Ok(Some(NewEvent {
-        kind,
-        created_at: rfc3339(state.clock.now()),
-        first_attempt_ms: state
-            .webhooks
-            .is_some()
-            .then(|| crate::webhooks::now_ms(state)),
-        data: serde_json::json!({
-            "order": { "reference": session.session.order, "metadata": metadata },
-            "session": present(session.clone()),
-            "refund": refund,
-        }),
-    }))
+    let stamp = EventStamp::now(state, &session.session.order).await?;
+    Ok(Some(stamp.event(kind, stamp.data(session, Some(refund)))))
 }
 
 /// What to tell a gateway about its notification.
@@ -564,13 +573,7 @@ pub async fn refund(
     reason: Option<String>,
     idempotency_key: Option<String>,
 ) -> Result<RefundRecord, ApiError> {
-    if let Some(k) = &idempotency_key {
-        if k.is_empty() || k.len() > MAX_KEY_LEN {
-            return Err(ApiError::invalid(format!(
-                "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
-            )));
-        }
-    }
+    check_key(idempotency_key.as_deref())?;
     // One refund at a time per session, so two requests cannot both fit under the paid amount.
     let _guard = state
         .idempotency_locks
@@ -742,16 +745,7 @@ pub async fn put_order(
         .lock_for(&format!("order:{reference}"))
         .lock_owned()
         .await;
-    let now = rfc3339(state.clock.now());
-    let record = OrderRecord {
-        reference: reference.to_string(),
-        amount: body.amount,
-        description: body.description,
-        customer: body.customer,
-        metadata: body.metadata.unwrap_or_default(),
-        created_at: now.clone(),
-        updated_at: now,
-    };
+    let record = body.into_record(reference, rfc3339(state.clock.now()));
     let (created, stored) = match state.store.put_order(record).await {
         Ok(Put::Created(o)) => (true, o),
         Ok(Put::Updated(o)) => (false, o),
@@ -886,16 +880,7 @@ async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord
         .await
     {
         crate::orders::Looked::Found(body) => {
-            let now = rfc3339(state.clock.now());
-            let record = OrderRecord {
-                reference: reference.to_string(),
-                amount: body.amount,
-                description: body.description,
-                customer: body.customer,
-                metadata: body.metadata.unwrap_or_default(),
-                created_at: now.clone(),
-                updated_at: now,
-            };
+            let record = body.into_record(reference, rfc3339(state.clock.now()));
             match state.store.put_order(record).await? {
                 Put::Created(o) | Put::Updated(o) => Ok(Some(o)),
             }

@@ -62,6 +62,19 @@ pub fn valid_reference(r: &str) -> bool {
 }
 
 impl PutOrder {
+    /// The order as stored, first put at `now`.
+    pub fn into_record(self, reference: &str, now: String) -> crate::domain::OrderRecord {
+        crate::domain::OrderRecord {
+            reference: reference.to_string(),
+            amount: self.amount,
+            description: self.description,
+            customer: self.customer,
+            metadata: self.metadata.unwrap_or_default(),
+            created_at: now.clone(),
+            updated_at: now,
+        }
+    }
+
     /// Parses the body; a mistake names the field it is in (`amount.value: invalid type …`).
     pub fn parse(body: &[u8]) -> Result<PutOrder, String> {
         let mut de = serde_json::Deserializer::from_slice(body);

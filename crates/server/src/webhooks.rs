@@ -7,8 +7,7 @@
 //! retried after each `retry_secs` entry in turn (±10 % jitter), then given up (still listed in
 //! `/admin/events`). Redirects are not followed. After a restart the due events are simply due.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
@@ -47,8 +46,6 @@ pub struct Webhooks {
     signer: standardwebhooks::Webhook,
     retry_ms: Vec<u64>,
     http: reqwest::Client,
-    /// Events being delivered now (so a slow endpoint is not sent the same event twice at once).
-    in_flight: Mutex<HashSet<String>>,
     /// How long a claimed attempt holds its event: the timeout and a margin (a crash mid-attempt
     /// makes it due again after this).
     hold_ms: u64,
@@ -112,7 +109,6 @@ impl Webhooks {
             signer,
             retry_ms: retry_secs.iter().map(|s| s * 1000).collect(),
             http,
-            in_flight: Mutex::new(HashSet::new()),
             hold_ms: (timeout_secs + 5) * 1000,
         })
     }
@@ -195,29 +191,18 @@ async fn deliver_due(state: &AppState, hooks: &Arc<Webhooks>) {
         }
     };
     for event in due {
-        {
-            let mut busy = hooks.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-            if !busy.insert(event.id.clone()) {
-                continue;
-            }
-        }
-        // Claimed in the store first: a stale read (an attempt that just finished) is not sent again.
+        // Claimed in the store first: an event being sent (or a stale read of one just sent) is
+        // never sent again at the same time.
         let now = now_ms(state);
         let hold = now.saturating_add(i64::try_from(hooks.hold_ms).unwrap_or(i64::MAX));
-        match state
-            .store
-            .claim_event(&event.id, event.attempts, now, hold)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) | Err(_) => {
-                hooks
-                    .in_flight
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&event.id);
-                continue;
-            }
+        if !matches!(
+            state
+                .store
+                .claim_event(&event.id, event.attempts, now, hold)
+                .await,
+            Ok(true)
+        ) {
+            continue;
         }
         let (state, hooks) = (state.clone(), hooks.clone());
         tokio::spawn(async move {
@@ -241,11 +226,6 @@ async fn deliver_due(state: &AppState, hooks: &Arc<Webhooks>) {
             if let Err(e) = state.store.record_attempt(&event.id, delivered, next).await {
                 tracing::error!(event = %event.id, error = %e, "cannot record a webhook attempt");
             }
-            hooks
-                .in_flight
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&event.id);
         });
     }
 }

@@ -6,18 +6,6 @@ use wallet_checkout_server::gateway::PaymentRef;
 
 use super::*;
 
-async fn admin(method: reqwest::Method, url: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method, url)
-        .header("authorization", format!("Bearer {ADMIN_TOKEN}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("sent");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// (wallet, flow asked, flow served, action type) per gateway, as the demo configures them.
 fn flows(gateway: &str) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
     match gateway {

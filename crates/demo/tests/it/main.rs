@@ -241,6 +241,19 @@ pub async fn post(url: &str, body: &str, key: Option<&str>) -> (StatusCode, Valu
     )
 }
 
+/// An admin API request with the test token.
+pub async fn admin(method: reqwest::Method, url: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, url)
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("sent");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 pub async fn get(url: &str) -> (StatusCode, Value) {
     let res = reqwest::get(url).await.expect("sent");
     let status = res.status();

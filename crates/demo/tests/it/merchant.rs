@@ -1,21 +1,9 @@
 //! The shop's backend through the merchant API: it PUTs an order, the shopper pays it with the
 //! widget's API against the sandbox, the backend reads it back paid; the amount locks once a session exists.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::*;
-
-async fn admin(method: reqwest::Method, url: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method, url)
-        .header("authorization", format!("Bearer {ADMIN_TOKEN}"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("sent");
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn an_order_put_by_the_shop_is_paid_and_read_back_paid() {
