@@ -1,5 +1,9 @@
 //! The browser side: `mount()` for JS, options checking, HTTP, the effect runtime and the Leptos view.
 
+#[cfg(not(feature = "serde-codec"))]
+pub mod decode;
+#[cfg(feature = "serde-codec")]
+#[path = "decode_serde.rs"]
 pub mod decode;
 pub mod net;
 pub mod options;

@@ -1,6 +1,7 @@
 //! `cargo xtask bench [size|startup|latency|requests|server|all]`: builds what is measured (the release
 //! widget, the optimised server, the request-counting example) and runs `bench/bench.mjs`, which writes
-//! `bench/results/latest.{json,md}`. Numbers live here, never in timed test assertions.
+//! `bench/results/latest.{json,md}`. `cargo xtask bench codec` weighs the widget's JSON codec against
+//! the serde route in one run (`bench/results/codec.md`). Numbers live here, never in timed test assertions.
 
 use std::process::Command;
 
@@ -30,5 +31,79 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         .env("CHROMIUM", tools::CHROMIUM);
     run(&mut cmd)?;
     say("wrote bench/results/latest.json and bench/results/latest.md");
+    Ok(())
+}
+
+/// Builds the release widget twice, with `protocol::codec` and with the `serde-codec` feature, each
+/// through wasm-bindgen and `wasm-opt -Oz`, and writes both sizes (raw and brotli 11) side by side.
+pub fn codec() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    let root = root();
+    let mut rows = Vec::new();
+    for (label, features) in [
+        ("protocol::codec", ""),
+        ("serde + serde-wasm-bindgen", "serde-codec"),
+    ] {
+        say(&format!("building the release widget with {label}"));
+        let target = tools::target_dir().join(format!(
+            "bench-codec-{}",
+            if features.is_empty() {
+                "codec"
+            } else {
+                features
+            }
+        ));
+        let mut build = Command::new("cargo");
+        build.args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "wallet-checkout",
+            "--lib",
+        ]);
+        if !features.is_empty() {
+            build.args(["--features", features]);
+        }
+        run(build.env("CARGO_TARGET_DIR", &target).current_dir(&root))?;
+        let out = target.join("codec-out");
+        let _ = std::fs::remove_dir_all(&out);
+        run(Command::new(tools::cargo_bin().join("wasm-bindgen"))
+            .args(["--target", "no-modules", "--no-typescript", "--out-dir"])
+            .arg(&out)
+            .arg(target.join("wasm32-unknown-unknown/release/wallet_checkout.wasm")))?;
+        let opt = out.join("opt.wasm");
+        run(Command::new(root.join("node_modules/.bin/wasm-opt"))
+            .arg("-Oz")
+            .arg(out.join("wallet_checkout_bg.wasm"))
+            .arg("-o")
+            .arg(&opt))?;
+        let sizes = crate::run::run_capture(Command::new("node").arg("-e").arg(
+            "const z=require('zlib'),b=require('fs').readFileSync(process.argv[1]);\
+             console.log(b.length, z.brotliCompressSync(b,{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}).length)",
+        ).arg(&opt))?;
+        let line = sizes.last().cloned().unwrap_or_default();
+        let mut it = line
+            .split_whitespace()
+            .map(|n| n.parse::<u64>().unwrap_or(0));
+        rows.push((label, it.next().unwrap_or(0), it.next().unwrap_or(0)));
+    }
+    let base = rows.first().map(|r| r.2).unwrap_or(1).max(1);
+    let mut md = String::from("| the contract's JSON in the wasm through | wasm after wasm-opt -Oz | brotli 11 | vs codec |\n|---|---|---|---|\n");
+    for (label, raw, brotli) in &rows {
+        // Per mille, printed as a signed percentage with one decimal (integers only).
+        let change = (*brotli as i64 - base as i64) * 1000 / base as i64;
+        let sign = if change < 0 { "-" } else { "+" };
+        md.push_str(&format!(
+            "| {label} | {raw} B | {brotli} B | {sign}{}.{}% |\n",
+            change.abs() / 10,
+            change.abs() % 10
+        ));
+    }
+    std::fs::create_dir_all(root.join("bench/results")).map_err(|e| e.to_string())?;
+    std::fs::write(root.join("bench/results/codec.md"), &md).map_err(|e| e.to_string())?;
+    print!("{md}");
+    say("wrote bench/results/codec.md (without dist's panic cut and metadce, the same for both)");
     Ok(())
 }

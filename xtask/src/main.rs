@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("e2e") => test::e2e(&args[1..]),
         Some("dist") => dist::run_dist(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("codec") => bench::codec(),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");
