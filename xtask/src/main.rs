@@ -18,6 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
          file plus what its [demo] section asks (sandbox = true: against the sandbox)
   test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
   bench  measure (size, startup, latency, requests, server, or all) into bench/results/latest.{json,md}
+         `bench codec`: the JSON codec against serde, into bench/results/codec.md
   dist   build the release into dist/: hashed names, sha384 integrity, manifest.json,
          snippet.html (the tags to paste), the iframe page, the npm package (.tgz)
   e2e    only the end-to-end suite (optionally some files: `cargo xtask e2e tests/e2e/flows.test.mjs`)
