@@ -367,6 +367,7 @@ pub async fn apply(
         Ok(Some((_, true))) => {
             tracing::info!(session = %id, status = status.as_str(), source, "session updated");
             state.hub.changed(id);
+            wake_webhooks(state);
         }
         Ok(_) => {}
         Err(e) => {
@@ -374,6 +375,14 @@ pub async fn apply(
         }
     }
     result
+}
+
+/// Every change that records an event rings the webhook worker (a final status always does; a
+/// spurious ring only makes it look once more).
+fn wake_webhooks(state: &AppState) {
+    if let Some(hooks) = &state.webhooks {
+        hooks.wake();
+    }
 }
 
 /// What every event of one change shares: when, when to first deliver it, and its order's metadata.
@@ -657,20 +666,14 @@ pub async fn refund(
             refund.status = o.status;
             refund.gateway_ref = Some(o.gateway_ref.clone());
             let event = refund_event(state, &record, &refund).await?;
-            state
-                .store
-                .update_refund(&refund.id, o.status, Some(&o.gateway_ref), event)
-                .await?;
+            record_refund(state, &refund.id, o.status, Some(&o.gateway_ref), event).await?;
             tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
             Ok(refund)
         }
         Err(GatewayError::Declined { code, message }) => {
             refund.status = RefundStatus::Failed;
             let event = refund_event(state, &record, &refund).await?;
-            state
-                .store
-                .update_refund(&refund.id, RefundStatus::Failed, None, event)
-                .await?;
+            record_refund(state, &refund.id, RefundStatus::Failed, None, event).await?;
             Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::GatewayError,
@@ -680,6 +683,26 @@ pub async fn refund(
         // Timed out or unreadable: the refund may or may not exist; it stays `processing` on record.
         Err(e) => Err(e.into()),
     }
+}
+
+/// A refund's new status through the store, which records its event in the same transaction; the
+/// webhook worker is rung when there is one.
+async fn record_refund(
+    state: &AppState,
+    id: &str,
+    status: RefundStatus,
+    gateway_ref: Option<&str>,
+    event: Option<NewEvent>,
+) -> Result<(), StoreError> {
+    let rings = event.is_some();
+    state
+        .store
+        .update_refund(id, status, gateway_ref, event)
+        .await?;
+    if rings {
+        wake_webhooks(state);
+    }
+    Ok(())
 }
 
 /// A session's refunds, oldest first.
@@ -717,10 +740,7 @@ pub async fn refund_status(state: &AppState, refund_id: &str) -> Result<RefundRe
                     .await?;
                 refund.status = status;
                 let event = refund_event(state, &record, &refund).await?;
-                state
-                    .store
-                    .update_refund(&refund.id, status, None, event)
-                    .await?;
+                record_refund(state, &refund.id, status, None, event).await?;
             }
         }
     }

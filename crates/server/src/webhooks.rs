@@ -49,6 +49,8 @@ pub struct Webhooks {
     /// How long a claimed attempt holds its event: the timeout and a margin (a crash mid-attempt
     /// makes it due again after this).
     hold_ms: u64,
+    /// Rung by the one writer when it records an event, so its first attempt does not wait a tick.
+    recorded: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -110,7 +112,13 @@ impl Webhooks {
             retry_ms: retry_secs.iter().map(|s| s * 1000).collect(),
             http,
             hold_ms: (timeout_secs + 5) * 1000,
+            recorded: tokio::sync::Notify::new(),
         })
+    }
+
+    /// An event was just recorded: the worker looks now instead of at its next tick.
+    pub fn wake(&self) {
+        self.recorded.notify_one();
     }
 
     /// When attempt number `attempts + 1` failed: the next one's time, or `None` to give up.
@@ -171,13 +179,17 @@ pub fn now_ms(state: &AppState) -> i64 {
     i64::try_from(state.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
-/// Delivers due events until the server stops (looks every `tick`).
+/// Delivers due events until the server stops: at once when the writer records one, and every
+/// `tick` for retries and for what a restart left due.
 pub fn spawn(state: AppState, tick: Duration) -> Option<tokio::task::JoinHandle<()>> {
     let hooks = state.webhooks.clone()?;
     Some(tokio::spawn(async move {
         loop {
-            tokio::time::sleep(tick).await;
             deliver_due(&state, &hooks).await;
+            tokio::select! {
+                _ = tokio::time::sleep(tick) => {}
+                _ = hooks.recorded.notified() => {}
+            }
         }
     }))
 }

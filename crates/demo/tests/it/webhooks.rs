@@ -1,6 +1,7 @@
 //! Webhooks to a shop over real loopback HTTP, verified with the `standardwebhooks` crate: a payment
 //! and a refund arrive signed; a failing endpoint gets the same `webhook-id` until it answers; a
-//! server that crashes before delivering delivers after its restart; `/admin/events` pages.
+//! server that crashes before delivering (in process, and the binary killed with SIGKILL mid-attempt)
+//! delivers after its restart; `/admin/events` pages.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -325,5 +326,124 @@ async fn orders_are_looked_up_at_the_shop_and_a_bad_answer_stores_nothing() {
     assert!(
         d.sandbox.payments().len() == 1,
         "no gateway call for a failed lookup"
+    );
+}
+
+/// A child process killed (SIGKILL) when dropped, so a failed assertion leaves no server behind.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The demo binary on `config`, with its secrets in the environment; answers its base URL once it
+/// says it runs (at most 60 s).
+fn start_binary(config: &std::path::Path) -> (Running, String) {
+    use std::io::BufRead;
+    let mut child = Running(
+        std::process::Command::new(env!("CARGO_BIN_EXE_wallet-checkout-demo"))
+            .arg("--config")
+            .arg(config)
+            .env("WC_KILL_ADMIN", ADMIN_TOKEN)
+            .env("WC_KILL_HOOKS", SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("the demo binary starts"),
+    );
+    let out = child.0.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("wallet-checkout demo running at ") {
+                let _ = tx.send(url.trim_end_matches('/').to_string());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the demo binary says where it runs");
+    (child, base)
+}
+
+#[tokio::test]
+async fn a_server_killed_between_the_notification_and_the_delivery_delivers_after_its_restart() {
+    // The shop's endpoint takes the first attempt and never answers it: the server is killed with
+    // SIGKILL while that attempt is in flight. Every later attempt is answered.
+    let first_id: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen: Seen = Arc::default();
+    let (f, s) = (first_id.clone(), seen.clone());
+    let router = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let (first, seen) = (f.clone(), s.clone());
+            async move {
+                let id = headers["webhook-id"].to_str().expect("id").to_string();
+                let hang = {
+                    let mut first = first.lock().expect("lock");
+                    let hang = first.is_none();
+                    first.get_or_insert(id.clone());
+                    hang
+                };
+                if hang {
+                    std::future::pending::<()>().await;
+                }
+                let verifier = standardwebhooks::Webhook::new(SECRET).expect("secret");
+                if verifier.verify(&body, &headers).is_err() {
+                    return axum::http::StatusCode::UNAUTHORIZED;
+                }
+                let value: Value = serde_json::from_slice(&body).expect("json");
+                seen.lock().expect("lock").push((id, value));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let url = format!("{}/hooks", serve(router).await);
+    let dir = std::env::temp_dir().join(format!("wc-kill-{}", random_id(8)));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("checkout.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1\"\nstore = \"sqlite://{}\"\n\n\
+             [admin]\ntoken_env = \"WC_KILL_ADMIN\"\n\n\
+             [webhooks]\nurl = \"{url}\"\nsecret_env = \"WC_KILL_HOOKS\"\nretry_secs = [300]\ntimeout_secs = 1\n\n\
+             [demo]\nsandbox = true\n",
+            dir.join("checkout.db").display()
+        ),
+    )
+    .expect("config");
+
+    let (mut first, base) = start_binary(&config);
+    put_order(&base, "K1", 900).await;
+    let (status, s) = create_session(&base, "K1", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let id = s["id"].as_str().expect("id").to_string();
+    shopper(&base, &gateway_id(&s), true).await;
+    let mut waited = 0;
+    while first_id.lock().expect("lock").is_none() {
+        assert!(waited < 100, "no first attempt within 10 s of the payment");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    first.0.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+    first.0.wait().expect("reaped");
+
+    // The attempt the kill cut off holds the event for its timeout and a margin (1 + 5 s), then
+    // the restarted server delivers it: the same event, under the same webhook-id.
+    let (second, _) = start_binary(&config);
+    let got = wait_for(&seen, 1, 20).await;
+    drop(second);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(got[0].1["type"], "session.succeeded");
+    assert_eq!(got[0].1["data"]["session"]["id"], id.as_str());
+    assert_eq!(
+        Some(got[0].0.clone()),
+        first_id.lock().expect("lock").clone(),
+        "the same webhook-id as the attempt the kill cut off"
     );
 }
