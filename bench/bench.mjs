@@ -1,8 +1,9 @@
-//! `cargo xtask bench [size|startup|latency|requests|server|all]`: measures the widget and the server on
+//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|all]`: measures the widget and the server on
 //! this machine and writes bench/results/latest.{json,md} with the peers' figures beside ours.
 //! Run through xtask, which builds what is measured and passes its paths in the environment.
 // `--smoke` runs each part tiny (the test suite uses it so the harness keeps working); `--out DIR`.
 import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { connect } from "node:net";
@@ -16,7 +17,7 @@ const args = process.argv.slice(2);
 const SMOKE = args.includes("--smoke");
 const outAt = args.indexOf("--out");
 const OUT = outAt >= 0 ? args[outAt + 1] : "bench/results";
-const PARTS = ["size", "startup", "latency", "requests", "server"];
+const PARTS = ["size", "startup", "latency", "requests", "server", "webhooks"];
 const asked = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--out");
 const parts = asked.length === 0 || asked.includes("all") ? PARTS : asked;
 for (const p of parts) if (!PARTS.includes(p)) throw new Error(`unknown part ${p}; parts: ${PARTS.join(", ")}, all`);
@@ -41,13 +42,14 @@ const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x
 const kb = (bytes) => round(bytes / 1000, 1);
 
 /** Starts the server binary; resolves with { base, pid, stop }. `config` writes a sandbox-mode config. */
-async function startServer({ pinCore = null, store = "memory", port = 0, workers = null } = {}) {
+async function startServer({ pinCore = null, store = "memory", port = 0, workers = null, extra = "", env: more = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-bench-"));
   const file = join(dir, "bench.toml");
   writeFileSync(file, `listen = "127.0.0.1:${port}"
 public_url = "http://127.0.0.1:${port}"
 store = "${store === "sqlite" ? `sqlite://${join(dir, "bench.db")}` : "memory"}"
 
+${extra}
 [demo]
 orders = true
 sandbox = true
@@ -56,7 +58,7 @@ sandbox = true
   const argv = ["--site", env("WALLET_CHECKOUT_SITE"), "--config", file];
   const cmd = pinCore !== null && cpus().length > 1 ? ["taskset", ["-c", String(pinCore), server, ...argv]] : [server, argv];
   const child = spawn(cmd[0], cmd[1], {
-    env: { ...process.env, RUST_LOG: "error", ...(workers ? { TOKIO_WORKER_THREADS: String(workers) } : {}) },
+    env: { ...process.env, RUST_LOG: "error", ...more, ...(workers ? { TOKIO_WORKER_THREADS: String(workers) } : {}) },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
@@ -494,6 +496,70 @@ async function server() {
   return out;
 }
 
+// ---------- webhooks ----------
+
+/** A shop's webhook endpoint on loopback: notes when each session's event arrives, answers 204. */
+async function webhookShop() {
+  const arrived = new Map(); // session id → [ms, webhook-id]
+  const ids = new Set();
+  let deliveries = 0;
+  const http = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const at = performance.now();
+      deliveries++;
+      ids.add(req.headers["webhook-id"]);
+      try {
+        const event = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        if (event.type === "session.succeeded" && !arrived.has(event.data.session.id)) arrived.set(event.data.session.id, at);
+      } catch { /* counted, not timed */ }
+      res.writeHead(204).end();
+    });
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return { url: `http://127.0.0.1:${http.address().port}/hooks`, arrived, ids, deliveries: () => deliveries, close: () => http.close() };
+}
+
+// Webhook first-attempt latency: payments at 200 a second, from the shopper's pay on the sandbox
+// page (its signed notification follows in-process) to the shop's endpoint holding the event.
+async function webhooks() {
+  const count = SMOKE ? 10 : 2000;
+  const shop = await webhookShop();
+  const s = await startServer({
+    store: "sqlite",
+    extra: `[webhooks]\nurl = "${shop.url}"\nsecret_env = "BENCH_WEBHOOK_SECRET"\nretry_secs = [5]\n`,
+    env: { BENCH_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw1HUwUGmGK/s=" },
+  });
+  try {
+    const pool = await Promise.all(Array.from({ length: count }, () => newOrder(s.base)));
+    const sessions = [];
+    for (let k = 0; k < count; k += 16) sessions.push(...(await Promise.all(pool.slice(k, k + 16).map((o) => newSession(s.base, o)))));
+    const paidAt = new Map();
+    const start = Date.now();
+    const paying = [];
+    for (let k = 0; k < count; k++) {
+      const due = start + (k * 1000) / 200;
+      if (due > Date.now()) await sleep(due - Date.now());
+      paidAt.set(sessions[k].id, performance.now());
+      paying.push(pay(s.base, sessions[k]));
+    }
+    await Promise.all(paying);
+    for (let tries = 0; tries < 300 && shop.arrived.size < count; tries++) await sleep(100);
+    const ms = [...paidAt].filter(([id]) => shop.arrived.has(id)).map(([id, t]) => shop.arrived.get(id) - t);
+    return {
+      rate_per_s: 200, payments: count, delivered: shop.arrived.size, deliveries: shop.deliveries(), webhook_ids: shop.ids.size,
+      p50_ms: round(median(ms), 1), p95_ms: round(quantile(ms, 0.95), 1), p99_ms: round(quantile(ms, 0.99), 1),
+      target_p95_ms: 1000, peer: "Stripe: typically seconds, no figure published",
+      measured_from: "the shopper's pay on the sandbox page to the shop's endpoint receiving session.succeeded; SQLite store; the endpoint answers 204",
+    };
+  } finally {
+    await s.stop();
+    shop.close();
+  }
+}
+
 // ---------- report ----------
 
 function machine(browserVersion) {
@@ -543,6 +609,10 @@ function markdown(r) {
     lines.push(`| notification ack p50 / p99 at 200/s (${s.notification_ack.notifications} of ${s.notification_ack.sent}) | ${fmt(s.notification_ack.p50_ms)} / ${fmt(s.notification_ack.p99_ms)} ms | p99 ≤ 500 ms | ${s.notification_ack.peer} |`);
     lines.push(`| session creation against the sandbox | ${fmt(s.session_creation.per_s, "/s")} | | |`);
   }
+  if (p.webhooks) {
+    const w = p.webhooks;
+    lines.push(`| webhook first attempt after a payment, p50 / p95 at 200 payments/s (${w.delivered} of ${w.payments}) | ${fmt(w.p50_ms)} / ${fmt(w.p95_ms)} ms | p95 ≤ 1 s, none lost | ${w.peer} |`);
+  }
   if (p.size?.contributors) {
     const c = p.size.contributors;
     lines.push("", "## What the wasm is made of", "", `Before wasm-opt (\`${c.file.split("/").pop()}\`), code bytes by crate:`, "", "| crate | code bytes |", "|---|---|");
@@ -574,6 +644,7 @@ async function main() {
       if (part === "latency") result.parts.latency = await latency(srv, browser);
       if (part === "requests") result.parts.requests = requests();
       if (part === "server") result.parts.server = await server();
+      if (part === "webhooks") result.parts.webhooks = await webhooks();
       process.stdout.write(`bench: ${part} done in ${round((Date.now() - started) / 1000)} s\n`);
     }
     result.machine = machine(browser ? browser.version() : previous.machine?.chromium ?? null);

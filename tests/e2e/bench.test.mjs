@@ -26,5 +26,7 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(r.parts.server.idle_sse_stream.bytes_per_connection, "idle sse");
   number(r.parts.server.idle_long_poll.bytes_per_connection, "idle long poll");
   number(r.parts.server.session_creation.per_s, "session creation");
+  number(r.parts.webhooks.p95_ms, "webhook first attempt");
+  assert.equal(r.parts.webhooks.delivered, r.parts.webhooks.payments, "every payment's webhook delivered");
   assert.match(readFileSync(join(out, "latest.md"), "utf8"), /\| figure \| ours \| target \| peer \|/);
 });

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [size|startup|latency|requests|server|all]`: builds what is measured (the release
+//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|all]`: builds what is measured (the release
 //! widget, the optimised server, the request-counting example) and runs `bench/bench.mjs`, which writes
 //! `bench/results/latest.{json,md}`. `cargo xtask bench codec` weighs the widget's JSON codec against
 //! the serde route in one run (`bench/results/codec.md`). Numbers live here, never in timed test assertions.

@@ -17,7 +17,7 @@ const USAGE: &str = "usage: cargo xtask <command>
          at http://127.0.0.1:8080 (PORT overrides); `demo -- --config F` runs a config
          file plus what its [demo] section asks (sandbox = true: against the sandbox)
   test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
-  bench  measure (size, startup, latency, requests, server, or all) into bench/results/latest.{json,md}
+  bench  measure (size, startup, latency, requests, server, webhooks, or all) into bench/results/latest.{json,md}
          `bench codec`: the JSON codec against serde, into bench/results/codec.md
   dist   build the release into dist/: hashed names, sha384 integrity, manifest.json,
          snippet.html (the tags to paste), the iframe page, the npm package (.tgz)

@@ -140,6 +140,12 @@ pub struct DemoOptions {
     pub webhook_tick: Duration,
     /// Order lookup at a shop (`[orders] lookup_url`).
     pub lookup: Option<wallet_checkout_server::orders::Lookup>,
+    /// `[limits]`; without the section, the defaults with no create limit (one person plays).
+    pub limits: wallet_checkout_server::limits::Limits,
+    /// `[checkout] return_origins` (empty: `public_url`'s origin).
+    pub return_origins: Vec<String>,
+    /// `[admin] listen` is set: the admin API is `Demo::admin`, not part of `Demo::router`.
+    pub admin_apart: bool,
 }
 
 impl DemoOptions {
@@ -163,6 +169,9 @@ impl DemoOptions {
             webhooks: None,
             webhook_tick: Duration::from_millis(250),
             lookup: None,
+            limits: wallet_checkout_server::limits::Limits::without_create_limit(),
+            return_origins: Vec::new(),
+            admin_apart: false,
         })
     }
 }
@@ -170,6 +179,8 @@ impl DemoOptions {
 /// The demo: its router, the server's state and the sandbox (tests reach into both).
 pub struct Demo {
     pub router: Router,
+    /// The admin API alone, when `admin_apart` (to serve on `[admin] listen`).
+    pub admin: Option<Router>,
     pub state: AppState,
     /// `None` only with real gateways.
     pub sandbox: Option<Sandbox>,
@@ -244,6 +255,8 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
                 frame: None,
                 webhooks: None,
                 orders: None,
+                checkout: None,
+                limits: None,
             };
             let connectors = config
                 .connectors(&secrets, o.clock.clone(), http)
@@ -269,18 +282,27 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
         connectors,
         routing: o.routing,
         clock: o.clock,
-        hub: Default::default(),
+        hub: wallet_checkout_server::hub::Hub::with_cap(o.limits.streams_per_session),
         public_url: o.public_url,
         idempotency_locks: Default::default(),
         admin_token: o.admin_token,
         webhooks: o.webhooks,
         lookup: o.lookup,
+        limits: o.limits,
+        return_origins: o.return_origins,
     });
     let reconciler = o
         .reconcile
         .map(|config| wallet_checkout_server::reconcile::spawn(state.clone(), config));
     let webhooks = wallet_checkout_server::webhooks::spawn(state.clone(), o.webhook_tick);
-    let mut router = app(state.clone());
+    let (mut router, admin) = if o.admin_apart {
+        (
+            wallet_checkout_server::public_app(state.clone()),
+            Some(wallet_checkout_server::admin_app(state.clone())),
+        )
+    } else {
+        (app(state.clone()), None)
+    };
     if let Some(b) = &book {
         router = router.merge(orders::router(b.clone()));
     }
@@ -302,6 +324,7 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
     }
     Ok(Demo {
         router,
+        admin,
         state,
         sandbox,
         orders: book,

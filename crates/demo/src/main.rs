@@ -12,7 +12,7 @@ use tracing_subscriber::EnvFilter;
 use wallet_checkout_demo::{Credentials, DemoOptions};
 use wallet_checkout_server::clock::{Clock, SystemClock};
 use wallet_checkout_server::config::{Config, Env};
-use wallet_checkout_server::store;
+use wallet_checkout_server::{serve, store};
 
 const USAGE: &str = "usage: wallet-checkout-demo [--config FILE] [--site DIR]
 
@@ -76,7 +76,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (listener, router, url) = match start(args).await {
+    let (listeners, state, url) = match start(args).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -85,21 +85,27 @@ async fn main() -> ExitCode {
     };
     // The one line tests and people wait for.
     println!("wallet-checkout demo running at {url}/");
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    serve::run(
+        listeners,
+        state.limits.max_connections,
+        state.hub.clone(),
+        serve::signal(),
+    )
+    .await;
+    drop(state);
+    ExitCode::SUCCESS
 }
 
-async fn start(args: Args) -> Result<(tokio::net::TcpListener, axum::Router, String), String> {
+async fn start(
+    args: Args,
+) -> Result<
+    (
+        Vec<serve::Listener>,
+        wallet_checkout_server::AppState,
+        String,
+    ),
+    String,
+> {
     let config = match &args.config {
         Some(path) => Some(Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?),
         None => None,
@@ -138,7 +144,27 @@ async fn start(args: Args) -> Result<(tokio::net::TcpListener, axum::Router, Str
     }
     let url = options.public_url.clone();
     let demo = wallet_checkout_demo::build(options)?;
-    Ok((listener, demo.router, url))
+    let mut listeners = Vec::new();
+    let admin_listen = config
+        .as_ref()
+        .and_then(|c| c.admin.as_ref())
+        .and_then(|a| a.listen.clone());
+    if let (Some(addr), Some(admin)) = (admin_listen, demo.admin) {
+        let bound = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?;
+        let at = bound.local_addr().map_err(|e| e.to_string())?;
+        println!("wallet-checkout admin API at http://{at}/admin/");
+        listeners.push(serve::Listener {
+            listener: bound,
+            router: admin,
+        });
+    }
+    listeners.push(serve::Listener {
+        listener,
+        router: demo.router,
+    });
+    Ok((listeners, demo.state, url))
 }
 
 /// What a config changes in the demo, read and checked before anything is bound.
@@ -156,6 +182,10 @@ struct Prepared {
     orders: bool,
     webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
     lookup: Option<wallet_checkout_server::orders::Lookup>,
+    /// `Some` only when the config has a `[limits]` section.
+    limits: Option<wallet_checkout_server::limits::Limits>,
+    return_origins: Vec<String>,
+    admin_apart: bool,
 }
 
 fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<Prepared, String> {
@@ -185,6 +215,12 @@ fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<P
         orders: section.orders,
         webhooks,
         lookup,
+        limits: c.limits.is_some().then(|| c.limits()).transpose()?,
+        return_origins: match &c.checkout {
+            Some(_) => c.return_origins()?,
+            None => Vec::new(),
+        },
+        admin_apart: c.admin.as_ref().is_some_and(|a| a.listen.is_some()),
     })
 }
 
@@ -199,6 +235,11 @@ impl Prepared {
         o.demo_orders = self.orders;
         o.webhooks = self.webhooks;
         o.lookup = self.lookup;
+        if let Some(limits) = self.limits {
+            o.limits = limits;
+        }
+        o.return_origins = self.return_origins;
+        o.admin_apart = self.admin_apart;
         if let Some(creds) = self.credentials {
             o.credentials = creds;
             // The config's switches; every gateway stays offered so any routing can be rehearsed.

@@ -49,6 +49,8 @@ async fn main() -> Result<(), String> {
         admin_token: None,
         webhooks: None,
         lookup: None,
+        limits: Default::default(),
+        return_origins: Vec::new(),
     });
     let shop = Router::new()
         .route("/", get(|| async { "your shop's own pages" }))

@@ -19,6 +19,7 @@ use crate::clock::parse_rfc3339;
 use crate::error::{not_found, ApiError, ApiJson};
 use crate::AppState;
 
+/// Every answer carries `Cache-Control: no-store`: a session is never kept by a browser or a proxy.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sessions", post(create))
@@ -26,21 +27,38 @@ pub fn router() -> Router<AppState> {
         .route("/sessions/{id}/events", get(events))
         .route("/sessions/{id}/cancel", post(cancel))
         .fallback(not_found)
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// Past `[limits] streams_per_session`.
+fn too_many_waiters(_: crate::hub::Full) -> ApiError {
+    ApiError::rate_limited(
+        5,
+        "too many event streams and long polls on this session; close one or try again",
+    )
 }
 
 async fn create(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateSession>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
+    // The shopper's address: the peer's, or `X-Forwarded-For` from a trusted proxy only.
+    let client = state
+        .limits
+        .client_ip(crate::serve::peer(&extensions), &headers);
+    state.limits.check_create(client).map_err(|wait| {
+        ApiError::rate_limited(
+            wait,
+            "too many new sessions from this address; try again shortly",
+        )
+    })?;
     let idempotency_key = checkout::idempotency_key(&headers)?;
-    // The shopper's address as the merchant's proxy reports it (some gateways want it).
-    let client_ip = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
-        .filter(|v| v.parse::<std::net::IpAddr>().is_ok());
+    let client_ip = client.map(|ip| ip.to_string());
     let asked = NewSession {
         order: req.order,
         wallet: req.wallet,
@@ -69,13 +87,13 @@ async fn read(
 ) -> Result<Json<Session>, ApiError> {
     let Query(q) = query?;
     let wait = q.wait.unwrap_or(0).min(MAX_WAIT_SECS);
-    // Subscribe before reading, so a change between the read and the wait is not missed.
-    let mut changes = state.hub.subscribe(&id);
-    let session = checkout::read(&state, &id).await?;
-    let Some(waiting_on) = q.status else {
-        return Ok(Json(session));
+    let Some(waiting_on) = q.status.filter(|_| wait > 0) else {
+        return Ok(Json(checkout::read(&state, &id).await?));
     };
-    if wait == 0 || session.status != waiting_on {
+    // Subscribe before reading, so a change between the read and the wait is not missed.
+    let mut changes = state.hub.subscribe(&id).map_err(too_many_waiters)?;
+    let session = checkout::read(&state, &id).await?;
+    if session.status != waiting_on {
         return Ok(Json(session));
     }
     // Wake at the latest when the session would expire, so the client hears of it at once.
@@ -94,13 +112,14 @@ async fn read(
 }
 
 /// Server-Sent Events: one `session` event at once, then one per change; the stream ends after a
-/// final status. Comments every 15 s keep proxies from closing an idle stream.
+/// final status, or with a `: closing` comment when the server shuts down (the widget reconnects).
+/// Comments every 15 s keep proxies from closing an idle stream.
 async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     // Subscribe before the first read, so no change between the two is missed.
-    let waiter = state.hub.subscribe(&id);
+    let waiter = state.hub.subscribe(&id).map_err(too_many_waiters)?;
     let first = checkout::read(&state, &id).await?;
     struct Stream {
         state: AppState,
@@ -132,6 +151,11 @@ async fn events(
                 ));
             }
             st.waiter.changed().await;
+            if st.state.hub.is_closing() {
+                let last =
+                    SseEvent::default().comment("closing: the server is restarting; reconnect");
+                return Some((Ok(last), None));
+            }
             match checkout::read(&st.state, &st.id).await {
                 Ok(session) => {
                     if st.last.as_ref() != Some(&session) {
@@ -150,9 +174,24 @@ async fn events(
     ))
 }
 
+/// Only with `Content-Type: application/json` (the widget sends it; a plain form on another site
+/// cannot), else `415`; the body may be `{}` or empty.
 async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<Session>, ApiError> {
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            wallet_checkout_protocol::ErrorCode::InvalidRequest,
+            "cancel needs Content-Type: application/json",
+        ));
+    }
     Ok(Json(checkout::cancel(&state, &id).await?))
 }

@@ -158,13 +158,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         }
     }
     if let Some(url) = &req.return_url {
-        if !(url.starts_with("https://") || url.starts_with("http://"))
-            || url.len() > MAX_RETURN_URL
-        {
-            return Err(ApiError::invalid(
-                "return_url must be an absolute http(s) URL",
-            ));
-        }
+        check_return_url(state, url)?;
     }
     // One order, one payment: under the order's lock from reading its amount to storing the
     // session, so a PUT cannot change the amount in between, and earlier attempts close first.
@@ -285,6 +279,30 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
     state.store.insert(record.clone()).await?;
     tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
     Ok(Created::New(present(record)))
+}
+
+/// A `return_url` is where the wallet sends the shopper after paying: only to an origin the shop
+/// listed (`[checkout] return_origins`, default `public_url`'s), never to whoever made the session.
+fn check_return_url(state: &AppState, url: &str) -> Result<(), ApiError> {
+    let origin = reqwest::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "https" | "http") && url.len() <= MAX_RETURN_URL)
+        .map(|u| u.origin().ascii_serialization())
+        .ok_or_else(|| ApiError::invalid("return_url must be an absolute http(s) URL"))?;
+    let allowed = if state.return_origins.is_empty() {
+        crate::config::origin_of(&state.public_url)
+            .map(|o| vec![o])
+            .unwrap_or_default()
+    } else {
+        state.return_origins.clone()
+    };
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(&origin)) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "return_url's origin is not one of [checkout] return_origins",
+        ))
+    }
 }
 
 /// The session by id, as the widget sees it.

@@ -42,6 +42,38 @@ pub struct Config {
     pub webhooks: Option<crate::webhooks::WebhooksConfig>,
     /// Order lookup at the shop's backend.
     pub orders: Option<crate::orders::OrdersConfig>,
+    /// What the checkout API accepts from a shopper's browser.
+    pub checkout: Option<CheckoutSection>,
+    /// Connections, waiters per session, creates per address, trusted proxies.
+    pub limits: Option<crate::limits::LimitsConfig>,
+}
+
+/// `[checkout]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutSection {
+    /// The origins a `return_url` may have (default: `public_url`'s).
+    #[serde(default)]
+    pub return_origins: Vec<String>,
+}
+
+/// A URL the server calls or gives out: `https`, or `http` to a loopback host only (a gateway's
+/// unsigned answer over plain HTTP could be forged by anyone on the path). The error names `key`.
+pub fn check_url(key: &str, url: &str) -> Result<reqwest::Url, String> {
+    let bad = |why: &str| format!("{key} {url:?} {why}");
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => return Err(bad("has no host")),
+    };
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if loopback => Ok(parsed),
+        "http" => Err(bad("must be https (http only to a loopback host)")),
+        _ => Err(bad("must be an https URL")),
+    }
 }
 
 impl Config {
@@ -244,7 +276,64 @@ impl Config {
     pub fn parse_with_demo(text: &str) -> Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| one_line(text, &e))?;
         config.routing_table().map_err(|e| e.to_string())?;
+        config.check_urls()?;
+        config.limits()?;
+        config.return_origins()?;
         Ok(config)
+    }
+
+    /// Every URL the file names is `https`, or `http` to a loopback host.
+    fn check_urls(&self) -> Result<(), String> {
+        check_url("public_url", &self.public_url)?;
+        let g = &self.gateways;
+        let bases = [
+            (
+                "[gateways.alphapay] base_url",
+                g.alphapay.as_ref().map(|a| &a.base_url),
+            ),
+            (
+                "[gateways.pass2pay] base_url",
+                g.pass2pay.as_ref().map(|p| &p.base_url),
+            ),
+            (
+                "[gateways.yabandpay] base_url",
+                g.yabandpay.as_ref().map(|y| &y.base_url),
+            ),
+            ("[webhooks] url", self.webhooks.as_ref().map(|w| &w.url)),
+            (
+                "[orders] lookup_url",
+                self.orders.as_ref().and_then(|o| o.lookup_url.as_ref()),
+            ),
+        ];
+        for (key, url) in bases {
+            if let Some(url) = url {
+                check_url(key, url)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `[limits]`, checked; the contract's defaults without the section.
+    pub fn limits(&self) -> Result<crate::limits::Limits, String> {
+        self.limits.clone().unwrap_or_default().checked()
+    }
+
+    /// `[checkout] return_origins`, each an origin; `public_url`'s origin without it.
+    pub fn return_origins(&self) -> Result<Vec<String>, String> {
+        let listed = self
+            .checkout
+            .as_ref()
+            .map(|c| c.return_origins.clone())
+            .unwrap_or_default();
+        if let Some(bad) = listed.iter().find(|o| !crate::frame::valid_origin(o)) {
+            return Err(format!(
+                "[checkout] return_origins: {bad:?} is not an origin such as \"https://shop.example\""
+            ));
+        }
+        if listed.is_empty() {
+            return Ok(vec![origin_of(&self.public_url)?]);
+        }
+        Ok(listed)
     }
 
     /// The connectors the file configures, secrets resolved by `secrets`; `[routing]` must name
@@ -315,6 +404,13 @@ impl Config {
     }
 }
 
+/// `scheme://host[:port]` of a URL.
+pub fn origin_of(url: &str) -> Result<String, String> {
+    reqwest::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .map_err(|e| format!("{url:?} is not a URL ({e})"))
+}
+
 /// Reads a secret from the environment variable the config names.
 pub fn secret_from_env(var: &str) -> Result<String, ConfigError> {
     match std::env::var(var) {
@@ -356,11 +452,58 @@ gateway_public_key_env = "ALPHAPAY_PUBLIC_KEY"
 
     #[test]
     fn a_demo_section_is_refused_by_name_and_kept_for_the_demo() {
-        let text = "public_url = \"x\"\n[demo]\norders = true\n";
+        let text = "public_url = \"https://shop.example\"\n[demo]\norders = true\n";
         let e = Config::parse(text).expect_err("refused");
         assert!(e.contains("[demo]") && !e.contains('\n'), "{e}");
         let c = Config::parse_with_demo(text).expect("the demo reads it");
         assert!(c.demo.is_some());
+    }
+
+    #[test]
+    fn every_url_is_https_or_loopback_http_and_the_error_names_the_key() {
+        for good in [
+            "https://shop.example",
+            "http://127.0.0.1:8080",
+            "http://[::1]:9000/x",
+            "http://localhost/",
+        ] {
+            assert!(check_url("public_url", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://shop.example",
+            "http://127.0.0.1.evil.example",
+            "ftp://shop.example",
+            "shop.example",
+            "",
+            "https://",
+        ] {
+            let e = check_url("[webhooks] url", bad).expect_err(bad);
+            assert!(e.starts_with("[webhooks] url"), "{e}");
+        }
+        let base = |key: &str, line: &str| {
+            let text = format!("public_url = \"https://shop.example\"\n{line}");
+            let e = Config::parse(&text).expect_err(&text);
+            assert!(e.contains(key) && !e.contains('\n'), "{e}");
+        };
+        let e = Config::parse("public_url = \"http://shop.example\"\n").expect_err("plain http");
+        assert!(e.starts_with("public_url") && e.contains("https"), "{e}");
+        base(
+            "[gateways.yabandpay] base_url",
+            "[gateways.yabandpay]\nbase_url = \"http://gw.example\"\nuser = \"u\"\nsecret_env = \"S\"\n",
+        );
+        base(
+            "[webhooks] url",
+            "[webhooks]\nurl = \"garbage\"\nsecret_env = \"S\"\n",
+        );
+        base(
+            "[orders] lookup_url",
+            "[orders]\nlookup_url = \"http://shop.example/lookup\"\n",
+        );
+        base(
+            "return_origins",
+            "[checkout]\nreturn_origins = [\"https://shop.example/path\"]\n",
+        );
+        base("trusted_proxies", "[limits]\ntrusted_proxies = [\"nope\"]\n");
     }
 
     #[test]

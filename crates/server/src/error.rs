@@ -13,6 +13,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds for a `Retry-After` header (`429 rate_limited`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,6 +23,18 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+    /// `429 rate_limited` with `Retry-After: secs`.
+    pub fn rate_limited(secs: u64, message: impl Into<String>) -> ApiError {
+        ApiError {
+            retry_after: Some(secs.max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                message,
+            )
         }
     }
     pub fn invalid(message: impl Into<String>) -> ApiError {
@@ -50,7 +64,13 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

@@ -14,9 +14,11 @@ pub mod error;
 pub mod frame;
 pub mod gateway;
 pub mod hub;
+pub mod limits;
 pub mod notify;
 pub mod orders;
 pub mod reconcile;
+pub mod serve;
 pub mod store;
 pub mod webhooks;
 
@@ -56,6 +58,10 @@ pub struct Inner {
     pub webhooks: Option<Arc<webhooks::Webhooks>>,
     /// Asks the shop about orders it did not PUT (`[orders] lookup_url`).
     pub lookup: Option<orders::Lookup>,
+    /// `[limits]`: the create rate per client address and whose `X-Forwarded-For` is believed.
+    pub limits: limits::Limits,
+    /// The origins a `return_url` may have (`[checkout] return_origins`; default `public_url`'s).
+    pub return_origins: Vec<String>,
 }
 
 impl AppState {
@@ -73,20 +79,29 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`.
+/// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`, each body
+/// bounded (`serve::bounded`: 64 KiB within 30 s).
 pub fn app(state: AppState) -> Router {
-    public_app(state.clone()).merge(admin_app(state))
+    serve::bounded(public_routes(state.clone()).merge(admin_routes(state)))
 }
 
 /// The routes shoppers and gateways reach: `/api/checkout/…`, `/notify/{gateway}`.
 pub fn public_app(state: AppState) -> Router {
+    serve::bounded(public_routes(state))
+}
+
+/// The shop's backend's routes, `/admin/…` (alone on `[admin] listen` when it is set).
+pub fn admin_app(state: AppState) -> Router {
+    serve::bounded(admin_routes(state))
+}
+
+fn public_routes(state: AppState) -> Router {
     Router::new()
         .nest("/api/checkout", api::router())
         .merge(notify::router())
         .with_state(state)
 }
 
-/// The shop's backend's routes, `/admin/…` (alone on `[admin] listen` when it is set).
-pub fn admin_app(state: AppState) -> Router {
-    admin::router().with_state(state)
+fn admin_routes(state: AppState) -> Router {
+    admin::router(state.clone()).with_state(state)
 }

@@ -9,9 +9,10 @@ use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 use wallet_checkout_server::clock::{Clock, SystemClock};
 use wallet_checkout_server::config::{Config, Env};
+use wallet_checkout_server::hub::Hub;
 use wallet_checkout_server::reconcile::{self, ReconcileConfig};
 use wallet_checkout_server::{
-    admin_app, app, orders, public_app, store, webhooks, AppState, Inner,
+    admin_app, app, orders, public_app, serve, store, webhooks, AppState, Inner,
 };
 
 const USAGE: &str = "usage: wallet-checkout-server --config FILE
@@ -56,25 +57,28 @@ async fn main() -> ExitCode {
         }
     };
     // Everything that can be wrong with the config is found before anything is bound.
-    let (state, router, listener) = match start(&path).await {
+    let (state, listeners) = match start(&path).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    match serve(state, router, listener).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    reconcile::spawn(state.clone(), ReconcileConfig::default());
+    webhooks::spawn(state.clone(), Duration::from_millis(250));
+    serve::run(
+        listeners,
+        state.limits.max_connections,
+        state.hub.clone(),
+        serve::signal(),
+    )
+    .await;
+    // The store closes (and SQLite checkpoints) as the last handle drops.
+    drop(state);
+    ExitCode::SUCCESS
 }
 
-async fn start(
-    path: &std::path::Path,
-) -> Result<(AppState, axum::Router, tokio::net::TcpListener), String> {
+async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>), String> {
     let config = Config::load(path).map_err(|e| e.to_string())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let http = reqwest::Client::builder()
@@ -88,6 +92,8 @@ async fn start(
     let routing = config.routing_table().map_err(|e| e.to_string())?;
     let frame = config.frame.as_ref().map(|f| f.checked()).transpose()?;
     let (webhooks, lookup) = config.shop_links(&Env).map_err(|e| e.to_string())?;
+    let limits = config.limits()?;
+    let return_origins = config.return_origins()?;
     let store = store::open(&config.store).map_err(|e| e.to_string())?;
     let state = AppState::new(Inner {
         store,
@@ -96,12 +102,14 @@ async fn start(
         connectors,
         routing,
         clock,
-        hub: Default::default(),
+        hub: Hub::with_cap(limits.streams_per_session),
         public_url: config.public_url.trim_end_matches('/').to_string(),
         idempotency_locks: Default::default(),
         admin_token,
         webhooks,
         lookup,
+        limits,
+        return_origins,
     });
     let admin_listen = config.admin.as_ref().and_then(|a| a.listen.clone());
     let mut router = match &admin_listen {
@@ -111,43 +119,23 @@ async fn start(
     if let Some(frame) = frame {
         router = router.merge(wallet_checkout_server::frame::router(frame));
     }
-    let admin = match &admin_listen {
-        Some(addr) => Some(
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?,
-        ),
-        None => None,
-    };
+    let mut listeners = Vec::new();
+    if let Some(addr) = &admin_listen {
+        let admin = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?;
+        let bound = admin.local_addr().map_err(|e| e.to_string())?;
+        println!("wallet-checkout admin API at http://{bound}/admin/");
+        listeners.push(serve::Listener {
+            listener: admin,
+            router: admin_app(state.clone()),
+        });
+    }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    if let Some(admin) = admin {
-        let bound = admin.local_addr().map_err(|e| e.to_string())?;
-        println!("wallet-checkout admin API at http://{bound}/admin/");
-        let routes = admin_app(state.clone());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(admin, routes).await {
-                eprintln!("error: the admin API stopped: {e}");
-            }
-        });
-    }
-    Ok((state, router, listener))
-}
-
-async fn serve(
-    state: AppState,
-    router: axum::Router,
-    listener: tokio::net::TcpListener,
-) -> Result<(), String> {
-    reconcile::spawn(state.clone(), ReconcileConfig::default());
-    webhooks::spawn(state, Duration::from_millis(250));
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("wallet-checkout server running at http://{addr}/");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    listeners.push(serve::Listener { listener, router });
+    Ok((state, listeners))
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::config::{ConfigError, Secrets};
 use crate::domain::EventRecord;
+use crate::store::Attempt;
 use crate::AppState;
 
 /// About three days, as the contract's default.
@@ -179,13 +180,20 @@ pub fn now_ms(state: &AppState) -> i64 {
     i64::try_from(state.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
+/// Attempts in flight at once; due events beyond it wait for the next look.
+const IN_FLIGHT: usize = 256;
+
 /// Delivers due events until the server stops: at once when the writer records one, and every
-/// `tick` for retries and for what a restart left due.
+/// `tick` for retries and for what a restart left due. Claims are taken, and outcomes written, in
+/// batches (one store transaction each), so a busy shop costs a few writes per tick, not two per event.
 pub fn spawn(state: AppState, tick: Duration) -> Option<tokio::task::JoinHandle<()>> {
     let hooks = state.webhooks.clone()?;
+    let (outcomes, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(record_outcomes(state.clone(), rx));
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     Some(tokio::spawn(async move {
         loop {
-            deliver_due(&state, &hooks).await;
+            deliver_due(&state, &hooks, &slots, &outcomes).await;
             tokio::select! {
                 _ = tokio::time::sleep(tick) => {}
                 _ = hooks.recorded.notified() => {}
@@ -194,32 +202,35 @@ pub fn spawn(state: AppState, tick: Duration) -> Option<tokio::task::JoinHandle<
     }))
 }
 
-async fn deliver_due(state: &AppState, hooks: &Arc<Webhooks>) {
-    let due = match state.store.due_events(now_ms(state), 64).await {
-        Ok(d) => d,
+async fn deliver_due(
+    state: &AppState,
+    hooks: &Arc<Webhooks>,
+    slots: &Arc<tokio::sync::Semaphore>,
+    outcomes: &tokio::sync::mpsc::UnboundedSender<Attempt>,
+) {
+    let free = slots.available_permits();
+    if free == 0 {
+        return;
+    }
+    let now = now_ms(state);
+    let hold = now.saturating_add(i64::try_from(hooks.hold_ms).unwrap_or(i64::MAX));
+    // Claimed in the store first: an event being sent is never taken again at the same time.
+    let claimed = match state.store.claim_due(now, hold, free).await {
+        Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhooks cannot read the store");
             return;
         }
     };
-    for event in due {
-        // Claimed in the store first: an event being sent (or a stale read of one just sent) is
-        // never sent again at the same time.
-        let now = now_ms(state);
-        let hold = now.saturating_add(i64::try_from(hooks.hold_ms).unwrap_or(i64::MAX));
-        if !matches!(
-            state
-                .store
-                .claim_event(&event.id, event.attempts, now, hold)
-                .await,
-            Ok(true)
-        ) {
-            continue;
-        }
-        let (state, hooks) = (state.clone(), hooks.clone());
+    for event in claimed {
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            break; // held until its claim ends, then due again
+        };
+        let (state, hooks, outcomes) = (state.clone(), hooks.clone(), outcomes.clone());
         tokio::spawn(async move {
             let now = state.clock.now().unix_timestamp();
             let outcome = hooks.attempt(&event, now).await;
+            drop(slot);
             let (delivered, next) = match &outcome {
                 Ok(()) => (true, None),
                 Err(_) => (false, hooks.next_attempt(event.attempts, now_ms(&state))),
@@ -235,10 +246,24 @@ async fn deliver_due(state: &AppState, hooks: &Arc<Webhooks>) {
                     tracing::error!(event = %event.id, kind = %event.kind, why = %why, "webhook given up after its last retry")
                 }
             }
-            if let Err(e) = state.store.record_attempt(&event.id, delivered, next).await {
-                tracing::error!(event = %event.id, error = %e, "cannot record a webhook attempt");
-            }
+            let _ = outcomes.send(Attempt {
+                event: event.id,
+                delivered,
+                next_attempt_ms: next,
+            });
         });
+    }
+}
+
+/// Writes attempts' outcomes as they come, all that are waiting in one transaction. One that cannot
+/// be written leaves its event held, then due again: sent twice at worst, under the same id.
+async fn record_outcomes(state: AppState, mut rx: tokio::sync::mpsc::UnboundedReceiver<Attempt>) {
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, 512).await > 0 {
+        if let Err(e) = state.store.record_attempts(&batch).await {
+            tracing::error!(error = %e, attempts = batch.len(), "cannot record webhook attempts");
+        }
+        batch.clear();
     }
 }
 

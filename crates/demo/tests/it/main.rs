@@ -1,5 +1,6 @@
 //! Integration tests of the merchant server over real HTTP on loopback, with the real sandbox where a gateway is needed.
 
+mod abuse;
 mod flow;
 mod gateway_failures;
 mod gateways;
@@ -47,6 +48,46 @@ pub async fn serve(router: axum::Router) -> String {
         let _ = axum::serve(listener, router).await;
     });
     format!("http://{addr}")
+}
+
+/// A child process killed (SIGKILL) when dropped, so a failed assertion leaves no server behind.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The demo binary on `config`, with its secrets in the environment (`env`); answers its base URL once it
+/// says it runs (at most 60 s).
+pub fn start_binary(config: &std::path::Path, env: &[(&str, &str)]) -> (Running, String) {
+    use std::io::BufRead;
+    let mut child = Running(
+        std::process::Command::new(env!("CARGO_BIN_EXE_wallet-checkout-demo"))
+            .arg("--config")
+            .arg(config)
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("the demo binary starts"),
+    );
+    let out = child.0.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("wallet-checkout demo running at ") {
+                let _ = tx.send(url.trim_end_matches('/').to_string());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the demo binary says where it runs");
+    (child, base)
 }
 
 /// A running demo: its base URL, the clock tests move, the server's state and the sandbox.
@@ -217,6 +258,8 @@ pub async fn server_with_gateway(
         admin_token: None,
         webhooks: None,
         lookup: None,
+        limits: Default::default(),
+        return_origins: Vec::new(),
     });
     let router = app(state.clone()).merge(demo::orders::router(orders));
     tokio::spawn(async move {

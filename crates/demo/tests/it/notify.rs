@@ -119,7 +119,7 @@ async fn status_of(state: &AppState) -> Status {
 #[tokio::test]
 async fn a_valid_notification_marks_the_session_paid_and_duplicates_change_nothing() {
     let (base, state) = setup().await;
-    let changes = state.hub.subscribe("cs_n");
+    let changes = state.hub.subscribe("cs_n").expect("room");
     let (code, ack) = send(
         &base,
         &body("SUCCESS", "1234", "CAD"),

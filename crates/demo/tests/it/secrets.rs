@@ -31,17 +31,17 @@ unionpay = "pass2pay"
 [admin]
 token_env = "WC_TEST_ADMIN_TOKEN"
 [gateways.alphapay]
-base_url = "sandbox"
+base_url = "https://gateway.example"
 merchant_code = "CXVJIU"
 private_key_env = "WC_TEST_ALPHAPAY_KEY"
 gateway_public_key_env = "WC_TEST_ALPHAPAY_PUBLIC"
 [gateways.pass2pay]
-base_url = "sandbox"
+base_url = "https://gateway.example"
 mch_no = "M1623984572"
 app_id = "60cc09bce4b0f1c0b83761c9"
 secret_env = "WC_TEST_P2P_SECRET"
 [gateways.yabandpay]
-base_url = "sandbox"
+base_url = "https://gateway.example"
 user = "016683"
 secret_env = "WC_TEST_YB_SECRET"
 [demo]

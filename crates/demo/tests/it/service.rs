@@ -93,14 +93,14 @@ async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
             .await
             .expect("created"),
     );
-    let waiter = d.state.hub.subscribe(&s.id);
+    let waiter = d.state.hub.subscribe(&s.id).expect("room");
     let (_, changed) = checkout::apply(&d.state, &s.id, Status::Expired, "test")
         .await
         .expect("store")
         .expect("known");
     assert!(changed && waiter.has_changed(), "a change wakes the waiter");
     drop(waiter);
-    let waiter = d.state.hub.subscribe(&s.id);
+    let waiter = d.state.hub.subscribe(&s.id).expect("room");
     let (record, changed) = checkout::apply(&d.state, &s.id, Status::Cancelled, "test")
         .await
         .expect("store")
@@ -233,6 +233,8 @@ async fn an_order_source_that_cannot_answer_is_order_unavailable_and_no_gateway_
         admin_token: None,
         webhooks: None,
         lookup: None,
+        limits: Default::default(),
+        return_origins: Vec::new(),
     });
     let e = checkout::create(&state, asked("A1", None, Wallet::Alipay))
         .await

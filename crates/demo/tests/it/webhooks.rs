@@ -329,47 +329,6 @@ async fn orders_are_looked_up_at_the_shop_and_a_bad_answer_stores_nothing() {
     );
 }
 
-/// A child process killed (SIGKILL) when dropped, so a failed assertion leaves no server behind.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The demo binary on `config`, with its secrets in the environment; answers its base URL once it
-/// says it runs (at most 60 s).
-fn start_binary(config: &std::path::Path) -> (Running, String) {
-    use std::io::BufRead;
-    let mut child = Running(
-        std::process::Command::new(env!("CARGO_BIN_EXE_wallet-checkout-demo"))
-            .arg("--config")
-            .arg(config)
-            .env("WC_KILL_ADMIN", ADMIN_TOKEN)
-            .env("WC_KILL_HOOKS", SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .expect("the demo binary starts"),
-    );
-    let out = child.0.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("wallet-checkout demo running at ") {
-                let _ = tx.send(url.trim_end_matches('/').to_string());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the demo binary says where it runs");
-    (child, base)
-}
-
 #[tokio::test]
 async fn a_server_killed_between_the_notification_and_the_delivery_delivers_after_its_restart() {
     // The shop's endpoint takes the first attempt and never answers it: the server is killed with
@@ -418,7 +377,10 @@ async fn a_server_killed_between_the_notification_and_the_delivery_delivers_afte
     )
     .expect("config");
 
-    let (mut first, base) = start_binary(&config);
+    let (mut first, base) = start_binary(
+        &config,
+        &[("WC_KILL_ADMIN", ADMIN_TOKEN), ("WC_KILL_HOOKS", SECRET)],
+    );
     put_order(&base, "K1", 900).await;
     let (status, s) = create_session(&base, "K1", None).await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
@@ -435,7 +397,10 @@ async fn a_server_killed_between_the_notification_and_the_delivery_delivers_afte
 
     // The attempt the kill cut off holds the event for its timeout and a margin (1 + 5 s), then
     // the restarted server delivers it: the same event, under the same webhook-id.
-    let (second, _) = start_binary(&config);
+    let (second, _) = start_binary(
+        &config,
+        &[("WC_KILL_ADMIN", ADMIN_TOKEN), ("WC_KILL_HOOKS", SECRET)],
+    );
     let got = wait_for(&seen, 1, 20).await;
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use super::{
-    random_id, Customer, EventsFor, NewEvent, OrderRecord, Put, RefundRecord, RefundStatus,
-    SessionRecord, Store, StoreError,
+    random_id, Attempt, Customer, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
+    RefundStatus, SessionRecord, Store, StoreError,
 };
 
 const STATUSES: [Status; 5] = [
@@ -215,40 +215,47 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         !due(i64::MAX).await.iter().any(|e| e.id == mine[3].id),
         "no webhook: never due"
     );
+    let claim = |now| async move { must("claim", store.claim_due(now, 60_000, 100_000).await) };
     assert!(
-        !must(
-            "stale claim",
-            store.claim_event(&id, 7, 1_000, 60_000).await
-        ),
-        "a claim with a stale attempt count is refused"
-    );
-    assert!(
-        !must("early claim", store.claim_event(&id, 0, 999, 60_000).await),
+        !claim(999).await.iter().any(|e| e.id == id),
         "not claimed before its time"
     );
-    assert!(must(
-        "claim",
-        store.claim_event(&id, 0, 1_000, 60_000).await
-    ));
+    let taken = claim(1_000).await;
+    let e = taken
+        .iter()
+        .find(|e| e.id == id)
+        .expect("claimed at its time");
+    assert_eq!((e.attempts, e.delivered), (0, false));
     assert!(
-        !must(
-            "claimed twice",
-            store.claim_event(&id, 0, 1_000, 60_000).await
-        ),
+        !claim(1_000).await.iter().any(|e| e.id == id),
         "claimed once: a second sender finds it held"
     );
     assert!(
         !due(59_999).await.iter().any(|e| e.id == id),
         "held while in flight"
     );
-    must("fail", store.record_attempt(&id, false, Some(5_000)).await);
+    assert!(
+        claim(60_000).await.iter().any(|e| e.id == id),
+        "an attempt that never reported (a crash) is due again when the hold ends"
+    );
+    let report = |delivered, next| {
+        vec![Attempt {
+            event: id.clone(),
+            delivered,
+            next_attempt_ms: next,
+        }]
+    };
+    must(
+        "fail",
+        store.record_attempts(&report(false, Some(5_000))).await,
+    );
     assert!(!due(4_999).await.iter().any(|e| e.id == id));
     let again = due(5_000).await;
     let e = again.iter().find(|e| e.id == id).expect("due again");
     assert_eq!((e.attempts, e.delivered), (1, false));
     must(
         "deliver",
-        store.record_attempt(&id, true, Some(9_000)).await,
+        store.record_attempts(&report(true, Some(9_000))).await,
     );
     assert!(
         !due(i64::MAX).await.iter().any(|e| e.id == id),
@@ -256,7 +263,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     );
     must(
         "late report",
-        store.record_attempt(&id, false, Some(1)).await,
+        store.record_attempts(&report(false, Some(1))).await,
     );
     assert!(
         !due(i64::MAX).await.iter().any(|e| e.id == id),
@@ -270,7 +277,13 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     );
     must(
         "give up",
-        store.record_attempt(&mine[1].id, false, None).await,
+        store
+            .record_attempts(&[Attempt {
+                event: mine[1].id.clone(),
+                delivered: false,
+                next_attempt_ms: None,
+            }])
+            .await,
     );
     assert!(
         !due(i64::MAX).await.iter().any(|e| e.id == mine[1].id),

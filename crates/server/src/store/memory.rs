@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use wallet_checkout_protocol::Status;
 
 use super::{
-    random_id, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord, RefundStatus,
-    SessionRecord, Store, StoreError,
+    random_id, Attempt, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
+    RefundStatus, SessionRecord, Store, StoreError,
 };
 
 #[derive(Debug, Default)]
@@ -255,41 +255,33 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn claim_event(
+    async fn claim_due(
         &self,
-        id: &str,
-        attempts: u32,
         now_ms: i64,
         hold_until_ms: i64,
-    ) -> Result<bool, StoreError> {
+        limit: usize,
+    ) -> Result<Vec<EventRecord>, StoreError> {
         let mut events = self.events();
-        match events.iter_mut().find(|e| e.id == id) {
-            Some(e)
-                if !e.delivered
-                    && e.attempts == attempts
-                    && e.next_attempt_ms.is_some_and(|t| t <= now_ms) =>
-            {
+        Ok(events
+            .iter_mut()
+            .filter(|e| !e.delivered && e.next_attempt_ms.is_some_and(|t| t <= now_ms))
+            .take(limit)
+            .map(|e| {
+                let claimed = e.clone();
                 e.next_attempt_ms = Some(hold_until_ms);
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+                claimed
+            })
+            .collect())
     }
 
-    async fn record_attempt(
-        &self,
-        id: &str,
-        delivered: bool,
-        next_attempt_ms: Option<i64>,
-    ) -> Result<(), StoreError> {
-        if let Some(e) = self
-            .events()
-            .iter_mut()
-            .find(|e| e.id == id && !e.delivered)
-        {
-            e.attempts = e.attempts.saturating_add(1);
-            e.delivered = delivered;
-            e.next_attempt_ms = if delivered { None } else { next_attempt_ms };
+    async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError> {
+        let mut events = self.events();
+        for a in attempts {
+            if let Some(e) = events.iter_mut().find(|e| e.id == a.event && !e.delivered) {
+                e.attempts = e.attempts.saturating_add(1);
+                e.delivered = a.delivered;
+                e.next_attempt_ms = if a.delivered { None } else { a.next_attempt_ms };
+            }
         }
         Ok(())
     }

@@ -46,6 +46,14 @@ pub enum StoreError {
     Locked,
 }
 
+/// One webhook delivery attempt's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub event: String,
+    pub delivered: bool,
+    pub next_attempt_ms: Option<i64>,
+}
+
 /// What `put_order` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {
@@ -109,21 +117,16 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<Vec<EventRecord>>, StoreError>;
     /// Events not delivered whose next attempt is due at `now_ms`, oldest first.
     async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError>;
-    /// Takes event `id` for one delivery attempt: only if it is still undelivered, due at `now_ms`
-    /// and has made `attempts` attempts (so a stale read cannot send it twice); its next attempt
-    /// moves to `hold_until_ms` in case this one never reports. Whether it was taken.
-    async fn claim_event(
+    /// Takes up to `limit` due events for one delivery attempt each, oldest first, in one step:
+    /// their next attempt moves to `hold_until_ms` (in case an attempt never reports, e.g. a crash),
+    /// so a second worker, or a second instance, never takes them at the same time.
+    async fn claim_due(
         &self,
-        id: &str,
-        attempts: u32,
         now_ms: i64,
         hold_until_ms: i64,
-    ) -> Result<bool, StoreError>;
-    /// One delivery attempt made: delivered, or the next attempt's time (`None`: given up).
-    async fn record_attempt(
-        &self,
-        id: &str,
-        delivered: bool,
-        next_attempt_ms: Option<i64>,
-    ) -> Result<(), StoreError>;
+        limit: usize,
+    ) -> Result<Vec<EventRecord>, StoreError>;
+    /// Delivery attempts made, written together: each delivered, or its next attempt's time
+    /// (`None`: given up). A report for an event already delivered changes nothing.
+    async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError>;
 }

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use super::{
-    random_id, Customer, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
+    random_id, Attempt, Customer, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
     RefundStatus, SessionRecord, Store, StoreError,
 };
 
@@ -632,41 +632,54 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn claim_event(
+    async fn claim_due(
         &self,
-        id: &str,
-        attempts: u32,
         now_ms: i64,
         hold_until_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let id = id.to_string();
+        limit: usize,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with(move |conn| {
-            let changed = conn
-                .execute(
-                    "UPDATE events SET next_attempt_ms = ?4 WHERE id = ?1 AND delivered = 0 AND attempts = ?2 AND next_attempt_ms <= ?3",
-                    params![id, i64::from(attempts), now_ms, hold_until_ms],
-                )
-                .map_err(err)?;
-            Ok(changed == 1)
+            let tx = conn.transaction().map_err(err)?;
+            let claimed = {
+                let mut stmt = tx
+                    .prepare_cached(&format!(
+                        "SELECT {EVENT_COLUMNS} FROM events WHERE delivered = 0 AND next_attempt_ms <= ?1 ORDER BY seq LIMIT ?2"
+                    ))
+                    .map_err(err)?;
+                let rows = stmt.query_map(params![now_ms, limit], event_row).map_err(err)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(err)?
+            };
+            {
+                let mut hold = tx
+                    .prepare_cached("UPDATE events SET next_attempt_ms = ?2 WHERE id = ?1")
+                    .map_err(err)?;
+                for e in &claimed {
+                    hold.execute(params![e.id, hold_until_ms]).map_err(err)?;
+                }
+            }
+            tx.commit().map_err(err)?;
+            Ok(claimed)
         })
         .await
     }
 
-    async fn record_attempt(
-        &self,
-        id: &str,
-        delivered: bool,
-        next_attempt_ms: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let id = id.to_string();
-        let next = if delivered { None } else { next_attempt_ms };
+    async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError> {
+        let attempts = attempts.to_vec();
         self.with(move |conn| {
-            conn.execute(
-                "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1 AND delivered = 0",
-                params![id, delivered, next],
-            )
-            .map_err(err)?;
-            Ok(())
+            let tx = conn.transaction().map_err(err)?;
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1 AND delivered = 0",
+                    )
+                    .map_err(err)?;
+                for a in &attempts {
+                    let next = if a.delivered { None } else { a.next_attempt_ms };
+                    stmt.execute(params![a.event, a.delivered, next]).map_err(err)?;
+                }
+            }
+            tx.commit().map_err(err)
         })
         .await
     }

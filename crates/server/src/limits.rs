@@ -1,0 +1,293 @@
+//! `[limits]`: connections, waiters per session, session creates per minute per client address,
+//! and whose `X-Forwarded-For` is believed; the client's address as those rules decide it.
+//!
+//! The create limit is `governor`'s keyed GCRA (a burst of the minute's quota, then one every
+//! 60/quota s); its memory is trimmed as it goes, so a flood of addresses cannot grow it forever.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::http::HeaderMap;
+use governor::clock::{Clock as _, DefaultClock};
+use serde::Deserialize;
+
+use crate::hub::DEFAULT_STREAMS_PER_SESSION;
+
+/// `[limits]` as written; every key has the contract's default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    #[serde(default = "default_connections")]
+    pub max_connections: usize,
+    #[serde(default = "default_streams")]
+    pub streams_per_session: usize,
+    #[serde(default = "default_creates")]
+    pub creates_per_minute_per_ip: u32,
+    /// Addresses or CIDR ranges of the proxies in front (`"10.0.0.0/8"`, `"127.0.0.1"`).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        LimitsConfig {
+            max_connections: default_connections(),
+            streams_per_session: default_streams(),
+            creates_per_minute_per_ip: default_creates(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+fn default_connections() -> usize {
+    10_000
+}
+fn default_streams() -> usize {
+    DEFAULT_STREAMS_PER_SESSION
+}
+fn default_creates() -> u32 {
+    30
+}
+
+type CreateLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
+/// The limits in force.
+pub struct Limits {
+    pub max_connections: usize,
+    pub streams_per_session: usize,
+    /// `None`: session creates are not limited (the demo without a `[limits]` section).
+    creates: Option<CreateLimiter>,
+    trusted: Vec<ipnet::IpNet>,
+    checks: AtomicU64,
+}
+
+impl Default for Limits {
+    /// The contract's defaults.
+    fn default() -> Limits {
+        LimitsConfig::default()
+            .checked()
+            .unwrap_or_else(|_| Limits::without_create_limit())
+    }
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limits")
+            .field("max_connections", &self.max_connections)
+            .field("streams_per_session", &self.streams_per_session)
+            .field("creates_limited", &self.creates.is_some())
+            .field("trusted_proxies", &self.trusted)
+            .finish()
+    }
+}
+
+impl LimitsConfig {
+    /// Each value within reason, each proxy a valid address or range; the error names the key.
+    pub fn checked(&self) -> Result<Limits, String> {
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            return Err("[limits] max_connections must be 1 to 1000000".into());
+        }
+        if !(1..=64).contains(&self.streams_per_session) {
+            return Err("[limits] streams_per_session must be 1 to 64".into());
+        }
+        let quota = NonZeroU32::new(self.creates_per_minute_per_ip)
+            .filter(|q| q.get() <= 100_000)
+            .ok_or("[limits] creates_per_minute_per_ip must be 1 to 100000")?;
+        let trusted = self
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!("[limits] trusted_proxies: {p:?} is not an address or CIDR range")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Limits {
+            max_connections: self.max_connections,
+            streams_per_session: self.streams_per_session,
+            creates: Some(governor::RateLimiter::keyed(governor::Quota::per_minute(
+                quota,
+            ))),
+            trusted,
+            checks: AtomicU64::new(0),
+        })
+    }
+}
+
+impl Limits {
+    /// The defaults without the create limit: for a demo one person plays, and for tests.
+    pub fn without_create_limit() -> Limits {
+        Limits {
+            max_connections: default_connections(),
+            streams_per_session: default_streams(),
+            creates: None,
+            trusted: Vec::new(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
+    /// `X-Forwarded-For` entry that is not itself a trusted proxy (read from the right, since the
+    /// left part is whatever the client wrote).
+    pub fn client_ip(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer.map(|p| p.ip())?;
+        if !self.is_trusted(peer) {
+            return Some(peer);
+        }
+        let mut nearest = peer;
+        for value in headers.get_all("x-forwarded-for").iter().rev() {
+            let Ok(text) = value.to_str() else {
+                return Some(nearest);
+            };
+            for hop in text.rsplit(',') {
+                match hop.trim().parse::<IpAddr>() {
+                    Ok(ip) if self.is_trusted(ip) => nearest = ip,
+                    Ok(ip) => return Some(ip),
+                    // A garbled entry: nothing to its left can be believed.
+                    Err(_) => return Some(nearest),
+                }
+            }
+        }
+        Some(nearest)
+    }
+
+    fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.trusted.iter().any(|net| net.contains(&ip))
+    }
+
+    /// One session create from `ip`: allowed, or the seconds until the next one is.
+    pub fn check_create(&self, ip: Option<IpAddr>) -> Result<(), u64> {
+        let (Some(limiter), Some(ip)) = (&self.creates, ip) else {
+            return Ok(());
+        };
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        limiter.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(trusted: &[&str]) -> Limits {
+        LimitsConfig {
+            trusted_proxies: trusted.iter().map(|s| s.to_string()).collect(),
+            creates_per_minute_per_ip: 3,
+            ..Default::default()
+        }
+        .checked()
+        .expect("valid")
+    }
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        h
+    }
+
+    fn peer(ip: &str) -> Option<SocketAddr> {
+        Some(SocketAddr::new(ip.parse().expect("ip"), 4000))
+    }
+
+    #[test]
+    fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        let none = limits(&[]);
+        assert_eq!(
+            none.client_ip(peer("203.0.113.9"), &xff(&["1.2.3.4"])),
+            ip("203.0.113.9"),
+            "no trusted proxy: the header is the client's own words"
+        );
+        let lb = limits(&["10.0.0.0/8", "127.0.0.1"]);
+        assert_eq!(
+            lb.client_ip(peer("10.1.1.1"), &xff(&["1.2.3.4"])),
+            ip("1.2.3.4")
+        );
+        assert_eq!(
+            lb.client_ip(peer("10.1.1.1"), &xff(&["6.6.6.6, 1.2.3.4, 10.2.2.2"])),
+            ip("1.2.3.4"),
+            "the nearest untrusted hop, never the forgeable left end"
+        );
+        assert_eq!(
+            lb.client_ip(peer("10.1.1.1"), &xff(&["6.6.6.6", "1.2.3.4"])),
+            ip("1.2.3.4"),
+            "several headers read as one list"
+        );
+        assert_eq!(
+            lb.client_ip(peer("10.1.1.1"), &xff(&["6.6.6.6, garbage"])),
+            ip("10.1.1.1")
+        );
+        assert_eq!(
+            lb.client_ip(peer("203.0.113.9"), &xff(&["1.2.3.4"])),
+            ip("203.0.113.9"),
+            "a peer that is not a trusted proxy"
+        );
+        assert_eq!(lb.client_ip(None, &xff(&["1.2.3.4"])), None);
+    }
+
+    #[test]
+    fn creates_past_the_quota_wait_and_say_how_long() {
+        let l = limits(&[]);
+        let a = Some("198.51.100.1".parse().expect("ip"));
+        let b = Some("198.51.100.2".parse().expect("ip"));
+        for _ in 0..3 {
+            assert_eq!(l.check_create(a), Ok(()));
+        }
+        let wait = l.check_create(a).expect_err("over the quota");
+        assert!((1..=20).contains(&wait), "{wait}");
+        assert_eq!(
+            l.check_create(b),
+            Ok(()),
+            "another address has its own quota"
+        );
+        assert_eq!(Limits::without_create_limit().check_create(a), Ok(()));
+    }
+
+    #[test]
+    fn bad_limits_name_their_key() {
+        for (cfg, key) in [
+            (
+                LimitsConfig {
+                    max_connections: 0,
+                    ..Default::default()
+                },
+                "max_connections",
+            ),
+            (
+                LimitsConfig {
+                    streams_per_session: 0,
+                    ..Default::default()
+                },
+                "streams_per_session",
+            ),
+            (
+                LimitsConfig {
+                    creates_per_minute_per_ip: 0,
+                    ..Default::default()
+                },
+                "creates_per_minute_per_ip",
+            ),
+            (
+                LimitsConfig {
+                    trusted_proxies: vec!["10.0.0.0/99".into()],
+                    ..Default::default()
+                },
+                "trusted_proxies",
+            ),
+        ] {
+            let err = cfg.checked().expect_err("refused");
+            assert!(err.contains(key), "{err}");
+        }
+    }
+}

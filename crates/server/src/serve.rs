@@ -1,0 +1,219 @@
+//! Serving on the open internet: the accept loop both binaries run (HTTP/1.1 by hyper, with its
+//! timer), the connection cap, the body limit and deadline every router gets, and the graceful
+//! shutdown on SIGTERM or Ctrl-C.
+//!
+//! - Request headers must arrive within `HEADER_TIMEOUT` (10 s). hyper times the wait for the next
+//!   request's headers on a kept-alive connection with the same timer, so an idle connection is
+//!   closed after 10 s too (well inside the contract's 60 s).
+//! - A body must arrive whole within `BODY_TIMEOUT` (30 s, `408`) and hold at most `MAX_BODY`
+//!   (64 KiB, `413`); both answer the contract's error shape.
+//! - Past `[limits] max_connections` a connection gets a canned `429 rate_limited` with
+//!   `Retry-After` and is closed, without reading its request.
+//! - Shutdown: stop accepting, end every event stream and long poll (the hub's close), let
+//!   in-flight requests finish for up to `DRAIN`, then return so the caller drops the store.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+use wallet_checkout_protocol::ErrorCode;
+
+use crate::error::ApiError;
+use crate::hub::Hub;
+
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const MAX_BODY: usize = 64 * 1024;
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const DRAIN: Duration = Duration::from_secs(10);
+
+/// The body limit and deadline, as a layer for any router: the whole body is read first (at most
+/// `MAX_BODY` bytes, within `BODY_TIMEOUT`), so no handler ever waits on a slow client.
+pub fn bounded(router: Router) -> Router {
+    router.layer(axum::middleware::from_fn(read_body))
+}
+
+async fn read_body(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large().into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            let limit = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            return if limit {
+                too_large().into_response()
+            } else {
+                ApiError::invalid("the request body could not be read").into_response()
+            };
+        }
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::InvalidRequest,
+                "the request body did not arrive within 30 s",
+            )
+            .into_response()
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::InvalidRequest,
+        "the request body is over 64 KiB",
+    )
+}
+
+/// What to serve on one listener.
+pub struct Listener {
+    pub listener: TcpListener,
+    pub router: Router,
+}
+
+/// Serves every listener until `shutdown` resolves, then drains (see the module's comment).
+pub async fn run(
+    listeners: Vec<Listener>,
+    max_connections: usize,
+    hub: Hub,
+    shutdown: impl Future<Output = ()>,
+) {
+    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+    let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut loops = Vec::new();
+    for l in listeners {
+        let (slots, mut stop) = (slots.clone(), stop_rx.clone());
+        let graceful = graceful.clone();
+        loops.push(tokio::spawn(async move {
+            loop {
+                let (stream, peer) = tokio::select! {
+                    accepted = l.listener.accept() => match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Out of file descriptors and the like: wait a little, keep serving.
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    },
+                    _ = stop.changed() => break,
+                };
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    tokio::spawn(refuse(stream));
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let router = l.router.clone();
+                let service =
+                    hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(ConnectInfo(peer));
+                        let router = router.clone();
+                        async move {
+                            Ok::<_, Infallible>(
+                                router
+                                    .oneshot(req.map(Body::new))
+                                    .await
+                                    .unwrap_or_else(|never| match never {}),
+                            )
+                        }
+                    });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .max_buf_size(64 * 1024)
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop(slot);
+                });
+            }
+        }));
+    }
+    shutdown.await;
+    tracing::info!("shutting down: no new connections; ending streams; finishing requests");
+    let _ = stop_tx.send(true);
+    for l in loops {
+        let _ = l.await;
+    }
+    hub.close();
+    // Every accept loop has ended, so this is the last handle.
+    let Ok(graceful) = Arc::try_unwrap(graceful) else {
+        return;
+    };
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running after {DRAIN:?}; stopping anyway");
+    }
+}
+
+/// The answer to a connection past the cap: written at once, the request never read.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    let body =
+        r#"{"error":{"code":"rate_limited","message":"too many connections; try again shortly"}}"#;
+    let answer = format!(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// The peer's address a request came from, when served by `run`.
+pub fn peer(extensions: &axum::http::Extensions) -> Option<SocketAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| *a)
+}
