@@ -110,7 +110,8 @@ export function createShell(host, options = {}) {
         const started = Date.now();
         let data;
         try {
-          const headers = body == null ? {} : { "Content-Type": "application/json", "Idempotency-Key": key };
+          const headers = body == null ? {} : { "Content-Type": "application/json" };
+          if (body != null && key != null) headers["Idempotency-Key"] = key;
           const response = await fetch(url, { method, headers, body: body ?? undefined, signal: controller.signal });
           let json;
           try {
@@ -166,7 +167,8 @@ export function createShell(host, options = {}) {
         form.append(Object.assign(document.createElement("input"), { type: "hidden", name, value }));
       }
       document.body.append(form);
-      form.submit();
+      // Through the prototype: a gateway field named `submit` would shadow `form.submit`.
+      HTMLFormElement.prototype.submit.call(form);
     },
 
     /** `window[name][method](api, args, callback)`, waiting up to 5 s for `{name}Ready` if the app

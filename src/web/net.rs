@@ -59,9 +59,15 @@ pub fn read_session(endpoint: &str, id: &str, wait: Option<(u32, Status)>) -> Re
     without_body("GET", url)
 }
 
-/// `POST /sessions/{id}/cancel`: the session as the server left it (`succeeded` if it was paid).
+/// `POST /sessions/{id}/cancel` with `{}` as JSON (the server refuses any other content type, so a
+/// form on another site cannot cancel): the session as the server left it (`succeeded` if paid).
 pub fn cancel_session(endpoint: &str, id: &str) -> Request {
-    without_body("POST", format!("{}/cancel", session_url(endpoint, id)))
+    Request {
+        method: "POST",
+        url: format!("{}/cancel", session_url(endpoint, id)),
+        body: Some("{}".into()),
+        key: None,
+    }
 }
 
 /// The Server-Sent Events stream of a session.

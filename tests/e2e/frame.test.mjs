@@ -60,6 +60,8 @@ before(async () => {
 [frame]
 page = "${join(site, "frame.html")}"
 ancestors = ["${SHOP}"]
+[checkout]
+return_origins = ["${SHOP}"]
 `);
   server = await startServer(["--config", config]);
   browser = await launchBrowser();

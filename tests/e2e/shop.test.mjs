@@ -47,6 +47,8 @@ url = "http://127.0.0.1:${shopPort}/hooks/wallet-checkout"
 secret_env = "WC_E2E_WEBHOOK_SECRET"
 retry_secs = [1, 1, 1]
 timeout_secs = 5
+[checkout]
+return_origins = ["http://127.0.0.1:${shopPort}"]
 `, { port: serverPort });
   server = await startServer(["--config", config], { port: serverPort });
   shop = await startShop(shopPort, server.base);

@@ -503,7 +503,10 @@ gateway_public_key_env = "ALPHAPAY_PUBLIC_KEY"
             "return_origins",
             "[checkout]\nreturn_origins = [\"https://shop.example/path\"]\n",
         );
-        base("trusted_proxies", "[limits]\ntrusted_proxies = [\"nope\"]\n");
+        base(
+            "trusted_proxies",
+            "[limits]\ntrusted_proxies = [\"nope\"]\n",
+        );
     }
 
     #[test]
