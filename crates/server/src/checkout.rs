@@ -268,13 +268,14 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             amount: order.amount,
             description: order.description,
             created_at: rfc3339(now),
-            expires_at: rfc3339(made.expires_at),
+            expires_at: rfc3339(sane_expiry(now, made.expires_at)),
             action: Some(made.action),
         },
         gateway_ref: made.gateway_ref,
         merchant_ref: id,
         idempotency_key: req.idempotency_key,
         return_url: req.return_url,
+        close_as: None,
     };
     state.store.insert(record.clone()).await?;
     tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
@@ -305,6 +306,16 @@ fn check_return_url(state: &AppState, url: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A gateway's expiry held between now and a day from now: a year-9999 or past time from a gateway
+/// (or one in between) cannot keep a session pending forever or end it before it starts.
+fn sane_expiry(now: time::OffsetDateTime, given: time::OffsetDateTime) -> time::OffsetDateTime {
+    let latest = now + time::Duration::days(1);
+    if given < now || given > latest {
+        tracing::warn!(given = %rfc3339(given), "the gateway's expiry is out of range; held to a day at most");
+    }
+    given.clamp(now, latest)
+}
+
 /// The session by id, as the widget sees it.
 pub async fn read(state: &AppState, id: &str) -> Result<Session, ApiError> {
     state
@@ -330,7 +341,8 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ApiError> {
 
 /// Closes a pending session's gateway order, then moves the session to what the gateway says:
 /// `succeeded` if it was paid meanwhile, else `closed_as`. If the gateway cannot be reached the
-/// session is still closed here; a payment that lands later moves it to `succeeded`.
+/// session stays `pending` (its QR may still be paid) and is marked for reconciliation, which
+/// retries the close until the gateway confirms it or the gateway's own expiry has passed.
 async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: Status) {
     let outcome = match state.connectors.get(&record.session.gateway) {
         Some(connector) => connector.close(payment(record)).await,
@@ -341,8 +353,15 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
         Ok(Status::Failed) => Status::Failed,
         Ok(_) => closed_as,
         Err(e) => {
-            tracing::warn!(session = %record.session.id, error = %e, "could not close the gateway order");
-            closed_as
+            tracing::warn!(session = %record.session.id, error = %e, "could not close the gateway order; it stays pending and reconciliation retries the close");
+            if let Err(e) = state
+                .store
+                .request_close(&record.session.id, closed_as)
+                .await
+            {
+                tracing::error!(session = %record.session.id, error = %e, "store failure marking a close to retry");
+            }
+            return;
         }
     };
     apply(state, &record.session.id, next, "close").await.ok();
@@ -553,12 +572,15 @@ pub async fn query(state: &AppState, record: &SessionRecord) {
     }
 }
 
-/// At expiry: closes the gateway order (a close that finds it paid is confirmed by a query,
-/// amount included). `give_up`: the gateway stayed unreachable past the grace, expire it here.
+/// At expiry, or for a close that failed before (`close_as`): closes the gateway order (a close
+/// that finds it paid is confirmed by a query, amount included) and ends the session `close_as`,
+/// else `expired`. `give_up`: the gateway stayed unreachable past expiry and the grace, so the
+/// order can no longer be paid there either; end it here.
 pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
     let id = &record.session.id;
+    let closed = record.close_as.unwrap_or(Status::Expired);
     let Some(connector) = state.connectors.get(&record.session.gateway) else {
-        apply(state, id, Status::Expired, "expiry").await.ok();
+        apply(state, id, closed, "expiry").await.ok();
         return;
     };
     let next = match connector.close(payment(record)).await {
@@ -568,7 +590,7 @@ pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
                 Ok(o) if trustworthy(record, &o) && o.status == Some(Status::Succeeded) => {
                     Some((Status::Succeeded, "close found it paid"))
                 }
-                Ok(_) => Some((Status::Expired, "expiry")),
+                Ok(_) => Some((closed, "close")),
                 Err(e) => {
                     tracing::warn!(session = %id, error = %e, "query after close failed");
                     None
@@ -576,10 +598,10 @@ pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
             }
         }
         Ok(Status::Failed) => Some((Status::Failed, "close")),
-        Ok(_) => Some((Status::Expired, "expiry")),
+        Ok(_) => Some((closed, "close")),
         Err(e) if give_up => {
-            tracing::warn!(session = %id, error = %e, "gateway order could not be closed; expiring the session locally");
-            Some((Status::Expired, "expiry without gateway"))
+            tracing::warn!(session = %id, error = %e, "gateway order could not be closed; past its expiry, ending the session here");
+            Some((closed, "expiry without gateway"))
         }
         Err(e) => {
             tracing::warn!(session = %id, error = %e, "closing an expired order failed; will retry");

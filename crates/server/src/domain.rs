@@ -14,6 +14,10 @@ pub struct SessionRecord {
     pub merchant_ref: String,
     pub idempotency_key: Option<String>,
     pub return_url: Option<String>,
+    /// A close was asked for (the shopper's cancel, a newer attempt) but the gateway could not be
+    /// reached: the session stays `pending`, since its QR may still be paid, and reconciliation
+    /// retries the close; this is the status it then ends in.
+    pub close_as: Option<wallet_checkout_protocol::Status>,
 }
 
 /// Where a refund stands, at the gateway and here.

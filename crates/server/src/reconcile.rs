@@ -5,7 +5,9 @@
 //! then backing off to at most once a minute. At expiry the gateway order is closed (a close that
 //! finds the order paid ends `succeeded`); if the gateway cannot be reached, the session is expired
 //! locally once `grace` (2 min) has passed, so every session is final by expiry + 2 minutes. A
-//! payment that lands later still moves it to `succeeded` through its notification.
+//! payment that lands later still moves it to `succeeded` through its notification. A session whose
+//! close failed (the gateway was down when the shopper cancelled, or a newer attempt was made)
+//! stays pending and its close is retried on the query schedule (`SessionRecord::close_as`).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -17,6 +19,29 @@ use tokio::task::JoinSet;
 use crate::checkout;
 use crate::clock::parse_rfc3339;
 use crate::AppState;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_far_expiry_saturates_instead_of_panicking() {
+        let far = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+        assert_eq!(
+            later(far, Duration::from_secs(120)),
+            time::PrimitiveDateTime::MAX.assume_utc()
+        );
+        assert_eq!(
+            later(far, Duration::MAX),
+            time::PrimitiveDateTime::MAX.assume_utc()
+        );
+        let t = time::macros::datetime!(2026-12-01 00:00 UTC);
+        assert_eq!(
+            later(t, Duration::from_secs(60)),
+            t + time::Duration::minutes(1)
+        );
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ReconcileConfig {
@@ -61,8 +86,12 @@ fn jitter(d: Duration) -> Duration {
     Duration::from_millis(rand::thread_rng().gen_range(low..=ms.saturating_add(spread)))
 }
 
+/// `t + d`, saturating at the last representable instant (a stored year-9999 expiry never panics).
 fn later(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
-    t + time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
+    time::Duration::try_from(d)
+        .ok()
+        .and_then(|d| t.checked_add(d))
+        .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_utc())
 }
 
 /// Runs reconciliation until the server stops.
@@ -114,7 +143,13 @@ async fn run_once(
             at: later(created, config.first_query_after),
             interval: config.first_interval,
         });
-        let job = if now >= expires {
+        let job = if record.close_as.is_some() && now < expires {
+            // A close that failed earlier: retried on the query schedule until the gateway answers.
+            if now < next.at {
+                continue;
+            }
+            Job::Close { give_up: false }
+        } else if now >= expires {
             // Closing is retried every tick-interval after expiry until it works or grace runs out.
             if now < next.at && now < later(expires, config.grace) {
                 continue;
@@ -128,7 +163,7 @@ async fn run_once(
             continue;
         };
         next.at = later(now, jitter(next.interval));
-        next.interval = (next.interval * 2).min(config.max_interval);
+        next.interval = next.interval.saturating_mul(2).min(config.max_interval);
         let state = state.clone();
         jobs.spawn(async move {
             match job {

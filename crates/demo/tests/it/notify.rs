@@ -37,6 +37,7 @@ async fn setup() -> (String, AppState) {
             merchant_ref: "cs_n".into(),
             idempotency_key: None,
             return_url: None,
+            close_as: None,
         })
         .await
         .expect("inserted");

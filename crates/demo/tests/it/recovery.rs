@@ -210,3 +210,63 @@ async fn a_gateway_answering_500_or_nothing_on_create_leaves_no_half_made_order(
         assert_eq!(status, StatusCode::CREATED, "{gateway}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_close_that_fails_keeps_the_session_open_and_reconciliation_closes_it_later() {
+    for gateway in GATEWAYS {
+        let d = demo_with(|o| {
+            route_all_to(o, gateway);
+            o.gateway_timeout = std::time::Duration::from_millis(500);
+            o.reconcile = Some(quick_reconcile());
+        })
+        .await;
+        let g = wallet_checkout_sandbox::ledger::Gateway::parse(gateway);
+        let broken = |api| Behaviour {
+            api,
+            ..Behaviour::default()
+        };
+        // The shopper cancels while the gateway is down: the QR may still be paid, so the session
+        // is not called cancelled.
+        let order = demo_order(&d.base, 1234, currency_for(gateway)).await;
+        let (_, s) = create_for(&d.base, &order, "alipay", "qr", None).await;
+        let id = s["id"].as_str().expect("id").to_string();
+        d.sandbox.set_behaviour(g, broken(ApiMode::Error500));
+        let (status, after) = post(
+            &format!("{}/api/checkout/sessions/{id}/cancel", d.base),
+            "{}",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{gateway}: {after}");
+        assert_eq!(
+            after["status"], "pending",
+            "{gateway}: not closed at the gateway"
+        );
+        // The gateway comes back: reconciliation retries the close, and it ends as asked.
+        d.sandbox.set_behaviour(g, Behaviour::default());
+        assert_eq!(
+            wait_change(&d.base, &id, "pending").await["status"],
+            "cancelled",
+            "{gateway}"
+        );
+
+        // The same, but the old QR is paid before the close gets through: it is a payment, seen.
+        let order = demo_order(&d.base, 1234, currency_for(gateway)).await;
+        let (_, s) = create_for(&d.base, &order, "alipay", "qr", None).await;
+        let id = s["id"].as_str().expect("id").to_string();
+        d.sandbox.set_behaviour(g, broken(ApiMode::Error500));
+        post(
+            &format!("{}/api/checkout/sessions/{id}/cancel", d.base),
+            "{}",
+            None,
+        )
+        .await;
+        shopper(&d.base, &gateway_id(&s), true).await;
+        d.sandbox.set_behaviour(g, Behaviour::default());
+        assert_eq!(
+            wait_change(&d.base, &id, "pending").await["status"],
+            "succeeded",
+            "{gateway}: a payment after a failed close is never lost"
+        );
+    }
+}

@@ -13,6 +13,10 @@ pub fn parse(html: &str) -> Option<(String, BTreeMap<String, String>)> {
         .find("</form>")
         .map_or(html.len(), |e| start + e);
     let form_tag_end = start + lower[start..].find('>')?;
+    // `<form action=x </form>`: the tag never closes before the form ends; not a form.
+    if form_tag_end >= end {
+        return None;
+    }
     let action = attribute(&html[start..=form_tag_end], "action")?;
     let mut fields = BTreeMap::new();
     let mut at = form_tag_end;
@@ -85,5 +89,27 @@ mod tests {
         assert!(parse("<p>hello</p>").is_none());
         assert!(parse("<form method=post></form>").is_none());
         assert!(parse("").is_none());
+        assert!(parse("<form action=x </form>").is_none(), "used to panic");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn never_panics_on_any_text(html in "\\PC*") {
+            let _ = parse(&html);
+        }
+
+        #[test]
+        fn never_panics_on_form_shaped_text(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<form", "</form>", "<input", ">", "/>", " action=", " name=", " value=",
+                    "\"", "'", "=", " ", "x", "&amp;", "é", "<FORM", "ACTION", "\u{0}",
+                ]),
+                0..40,
+            )
+        ) {
+            let _ = parse(&parts.concat());
+        }
     }
 }

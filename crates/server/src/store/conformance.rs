@@ -45,6 +45,7 @@ pub fn sample_record(order: &str, second: u32, key: Option<&str>) -> SessionReco
         merchant_ref: id,
         idempotency_key: key.map(String::from),
         return_url: Some("https://shop.example/r".into()),
+        close_as: None,
     }
 }
 
@@ -79,6 +80,58 @@ pub async fn check_store(store: &dyn Store) {
     refunds_are_kept_in_order(store).await;
     orders_are_put_read_and_locked_once_a_session_exists(store).await;
     events_come_with_their_change_and_their_deliveries_are_kept(store).await;
+    a_close_to_retry_is_kept_on_pending_sessions_only(store).await;
+}
+
+async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
+    let order = format!("O{}", random_id(8));
+    let (open, done) = (
+        sample_record(&order, 1, None),
+        sample_record(&order, 2, None),
+    );
+    must("insert", store.insert(open.clone()).await);
+    must("insert", store.insert(done.clone()).await);
+    let none: EventsFor = Box::new(|_, _| Vec::new());
+    must(
+        "paid",
+        store
+            .transition(&done.session.id, Status::Succeeded, none)
+            .await,
+    );
+    must(
+        "mark",
+        store
+            .request_close(&open.session.id, Status::Cancelled)
+            .await,
+    );
+    must(
+        "mark",
+        store
+            .request_close(&done.session.id, Status::Cancelled)
+            .await,
+    );
+    must(
+        "mark",
+        store.request_close("cs_nobody", Status::Cancelled).await,
+    );
+    let read = |id: String| async move { must("get", store.get(&id).await).expect("kept") };
+    let marked = read(open.session.id.clone()).await;
+    assert_eq!(
+        (marked.session.status, marked.close_as),
+        (Status::Pending, Some(Status::Cancelled)),
+        "still pending, its close to retry on record"
+    );
+    assert!(
+        must("pending", store.pending().await)
+            .iter()
+            .any(|r| r.session.id == open.session.id && r.close_as == Some(Status::Cancelled)),
+        "reconciliation's list carries the mark"
+    );
+    assert_eq!(
+        read(done.session.id.clone()).await.close_as,
+        None,
+        "a paid session is left alone"
+    );
 }
 
 fn event(kind: &'static str, marker: &str, first_attempt_ms: Option<i64>) -> NewEvent {

@@ -118,6 +118,15 @@ impl Store for MemoryStore {
         Ok(Some((after, true)))
     }
 
+    async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError> {
+        if let Some(r) = self.lock().get_mut(id) {
+            if r.session.status == Status::Pending {
+                r.close_as = Some(status);
+            }
+        }
+        Ok(())
+    }
+
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {
         Ok(self
             .lock()

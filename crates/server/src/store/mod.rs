@@ -85,6 +85,9 @@ pub trait Store: Send + Sync {
         next: Status,
         events: EventsFor,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError>;
+    /// Marks a `pending` session for reconciliation to close as `status` (see
+    /// `SessionRecord::close_as`); a session no longer pending is left as it is.
+    async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError>;
     /// Every session still `pending` (reconciliation's work list).
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
     async fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError>;

@@ -102,6 +102,10 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
             .map_err(err)?;
         stmt.exists([column]).map_err(err)
     };
+    if !has("sessions", "close_as")? {
+        conn.execute_batch("ALTER TABLE sessions ADD COLUMN close_as TEXT")
+            .map_err(err)?;
+    }
     if !has("refunds", "idempotency_key")? {
         conn.execute_batch("ALTER TABLE refunds ADD COLUMN idempotency_key TEXT")
             .map_err(err)?;
@@ -113,7 +117,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url";
+const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as";
 
 fn bad(column: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -156,6 +160,10 @@ fn session_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         merchant_ref: row.get(13)?,
         idempotency_key: row.get(14)?,
         return_url: row.get(15)?,
+        close_as: match row.get::<_, Option<String>>(16)? {
+            Some(s) => Some(Status::parse(&s).ok_or_else(|| bad(16, "close_as"))?),
+            None => None,
+        },
     })
 }
 
@@ -316,12 +324,26 @@ impl Store for SqliteStore {
         self.with(move |conn| {
             let s = &r.session;
             conn.execute(
-                &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+                &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
                 params![
                     s.id, s.order, s.status.as_str(), s.wallet.as_str(), s.flow.as_str(), s.gateway,
                     value, s.amount.currency, s.description, s.created_at, s.expires_at,
-                    action, r.gateway_ref, r.merchant_ref, r.idempotency_key, r.return_url
+                    action, r.gateway_ref, r.merchant_ref, r.idempotency_key, r.return_url,
+                    r.close_as.map(Status::as_str)
                 ],
+            )
+            .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE sessions SET close_as = ?2 WHERE id = ?1 AND status = 'pending'",
+                params![id, status.as_str()],
             )
             .map_err(err)?;
             Ok(())

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::sha2::Sha256;
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -25,10 +25,13 @@ pub fn content(
     format!("{method} {uri}\n{merchant_code}.{time}.{nonce}.{body}")
 }
 
-/// Base64 (standard, padded) of the RSA signature.
+/// Base64 (standard, padded) of the RSA signature. Made with the randomized signer, which blinds
+/// the private-key operation (RUSTSEC-2023-0071: the unblinded one leaks timing); PKCS#1 v1.5
+/// signatures are deterministic, so the bytes are the same.
 pub fn sign(key: &RsaPrivateKey, content: &str) -> String {
     let signer = SigningKey::<Sha256>::new(key.clone());
-    STANDARD.encode(signer.sign(content.as_bytes()).to_bytes())
+    let signature = signer.sign_with_rng(&mut rand::thread_rng(), content.as_bytes());
+    STANDARD.encode(signature.to_bytes())
 }
 
 /// Checks a base64 signature (already URL-decoded).

@@ -28,8 +28,10 @@ use crate::clock::Clock;
 
 /// How long a Pass2Pay order may be paid; the widget's countdown follows it.
 pub const ORDER_LIFETIME: Duration = Duration::minutes(15);
-/// Notifications older than this are refused (Jeepay signs `reqTime` once and retries for minutes).
-const NOTIFY_WINDOW: Duration = Duration::hours(24);
+/// Notifications whose `reqTime` is further than this from now are refused. Jeepay signs `reqTime`
+/// once and resends the same notification at 0, 30, … 150 s, so 10 minutes covers every retry and a
+/// few minutes of clock skew; anything later is learnt by reconciliation's query instead.
+pub const NOTIFY_WINDOW: Duration = Duration::minutes(10);
 
 pub struct Pass2Pay {
     pub base_url: String,
@@ -360,8 +362,10 @@ impl super::Connector for Pass2Pay {
         let sent = get("reqTime")?
             .parse::<i128>()
             .map_err(|_| NotifyError::Body("reqTime".into()))?;
-        let sent = time::OffsetDateTime::from_unix_timestamp_nanos(sent * 1_000_000)
-            .map_err(|_| NotifyError::Body("reqTime".into()))?;
+        let sent = sent
+            .checked_mul(1_000_000)
+            .and_then(|nanos| time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok())
+            .ok_or_else(|| NotifyError::Body("reqTime".into()))?;
         if (n.now - sent).abs() > NOTIFY_WINDOW {
             return Err(NotifyError::Stale);
         }
