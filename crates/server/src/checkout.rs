@@ -61,15 +61,17 @@ impl From<GatewayError> for ApiError {
                 ErrorCode::GatewayTimeout,
                 "gateway timed out",
             ),
+            // What the gateway said stays in the log: a shopper (or whoever made the request)
+            // hears only that the payment provider failed.
             GatewayError::Transport(_) | GatewayError::BadResponse(_) => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::GatewayError,
-                e.to_string(),
+                "the payment provider could not be reached",
             ),
-            GatewayError::Declined { code, message } => ApiError::new(
+            GatewayError::Declined { .. } => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::GatewayError,
-                format!("{code}: {message}"),
+                "the payment provider refused this request",
             ),
         }
     }
@@ -136,6 +138,13 @@ fn payment(record: &SessionRecord) -> PaymentRef<'_> {
 /// first, one gateway order per idempotency key.
 pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiError> {
     check_key(req.idempotency_key.as_deref())?;
+    // The same rule as a PUT's: anything else cannot be an order, and never reaches a lock, the
+    // shop's lookup or a log.
+    if !crate::orders::valid_reference(&req.order) {
+        return Err(ApiError::invalid(
+            "order must be 1 to 64 letters, digits, '-', '_', '.' or ':'",
+        ));
+    }
     // Client keys live in their own namespace: `order:…` and `refund:…` are the server's locks.
     let _guard = match &req.idempotency_key {
         Some(k) => Some(
@@ -189,7 +198,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
                 ))
             }
             Err(why) => {
-                tracing::warn!(order = ?req.order, why = ?why, "the order source failed");
+                tracing::warn!(order = ?req.order, why = %crate::error::printable(&format!("{why:?}")), "the order source failed");
                 return Err(ApiError::new(
                     StatusCode::BAD_GATEWAY,
                     ErrorCode::OrderUnavailable,
@@ -717,7 +726,11 @@ pub async fn refund(
             Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::GatewayError,
-                format!("the gateway refused the refund: {code}: {message}"),
+                format!(
+                    "the gateway refused the refund: {}: {}",
+                    crate::error::printable(&code),
+                    crate::error::printable(&message)
+                ),
             ))
         }
         // Timed out or unreadable: the refund may or may not exist; it stays `processing` on record.
@@ -951,7 +964,7 @@ async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord
             "no such order",
         )),
         crate::orders::Looked::Unavailable(why) => {
-            tracing::warn!(order = %reference, why = ?why, "order lookup failed");
+            tracing::warn!(order = ?reference, why = %crate::error::printable(&format!("{why:?}")), "order lookup failed");
             Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::OrderUnavailable,

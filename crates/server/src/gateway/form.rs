@@ -93,7 +93,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
         #[test]
         fn never_panics_on_any_text(html in "\\PC*") {
             let _ = parse(&html);

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
 pub use crate::domain::RefundStatus;
+use crate::error::printable;
 
 /// What the server asks a gateway to create.
 #[derive(Debug, Clone)]
@@ -104,17 +105,17 @@ pub struct IncomingNotification<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
     /// The request cannot be served by this gateway (amount out of range, currency, flow).
-    #[error("{0}")]
+    #[error("{}", printable(.0))]
     Refused(String),
     #[error("gateway did not answer in time")]
     Timeout,
-    #[error("gateway unreachable: {0}")]
+    #[error("gateway unreachable: {}", printable(.0))]
     Transport(String),
     /// The answer was not signed, badly signed, or not in the gateway's format.
-    #[error("gateway answer rejected: {0}")]
+    #[error("gateway answer rejected: {}", printable(.0))]
     BadResponse(String),
     /// The gateway answered with an error of its own.
-    #[error("gateway error {code}: {message}")]
+    #[error("gateway error {}: {}", printable(.code), printable(.message))]
     Declined { code: String, message: String },
 }
 
@@ -126,7 +127,8 @@ pub enum NotifyError {
     Signature,
     #[error("notification time is outside the allowed window")]
     Stale,
-    #[error("body is not a valid notification: {0}")]
+    /// What was wrong, from an unverified body: shown through `printable` only.
+    #[error("body is not a valid notification: {}", printable(.0))]
     Body(String),
 }
 

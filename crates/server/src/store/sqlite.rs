@@ -93,6 +93,25 @@ CREATE INDEX IF NOT EXISTS events_due ON events(next_attempt_ms) WHERE delivered
 ";
 
 /// Brings a file made by an older version up to `SCHEMA` (columns added since; idempotent).
+/// Creates the file `0600` if it is missing, and narrows an existing one to that.
+fn owner_only(path: &Path) -> Result<(), StoreError> {
+    let fail = |e: std::io::Error| StoreError::Unavailable(format!("{}: {e}", path.display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(fail)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+    }
+    #[cfg(not(unix))]
+    let _ = fail;
+    Ok(())
+}
+
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let has = |table: &str, column: &str| -> Result<bool, StoreError> {
         let mut stmt = conn
@@ -193,11 +212,14 @@ fn value_i64(m: &Money) -> Result<i64, StoreError> {
 
 impl SqliteStore {
     /// Opens (or creates) the database file and its tables.
+    /// Opens (or creates) the file; it is readable by its owner only (`0600`), and SQLite gives its
+    /// `-wal` and `-shm` files the same mode.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
         }
+        owner_only(path)?;
         let conn = Connection::open(path).map_err(err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
@@ -722,6 +744,36 @@ mod tests {
         let (dir, path) = temp_db();
         let store = SqliteStore::open(&path).expect("opens");
         super::super::conformance::check_store(&store).await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, path) = temp_db();
+        let store = SqliteStore::open(&path).expect("opens");
+        store
+            .insert(super::super::conformance::sample_record("P1", 1, None))
+            .await
+            .expect("writes");
+        for file in [path.clone(), path.with_extension("db-wal")] {
+            let mode = std::fs::metadata(&file)
+                .expect("exists")
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600, "{}", file.display());
+        }
+        drop(store);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let _again = SqliteStore::open(&path).expect("reopens");
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "an existing file is narrowed");
         let _ = std::fs::remove_dir_all(dir);
     }
 

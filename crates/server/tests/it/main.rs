@@ -2,3 +2,4 @@
 //! flows against the sandbox are `wallet-checkout-demo`'s tests: this crate has no sandbox).
 
 mod cli;
+mod fuzz;
