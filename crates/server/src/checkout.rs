@@ -699,7 +699,23 @@ pub async fn refund(
         idempotency_key,
     };
     // Persist first: if the gateway call's outcome is lost, the refund is still on record.
-    state.store.insert_refund(refund.clone()).await?;
+    match state
+        .store
+        .insert_refund(refund.clone(), record.session.amount.value)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::OverRefund { left }) => {
+            return Err(ApiError::invalid(format!(
+                "a refund must be between 0 and what is left to refund ({}), exclusive of 0",
+                Money {
+                    value: left,
+                    currency: record.session.amount.currency.clone(),
+                }
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    }
     let outcome = connector
         .refund(
             payment(&record),

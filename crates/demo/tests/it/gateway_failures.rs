@@ -49,7 +49,11 @@ async fn an_unsigned_answer_is_refused_not_trusted() {
     ))
     .await;
     let (status, body, _) = attempt(&url, 2000).await;
-    assert_error_says(status, &body, 502, "gateway_error", "unsigned");
+    assert_error(status, &body, 502, "gateway_error");
+    assert!(
+        !body.to_string().contains("evil.example"),
+        "nothing of the answer reaches the shopper: {body}"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +70,35 @@ async fn a_badly_signed_answer_is_refused() {
     };
     let url = fake_gateway(Router::new().route("/api/v2.0/payments/pay", route_post(answer))).await;
     let (status, body, _) = attempt(&url, 2000).await;
-    assert_error_says(status, &body, 502, "gateway_error", "signature");
+    assert_error(status, &body, 502, "gateway_error");
+}
+
+#[tokio::test]
+async fn the_gateways_own_words_never_reach_the_shopper() {
+    use wallet_checkout_server::gateway::alphapay::sign;
+    // A real refusal, signed right, whose message a shopper must not read (and a log must escape).
+    let answer = || async {
+        let body = r#"{"result":{"resultCode":"MERCHANT_BLOCKED","resultStatus":"F","resultMessage":"merchant 8812 blocked\nINFO forged: call +1 555 0100"}}"#;
+        let time = "2024-01-02T03:04:05+00:00";
+        let content = sign::content("POST", "/api/v2.0/payments/pay", "TESTMC", time, "n1", body);
+        let signature = sign::header_value(&sign::sign(&kat_key(), &content));
+        (
+            [
+                ("Signature", signature),
+                ("Response-Time", time.to_string()),
+                ("Nonce", "n1".to_string()),
+            ],
+            body,
+        )
+    };
+    let url = fake_gateway(Router::new().route("/api/v2.0/payments/pay", route_post(answer))).await;
+    let (status, body, _) = attempt(&url, 2000).await;
+    assert_error(status, &body, 502, "gateway_error");
+    let text = body.to_string();
+    assert!(
+        !text.contains("8812") && !text.contains("MERCHANT_BLOCKED") && !text.contains("555"),
+        "the shopper hears only that the provider refused: {text}"
+    );
 }
 
 #[tokio::test]

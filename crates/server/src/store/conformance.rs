@@ -81,6 +81,53 @@ pub async fn check_store(store: &dyn Store) {
     orders_are_put_read_and_locked_once_a_session_exists(store).await;
     events_come_with_their_change_and_their_deliveries_are_kept(store).await;
     a_close_to_retry_is_kept_on_pending_sessions_only(store).await;
+    refunds_never_exceed_what_was_paid(store).await;
+}
+
+async fn refunds_never_exceed_what_was_paid(store: &dyn Store) {
+    let paid = |n| sample_record(&format!("O{}", random_id(8)), n, None);
+    let (one, two) = (paid(1), paid(2));
+    must("insert", store.insert(one.clone()).await);
+    must("insert", store.insert(two.clone()).await);
+    let session = one.session.id.clone();
+    must(
+        "first",
+        store.insert_refund(refund(&session, 600, 1), 1000).await,
+    );
+    assert!(
+        matches!(
+            store.insert_refund(refund(&session, 500, 2), 1000).await,
+            Err(StoreError::OverRefund { left: 400 })
+        ),
+        "600 + 500 > 1000"
+    );
+    let mut failed = refund(&session, 400, 3);
+    failed.status = RefundStatus::Failed;
+    must(
+        "a failed one is on record",
+        store.insert_refund(failed, u64::MAX).await,
+    );
+    must(
+        "the rest",
+        store.insert_refund(refund(&session, 400, 4), 1000).await,
+    );
+    assert!(matches!(
+        store.insert_refund(refund(&session, 1, 5), 1000).await,
+        Err(StoreError::OverRefund { left: 0 })
+    ));
+    // Two at once for more than is left between them: exactly one is written.
+    let other = two.session.id.clone();
+    let (a, b) = tokio::join!(
+        store.insert_refund(refund(&other, 700, 1), 1000),
+        store.insert_refund(refund(&other, 700, 2), 1000)
+    );
+    assert_eq!(
+        usize::from(a.is_ok()) + usize::from(b.is_ok()),
+        1,
+        "{a:?} {b:?}"
+    );
+    let kept = must("list", store.refunds(&other).await);
+    assert_eq!(kept.len(), 1);
 }
 
 async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
@@ -207,7 +254,10 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
 
     let mut refund = refund(&second.session.id, 100, 1);
     refund.status = RefundStatus::Processing;
-    must("refund", store.insert_refund(refund.clone()).await);
+    must(
+        "refund",
+        store.insert_refund(refund.clone(), u64::MAX).await,
+    );
     let ends = Some(event("refund.succeeded", &marker, None));
     must(
         "ends",
@@ -549,11 +599,14 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     must("insert", store.insert(record).await);
     let second = refund(&id, 200, 7);
     let first = refund(&id, 100, 3);
-    must("refund", store.insert_refund(second.clone()).await);
-    must("refund", store.insert_refund(first.clone()).await);
+    must(
+        "refund",
+        store.insert_refund(second.clone(), u64::MAX).await,
+    );
+    must("refund", store.insert_refund(first.clone(), u64::MAX).await);
     assert!(
         matches!(
-            store.insert_refund(first.clone()).await,
+            store.insert_refund(first.clone(), u64::MAX).await,
             Err(StoreError::Conflict)
         ),
         "a refund id is unique"
@@ -563,7 +616,7 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         idempotency_key: Some(key.clone()),
         ..refund(&id, 50, 9)
     };
-    must("keyed", store.insert_refund(keyed.clone()).await);
+    must("keyed", store.insert_refund(keyed.clone(), u64::MAX).await);
     assert_eq!(
         must("by key", store.refund_by_key(&key).await),
         Some(keyed.clone())
@@ -573,7 +626,10 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         ..refund(&id, 50, 9)
     };
     assert!(
-        matches!(store.insert_refund(again).await, Err(StoreError::Conflict)),
+        matches!(
+            store.insert_refund(again, u64::MAX).await,
+            Err(StoreError::Conflict)
+        ),
         "one refund per idempotency key"
     );
     assert_eq!(
@@ -643,7 +699,10 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
     );
     session.session.status = Status::Succeeded;
     let mut refund = refund(&session.session.id, 234, 1);
-    must("refund", store.insert_refund(refund.clone()).await);
+    must(
+        "refund",
+        store.insert_refund(refund.clone(), u64::MAX).await,
+    );
     must(
         "update",
         store

@@ -136,13 +136,22 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError> {
+    async fn insert_refund(&self, refund: RefundRecord, paid: u64) -> Result<(), StoreError> {
         let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
         if v.iter().any(|r| {
             r.id == refund.id
                 || (refund.idempotency_key.is_some() && r.idempotency_key == refund.idempotency_key)
         }) {
             return Err(StoreError::Conflict);
+        }
+        let taken: u64 = v
+            .iter()
+            .filter(|r| r.session_id == refund.session_id && r.status != RefundStatus::Failed)
+            .map(|r| r.amount.value)
+            .sum();
+        let left = paid.saturating_sub(taken);
+        if refund.amount.value > left {
+            return Err(StoreError::OverRefund { left });
         }
         v.push(refund);
         Ok(())

@@ -41,6 +41,9 @@ pub enum StoreError {
     Conflict,
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The refund would take the session's refunds past what was paid; `left` is what remains.
+    #[error("the refunds would exceed what was paid ({left} left)")]
+    OverRefund { left: u64 },
     /// The order has a session, so its amount may no longer change.
     #[error("the order has a session; its amount can no longer change")]
     Locked,
@@ -90,7 +93,10 @@ pub trait Store: Send + Sync {
     async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError>;
     /// Every session still `pending` (reconciliation's work list).
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
-    async fn insert_refund(&self, refund: RefundRecord) -> Result<(), StoreError>;
+    /// Stores a refund only if, with every refund of its session not `failed`, it stays within
+    /// `paid` (minor units): checked and written in one transaction (`OverRefund` otherwise), so
+    /// two requests, or two instances, can never both fit under the paid amount.
+    async fn insert_refund(&self, refund: RefundRecord, paid: u64) -> Result<(), StoreError>;
     async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// A session's refunds, oldest first.
     async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;

@@ -463,15 +463,33 @@ impl Store for SqliteStore {
         self.sessions_where("status = 'pending'", Vec::new()).await
     }
 
-    async fn insert_refund(&self, r: RefundRecord) -> Result<(), StoreError> {
+    async fn insert_refund(&self, r: RefundRecord, paid: u64) -> Result<(), StoreError> {
         let value = value_i64(&r.amount)?;
+        let paid = i64::try_from(paid).unwrap_or(i64::MAX);
         self.with(move |conn| {
-            conn.execute(
+            // IMMEDIATE: the write lock is taken before the sum is read, so nothing slips between.
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let taken: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(SUM(amount_value), 0) FROM refunds WHERE session_id = ?1 AND status != 'failed'",
+                    [&r.session_id],
+                    |row| row.get(0),
+                )
+                .map_err(err)?;
+            let left = paid.saturating_sub(taken).max(0);
+            if value > left {
+                return Err(StoreError::OverRefund {
+                    left: u64::try_from(left).unwrap_or(0),
+                });
+            }
+            tx.execute(
                 &format!("INSERT INTO refunds ({REFUND_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
                 params![r.id, r.session_id, value, r.amount.currency, r.reason, r.status.as_str(), r.gateway_ref, r.created_at, r.idempotency_key],
             )
             .map_err(err)?;
-            Ok(())
+            tx.commit().map_err(err)
         })
         .await
     }

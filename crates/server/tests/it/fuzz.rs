@@ -328,3 +328,48 @@ proptest! {
         let _ = Config::parse(&lines.join("\n"));
     }
 }
+
+/// A Pass2Pay notification signed right, sent `age` ago (as Jeepay would: `reqTime` in ms).
+fn pass2pay_sent(
+    age: time::Duration,
+) -> Result<wallet_checkout_server::gateway::Notification, NotifyError> {
+    let w = world();
+    let sent = (w.clock.now() - age).unix_timestamp_nanos() / 1_000_000;
+    let mut fields = BTreeMap::from([
+        ("mchNo", "M1".to_string()),
+        ("appId", "app1".to_string()),
+        ("reqTime", sent.to_string()),
+        ("state", "2".to_string()),
+        ("amount", "1234".to_string()),
+        ("currency", "cny".to_string()),
+        ("payOrderId", "P1".to_string()),
+        ("mchOrderNo", "cs_1".to_string()),
+    ]);
+    let sign = p2p::sign(fields.iter().map(|(k, v)| (*k, v.as_str())), P2P_SECRET);
+    fields.insert("sign", sign);
+    let body = serde_urlencoded::to_string(&fields).expect("form");
+    notify(
+        "pass2pay",
+        "/notify/pass2pay",
+        &HeaderMap::new(),
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn pass2pay_notifications_are_fresh_for_ten_minutes_not_a_day() {
+    assert!(
+        pass2pay_sent(time::Duration::minutes(9)).is_ok(),
+        "within Jeepay's retries and some skew"
+    );
+    for stale in [
+        time::Duration::minutes(11),
+        time::Duration::hours(23),
+        time::Duration::minutes(-11),
+    ] {
+        assert!(
+            matches!(pass2pay_sent(stale), Err(NotifyError::Stale)),
+            "{stale}"
+        );
+    }
+}
