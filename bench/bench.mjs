@@ -1,4 +1,4 @@
-//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|all]`: measures the widget and the server on
+//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|all]`: measures the widget and the server on
 //! this machine and writes bench/results/latest.{json,md} with the peers' figures beside ours.
 //! Run through xtask, which builds what is measured and passes its paths in the environment.
 // `--smoke` runs each part tiny (the test suite uses it so the harness keeps working); `--out DIR`.
@@ -17,7 +17,7 @@ const args = process.argv.slice(2);
 const SMOKE = args.includes("--smoke");
 const outAt = args.indexOf("--out");
 const OUT = outAt >= 0 ? args[outAt + 1] : "bench/results";
-const PARTS = ["size", "startup", "latency", "requests", "server", "webhooks"];
+const PARTS = ["size", "startup", "latency", "requests", "server", "webhooks", "abuse"];
 const asked = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--out");
 const parts = asked.length === 0 || asked.includes("all") ? PARTS : asked;
 for (const p of parts) if (!PARTS.includes(p)) throw new Error(`unknown part ${p}; parts: ${PARTS.join(", ")}, all`);
@@ -405,10 +405,11 @@ async function openIdle(base, path, n, firstBytes) {
   const { hostname: host, port } = new URL(base);
   const sockets = [];
   let ready = 0;
+  const pathOf = typeof path === "function" ? path : () => path;
   for (let k = 0; k < n; k += 500) {
-    await Promise.all(Array.from({ length: Math.min(500, n - k) }, () => new Promise((resolve, reject) => {
+    await Promise.all(Array.from({ length: Math.min(500, n - k) }, (_, j) => new Promise((resolve, reject) => {
       const s = connect({ host, port: Number(port) }, () => {
-        s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`);
+        s.write(`GET ${pathOf(k + j)} HTTP/1.1\r\nHost: ${host}\r\nAccept: text/event-stream\r\n\r\n`);
         if (!firstBytes) { ready++; resolve(); }
       });
       if (firstBytes) s.once("data", () => { ready++; resolve(); });
@@ -472,14 +473,19 @@ async function server() {
 
   // Idle connections: RSS per event stream and per long poll.
   for (const [kind, path] of [["sse_stream", "events"], ["long_poll", "poll"]]) {
-    s = await startServer({ pinCore: 0, store: "memory", workers: 1 });
+    // At most 64 waiters on one session (`[limits] streams_per_session`), so the streams are spread.
+    s = await startServer({ pinCore: 0, store: "memory", workers: 1, extra: "[limits]\nstreams_per_session = 64\ncreates_per_minute_per_ip = 100000\n" });
     try {
-      const session = await newSession(s.base, await newOrder(s.base));
+      const sessions = [];
+      for (let k = 0; k < Math.ceil(idle / 64); k += 8) {
+        sessions.push(...(await Promise.all(Array.from({ length: Math.min(8, Math.ceil(idle / 64) - k) }, async () => newSession(s.base, await newOrder(s.base))))));
+      }
       await sleep(300);
       const before = rss(s.pid);
-      const url = path === "events"
-        ? `/api/checkout/sessions/${session.id}/events`
-        : `/api/checkout/sessions/${session.id}?wait=30&status=pending`;
+      const url = (i) => {
+        const id = sessions[Math.floor(i / 64)].id;
+        return path === "events" ? `/api/checkout/sessions/${id}/events` : `/api/checkout/sessions/${id}?wait=30&status=pending`;
+      };
       const { sockets, ready } = await openIdle(s.base, url, idle, path === "events");
       await sleep(SMOKE ? 300 : 2000);
       const after = rss(s.pid);
@@ -560,6 +566,136 @@ async function webhooks() {
   }
 }
 
+// ---------- abuse ----------
+
+/** Raw sockets that each send `head` and then keep quiet (slowloris). */
+function rawSockets(base, n, head) {
+  const { hostname: host, port } = new URL(base);
+  const sockets = [];
+  return Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
+    const s = connect({ host, port: Number(port) }, () => { s.write(head(host)); resolve(); });
+    s.on("error", () => resolve());
+    sockets.push(s);
+  }))).then(() => sockets);
+}
+
+/** p50 and p99 of `count` legitimate status reads, 4 at a time, in ms. */
+async function readP99(base, id, count) {
+  const ms = [];
+  let failed = 0;
+  const url = `${base}/api/checkout/sessions/${id}`;
+  let left = count;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (left-- > 0) {
+      const t = performance.now();
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        if (res.ok) ms.push(performance.now() - t); else failed++;
+      } catch { failed++; }
+    }
+  }));
+  return { p50_ms: round(median(ms), 2), p99_ms: round(quantile(ms, 0.99), 2), failed };
+}
+
+/** p99 of the acknowledgements of `sessions` paid 20 a second (the sandbox times each ack). */
+async function ackP99(base, sessions) {
+  await fetch(`${base}/sandbox/stats`, { method: "DELETE" });
+  const start = Date.now();
+  const paying = [];
+  for (let k = 0; k < sessions.length; k++) {
+    const due = start + k * 50;
+    if (due > Date.now()) await sleep(due - Date.now());
+    paying.push(pay(base, sessions[k]).catch(() => null));
+  }
+  await Promise.all(paying);
+  let acks = [];
+  for (let tries = 0; tries < 100 && acks.length < sessions.length; tries++) {
+    acks = (await json(`${base}/sandbox/stats`)).ack_us;
+    if (acks.length < sessions.length) await sleep(100);
+  }
+  return { p99_ms: round(quantile(acks, 0.99) / 1000, 2), acknowledged: acks.length, sent: sessions.length };
+}
+
+// Each attack of the hardening issue while a legitimate shopper reads a status and a gateway's
+// notifications are acknowledged; the same two figures with no attack come first, in the same run.
+// Loopback is a trusted proxy here, so each legitimate create comes "from" its own address and the
+// flood from one.
+async function abuse() {
+  const reads = SMOKE ? 20 : 400;
+  const payments = SMOKE ? 3 : 20;
+  const s = await startServer({ store: "sqlite", extra: `[limits]\ntrusted_proxies = ["127.0.0.1"]\n` });
+  const flooding = { on: false };
+  const loop = (fn, n = 8) => Array.from({ length: n }, async () => { while (flooding.on) { try { await fn(); } catch { await sleep(5); } } });
+  const post = (path, body, headers = {}) => fetch(`${s.base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  let shopper = 0;
+  const legit = async () => json(`${s.base}/api/checkout/sessions`, {
+    method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": `198.51.${100 + Math.floor(shopper / 250)}.${shopper++ % 250}` },
+    body: JSON.stringify({ order: await newOrder(s.base), wallet: "alipay", flow: "qr" }),
+  });
+  const stopLoop = (senders) => async () => { flooding.on = false; await Promise.all(senders); };
+  try {
+    const watched = await legit();
+    const victim = await newOrder(s.base);
+    const attacks = [
+      ["none", async () => () => {}],
+      ["slowloris: connections sending half their headers", async () => {
+        const socks = await rawSockets(s.base, SMOKE ? 50 : 2000, (h) => `GET /api/checkout/sessions/x HTTP/1.1\r\nHost: ${h}\r\nX-a: `);
+        return () => socks.forEach((x) => x.destroy());
+      }],
+      ["2 MiB bodies, 8 senders", async () => {
+        const big = "x".repeat(2 * 1024 * 1024);
+        flooding.on = true;
+        return stopLoop(loop(() => post("/api/checkout/sessions", big).then((r) => r.arrayBuffer())));
+      }],
+      ["lock-name Idempotency-Keys on one order, 2 senders", async () => {
+        flooding.on = true;
+        let n = 0;
+        return stopLoop(loop(() => post("/api/checkout/sessions", JSON.stringify({ order: victim, wallet: "alipay", flow: "qr" }), { "idempotency-key": `order:${victim}:${n++ % 3}`, "x-forwarded-for": `203.0.113.${n % 250}` }).then((r) => r.arrayBuffer()), 2));
+      }],
+      ["event streams on one session (5 000 asked, 4 allowed)", async () => {
+        const { sockets } = await openIdle(s.base, `/api/checkout/sessions/${watched.id}/events`, SMOKE ? 50 : 5000, true);
+        return () => sockets.forEach((x) => x.destroy());
+      }],
+      ["session-create flood from one address, 8 senders", async () => {
+        flooding.on = true;
+        return stopLoop(loop(() => post("/api/checkout/sessions", JSON.stringify({ order: victim, wallet: "alipay", flow: "qr" })).then((r) => r.arrayBuffer())));
+      }],
+      ["foreign return_url and cross-site cancels, 8 senders", async () => {
+        flooding.on = true;
+        let odd = false;
+        return stopLoop(loop(() => (odd = !odd)
+          ? post("/api/checkout/sessions", JSON.stringify({ order: victim, wallet: "alipay", flow: "qr", return_url: "https://evil.example/" })).then((r) => r.arrayBuffer())
+          : fetch(`${s.base}/api/checkout/sessions/${watched.id}/cancel`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "a=1" }).then((r) => r.arrayBuffer())));
+      }],
+    ];
+    // The sessions to pay are made first, outside any attack.
+    const toPay = [];
+    for (let k = 0; k < attacks.length * payments; k += 8) {
+      toPay.push(...(await Promise.all(Array.from({ length: Math.min(8, attacks.length * payments - k) }, legit))));
+    }
+    const rows = [];
+    for (const [k, [attack, start]] of attacks.entries()) {
+      const stop = await start();
+      await sleep(SMOKE ? 100 : 1000);
+      const read = await readP99(s.base, watched.id, reads);
+      const ack = await ackP99(s.base, toPay.slice(k * payments, (k + 1) * payments));
+      await stop();
+      rows.push({ attack, read_p50_ms: read.p50_ms, read_p99_ms: read.p99_ms, reads_failed: read.failed, ack_p99_ms: ack.p99_ms, acknowledged: ack.acknowledged, sent: ack.sent });
+      await sleep(SMOKE ? 100 : 500);
+    }
+    const none = rows[0];
+    for (const r of rows) {
+      r.read_p99_ratio = none.read_p99_ms ? round(r.read_p99_ms / none.read_p99_ms, 2) : null;
+      r.ack_p99_ratio = none.ack_p99_ms ? round(r.ack_p99_ms / none.ack_p99_ms, 2) : null;
+    }
+    return { rows, reads_per_attack: reads, payments_per_attack: payments, note: "one demo binary (SQLite); attacks and measurements from this process, on the same two cores" };
+  } finally {
+    flooding.on = false;
+    await s.stop();
+  }
+}
+
 // ---------- report ----------
 
 function machine(browserVersion) {
@@ -613,6 +749,11 @@ function markdown(r) {
     const w = p.webhooks;
     lines.push(`| webhook first attempt after a payment, p50 / p95 at 200 payments/s (${w.delivered} of ${w.payments}) | ${fmt(w.p50_ms)} / ${fmt(w.p95_ms)} ms | p95 ≤ 1 s, none lost | ${w.peer} |`);
   }
+  if (p.abuse) {
+    lines.push("", "## Under attack", "", `Status-read p99 and notification-ack p99 during each attack, beside the same figures with none, in one run (${p.abuse.reads_per_attack} reads and ${p.abuse.payments_per_attack} payments each; \`cargo xtask bench abuse\`).`, "",
+      "| attack | status read p99 | × none | reads failed | notification ack p99 | × none | acks |", "|---|---|---|---|---|---|---|");
+    for (const r of p.abuse.rows) lines.push(`| ${r.attack} | ${fmt(r.read_p99_ms)} ms | ${fmt(r.read_p99_ratio)} | ${r.reads_failed} | ${fmt(r.ack_p99_ms)} ms | ${fmt(r.ack_p99_ratio)} | ${r.acknowledged}/${r.sent} |`);
+  }
   if (p.size?.contributors) {
     const c = p.size.contributors;
     lines.push("", "## What the wasm is made of", "", `Before wasm-opt (\`${c.file.split("/").pop()}\`), code bytes by crate:`, "", "| crate | code bytes |", "|---|---|");
@@ -645,6 +786,7 @@ async function main() {
       if (part === "requests") result.parts.requests = requests();
       if (part === "server") result.parts.server = await server();
       if (part === "webhooks") result.parts.webhooks = await webhooks();
+      if (part === "abuse") result.parts.abuse = await abuse();
       process.stdout.write(`bench: ${part} done in ${round((Date.now() - started) / 1000)} s\n`);
     }
     result.machine = machine(browser ? browser.version() : previous.machine?.chromium ?? null);

@@ -302,6 +302,14 @@ impl super::Connector for AlphaPay {
             Err(GatewayError::Declined { code, .. }) if code == "ORDER_PAID" => {
                 Ok(Status::Succeeded)
             }
+            // A signed "this merchant has no such order": nothing there can be paid, so the close
+            // is as good as confirmed (ORDER_MISMATCH is the seed's code; the sandbox's older
+            // ORDER_NOT_EXIST means the same).
+            Err(GatewayError::Declined { code, .. })
+                if code == "ORDER_MISMATCH" || code == "ORDER_NOT_EXIST" =>
+            {
+                Ok(Status::Cancelled)
+            }
             Err(e) => Err(e),
         }
     }
