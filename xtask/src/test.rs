@@ -141,10 +141,12 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
     } else {
         args.extend(only.iter().cloned());
     }
+    let python = tools::ensure_python_webhooks()?;
     let e2e = run_capture(
         Command::new("node")
             .args(&args)
             .current_dir(&root)
+            .env("WALLET_CHECKOUT_PYTHON", python)
             .env("WALLET_CHECKOUT_DEMO", server)
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
             .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)

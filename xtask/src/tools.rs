@@ -149,6 +149,46 @@ pub fn ensure_browser() -> Result<(), String> {
     }
 }
 
+/// The `standardwebhooks` version from PyPI the README's Python snippet is tested with.
+pub const PY_STANDARDWEBHOOKS: &str = "1.1.0";
+
+/// A Python virtual environment in `target/` with PyPI's `standardwebhooks`, for the README's
+/// Python snippet; answers its interpreter. Made once (Debian's `python3-venv` if venv is missing).
+pub fn ensure_python_webhooks() -> Result<PathBuf, String> {
+    let venv = target_dir().join("py-webhooks");
+    let python = venv.join("bin/python");
+    let ready = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import standardwebhooks"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if ready(&python) {
+        return Ok(python);
+    }
+    say(&format!(
+        "installing PyPI's standardwebhooks {PY_STANDARDWEBHOOKS} into {} (the README's Python snippet is tested with it)",
+        venv.display()
+    ));
+    let make = |venv: &Path| run(Command::new("python3").args(["-m", "venv"]).arg(venv));
+    if make(&venv).is_err() {
+        apt_install(&["python3-venv"])?;
+        make(&venv)?;
+    }
+    run(Command::new(&python).args([
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        &format!("standardwebhooks=={PY_STANDARDWEBHOOKS}"),
+    ]))?;
+    if ready(&python) {
+        Ok(python)
+    } else {
+        Err("pip finished but standardwebhooks does not import".into())
+    }
+}
+
 pub const WRK: &str = "/usr/bin/wrk";
 
 /// Debian's `wrk`, the load generator of the server benchmark.

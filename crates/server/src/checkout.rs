@@ -285,6 +285,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         idempotency_key: req.idempotency_key,
         return_url: req.return_url,
         close_as: None,
+        gateway_result: None,
     };
     state.store.insert(record.clone()).await?;
     tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
@@ -312,6 +313,21 @@ fn check_return_url(state: &AppState, url: &str) -> Result<(), ApiError> {
         Err(ApiError::invalid(
             "return_url's origin is not one of [checkout] return_origins",
         ))
+    }
+}
+
+/// Keeps what a gateway said when it refused something about a session, for the shop's order view
+/// (`gateway_result`); transport failures and timeouts are not the gateway's words and are not kept.
+async fn note_refusal(state: &AppState, session: &str, e: &GatewayError) {
+    let GatewayError::Declined { code, message } = e else {
+        return;
+    };
+    let result = crate::domain::GatewayResult {
+        code: crate::error::printable(code),
+        message: crate::error::printable(message),
+    };
+    if let Err(e) = state.store.note_gateway_result(session, result).await {
+        tracing::error!(session = %session, error = %e, "cannot keep the gateway's answer");
     }
 }
 
@@ -362,6 +378,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
         Ok(Status::Failed) => Status::Failed,
         Ok(_) => closed_as,
         Err(e) => {
+            note_refusal(state, &record.session.id, &e).await;
             tracing::warn!(session = %record.session.id, error = %e, "could not close the gateway order; it stays pending and reconciliation retries the close");
             if let Err(e) = state
                 .store
@@ -576,6 +593,7 @@ pub async fn query(state: &AppState, record: &SessionRecord) {
         }
         Ok(_) => {}
         Err(e) => {
+            note_refusal(state, &record.session.id, &e).await;
             tracing::warn!(session = %record.session.id, error = %e, "reconciliation query failed")
         }
     }
@@ -609,10 +627,12 @@ pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
         Ok(Status::Failed) => Some((Status::Failed, "close")),
         Ok(_) => Some((closed, "close")),
         Err(e) if give_up => {
+            note_refusal(state, id, &e).await;
             tracing::warn!(session = %id, error = %e, "gateway order could not be closed; past its expiry, ending the session here");
             Some((closed, "expiry without gateway"))
         }
         Err(e) => {
+            note_refusal(state, id, &e).await;
             tracing::warn!(session = %id, error = %e, "closing an expired order failed; will retry");
             None
         }
@@ -736,6 +756,15 @@ pub async fn refund(
             Ok(refund)
         }
         Err(GatewayError::Declined { code, message }) => {
+            note_refusal(
+                state,
+                id,
+                &GatewayError::Declined {
+                    code: code.clone(),
+                    message: message.clone(),
+                },
+            )
+            .await;
             refund.status = RefundStatus::Failed;
             let event = refund_event(state, &record, &refund).await?;
             record_refund(state, &refund.id, RefundStatus::Failed, None, event).await?;
@@ -893,7 +922,7 @@ async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ApiError> {
             .into_iter()
             .map(|r| SessionView {
                 gateway_ref: r.gateway_ref.clone(),
-                gateway_result: None,
+                gateway_result: r.gateway_result.clone(),
                 session: present(r),
             })
             .collect(),

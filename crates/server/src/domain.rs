@@ -18,6 +18,16 @@ pub struct SessionRecord {
     /// reached: the session stays `pending`, since its QR may still be paid, and reconciliation
     /// retries the close; this is the status it then ends in.
     pub close_as: Option<wallet_checkout_protocol::Status>,
+    /// The gateway's last refusal about this session (a query, a close or a refund it declined), as
+    /// it said it; shown to the shop (`GET /admin/orders/{reference}`), never to the shopper.
+    pub gateway_result: Option<GatewayResult>,
+}
+
+/// A gateway's own code and message, already made printable.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GatewayResult {
+    pub code: String,
+    pub message: String,
 }
 
 /// Where a refund stands, at the gateway and here.

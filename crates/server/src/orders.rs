@@ -155,8 +155,8 @@ pub struct SessionView {
     #[serde(flatten)]
     pub session: wallet_checkout_protocol::Session,
     pub gateway_ref: String,
-    /// The gateway's last code and message for this session; not recorded yet, so always null.
-    pub gateway_result: Option<()>,
+    /// The gateway's last refusal about this session (`{ code, message }`), or null.
+    pub gateway_result: Option<crate::domain::GatewayResult>,
 }
 
 /// `GET /admin/orders/{reference}`.

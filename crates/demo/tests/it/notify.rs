@@ -38,6 +38,7 @@ async fn setup() -> (String, AppState) {
             idempotency_key: None,
             return_url: None,
             close_as: None,
+            gateway_result: None,
         })
         .await
         .expect("inserted");

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use super::{
-    random_id, Attempt, Customer, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
-    RefundStatus, SessionRecord, Store, StoreError,
+    random_id, Attempt, Customer, EventsFor, GatewayResult, NewEvent, OrderRecord, Put,
+    RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
 };
 
 const STATUSES: [Status; 5] = [
@@ -46,6 +46,7 @@ pub fn sample_record(order: &str, second: u32, key: Option<&str>) -> SessionReco
         idempotency_key: key.map(String::from),
         return_url: Some("https://shop.example/r".into()),
         close_as: None,
+        gateway_result: None,
     }
 }
 
@@ -179,6 +180,24 @@ async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
         None,
         "a paid session is left alone"
     );
+    let said = |code: &str| GatewayResult {
+        code: code.into(),
+        message: format!("{code} said"),
+    };
+    must(
+        "note",
+        store.note_gateway_result(&done.session.id, said("A")).await,
+    );
+    must(
+        "note",
+        store.note_gateway_result(&done.session.id, said("B")).await,
+    );
+    assert_eq!(
+        read(done.session.id.clone()).await.gateway_result,
+        Some(said("B")),
+        "the gateway's last word is kept"
+    );
+    assert_eq!(read(open.session.id.clone()).await.gateway_result, None);
 }
 
 fn event(kind: &'static str, marker: &str, first_attempt_ms: Option<i64>) -> NewEvent {

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use wallet_checkout_protocol::Status;
 
 use super::{
-    random_id, Attempt, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
-    RefundStatus, SessionRecord, Store, StoreError,
+    random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, Put,
+    RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
 };
 
 #[derive(Debug, Default)]
@@ -123,6 +123,13 @@ impl Store for MemoryStore {
             if r.session.status == Status::Pending {
                 r.close_as = Some(status);
             }
+        }
+        Ok(())
+    }
+
+    async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError> {
+        if let Some(r) = self.lock().get_mut(id) {
+            r.gateway_result = Some(result);
         }
         Ok(())
     }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use wallet_checkout_protocol::Status;
 
 pub use crate::domain::{
-    random_id, Customer, EventRecord, EventsFor, NewEvent, OrderRecord, RefundRecord, RefundStatus,
-    SessionRecord,
+    random_id, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
+    RefundRecord, RefundStatus, SessionRecord,
 };
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
@@ -91,6 +91,8 @@ pub trait Store: Send + Sync {
     /// Marks a `pending` session for reconciliation to close as `status` (see
     /// `SessionRecord::close_as`); a session no longer pending is left as it is.
     async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError>;
+    /// Keeps the gateway's last refusal about a session (`SessionRecord::gateway_result`).
+    async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError>;
     /// Every session still `pending` (reconciliation's work list).
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
     /// Stores a refund only if, with every refund of its session not `failed`, it stays within

@@ -11,8 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use super::{
-    random_id, Attempt, Customer, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord,
-    RefundStatus, SessionRecord, Store, StoreError,
+    random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
+    Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
 };
 
 pub struct SqliteStore {
@@ -121,6 +121,12 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
             .map_err(err)?;
         stmt.exists([column]).map_err(err)
     };
+    for column in ["gateway_code", "gateway_message"] {
+        if !has("sessions", column)? {
+            conn.execute_batch(&format!("ALTER TABLE sessions ADD COLUMN {column} TEXT"))
+                .map_err(err)?;
+        }
+    }
     if !has("sessions", "close_as")? {
         conn.execute_batch("ALTER TABLE sessions ADD COLUMN close_as TEXT")
             .map_err(err)?;
@@ -136,7 +142,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as";
+const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as, gateway_code, gateway_message";
 
 fn bad(column: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -182,6 +188,16 @@ fn session_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         close_as: match row.get::<_, Option<String>>(16)? {
             Some(s) => Some(Status::parse(&s).ok_or_else(|| bad(16, "close_as"))?),
             None => None,
+        },
+        gateway_result: match (
+            row.get::<_, Option<String>>(17)?,
+            row.get::<_, Option<String>>(18)?,
+        ) {
+            (Some(code), message) => Some(GatewayResult {
+                code,
+                message: message.unwrap_or_default(),
+            }),
+            _ => None,
         },
     })
 }
@@ -346,12 +362,14 @@ impl Store for SqliteStore {
         self.with(move |conn| {
             let s = &r.session;
             conn.execute(
-                &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+                &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"),
                 params![
                     s.id, s.order, s.status.as_str(), s.wallet.as_str(), s.flow.as_str(), s.gateway,
                     value, s.amount.currency, s.description, s.created_at, s.expires_at,
                     action, r.gateway_ref, r.merchant_ref, r.idempotency_key, r.return_url,
-                    r.close_as.map(Status::as_str)
+                    r.close_as.map(Status::as_str),
+                    r.gateway_result.as_ref().map(|g| g.code.as_str()),
+                    r.gateway_result.as_ref().map(|g| g.message.as_str())
                 ],
             )
             .map_err(err)?;
@@ -366,6 +384,19 @@ impl Store for SqliteStore {
             conn.execute(
                 "UPDATE sessions SET close_as = ?2 WHERE id = ?1 AND status = 'pending'",
                 params![id, status.as_str()],
+            )
+            .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE sessions SET gateway_code = ?2, gateway_message = ?3 WHERE id = ?1",
+                params![id, result.code, result.message],
             )
             .map_err(err)?;
             Ok(())
