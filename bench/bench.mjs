@@ -674,6 +674,9 @@ async function abuse() {
     for (let k = 0; k < attacks.length * payments; k += 8) {
       toPay.push(...(await Promise.all(Array.from({ length: Math.min(8, attacks.length * payments - k) }, legit))));
     }
+    // A warm-up first (connections, SQLite's cache, the allocator), so "none" is a fair baseline.
+    await readP99(s.base, watched.id, reads);
+    await ackP99(s.base, await Promise.all(Array.from({ length: payments }, legit)));
     const rows = [];
     for (const [k, [attack, start]] of attacks.entries()) {
       const stop = await start();
