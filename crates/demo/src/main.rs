@@ -85,14 +85,7 @@ async fn main() -> ExitCode {
     };
     // The one line tests and people wait for.
     println!("wallet-checkout demo running at {url}/");
-    serve::run(
-        listeners,
-        state.limits.max_connections,
-        state.hub.clone(),
-        serve::signal(),
-    )
-    .await;
-    drop(state);
+    serve::until_signal(state, listeners).await;
     ExitCode::SUCCESS
 }
 

@@ -66,15 +66,7 @@ async fn main() -> ExitCode {
     };
     reconcile::spawn(state.clone(), ReconcileConfig::default());
     webhooks::spawn(state.clone(), Duration::from_millis(250));
-    serve::run(
-        listeners,
-        state.limits.max_connections,
-        state.hub.clone(),
-        serve::signal(),
-    )
-    .await;
-    // The store closes (and SQLite checkpoints) as the last handle drops.
-    drop(state);
+    serve::until_signal(state, listeners).await;
     ExitCode::SUCCESS
 }
 

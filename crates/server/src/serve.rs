@@ -189,6 +189,19 @@ async fn refuse(mut stream: tokio::net::TcpStream) {
     .await;
 }
 
+/// What both binaries do once everything is bound: serve until SIGTERM or Ctrl-C with the state's
+/// limits, drain, then drop the state (the store closes, SQLite checkpoints, as its last handle goes).
+pub async fn until_signal(state: crate::AppState, listeners: Vec<Listener>) {
+    run(
+        listeners,
+        state.limits.max_connections,
+        state.hub.clone(),
+        signal(),
+    )
+    .await;
+    drop(state);
+}
+
 /// Resolves on SIGTERM or Ctrl-C.
 pub async fn signal() {
     let ctrl_c = async {

@@ -214,23 +214,23 @@ async fn five_thousand_event_streams_on_one_session_are_refused_past_the_cap() {
     assert_eq!(heard, 4);
 }
 
+/// A session create for `order` carrying `X-Forwarded-For: xff`.
+async fn create_from(base: &str, order: &str, xff: String) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/api/checkout/sessions"))
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", xff)
+        .body(json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string())
+        .send()
+        .await
+        .expect("answered")
+}
+
 #[tokio::test]
 async fn a_create_flood_from_one_address_is_429_with_retry_after() {
     let (_server, base) = binary("[limits]\ncreates_per_minute_per_ip = 5\n");
     let order = demo_order(&base, 1000, "CAD").await;
-    let create = |xff: &'static str| {
-        let (base, order) = (base.clone(), order.clone());
-        async move {
-            reqwest::Client::new()
-                .post(format!("{base}/api/checkout/sessions"))
-                .header("content-type", "application/json")
-                .header("x-forwarded-for", xff)
-                .body(json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string())
-                .send()
-                .await
-                .expect("answered")
-        }
-    };
+    let create = |xff: &'static str| create_from(&base, &order, xff.to_string());
     for n in 0..5 {
         assert_eq!(create("198.51.100.1").await.status().as_u16(), 201, "{n}");
     }
@@ -254,19 +254,8 @@ async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
         binary("[limits]\ncreates_per_minute_per_ip = 2\ntrusted_proxies = [\"127.0.0.1\"]\n");
     let order = demo_order(&base, 1000, "CAD").await;
     let create = |xff: String| {
-        let (base, order) = (base.clone(), order.clone());
-        async move {
-            reqwest::Client::new()
-                .post(format!("{base}/api/checkout/sessions"))
-                .header("content-type", "application/json")
-                .header("x-forwarded-for", xff)
-                .body(json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string())
-                .send()
-                .await
-                .expect("answered")
-                .status()
-                .as_u16()
-        }
+        let made = create_from(&base, &order, xff);
+        async move { made.await.status().as_u16() }
     };
     // Behind a trusted proxy every shopper has their own quota...
     for shopper in 1..=4 {
