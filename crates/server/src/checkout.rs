@@ -166,9 +166,22 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             return Ok(Created::Replayed(present(existing)));
         }
     }
-    if let Some(url) = &req.return_url {
-        check_return_url(state, url)?;
-    }
+    // After the replay: a widget retrying with its key gets its session, never a 429.
+    let client = req
+        .client_ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
+    state.limits.check_create(client).map_err(|wait| {
+        ApiError::rate_limited(
+            wait,
+            "too many new sessions from this address; try again shortly",
+        )
+    })?;
+    // Checked, then stored and sent in its parsed form: what the gateway gets is what was checked.
+    let checked_return = match &req.return_url {
+        Some(url) => Some(check_return_url(state, url)?),
+        None => None,
+    };
     // One order, one payment: under the order's lock from reading its amount to storing the
     // session, so a PUT cannot change the amount in between, and earlier attempts close first.
     let _order_guard = state
@@ -248,8 +261,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
     );
     let now = state.clock.now();
     // Where the wallet sends the shopper back: the page that asked, else the shop's front page.
-    let return_url = req
-        .return_url
+    let return_url = checked_return
         .clone()
         .unwrap_or_else(|| format!("{}/", state.public_url.trim_end_matches('/')));
     let made = connector
@@ -283,7 +295,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         gateway_ref: made.gateway_ref,
         merchant_ref: id,
         idempotency_key: req.idempotency_key,
-        return_url: req.return_url,
+        return_url: checked_return,
         close_as: None,
         gateway_result: None,
     };
@@ -294,12 +306,12 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
 
 /// A `return_url` is where the wallet sends the shopper after paying: only to an origin the shop
 /// listed (`[checkout] return_origins`, default `public_url`'s), never to whoever made the session.
-fn check_return_url(state: &AppState, url: &str) -> Result<(), ApiError> {
-    let origin = reqwest::Url::parse(url)
+fn check_return_url(state: &AppState, url: &str) -> Result<String, ApiError> {
+    let parsed = reqwest::Url::parse(url)
         .ok()
         .filter(|u| matches!(u.scheme(), "https" | "http") && url.len() <= MAX_RETURN_URL)
-        .map(|u| u.origin().ascii_serialization())
         .ok_or_else(|| ApiError::invalid("return_url must be an absolute http(s) URL"))?;
+    let origin = parsed.origin().ascii_serialization();
     let allowed = if state.return_origins.is_empty() {
         crate::config::origin_of(&state.public_url)
             .map(|o| vec![o])
@@ -308,7 +320,7 @@ fn check_return_url(state: &AppState, url: &str) -> Result<(), ApiError> {
         state.return_origins.clone()
     };
     if allowed.iter().any(|a| a.eq_ignore_ascii_case(&origin)) {
-        Ok(())
+        Ok(parsed.to_string())
     } else {
         Err(ApiError::invalid(
             "return_url's origin is not one of [checkout] return_origins",

@@ -333,7 +333,9 @@ impl Config {
         if listed.is_empty() {
             return Ok(vec![origin_of(&self.public_url)?]);
         }
-        Ok(listed)
+        // As a parsed URL writes them (`https://shop.example:443` is `https://shop.example`), so
+        // they compare equal to a return_url's origin.
+        listed.iter().map(|o| origin_of(o)).collect()
     }
 
     /// The connectors the file configures, secrets resolved by `secrets`; `[routing]` must name
@@ -506,6 +508,15 @@ gateway_public_key_env = "ALPHAPAY_PUBLIC_KEY"
         base(
             "trusted_proxies",
             "[limits]\ntrusted_proxies = [\"nope\"]\n",
+        );
+        let c = Config::parse(
+            "public_url = \"https://pay.example\"\n[checkout]\nreturn_origins = [\"https://shop.example:443\", \"http://127.0.0.1:3000\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.return_origins().expect("origins"),
+            vec!["https://shop.example", "http://127.0.0.1:3000"],
+            "written as a parsed URL's origin, so they compare equal"
         );
     }
 

@@ -133,7 +133,8 @@ impl Limits {
     /// `X-Forwarded-For` entry that is not itself a trusted proxy (read from the right, since the
     /// left part is whatever the client wrote).
     pub fn client_ip(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-        let peer = peer.map(|p| p.ip())?;
+        // `::ffff:10.0.0.5` (an IPv4 peer on a dual-stack listener) is `10.0.0.5`.
+        let peer = peer.map(|p| p.ip().to_canonical())?;
         if !self.is_trusted(peer) {
             return Some(peer);
         }
@@ -143,15 +144,27 @@ impl Limits {
                 return Some(nearest);
             };
             for hop in text.rsplit(',') {
-                match hop.trim().parse::<IpAddr>() {
-                    Ok(ip) if self.is_trusted(ip) => nearest = ip,
-                    Ok(ip) => return Some(ip),
+                match parse_hop(hop.trim()) {
+                    Some(ip) if self.is_trusted(ip) => nearest = ip,
+                    Some(ip) => return Some(ip),
                     // A garbled entry: nothing to its left can be believed.
-                    Err(_) => return Some(nearest),
+                    None => return Some(nearest),
                 }
             }
         }
         Some(nearest)
+    }
+
+    /// The create limit's key: an IPv6 address counts by its /64 (one subscriber's block), else
+    /// anyone with a /64 could make 2^64 "addresses".
+    fn key(ip: IpAddr) -> IpAddr {
+        match ip.to_canonical() {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        }
     }
 
     fn is_trusted(&self, ip: IpAddr) -> bool {
@@ -167,11 +180,19 @@ impl Limits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        limiter.check_key(&ip).map_err(|not_until| {
+        limiter.check_key(&Limits::key(ip)).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
     }
+}
+
+/// One `X-Forwarded-For` entry: an address, `ip:port`, or `[v6]:port` (some proxies add the port).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .map(|ip| ip.to_canonical())
 }
 
 #[cfg(test)]
@@ -234,6 +255,15 @@ mod tests {
             "a peer that is not a trusted proxy"
         );
         assert_eq!(lb.client_ip(None, &xff(&["1.2.3.4"])), None);
+        assert_eq!(
+            lb.client_ip(peer("::ffff:10.1.1.1"), &xff(&["1.2.3.4:5678"])),
+            ip("1.2.3.4"),
+            "an IPv4 proxy on a dual-stack listener, and an entry with its port"
+        );
+        assert_eq!(
+            lb.client_ip(peer("10.1.1.1"), &xff(&["[2001:db8::1]:443"])),
+            ip("2001:db8::1")
+        );
     }
 
     #[test]
@@ -250,6 +280,14 @@ mod tests {
             l.check_create(b),
             Ok(()),
             "another address has its own quota"
+        );
+        let v6 = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        for _ in 0..3 {
+            assert_eq!(l.check_create(v6("2001:db8:1:2::1")), Ok(()));
+        }
+        assert!(
+            l.check_create(v6("2001:db8:1:2:ffff::9")).is_err(),
+            "one /64 is one quota"
         );
         assert_eq!(Limits::without_create_limit().check_create(a), Ok(()));
     }

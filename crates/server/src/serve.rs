@@ -102,12 +102,14 @@ pub async fn run(
     hub: Hub,
     shutdown: impl Future<Output = ()>,
 ) {
-    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+    let max_connections = fit_file_limit(max_connections, listeners.len());
     let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut loops = Vec::new();
     for l in listeners {
-        let (slots, mut stop) = (slots.clone(), stop_rx.clone());
+        // Each listener has its own slots: a flood on the public port leaves `[admin] listen` room.
+        let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+        let mut stop = stop_rx.clone();
         let graceful = graceful.clone();
         loops.push(tokio::spawn(async move {
             loop {
@@ -128,6 +130,13 @@ pub async fn run(
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
+                // A peer that vanished (a phone changing networks) is found within about a minute,
+                // so its event stream gives back its place on the session and its slot.
+                let keepalive = socket2::TcpKeepalive::new()
+                    .with_time(Duration::from_secs(30))
+                    .with_interval(Duration::from_secs(10))
+                    .with_retries(3);
+                let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive);
                 let router = l.router.clone();
                 let service =
                     hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
@@ -185,8 +194,35 @@ async fn refuse(mut stream: tokio::net::TcpStream) {
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         let _ = stream.write_all(answer.as_bytes()).await;
         let _ = stream.shutdown().await;
+        // A lingering close: what the client already sent is read and dropped, so closing does not
+        // reset the connection before the client has read the 429.
+        let mut sink = [0u8; 4096];
+        while matches!(tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await, Ok(n) if n > 0)
+        {
+        }
     })
     .await;
+}
+
+/// Raises the open-file limit to its hard maximum and keeps `max_connections` per listener within
+/// it (with room for the store, gateway and webhook calls): past the limit `accept` would fail and
+/// new shoppers would wait in the backlog instead of hearing `429`.
+fn fit_file_limit(max_connections: usize, listeners: usize) -> usize {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let room = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(256)
+        / listeners.max(1);
+    if max_connections > room {
+        tracing::warn!(
+            max_connections,
+            open_files = limit,
+            "[limits] max_connections is more than the open-file limit allows; using {room} per listener (raise LimitNOFILE / ulimit -n)"
+        );
+        room.max(1)
+    } else {
+        max_connections
+    }
 }
 
 /// What both binaries do once everything is bound: serve until SIGTERM or Ctrl-C with the state's

@@ -248,6 +248,7 @@ async fn deliver_due(
             }
             let _ = outcomes.send(Attempt {
                 event: event.id,
+                attempts_before: event.attempts,
                 delivered,
                 next_attempt_ms: next,
             });

@@ -249,6 +249,21 @@ async fn a_create_flood_from_one_address_is_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_retry_with_its_idempotency_key_is_never_rate_limited() {
+    let (_server, base) = binary("[limits]\ncreates_per_minute_per_ip = 2\n");
+    let order = demo_order(&base, 1000, "CAD").await;
+    let (first, s) = create_session(&base, &order, Some("retry-1")).await;
+    assert_eq!(first, StatusCode::CREATED, "{s}");
+    let (second, _) = create_session(&base, &order, Some("retry-2")).await;
+    assert_eq!(second, StatusCode::CREATED);
+    let (limited, body) = create_session(&base, &order, Some("retry-3")).await;
+    assert_error(limited, &body, 429, "rate_limited");
+    // The widget's retry of its last request, after a lost answer: its session, not a 429.
+    let (again, replayed) = create_session(&base, &order, Some("retry-2")).await;
+    assert_eq!(again, StatusCode::OK, "{replayed}");
+}
+
+#[tokio::test]
 async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
     let (_server, base) =
         binary("[limits]\ncreates_per_minute_per_ip = 2\ntrusted_proxies = [\"127.0.0.1\"]\n");

@@ -360,16 +360,21 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         claim(60_000).await.iter().any(|e| e.id == id),
         "an attempt that never reported (a crash) is due again when the hold ends"
     );
-    let report = |delivered, next| {
+    let report = |before, delivered, next| {
         vec![Attempt {
             event: id.clone(),
+            attempts_before: before,
             delivered,
             next_attempt_ms: next,
         }]
     };
     must(
         "fail",
-        store.record_attempts(&report(false, Some(5_000))).await,
+        store.record_attempts(&report(0, false, Some(5_000))).await,
+    );
+    must(
+        "a stale report (its claim ran out and another attempt counted first)",
+        store.record_attempts(&report(0, false, Some(1))).await,
     );
     assert!(!due(4_999).await.iter().any(|e| e.id == id));
     let again = due(5_000).await;
@@ -377,7 +382,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     assert_eq!((e.attempts, e.delivered), (1, false));
     must(
         "deliver",
-        store.record_attempts(&report(true, Some(9_000))).await,
+        store.record_attempts(&report(1, true, Some(9_000))).await,
     );
     assert!(
         !due(i64::MAX).await.iter().any(|e| e.id == id),
@@ -385,7 +390,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     );
     must(
         "late report",
-        store.record_attempts(&report(false, Some(1))).await,
+        store.record_attempts(&report(2, false, Some(1))).await,
     );
     assert!(
         !due(i64::MAX).await.iter().any(|e| e.id == id),
@@ -402,6 +407,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         store
             .record_attempts(&[Attempt {
                 event: mine[1].id.clone(),
+                attempts_before: 0,
                 delivered: false,
                 next_attempt_ms: None,
             }])

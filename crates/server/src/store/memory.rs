@@ -302,7 +302,10 @@ impl Store for MemoryStore {
     async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError> {
         let mut events = self.events();
         for a in attempts {
-            if let Some(e) = events.iter_mut().find(|e| e.id == a.event && !e.delivered) {
+            if let Some(e) = events
+                .iter_mut()
+                .find(|e| e.id == a.event && !e.delivered && e.attempts == a.attempts_before)
+            {
                 e.attempts = e.attempts.saturating_add(1);
                 e.delivered = a.delivered;
                 e.next_attempt_ms = if a.delivered { None } else { a.next_attempt_ms };

@@ -53,6 +53,9 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub event: String,
+    /// The attempts the event had made when this one was claimed: a report that comes after the
+    /// claim ran out and another attempt started changes nothing (compare-and-set).
+    pub attempts_before: u32,
     pub delivered: bool,
     pub next_attempt_ms: Option<i64>,
 }

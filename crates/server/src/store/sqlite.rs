@@ -105,7 +105,10 @@ fn owner_only(path: &Path) -> Result<(), StoreError> {
             .mode(0o600)
             .open(path)
             .map_err(fail)?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+        // A file owned by another user (a shared deployment) keeps its mode: say so, go on.
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(file = %path.display(), error = %e, "cannot make the store file owner-only (0600)");
+        }
     }
     #[cfg(not(unix))]
     let _ = fail;
@@ -245,8 +248,20 @@ impl SqliteStore {
             .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        migrate(&conn)?;
+        // Schema and migrations in one IMMEDIATE transaction: two processes starting on one old
+        // file never both add the same column.
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        let made = conn
+            .execute_batch(SCHEMA)
+            .map_err(err)
+            .and_then(|()| migrate(&conn));
+        match made {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(err)?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -733,7 +748,10 @@ impl Store for SqliteStore {
     ) -> Result<Vec<EventRecord>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with(move |conn| {
-            let tx = conn.transaction().map_err(err)?;
+            // IMMEDIATE: the write lock before the read, so two writers never both upgrade.
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
             let claimed = {
                 let mut stmt = tx
                     .prepare_cached(&format!(
@@ -764,12 +782,13 @@ impl Store for SqliteStore {
             {
                 let mut stmt = tx
                     .prepare_cached(
-                        "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1 AND delivered = 0",
+                        "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1 AND delivered = 0 AND attempts = ?4",
                     )
                     .map_err(err)?;
                 for a in &attempts {
                     let next = if a.delivered { None } else { a.next_attempt_ms };
-                    stmt.execute(params![a.event, a.delivered, next]).map_err(err)?;
+                    stmt.execute(params![a.event, a.delivered, next, i64::from(a.attempts_before)])
+                        .map_err(err)?;
                 }
             }
             tx.commit().map_err(err)
