@@ -391,12 +391,8 @@ async fn sigterm_ends_streams_with_a_comment_and_exits_cleanly() {
     let (mut streams, codes) =
         open_streams(&base, &format!("/api/checkout/sessions/{id}/events"), 1).await;
     assert_eq!(codes, vec![200]);
-    let pid = server.0.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(server.0.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM sent");
     let got = read_until_closed(&mut streams[0], Duration::from_secs(15))
         .await
         .expect("the stream ended");
