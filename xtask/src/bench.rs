@@ -53,16 +53,7 @@ pub fn codec() -> Result<(), String> {
                 features
             }
         ));
-        let mut build = Command::new("cargo");
-        build.args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--package",
-            "wallet-checkout",
-            "--lib",
-        ]);
+        let mut build = crate::dist::widget_release_build();
         if !features.is_empty() {
             build.args(["--features", features]);
         }

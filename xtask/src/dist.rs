@@ -15,21 +15,26 @@ pub fn run_dist() -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo build` of the release widget (wasm32, the library only); callers add features or a target dir.
+pub fn widget_release_build() -> Command {
+    let mut build = Command::new("cargo");
+    build.args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--package",
+        "wallet-checkout",
+        "--lib",
+    ]);
+    build
+}
+
 /// Builds the widget and writes `dist/`; returns its path.
 pub fn build() -> Result<PathBuf, String> {
     let root = root();
     say("building the widget (Leptos → wasm, release) and writing dist/");
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--package",
-            "wallet-checkout",
-            "--lib",
-        ])
-        .current_dir(&root))?;
+    run(widget_release_build().current_dir(&root))?;
     let work = tools::target_dir().join("dist-work");
     let _ = std::fs::remove_dir_all(&work);
     let wasm = tools::unoptimised_wasm();

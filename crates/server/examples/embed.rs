@@ -37,21 +37,12 @@ async fn main() -> Result<(), String> {
         "A1001".to_string(),
         (1234, "Green tea ×2"),
     )]));
-    let state = AppState::new(Inner {
-        store: Arc::new(MemoryStore::default()),
-        orders: Arc::new(orders),
-        connectors: Default::default(),
-        routing: Default::default(),
-        clock: Arc::new(SystemClock),
-        hub: Default::default(),
-        public_url: "http://127.0.0.1:3001".into(),
-        idempotency_locks: Default::default(),
-        admin_token: None,
-        webhooks: None,
-        lookup: None,
-        limits: Default::default(),
-        return_origins: Vec::new(),
-    });
+    let state = AppState::new(Inner::new(
+        Arc::new(MemoryStore::default()),
+        Arc::new(orders),
+        Arc::new(SystemClock),
+        "http://127.0.0.1:3001",
+    ));
     let shop = Router::new()
         .route("/", get(|| async { "your shop's own pages" }))
         .merge(app(state));

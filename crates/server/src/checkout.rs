@@ -418,6 +418,11 @@ pub async fn apply(
     let Some(record) = state.store.get(id).await? else {
         return Ok(None);
     };
+    // A repeat (a duplicate notification, a query that finds what is known): nothing to write and
+    // no order to read. Safe on a stale read too: a later status can become no more than this one.
+    if !record.session.status.may_become(status) {
+        return Ok(Some((record, false)));
+    }
     let stamp = EventStamp::now(state, &record.session.order).await?;
     let events: EventsFor = Box::new(move |after, paid_before| {
         let data = stamp.data(after, None);

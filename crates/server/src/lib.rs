@@ -64,6 +64,34 @@ pub struct Inner {
     pub return_origins: Vec<String>,
 }
 
+impl Inner {
+    /// A server with these parts and nothing else: no gateways or routing, no admin API, no
+    /// webhooks or lookup, the contract's default limits, `return_url`s to `public_url`'s origin.
+    /// Embedders and tests set what they need on top (`Inner { routing, ..Inner::new(…) }`).
+    pub fn new(
+        store: Arc<dyn Store>,
+        orders: Arc<dyn OrderSource>,
+        clock: Arc<dyn Clock>,
+        public_url: impl Into<String>,
+    ) -> Inner {
+        Inner {
+            store,
+            orders,
+            connectors: BTreeMap::new(),
+            routing: BTreeMap::new(),
+            clock,
+            hub: Hub::default(),
+            public_url: public_url.into(),
+            idempotency_locks: Default::default(),
+            admin_token: None,
+            webhooks: None,
+            lookup: None,
+            limits: limits::Limits::default(),
+            return_origins: Vec::new(),
+        }
+    }
+}
+
 impl AppState {
     pub fn new(inner: Inner) -> AppState {
         AppState {

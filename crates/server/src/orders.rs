@@ -290,11 +290,7 @@ impl Lookup {
         url: &str,
         hooks: std::sync::Arc<crate::webhooks::Webhooks>,
     ) -> Result<Lookup, String> {
-        let url =
-            reqwest::Url::parse(url).map_err(|e| format!("[orders] lookup_url {url:?}: {e}"))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err("[orders] lookup_url must be http(s)".into());
-        }
+        let url = crate::config::check_url("[orders] lookup_url", url)?;
         let http = reqwest::Client::builder()
             .timeout(LOOKUP_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())

@@ -80,10 +80,7 @@ impl Webhooks {
         retry_secs: &[u64],
         timeout_secs: u64,
     ) -> Result<Webhooks, String> {
-        let url = reqwest::Url::parse(url).map_err(|e| format!("url {url:?}: {e}"))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(format!("url {:?} must be http(s)", url.as_str()));
-        }
+        let url = crate::config::check_url("url", url)?;
         let key = secret
             .strip_prefix("whsec_")
             .and_then(|b| {

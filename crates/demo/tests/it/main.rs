@@ -244,22 +244,17 @@ pub async fn server_with_gateway(
     });
     let orders = Arc::new(DemoOrders::default());
     let state = AppState::new(Inner {
-        store: Arc::new(MemoryStore::default()),
-        orders: orders.clone(),
         connectors: BTreeMap::from([("alphapay".to_string(), connector)]),
         routing: Wallet::ALL
             .into_iter()
             .map(|w| (w, "alphapay".to_string()))
             .collect(),
-        clock,
-        hub: Default::default(),
-        public_url: base.clone(),
-        idempotency_locks: Default::default(),
-        admin_token: None,
-        webhooks: None,
-        lookup: None,
-        limits: Default::default(),
-        return_origins: Vec::new(),
+        ..Inner::new(
+            Arc::new(MemoryStore::default()),
+            orders.clone(),
+            clock,
+            base.clone(),
+        )
     });
     let router = app(state.clone()).merge(demo::orders::router(orders));
     tokio::spawn(async move {

@@ -17,6 +17,16 @@ fn asked(order: &str, key: Option<&str>, wallet: Wallet) -> NewSession {
     }
 }
 
+/// An Alipay QR session for `order`, made through the service (`what` names it in a failure).
+async fn create(state: &AppState, order: &str, what: &str) -> wallet_checkout_protocol::Session {
+    made(
+        checkout::create(state, asked(order, None, Wallet::Alipay))
+            .await
+            .expect(what),
+    )
+    .1
+}
+
 fn made(c: Created) -> (bool, wallet_checkout_protocol::Session) {
     match c {
         Created::New(s) => (true, s),
@@ -57,16 +67,8 @@ async fn create_takes_the_amount_from_the_order_and_replays_a_key() {
 async fn a_new_attempt_closes_the_earlier_one_and_a_paid_order_takes_none() {
     let d = demo_with(|_| {}).await;
     let order = demo_order(&d.base, 1234, "CAD").await;
-    let (_, first) = made(
-        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
-            .await
-            .expect("first"),
-    );
-    let (_, second) = made(
-        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
-            .await
-            .expect("second"),
-    );
+    let first = create(&d.state, &order, "first").await;
+    let second = create(&d.state, &order, "second").await;
     let first = checkout::read(&d.state, &first.id).await.expect("read");
     assert_eq!(first.status, Status::Cancelled, "closed before the new one");
     assert!(first.action.is_none(), "no action once final");
@@ -88,11 +90,7 @@ async fn a_new_attempt_closes_the_earlier_one_and_a_paid_order_takes_none() {
 async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
     let d = demo_with(|_| {}).await;
     let order = demo_order(&d.base, 500, "CAD").await;
-    let (_, s) = made(
-        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
-            .await
-            .expect("created"),
-    );
+    let s = create(&d.state, &order, "created").await;
     let waiter = d.state.hub.subscribe(&s.id).expect("room");
     let (_, changed) = checkout::apply(&d.state, &s.id, Status::Expired, "test")
         .await
@@ -128,11 +126,7 @@ async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
 async fn refunds_never_exceed_what_was_paid() {
     let d = demo_with(|_| {}).await;
     let order = demo_order(&d.base, 1000, "CAD").await;
-    let (_, s) = made(
-        checkout::create(&d.state, asked(&order, None, Wallet::Alipay))
-            .await
-            .expect("created"),
-    );
+    let s = create(&d.state, &order, "created").await;
     let e = checkout::refund(&d.state, &s.id, None, None, None)
         .await
         .expect_err("not paid yet");
@@ -222,19 +216,14 @@ impl wallet_checkout_server::orders::OrderSource for Down {
 async fn an_order_source_that_cannot_answer_is_order_unavailable_and_no_gateway_is_asked() {
     let d = demo_with(|_| {}).await;
     let state = AppState::new(Inner {
-        store: Arc::new(MemoryStore::default()),
-        orders: Arc::new(Down),
         connectors: d.state.connectors.clone(),
         routing: d.state.routing.clone(),
-        clock: d.state.clock.clone(),
-        hub: Default::default(),
-        public_url: d.base.clone(),
-        idempotency_locks: Default::default(),
-        admin_token: None,
-        webhooks: None,
-        lookup: None,
-        limits: Default::default(),
-        return_origins: Vec::new(),
+        ..Inner::new(
+            Arc::new(MemoryStore::default()),
+            Arc::new(Down),
+            d.state.clock.clone(),
+            d.base.clone(),
+        )
     });
     let e = checkout::create(&state, asked("A1", None, Wallet::Alipay))
         .await
