@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod dist;
+mod postgres;
 mod run;
 mod test;
 #[cfg(test)]

@@ -13,6 +13,10 @@ pub fn run() -> Result<(), String> {
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
     let trunk = tools::ensure_trunk()?;
+    tools::ensure_nginx()?;
+    // Up for the whole run: the store suite, the server's tests and the multi-instance ones use it.
+    let postgres = crate::postgres::Cluster::start()?;
+    std::env::set_var(crate::postgres::ENV, &postgres.url);
     let mut total = Counts::default();
 
     say("1/6 formatting and lints");
@@ -134,6 +138,7 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
     let root = root();
     crate::dist::build()?;
     let server = tools::build_demo()?;
+    let production = tools::build_server()?;
     let requests = tools::build_requests_example("dev")?;
     let mut args = vec!["--test".to_string(), "--test-concurrency=1".to_string()];
     if only.is_empty() {
@@ -148,6 +153,8 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
             .current_dir(&root)
             .env("WALLET_CHECKOUT_PYTHON", python)
             .env("WALLET_CHECKOUT_DEMO", server)
+            .env("WALLET_CHECKOUT_SERVER", production)
+            .env("NGINX", tools::NGINX)
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
             .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
             .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
@@ -161,6 +168,9 @@ pub fn e2e(only: &[String]) -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
+    tools::ensure_nginx()?;
+    let postgres = crate::postgres::Cluster::start()?;
+    std::env::set_var(crate::postgres::ENV, &postgres.url);
     let counts = end_to_end(only)?;
     println!(
         "xtask e2e: {} passed, {} failed",

@@ -205,7 +205,25 @@ pub fn ensure_wrk() -> Result<(), String> {
     }
 }
 
-fn apt_install(packages: &[&str]) -> Result<(), String> {
+/// Debian's nginx, the load balancer of the multi-instance end-to-end tests.
+pub const NGINX: &str = "/usr/sbin/nginx";
+
+pub fn ensure_nginx() -> Result<(), String> {
+    if Path::new(NGINX).exists() {
+        return Ok(());
+    }
+    say("installing Debian's nginx with apt-get");
+    apt_install(&["nginx"])?;
+    // The package starts a system nginx on port 80; the tests run their own.
+    let _ = Command::new("systemctl").args(["disable", "--now", "nginx"]).status();
+    if Path::new(NGINX).exists() {
+        Ok(())
+    } else {
+        Err(format!("apt-get finished but {NGINX} is missing"))
+    }
+}
+
+pub fn apt_install(packages: &[&str]) -> Result<(), String> {
     let is_root = output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
     let apt = |args: &[&str]| {
         let mut cmd = if is_root {
@@ -247,6 +265,20 @@ pub fn build_demo_with(profile: &str) -> Result<PathBuf, String> {
         .current_dir(root()))?;
     let dir = if profile == "dev" { "debug" } else { profile };
     Ok(target_dir().join(dir).join("wallet-checkout-demo"))
+}
+
+/// Builds the production server binary (no sandbox, no demo) and returns its path.
+pub fn build_server() -> Result<PathBuf, String> {
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--package",
+            "wallet-checkout-server",
+            "--bin",
+            "wallet-checkout-server",
+        ])
+        .current_dir(root()))?;
+    Ok(target_dir().join("debug").join("wallet-checkout-server"))
 }
 
 pub fn build_demo() -> Result<PathBuf, String> {

@@ -291,6 +291,7 @@ pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
         limits: o.limits,
         return_origins: o.return_origins,
     });
+    wallet_checkout_server::watch_store(&state);
     let reconciler = o
         .reconcile
         .map(|config| wallet_checkout_server::reconcile::spawn(state.clone(), config));

@@ -123,7 +123,7 @@ async fn start(
     // Check everything the config says before binding.
     let prepared = match &config {
         None => None,
-        Some(c) => Some(prepare(c, &section, clock.clone())?),
+        Some(c) => Some(prepare(c, &section, clock.clone()).await?),
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -181,7 +181,7 @@ struct Prepared {
     admin_apart: bool,
 }
 
-fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<Prepared, String> {
+async fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<Prepared, String> {
     let fail = |e: wallet_checkout_server::config::ConfigError| e.to_string();
     let routing = c.routing_table().map_err(fail)?;
     let frame_ancestors = match &c.frame {
@@ -199,7 +199,7 @@ fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<P
     };
     let (webhooks, lookup) = c.shop_links(&Env).map_err(fail)?;
     Ok(Prepared {
-        store: store::open(&c.store).map_err(|e| e.to_string())?,
+        store: store::open(&c.store).await.map_err(|e| e.to_string())?,
         admin_token: c.admin_token().map_err(fail)?,
         frame_ancestors,
         routing,

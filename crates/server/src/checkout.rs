@@ -45,9 +45,21 @@ pub const MAX_KEY_LEN: usize = 255;
 pub const MAX_RETURN_URL: usize = 2048;
 
 impl From<StoreError> for ApiError {
+    /// A store that cannot be reached is `503` with `Retry-After` (the request may be made again
+    /// as it was: nothing was half-written); anything else reaching here is a bug, `500`.
     fn from(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "store failure");
-        ApiError::internal("session store unavailable")
+        match e {
+            StoreError::Unavailable(_) => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Internal,
+                    "session store unavailable; try again",
+                )
+            },
+            _ => ApiError::internal("session store unavailable"),
+        }
     }
 }
 

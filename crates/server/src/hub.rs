@@ -65,6 +65,14 @@ impl Hub {
         }
     }
 
+    /// Tells every waiter on every session to read the store again (changes may have gone unheard).
+    pub fn changed_all(&self) {
+        let map = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        for tx in map.values() {
+            tx.send_modify(|v| *v += 1);
+        }
+    }
+
     /// Shutdown: every waiter returns now and every later wait returns at once.
     pub fn close(&self) {
         self.closing.send_replace(true);

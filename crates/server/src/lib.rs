@@ -107,6 +107,16 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// Wakes this instance's long polls and event streams when another instance changes a session
+/// (PostgreSQL's `LISTEN`; a store one process owns has nothing to hear).
+pub fn watch_store(state: &AppState) {
+    let hub = state.hub.clone();
+    state.store.watch(Arc::new(move |session: Option<&str>| match session {
+        Some(id) => hub.changed(id),
+        None => hub.changed_all(),
+    }));
+}
+
 /// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`, each body
 /// bounded (`serve::bounded`: 64 KiB within 30 s).
 pub fn app(state: AppState) -> Router {
@@ -126,6 +136,7 @@ pub fn admin_app(state: AppState) -> Router {
 fn public_routes(state: AppState) -> Router {
     Router::new()
         .nest("/api/checkout", api::router())
+        .merge(api::health())
         .merge(notify::router())
         .with_state(state)
 }

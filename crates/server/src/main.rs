@@ -64,6 +64,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    wallet_checkout_server::watch_store(&state);
     reconcile::spawn(state.clone(), ReconcileConfig::default());
     webhooks::spawn(state.clone(), Duration::from_millis(250));
     serve::until_signal(state, listeners).await;
@@ -86,7 +87,7 @@ async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>
     let (webhooks, lookup) = config.shop_links(&Env).map_err(|e| e.to_string())?;
     let limits = config.limits()?;
     let return_origins = config.return_origins()?;
-    let store = store::open(&config.store).map_err(|e| e.to_string())?;
+    let store = store::open(&config.store).await.map_err(|e| e.to_string())?;
     let state = AppState::new(Inner {
         store,
         // Orders come from the shop's backend (`PUT /admin/orders/{reference}`, kept in the store).

@@ -8,6 +8,11 @@
 //! payment that lands later still moves it to `succeeded` through its notification. A session whose
 //! close failed (the gateway was down when the shopper cancelled, or a newer attempt was made)
 //! stays pending and its close is retried on the query schedule (`SessionRecord::close_as`).
+//!
+//! Several instances on one database each run this loop; before a query or a close, an instance
+//! takes the session's lease (`Store::lease`, renewed while it keeps working on it, for at least
+//! `LEASE`), so one instance at a time asks the gateway about a session, and when an instance dies
+//! its sessions are taken over once their leases run out.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -94,14 +99,23 @@ fn later(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
         .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_utc())
 }
 
+/// The shortest lease on a session being queried or closed: longer than any gateway call (15 s).
+pub const LEASE: Duration = Duration::from_secs(30);
+
+fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 /// Runs reconciliation until the server stops.
 pub fn spawn(state: AppState, config: ReconcileConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // This loop's name in the store's leases: one per process and start.
+        let holder = format!("rc_{}", crate::domain::random_id(12));
         let mut schedule = HashMap::new();
         let mut refunds_due = tokio::time::Instant::now() + config.refund_every;
         loop {
             tokio::time::sleep(config.tick).await;
-            run_once(&state, &config, &mut schedule).await;
+            run_once(&state, &config, &holder, &mut schedule).await;
             if tokio::time::Instant::now() >= refunds_due {
                 refunds_due = tokio::time::Instant::now() + config.refund_every;
                 checkout::settle_refunds(&state).await;
@@ -118,6 +132,7 @@ enum Job {
 async fn run_once(
     state: &AppState,
     config: &ReconcileConfig,
+    holder: &str,
     schedule: &mut HashMap<String, Next>,
 ) {
     let pending = match state.store.pending().await {
@@ -162,8 +177,23 @@ async fn run_once(
         } else {
             continue;
         };
-        next.at = later(now, jitter(next.interval));
+        let wait = jitter(next.interval);
+        next.at = later(now, wait);
         next.interval = next.interval.saturating_mul(2).min(config.max_interval);
+        let until = later(now, wait.max(LEASE));
+        match state
+            .store
+            .lease(&record.session.id, holder, unix_ms(now), unix_ms(until))
+            .await
+        {
+            Ok(true) => {}
+            // Another instance is on it; this one looks again at its next turn.
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "reconciliation cannot lease a session");
+                continue;
+            }
+        }
         let state = state.clone();
         jobs.spawn(async move {
             match job {

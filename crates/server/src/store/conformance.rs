@@ -1,6 +1,6 @@
 //! The store conformance suite: what every `Store` must do, run against each implementation
-//! (memory and SQLite here; PostgreSQL drops in behind the same calls). Ids are random per run, so
-//! the suite can share a database with other runs.
+//! (memory, SQLite and PostgreSQL), and `check_shared` for two stores on one database (two
+//! instances). Ids are random per run.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -83,6 +83,121 @@ pub async fn check_store(store: &dyn Store) {
     events_come_with_their_change_and_their_deliveries_are_kept(store).await;
     a_close_to_retry_is_kept_on_pending_sessions_only(store).await;
     refunds_never_exceed_what_was_paid(store).await;
+    leases_go_to_one_holder_at_a_time(store, store).await;
+    must("ping", store.ping().await);
+}
+
+/// What two stores on one database (two instances) must do together: one change wins, one lease
+/// holder, disjoint webhook claims, refunds summed across both.
+pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
+    leases_go_to_one_holder_at_a_time(a, b).await;
+    // A change made through one is read through the other, and racing changes win once.
+    let record = sample_record(&format!("O{}", random_id(8)), 0, None);
+    let id = record.session.id.clone();
+    must("insert", a.insert(record).await);
+    let (x, y) = tokio::join!(
+        a.transition(&id, Status::Succeeded, events_for("session.succeeded")),
+        b.transition(&id, Status::Succeeded, events_for("session.succeeded"))
+    );
+    let changed = [x, y]
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Some((_, true)))))
+        .count();
+    assert_eq!(changed, 1, "one of two instances moves the session");
+    assert_eq!(
+        must("read", b.get(&id).await).map(|r| r.session.status),
+        Some(Status::Succeeded)
+    );
+    // Claims made at once through both never take the same event.
+    for _ in 0..20 {
+        let r = sample_record(&format!("O{}", random_id(8)), 0, None);
+        let rid = r.session.id.clone();
+        must("insert", a.insert(r).await);
+        must(
+            "pay",
+            a.transition(&rid, Status::Succeeded, events_for("session.succeeded"))
+                .await,
+        );
+    }
+    let (one, two) = tokio::join!(a.claim_due(i64::MAX - 1, i64::MAX, 15), b.claim_due(i64::MAX - 1, i64::MAX, 15));
+    let (one, two) = (must("claim", one), must("claim", two));
+    assert!(one.len() + two.len() >= 21, "{} + {}", one.len(), two.len());
+    assert!(
+        one.iter().all(|e| !two.iter().any(|f| f.id == e.id)),
+        "an event was claimed by both"
+    );
+    // Refunds through both, for more than was paid between them: one is written.
+    let paid = sample_record(&format!("O{}", random_id(8)), 0, None);
+    let pid = paid.session.id.clone();
+    must("insert", a.insert(paid).await);
+    let (x, y) = tokio::join!(
+        a.insert_refund(refund(&pid, 700, 1), 1000),
+        b.insert_refund(refund(&pid, 700, 2), 1000)
+    );
+    assert_eq!(usize::from(x.is_ok()) + usize::from(y.is_ok()), 1, "{x:?} {y:?}");
+    // The refund ends once, and tells of it once, whichever instance asks.
+    let kept = must("list", b.refunds(&pid).await);
+    let before = must("events", a.events_after(None, 10_000).await).unwrap_or_default().len();
+    let (x, y) = tokio::join!(
+        a.update_refund(&kept[0].id, RefundStatus::Succeeded, Some("G1"), Some(refund_event())),
+        b.update_refund(&kept[0].id, RefundStatus::Succeeded, Some("G1"), Some(refund_event()))
+    );
+    must("end", x);
+    must("end", y);
+    let after = must("events", b.events_after(None, 10_000).await).unwrap_or_default().len();
+    assert_eq!(after, before + 1, "one refund.succeeded event");
+}
+
+fn events_for(kind: &'static str) -> EventsFor {
+    Box::new(move |r, _| {
+        vec![NewEvent {
+            kind,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            data: serde_json::json!({ "session": r.session.id }),
+            first_attempt_ms: Some(0),
+        }]
+    })
+}
+
+fn refund_event() -> NewEvent {
+    NewEvent {
+        kind: "refund.succeeded",
+        created_at: "2026-01-01T00:02:00Z".into(),
+        data: serde_json::json!({}),
+        first_attempt_ms: Some(0),
+    }
+}
+
+/// `a` and `b` may be one store or two on one database.
+async fn leases_go_to_one_holder_at_a_time(a: &dyn Store, b: &dyn Store) {
+    let record = sample_record(&format!("O{}", random_id(8)), 0, None);
+    let id = record.session.id.clone();
+    must("insert", a.insert(record).await);
+    let (x, y) = tokio::join!(
+        a.lease(&id, "A", 1_000, 5_000),
+        b.lease(&id, "B", 1_000, 5_000)
+    );
+    let (x, y) = (must("lease", x), must("lease", y));
+    assert!(x ^ y, "one holder: {x} {y}");
+    let (holder, other) = if x { ("A", "B") } else { ("B", "A") };
+    assert!(
+        !must("lease", b.lease(&id, other, 4_999, 9_000).await),
+        "held until 5000"
+    );
+    assert!(
+        must("lease", b.lease(&id, holder, 4_000, 9_000).await),
+        "the holder renews"
+    );
+    assert!(
+        must("lease", a.lease(&id, other, 9_000, 12_000).await),
+        "a lease runs out and another takes it"
+    );
+    must("end", a.transition(&id, Status::Expired, none()).await);
+    assert!(
+        !must("lease", a.lease(&id, other, 20_000, 30_000).await),
+        "only pending sessions"
+    );
+    assert!(!must("lease", a.lease("cs_nobody", "A", 0, 1).await));
 }
 
 async fn refunds_never_exceed_what_was_paid(store: &dyn Store) {
@@ -759,4 +874,30 @@ pub async fn check_sample(store: &dyn Store, sample: &Sample) {
         must("by key", store.by_idempotency_key(key).await).map(|r| r.session.id),
         Some(id.clone())
     );
+}
+
+/// A fresh, empty database on the tests' PostgreSQL cluster, as a store URL. The cluster's address
+/// is `WALLET_CHECKOUT_TEST_POSTGRES` (`postgres://user@host:port`), which `cargo xtask test` sets
+/// after starting a throwaway cluster; without it this fails: a database that cannot start is a
+/// failure, never a skip.
+pub async fn postgres_database() -> String {
+    let base = std::env::var("WALLET_CHECKOUT_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "WALLET_CHECKOUT_TEST_POSTGRES is not set: run the tests through `cargo xtask test`, \
+             which starts a throwaway PostgreSQL (or point it at a cluster you own)"
+        )
+    });
+    let base = base.trim_end_matches('/');
+    let (client, connection) = tokio_postgres::connect(&format!("{base}/postgres"), tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("the test PostgreSQL at {base} cannot be reached: {e}"));
+    let driver = tokio::spawn(connection);
+    let name = format!("wc_{}", random_id(12));
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE: {e}"));
+    drop(client);
+    let _ = driver.await;
+    format!("{base}/{name}")
 }

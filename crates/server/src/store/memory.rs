@@ -17,6 +17,8 @@ pub struct MemoryStore {
     orders: Mutex<HashMap<String, OrderRecord>>,
     /// Oldest first. Locked last, after any other lock.
     events: Mutex<Vec<EventRecord>>,
+    /// Session id → reconciliation lease (holder, end in ms).
+    leases: Mutex<HashMap<String, (String, i64)>>,
 }
 
 fn stored(e: NewEvent) -> EventRecord {
@@ -297,6 +299,32 @@ impl Store for MemoryStore {
                 claimed
             })
             .collect())
+    }
+
+    async fn lease(
+        &self,
+        id: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let pending = self
+            .lock()
+            .get(id)
+            .is_some_and(|r| r.session.status == Status::Pending);
+        let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        let held = leases
+            .get(id)
+            .is_some_and(|(who, t)| who != holder && *t > now_ms);
+        if !pending || held {
+            return Ok(false);
+        }
+        leases.insert(id.to_string(), (holder.to_string(), until_ms));
+        Ok(true)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 
     async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError> {

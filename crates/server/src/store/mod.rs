@@ -1,5 +1,5 @@
-//! Sessions and refunds at rest: the async `Store` trait, `open` for a store URL (`memory` or
-//! `sqlite://PATH`), and the conformance suite every implementation passes.
+//! Sessions and refunds at rest: the async `Store` trait, `open` for a store URL (`memory`,
+//! `sqlite://PATH` or `postgres://…`), and the conformance suite every implementation passes.
 //!
 //! Status changes go through `transition`, a compare-and-set that only moves a session forward
 //! (`Status::may_become`), so duplicate or out-of-order notifications cannot undo a payment. Only the
@@ -7,6 +7,7 @@
 
 pub mod conformance;
 mod memory;
+mod postgres;
 mod sqlite;
 
 use std::sync::Arc;
@@ -18,22 +19,34 @@ pub use crate::domain::{
     RefundRecord, RefundStatus, SessionRecord,
 };
 pub use memory::MemoryStore;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-/// Opens the store a config names: `memory`, or `sqlite://PATH` (created if missing).
-pub fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+/// Opens the store a config names: `memory`, `sqlite://PATH` (created if missing), or
+/// `postgres://user@host:port/database` (the password from the URL or `PGPASSWORD`), which must be
+/// reachable now: a database that is down at start is an error, not a later surprise.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url == "memory" {
         return Ok(Arc::new(MemoryStore::default()));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PgStore::connect(url).await?));
     }
     match url.strip_prefix("sqlite://") {
         Some(path) if !path.is_empty() => {
             Ok(Arc::new(SqliteStore::open(std::path::Path::new(path))?))
         }
-        _ => Err(StoreError::Unavailable(format!(
-            "store {url:?} is neither \"memory\" nor \"sqlite://PATH\""
-        ))),
+        // Never the URL itself: a mistyped postgres URL may hold a password.
+        _ => Err(StoreError::Unavailable(
+            "store is neither \"memory\", \"sqlite://PATH\" nor \"postgres://…\"".into(),
+        )),
     }
 }
+
+/// Called with a session id when a change to it may have been made by another instance, and with
+/// `None` when changes may have gone unheard (a lost connection was re-established): then every
+/// waiter reads the store again.
+pub type Wake = Arc<dyn Fn(Option<&str>) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -98,6 +111,17 @@ pub trait Store: Send + Sync {
     async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError>;
     /// Every session still `pending` (reconciliation's work list).
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
+    /// Takes (or renews) a pending session for reconciliation by `holder` until `until_ms`, unless
+    /// another holder's lease is still running at `now_ms`: `true` if taken. Of several instances,
+    /// one queries or closes a session at a time, and a killed instance's lease runs out so
+    /// another takes the session over.
+    async fn lease(
+        &self,
+        id: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError>;
     /// Stores a refund only if, with every refund of its session not `failed`, it stays within
     /// `paid` (minor units): checked and written in one transaction (`OverRefund` otherwise), so
     /// two requests, or two instances, can never both fit under the paid amount.
@@ -143,4 +167,11 @@ pub trait Store: Send + Sync {
     /// Delivery attempts made, written together: each delivered, or its next attempt's time
     /// (`None`: given up). A report for an event already delivered changes nothing.
     async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError>;
+    /// Answers only when the store can be read (`/healthz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Starts telling `wake` of changes other processes make (PostgreSQL's `LISTEN`). A store one
+    /// process owns hears nothing it did not do itself: the default does nothing.
+    fn watch(&self, wake: Wake) {
+        let _ = wake;
+    }
 }

@@ -134,6 +134,12 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         conn.execute_batch("ALTER TABLE sessions ADD COLUMN close_as TEXT")
             .map_err(err)?;
     }
+    if !has("sessions", "lease_until_ms")? {
+        conn.execute_batch(
+            "ALTER TABLE sessions ADD COLUMN lease_holder TEXT; ALTER TABLE sessions ADD COLUMN lease_until_ms INTEGER",
+        )
+        .map_err(err)?;
+    }
     if !has("refunds", "idempotency_key")? {
         conn.execute_batch("ALTER TABLE refunds ADD COLUMN idempotency_key TEXT")
             .map_err(err)?;
@@ -509,6 +515,33 @@ impl Store for SqliteStore {
         self.sessions_where("status = 'pending'", Vec::new()).await
     }
 
+    async fn lease(
+        &self,
+        id: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let (id, holder) = (id.to_string(), holder.to_string());
+        self.with(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE sessions SET lease_holder = ?2, lease_until_ms = ?4 WHERE id = ?1 AND status = 'pending' AND (lease_holder IS NULL OR lease_holder = ?2 OR lease_until_ms <= ?3)",
+                    params![id, holder, now_ms, until_ms],
+                )
+                .map_err(err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(())).map_err(err)
+        })
+        .await
+    }
+
     async fn insert_refund(&self, r: RefundRecord, paid: u64) -> Result<(), StoreError> {
         let value = value_i64(&r.amount)?;
         let paid = i64::try_from(paid).unwrap_or(i64::MAX);
@@ -606,17 +639,13 @@ impl Store for SqliteStore {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(err)?;
-            let before: Option<String> = tx
-                .query_row("SELECT status FROM refunds WHERE id = ?1", [&id], |r| r.get(0))
-                .optional()
-                .map_err(err)?;
-            tx.execute(
+            let updated = tx.execute(
                 "UPDATE refunds SET status = ?1, gateway_ref = COALESCE(?2, gateway_ref) WHERE id = ?3 AND status = 'processing'",
                 params![status.as_str(), gateway_ref, id],
             )
             .map_err(err)?;
-            let ends = before.as_deref() == Some(RefundStatus::Processing.as_str())
-                && status != RefundStatus::Processing;
+            // Only the update that ended it tells of it.
+            let ends = updated == 1 && status != RefundStatus::Processing;
             if let (true, Some(e)) = (ends, event) {
                 insert_event(&tx, e)?;
             }
