@@ -80,7 +80,12 @@ impl Cluster {
             dir.display()
         ));
         run(as_owner(&bin.join("initdb"))
-            .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-sync"])
+            .args([
+                "--auth=trust",
+                "--username=postgres",
+                "--encoding=UTF8",
+                "--no-sync",
+            ])
             .arg("-D")
             .arg(&data)
             .stdout(Stdio::null()))?;
@@ -122,7 +127,8 @@ impl Cluster {
                 break;
             }
             if let Ok(Some(status)) = cluster.server.try_wait() {
-                let log = std::fs::read_to_string(cluster.dir.join("server.log")).unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(cluster.dir.join("server.log")).unwrap_or_default();
                 return Err(format!("postgres exited ({status}):\n{log}"));
             }
             if Instant::now() > deadline {

@@ -215,7 +215,9 @@ pub fn ensure_nginx() -> Result<(), String> {
     say("installing Debian's nginx with apt-get");
     apt_install(&["nginx"])?;
     // The package starts a system nginx on port 80; the tests run their own.
-    let _ = Command::new("systemctl").args(["disable", "--now", "nginx"]).status();
+    let _ = Command::new("systemctl")
+        .args(["disable", "--now", "nginx"])
+        .status();
     if Path::new(NGINX).exists() {
         Ok(())
     } else {

@@ -181,7 +181,11 @@ struct Prepared {
     admin_apart: bool,
 }
 
-async fn prepare(c: &Config, section: &DemoSection, clock: Arc<dyn Clock>) -> Result<Prepared, String> {
+async fn prepare(
+    c: &Config,
+    section: &DemoSection,
+    clock: Arc<dyn Clock>,
+) -> Result<Prepared, String> {
     let fail = |e: wallet_checkout_server::config::ConfigError| e.to_string();
     let routing = c.routing_table().map_err(fail)?;
     let frame_ancestors = match &c.frame {

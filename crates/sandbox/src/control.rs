@@ -50,6 +50,10 @@ pub struct Behaviour {
     pub api: ApiMode,
     /// Overrides the gateway's default lifetime of new orders, in seconds.
     pub expiry_secs: Option<u64>,
+    /// Every query and close of an order takes this long to answer (a slow gateway), so calls
+    /// made at once on one order overlap, and `Sandbox::order_calls` sees it; a refund is made at
+    /// once and answered this late.
+    pub slow_ms: u64,
 }
 
 /// `POST /sandbox/control` body: a behaviour, for one gateway or (without `gateway`) all of them.

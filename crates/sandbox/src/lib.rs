@@ -62,6 +62,35 @@ pub struct SandboxOptions {
     pub time_scale: u32,
 }
 
+/// Queries and closes of one order (`Sandbox::order_calls`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderCalls {
+    pub total: usize,
+    /// The most that were being answered at the same moment.
+    pub most_at_once: usize,
+    now: usize,
+}
+
+/// One query or close being answered; its end is counted when it drops.
+pub(crate) struct CallGuard {
+    sandbox: Sandbox,
+    merchant_ref: String,
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        let mut calls = self
+            .sandbox
+            .inner
+            .calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = calls.get_mut(&self.merchant_ref) {
+            c.now = c.now.saturating_sub(1);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Sandbox {
     pub(crate) inner: Arc<Inner>,
@@ -76,6 +105,8 @@ pub(crate) struct Inner {
     pub controls: Controls,
     /// How long the merchant server took to acknowledge each notification (µs), for `cargo xtask bench`.
     pub acks: std::sync::Mutex<Vec<u32>>,
+    /// Merchant order id → queries and closes of it: how many, and the most at once.
+    pub calls: std::sync::Mutex<std::collections::HashMap<String, OrderCalls>>,
     pub alphapay: Option<alphapay::Simulator>,
     pub pass2pay: Option<pass2pay::Simulator>,
     pub yabandpay: Option<yabandpay::Simulator>,
@@ -106,6 +137,7 @@ impl Sandbox {
                 ledger: Ledger::default(),
                 controls: Controls::default(),
                 acks: std::sync::Mutex::new(Vec::new()),
+                calls: std::sync::Mutex::default(),
                 alphapay,
                 pass2pay: options.pass2pay.map(pass2pay::Simulator::new),
                 yabandpay: options.yabandpay.map(yabandpay::Simulator::new),
@@ -189,6 +221,42 @@ impl Sandbox {
         match self.inner.controls.get(gateway).expiry_secs {
             Some(s) => time::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX)),
             None => default,
+        }
+    }
+
+    /// Queries and closes made of the order with this merchant id so far.
+    pub fn order_calls(&self, merchant_ref: &str) -> OrderCalls {
+        self.inner
+            .calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(merchant_ref)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Counts a query or close of `merchant_ref` while it runs, and holds it for `slow_ms`.
+    pub(crate) async fn order_call(&self, gateway: Gateway, merchant_ref: &str) -> CallGuard {
+        {
+            let mut calls = self.inner.calls.lock().unwrap_or_else(|p| p.into_inner());
+            let c = calls.entry(merchant_ref.to_string()).or_default();
+            c.total += 1;
+            c.now += 1;
+            c.most_at_once = c.most_at_once.max(c.now);
+        }
+        let guard = CallGuard {
+            sandbox: self.clone(),
+            merchant_ref: merchant_ref.to_string(),
+        };
+        self.slow(gateway).await;
+        guard
+    }
+
+    /// Waits `slow_ms` (at most a minute).
+    pub(crate) async fn slow(&self, gateway: Gateway) {
+        let slow = self.inner.controls.get(gateway).slow_ms;
+        if slow > 0 {
+            tokio::time::sleep(Duration::from_millis(slow.min(60_000))).await;
         }
     }
 

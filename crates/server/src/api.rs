@@ -39,7 +39,10 @@ pub fn router() -> Router<AppState> {
 pub fn health() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/livez", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .route(
+            "/livez",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             axum::http::header::CACHE_CONTROL,
             axum::http::HeaderValue::from_static("no-store"),

@@ -111,10 +111,12 @@ impl std::ops::Deref for AppState {
 /// (PostgreSQL's `LISTEN`; a store one process owns has nothing to hear).
 pub fn watch_store(state: &AppState) {
     let hub = state.hub.clone();
-    state.store.watch(Arc::new(move |session: Option<&str>| match session {
-        Some(id) => hub.changed(id),
-        None => hub.changed_all(),
-    }));
+    state
+        .store
+        .watch(Arc::new(move |session: Option<&str>| match session {
+            Some(id) => hub.changed(id),
+            None => hub.changed_all(),
+        }));
 }
 
 /// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`, each body

@@ -87,7 +87,9 @@ async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>
     let (webhooks, lookup) = config.shop_links(&Env).map_err(|e| e.to_string())?;
     let limits = config.limits()?;
     let return_origins = config.return_origins()?;
-    let store = store::open(&config.store).await.map_err(|e| e.to_string())?;
+    let store = store::open(&config.store)
+        .await
+        .map_err(|e| e.to_string())?;
     let state = AppState::new(Inner {
         store,
         // Orders come from the shop's backend (`PUT /admin/orders/{reference}`, kept in the store).

@@ -11,7 +11,7 @@
 //!
 //! Several instances on one database each run this loop; before a query or a close, an instance
 //! takes the session's lease (`Store::lease`, renewed while it keeps working on it, for at least
-//! `LEASE`), so one instance at a time asks the gateway about a session, and when an instance dies
+//! `ReconcileConfig::lease`), so one instance at a time asks the gateway about a session, and when an instance dies
 //! its sessions are taken over once their leases run out.
 
 use std::collections::{HashMap, HashSet};
@@ -62,6 +62,9 @@ pub struct ReconcileConfig {
     /// How often refunds still `processing` are asked about at the gateway (so each one that ends
     /// sends its webhook without anyone reading it).
     pub refund_every: Duration,
+    /// The shortest lease an instance takes on a session it queries or closes: longer than any
+    /// gateway call (15 s). Another instance takes the session over this long after a crash.
+    pub lease: Duration,
 }
 
 impl Default for ReconcileConfig {
@@ -73,6 +76,7 @@ impl Default for ReconcileConfig {
             max_interval: Duration::from_secs(60),
             grace: Duration::from_secs(120),
             refund_every: Duration::from_secs(15),
+            lease: Duration::from_secs(30),
         }
     }
 }
@@ -98,9 +102,6 @@ fn later(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
         .and_then(|d| t.checked_add(d))
         .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_utc())
 }
-
-/// The shortest lease on a session being queried or closed: longer than any gateway call (15 s).
-pub const LEASE: Duration = Duration::from_secs(30);
 
 fn unix_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
@@ -180,7 +181,7 @@ async fn run_once(
         let wait = jitter(next.interval);
         next.at = later(now, wait);
         next.interval = next.interval.saturating_mul(2).min(config.max_interval);
-        let until = later(now, wait.max(LEASE));
+        let until = later(now, wait.max(config.lease));
         match state
             .store
             .lease(&record.session.id, holder, unix_ms(now), unix_ms(until))

@@ -4,6 +4,7 @@ mod abuse;
 mod flow;
 mod gateway_failures;
 mod gateways;
+mod instances;
 mod merchant;
 mod notify;
 mod notify_others;
@@ -122,6 +123,7 @@ pub fn quick_reconcile() -> ReconcileConfig {
         max_interval: std::time::Duration::from_millis(800),
         grace: std::time::Duration::from_secs(2),
         refund_every: std::time::Duration::from_millis(500),
+        lease: std::time::Duration::from_secs(1),
     }
 }
 

@@ -545,12 +545,29 @@ pub async fn api(
     if !fresh {
         return Simulator::fail("reqTime is missing or more than 5 minutes off");
     }
+    let _call = match (group.as_str(), operation.as_str()) {
+        ("pay", "query" | "close") => {
+            let order = p
+                .get("mchOrderNo")
+                .or_else(|| p.get("payOrderId"))
+                .cloned()
+                .unwrap_or_default();
+            Some(sandbox.order_call(Gateway::Pass2Pay, &order).await)
+        }
+        _ => None,
+    };
+    let now = sandbox.now();
     match (group.as_str(), operation.as_str()) {
         ("pay", "unifiedOrder") => sim.create(&sandbox, &p, false, now),
         ("pay", "cashierOrder") => sim.create(&sandbox, &p, true, now),
         ("pay", "query") => sim.query(&sandbox, &p, now),
         ("pay", "close") => sim.close(&sandbox, &p, now),
-        ("refund", "refundOrder") => sim.refund(&sandbox, &p, now),
+        ("refund", "refundOrder") => {
+            // Done at once, answered late: a merchant that dies meanwhile never hears of it.
+            let answer = sim.refund(&sandbox, &p, now);
+            sandbox.slow(Gateway::Pass2Pay).await;
+            answer
+        }
         _ => sim.refund_query(&sandbox, &p),
     }
 }

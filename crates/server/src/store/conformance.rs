@@ -119,7 +119,10 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
                 .await,
         );
     }
-    let (one, two) = tokio::join!(a.claim_due(i64::MAX - 1, i64::MAX, 15), b.claim_due(i64::MAX - 1, i64::MAX, 15));
+    let (one, two) = tokio::join!(
+        a.claim_due(i64::MAX - 1, i64::MAX, 15),
+        b.claim_due(i64::MAX - 1, i64::MAX, 15)
+    );
     let (one, two) = (must("claim", one), must("claim", two));
     assert!(one.len() + two.len() >= 21, "{} + {}", one.len(), two.len());
     assert!(
@@ -134,17 +137,35 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
         a.insert_refund(refund(&pid, 700, 1), 1000),
         b.insert_refund(refund(&pid, 700, 2), 1000)
     );
-    assert_eq!(usize::from(x.is_ok()) + usize::from(y.is_ok()), 1, "{x:?} {y:?}");
+    assert_eq!(
+        usize::from(x.is_ok()) + usize::from(y.is_ok()),
+        1,
+        "{x:?} {y:?}"
+    );
     // The refund ends once, and tells of it once, whichever instance asks.
     let kept = must("list", b.refunds(&pid).await);
-    let before = must("events", a.events_after(None, 10_000).await).unwrap_or_default().len();
+    let before = must("events", a.events_after(None, 10_000).await)
+        .unwrap_or_default()
+        .len();
     let (x, y) = tokio::join!(
-        a.update_refund(&kept[0].id, RefundStatus::Succeeded, Some("G1"), Some(refund_event())),
-        b.update_refund(&kept[0].id, RefundStatus::Succeeded, Some("G1"), Some(refund_event()))
+        a.update_refund(
+            &kept[0].id,
+            RefundStatus::Succeeded,
+            Some("G1"),
+            Some(refund_event())
+        ),
+        b.update_refund(
+            &kept[0].id,
+            RefundStatus::Succeeded,
+            Some("G1"),
+            Some(refund_event())
+        )
     );
     must("end", x);
     must("end", y);
-    let after = must("events", b.events_after(None, 10_000).await).unwrap_or_default().len();
+    let after = must("events", b.events_after(None, 10_000).await)
+        .unwrap_or_default()
+        .len();
     assert_eq!(after, before + 1, "one refund.succeeded event");
 }
 
@@ -888,9 +909,10 @@ pub async fn postgres_database() -> String {
         )
     });
     let base = base.trim_end_matches('/');
-    let (client, connection) = tokio_postgres::connect(&format!("{base}/postgres"), tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("the test PostgreSQL at {base} cannot be reached: {e}"));
+    let (client, connection) =
+        tokio_postgres::connect(&format!("{base}/postgres"), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("the test PostgreSQL at {base} cannot be reached: {e}"));
     let driver = tokio::spawn(connection);
     let name = format!("wc_{}", random_id(12));
     client

@@ -147,7 +147,8 @@ fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> Res
 }
 
 fn money(value: i64, currency: &str) -> Result<Money, StoreError> {
-    Money::new(u64::try_from(value).map_err(|_| bad("amount"))?, currency).map_err(|_| bad("currency"))
+    Money::new(u64::try_from(value).map_err(|_| bad("amount"))?, currency)
+        .map_err(|_| bad("currency"))
 }
 
 fn session_row(row: &Row) -> Result<SessionRecord, StoreError> {
@@ -286,9 +287,12 @@ async fn insert_events(
 
 /// Takes an advisory lock named by `key` until the transaction ends.
 async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &str) -> Result<(), StoreError> {
-    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&key])
-        .await
-        .map_err(err)?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&key],
+    )
+    .await
+    .map_err(err)?;
     Ok(())
 }
 
@@ -390,7 +394,9 @@ impl PgStore {
     ) -> Result<Vec<RefundRecord>, StoreError> {
         let client = self.client().await?;
         let stmt = client
-            .prepare_cached(&format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE {clause}"))
+            .prepare_cached(&format!(
+                "SELECT {REFUND_COLUMNS} FROM refunds WHERE {clause}"
+            ))
             .await
             .map_err(err)?;
         rows(&client.query(&stmt, args).await.map_err(err)?, refund_row)
@@ -515,8 +521,11 @@ impl Store for PgStore {
         gateway: &str,
         gateway_ref: &str,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        self.one_session("gateway = $1 AND gateway_ref = $2", &[&gateway, &gateway_ref])
-            .await
+        self.one_session(
+            "gateway = $1 AND gateway_ref = $2",
+            &[&gateway, &gateway_ref],
+        )
+        .await
     }
 
     async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
@@ -667,7 +676,11 @@ impl Store for PgStore {
     }
 
     async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
-        Ok(self.refunds_where("id = $1", &[&id]).await?.into_iter().next())
+        Ok(self
+            .refunds_where("id = $1", &[&id])
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
@@ -977,7 +990,10 @@ mod cluster_tests {
             .expect_err("nothing listens");
         assert!(matches!(e, StoreError::Unavailable(_)), "{e}");
         assert!(!e.to_string().contains("s3cret"), "{e}");
-        assert!(started.elapsed() < Duration::from_secs(30), "within its timeouts");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "within its timeouts"
+        );
     }
 
     /// Collects what `watch` reports.
@@ -1017,9 +1033,13 @@ mod cluster_tests {
         let record = conformance::sample_record("O-listen", 0, None);
         let id = record.session.id.clone();
         b.insert(record).await.expect("insert");
-        b.transition(&id, wallet_checkout_protocol::Status::Succeeded, Box::new(|_, _| Vec::new()))
-            .await
-            .expect("pay");
+        b.transition(
+            &id,
+            wallet_checkout_protocol::Status::Succeeded,
+            Box::new(|_, _| Vec::new()),
+        )
+        .await
+        .expect("pay");
         next_wake(&mut heard, Some(&id)).await;
 
         // The database drops the listening connection: it is made again, and since changes may
@@ -1037,9 +1057,13 @@ mod cluster_tests {
         let again = conformance::sample_record("O-listen", 1, None);
         let again_id = again.session.id.clone();
         b.insert(again).await.expect("insert");
-        b.transition(&again_id, wallet_checkout_protocol::Status::Cancelled, Box::new(|_, _| Vec::new()))
-            .await
-            .expect("cancel");
+        b.transition(
+            &again_id,
+            wallet_checkout_protocol::Status::Cancelled,
+            Box::new(|_, _| Vec::new()),
+        )
+        .await
+        .expect("cancel");
         next_wake(&mut heard, Some(&again_id)).await;
     }
 }

@@ -536,10 +536,8 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.with(|conn| {
-            conn.query_row("SELECT 1", [], |_| Ok(())).map_err(err)
-        })
-        .await
+        self.with(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(err))
+            .await
     }
 
     async fn insert_refund(&self, r: RefundRecord, paid: u64) -> Result<(), StoreError> {
