@@ -1,4 +1,6 @@
-//! `cargo xtask test`: lint, native tests, the widget's tests in headless Chromium, the end-to-end suite.
+//! `cargo xtask test`: lint, native tests (the integration tests twice: the default store, then a
+//! throwaway PostgreSQL), the widget's tests in headless Chromium, the end-to-end suite (two
+//! instances behind nginx among them).
 //!
 //! Any failure stops with a non-zero exit. A browser suite that ran no test is a failure, not a skip.
 
@@ -62,6 +64,17 @@ pub fn run() -> Result<(), String> {
             .current_dir(&root),
     )?;
     total.add(require_tests("native tests", Counts::scan(&native))?);
+    say("2/6 the server's integration tests again, on the throwaway PostgreSQL");
+    let on_postgres = run_capture(
+        Command::new("cargo")
+            .args(["test", "--package", "wallet-checkout-demo", "--test", "it"])
+            .current_dir(&root)
+            .env("WALLET_CHECKOUT_IT_STORE", "postgres"),
+    )?;
+    total.add(require_tests(
+        "integration tests on PostgreSQL",
+        Counts::scan(&on_postgres),
+    )?);
 
     say("3/6 the widget's wasm-bindgen tests in headless Chromium");
     let wasm = run_capture(
@@ -154,7 +167,7 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
             .env("WALLET_CHECKOUT_PYTHON", python)
             .env("WALLET_CHECKOUT_DEMO", server)
             .env("WALLET_CHECKOUT_SERVER", production)
-            .env("NGINX", tools::NGINX)
+            .env("WALLET_CHECKOUT_NGINX", tools::NGINX)
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
             .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
             .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())

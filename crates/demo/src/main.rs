@@ -20,6 +20,8 @@ const USAGE: &str = "usage: wallet-checkout-demo [--config FILE] [--site DIR]
                  orders = true   POST /demo/orders
                  sandbox = true  every gateway is the built-in sandbox, with the file's
                                  merchant ids and secrets (rehearse a real config)
+                 via_public_url = true  the sandbox's pages at public_url, not the bound
+                                 address (behind a proxy)
   --site DIR     serve this folder at / (the demo shop: cargo xtask dist's dist/)
 
 Without --config: every gateway in the sandbox, demo orders on, throwaway credentials,
@@ -33,6 +35,8 @@ struct DemoSection {
     orders: bool,
     #[serde(default)]
     sandbox: bool,
+    #[serde(default)]
+    via_public_url: bool,
 }
 
 struct Args {
@@ -173,6 +177,8 @@ struct Prepared {
         std::collections::BTreeMap<String, Arc<dyn wallet_checkout_server::gateway::Connector>>,
     >,
     orders: bool,
+    /// `[demo] via_public_url`.
+    via_public_url: bool,
     webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
     lookup: Option<wallet_checkout_server::orders::Lookup>,
     /// `Some` only when the config has a `[limits]` section.
@@ -210,6 +216,7 @@ async fn prepare(
         credentials,
         real,
         orders: section.orders,
+        via_public_url: section.via_public_url,
         webhooks,
         lookup,
         limits: c.limits.is_some().then(|| c.limits()).transpose()?,
@@ -239,6 +246,11 @@ impl Prepared {
         o.admin_apart = self.admin_apart;
         if let Some(creds) = self.credentials {
             o.credentials = creds;
+            // `[demo] via_public_url`: behind a proxy, the sandbox's pages and the connectors'
+            // calls go through the public URL instead of the bound address.
+            if self.via_public_url {
+                o.public_url = c.public_url.trim_end_matches('/').to_string();
+            }
             // The config's switches; every gateway stays offered so any routing can be rehearsed.
             let g = &c.gateways;
             if let (Some(mine), Some(theirs)) = (o.gateways.alphapay.as_mut(), &g.alphapay) {

@@ -54,6 +54,9 @@ pub struct Behaviour {
     /// made at once on one order overlap, and `Sandbox::order_calls` sees it; a refund is made at
     /// once and answered this late.
     pub slow_ms: u64,
+    /// Sends notifications to this origin (`http://host:port`) instead of the notify URL's own,
+    /// keeping its path: e.g. to one instance of several behind a load balancer.
+    pub notify_origin: Option<String>,
 }
 
 /// `POST /sandbox/control` body: a behaviour, for one gateway or (without `gateway`) all of them.

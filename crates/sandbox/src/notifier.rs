@@ -87,11 +87,31 @@ pub fn spawn(sandbox: &Sandbox, payment: Payment) {
     });
 }
 
+/// `url` with its origin replaced by `origin` (the control switch `notify_origin`).
+fn redirected(url: &str, origin: Option<&str>) -> String {
+    let (Some(origin), Ok(mut parsed)) = (origin, reqwest::Url::parse(url)) else {
+        return url.to_string();
+    };
+    let Ok(to) = reqwest::Url::parse(origin) else {
+        return url.to_string();
+    };
+    let moved = parsed.set_scheme(to.scheme()).is_ok()
+        && parsed.set_host(to.host_str()).is_ok()
+        && parsed.set_port(to.port()).is_ok();
+    if moved {
+        parsed.to_string()
+    } else {
+        url.to_string()
+    }
+}
+
 async fn deliver(sandbox: &Sandbox, gateway: Gateway, out: Outgoing, attempt: usize) -> bool {
+    let origin = sandbox.inner.controls.get(gateway).notify_origin;
+    let url = redirected(&out.url, origin.as_deref());
     let mut req = sandbox
         .inner
         .http
-        .post(&out.url)
+        .post(&url)
         .header("Content-Type", out.content_type)
         .body(out.body);
     for (k, v) in out.headers {
@@ -124,6 +144,22 @@ async fn deliver(sandbox: &Sandbox, gateway: Gateway, out: Outgoing, attempt: us
             tracing::warn!(gateway = gateway.as_str(), attempt, error = %e.without_url(), "sandbox: notification not delivered");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::redirected;
+
+    #[test]
+    fn a_notification_can_be_sent_to_another_origin_keeping_its_path() {
+        let url = "https://shop.example/notify/pass2pay?x=1";
+        assert_eq!(redirected(url, None), url);
+        assert_eq!(
+            redirected(url, Some("http://127.0.0.1:8082")),
+            "http://127.0.0.1:8082/notify/pass2pay?x=1"
+        );
+        assert_eq!(redirected(url, Some("not a url")), url);
     }
 }
 

@@ -494,3 +494,33 @@ async fn a_database_down_while_running_answers_503_and_everything_resumes_when_i
     // And the payment lands (the gateway's retry, or reconciliation).
     assert_eq!(final_on(&d.base, &id, 90).await, "succeeded");
 }
+
+#[test]
+fn a_database_down_at_start_is_one_clear_line_and_exit_code_2() {
+    let dir = std::env::temp_dir().join(format!("wc-instances-{}", random_id(8)));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let store = format!("postgres://checkout:s3cret@127.0.0.1:{}/shop", free_port());
+    let config = binary_config(
+        &dir,
+        "down",
+        free_port(),
+        &store,
+        Some("http://127.0.0.1:9"),
+        "",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wallet-checkout-demo"))
+        .arg("--config")
+        .arg(&config)
+        .envs(ENV)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("store unavailable"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret"),
+        "the password is never printed: {stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing was served");
+    let _ = std::fs::remove_dir_all(dir);
+}

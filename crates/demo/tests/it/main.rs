@@ -141,6 +141,15 @@ pub async fn demo_at(
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let mut options = DemoOptions::new(&base, clock.clone()).expect("options");
+    // `cargo xtask test` runs this suite twice: on the default store, then on PostgreSQL.
+    if std::env::var("WALLET_CHECKOUT_IT_STORE").as_deref() == Ok("postgres") {
+        let url = wallet_checkout_server::store::conformance::postgres_database().await;
+        options.store = Arc::new(
+            wallet_checkout_server::store::PgStore::connect(&url)
+                .await
+                .expect("the test database"),
+        );
+    }
     options.reconcile = Some(ReconcileConfig {
         tick: std::time::Duration::from_millis(100),
         ..ReconcileConfig::default()
