@@ -1,4 +1,4 @@
-//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|all]`: measures the widget and the server on
+//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|instances|all]`: measures the widget and the server on
 //! this machine and writes bench/results/latest.{json,md} with the peers' figures beside ours.
 //! Run through xtask, which builds what is measured and passes its paths in the environment.
 // `--smoke` runs each part tiny (the test suite uses it so the harness keeps working); `--out DIR`.
@@ -6,7 +6,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { connect } from "node:net";
+import { connect, createServer as createNetServer } from "node:net";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir, cpus, totalmem, hostname } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ const args = process.argv.slice(2);
 const SMOKE = args.includes("--smoke");
 const outAt = args.indexOf("--out");
 const OUT = outAt >= 0 ? args[outAt + 1] : "bench/results";
-const PARTS = ["size", "startup", "latency", "requests", "server", "webhooks", "abuse"];
+const PARTS = ["size", "startup", "latency", "requests", "server", "webhooks", "abuse", "instances"];
 const asked = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--out");
 const parts = asked.length === 0 || asked.includes("all") ? PARTS : asked;
 for (const p of parts) if (!PARTS.includes(p)) throw new Error(`unknown part ${p}; parts: ${PARTS.join(", ")}, all`);
@@ -719,6 +719,177 @@ function machine(browserVersion) {
 
 const fmt = (x, unit = "") => (x === null || x === undefined ? "—" : `${typeof x === "number" ? x.toLocaleString("en-US") : x}${unit}`);
 
+// ---------- instances ----------
+
+const P2P = "bench-pass2pay-secret-0123456789abcdef";
+const ADMIN = "bench-admin-token-0123456789-abcdefghij";
+
+/** The demo binary on `toml` (a complete config), optionally pinned to `core`; resolves with { base, pid, stop }. */
+async function startConfigured(toml, { pinCore = null } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-bench-"));
+  const file = join(dir, "bench.toml");
+  writeFileSync(file, toml);
+  const server = env("WALLET_CHECKOUT_DEMO");
+  const cmd = pinCore !== null && cpus().length > 1 ? ["taskset", ["-c", String(pinCore), server, "--config", file]] : [server, ["--config", file]];
+  const child = spawn(cmd[0], cmd[1], {
+    env: { ...process.env, RUST_LOG: "error", BENCH_P2P: P2P, BENCH_ADMIN: ADMIN },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("a server did not start within 60 s")), 60_000);
+    child.once("exit", (code) => reject(new Error(`a server exited early (${code})`)));
+    lines.on("line", (line) => {
+      const m = line.match(/running at (http:\/\/[^\s]+?)\/?$/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  return { base, pid: child.pid, async stop() { if (child.exitCode === null) { child.kill("SIGTERM"); await once(child, "exit"); } } };
+}
+
+const pass2payConfig = (port, store, gateway) => `listen = "127.0.0.1:${port}"
+public_url = "http://127.0.0.1:${port}"
+store = "${store}"
+[routing]
+wechat_pay = "pass2pay"
+alipay = "pass2pay"
+unionpay = "pass2pay"
+[admin]
+token_env = "BENCH_ADMIN"
+[gateways.pass2pay]
+base_url = "${gateway ?? "https://api.pass2pay.example"}/sandbox/pass2pay"
+mch_no = "M1700000001"
+app_id = "64a0c0ffee0000000000abcd"
+secret_env = "BENCH_P2P"
+[demo]
+sandbox = ${gateway ? "false" : "true"}
+`;
+
+async function freeLoopbackPort() {
+  const probe = createNetServer();
+  await new Promise((r) => probe.listen(0, "127.0.0.1", r));
+  const { port } = probe.address();
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+function database() {
+  const cluster = env("WALLET_CHECKOUT_TEST_POSTGRES");
+  const name = `wc_bench_${Math.random().toString(36).slice(2, 10)}`;
+  execFileSync("psql", [`${cluster}/postgres`, "-qc", `CREATE DATABASE ${name}`]);
+  return `${cluster}/${name}`;
+}
+
+async function putOrder(base, reference) {
+  const res = await fetch(`${base}/admin/orders/${reference}`, {
+    method: "PUT", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({ amount: { value: 1234, currency: "CNY" }, description: "Bench tea" }),
+  });
+  if (!res.ok) throw new Error(`PUT order: ${res.status}`);
+}
+
+let orderSeq = 0;
+async function sessionsOn(base, n) {
+  const out = [];
+  for (let k = 0; k < n; k += 16) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(16, n - k) }, async () => {
+      const reference = `B${process.pid}x${orderSeq++}`;
+      await putOrder(base, reference);
+      return newSession(base, reference, "wechat_pay");
+    }))));
+  }
+  return out;
+}
+
+/** Waits for the first `session` event with status `succeeded` on `base`'s stream; resolves with performance.now(). */
+async function streamUntilPaid(base, id) {
+  const res = await fetch(`${base}/api/checkout/sessions/${id}/events`, { headers: { accept: "text/event-stream" } });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let ready;
+  const opened = new Promise((r) => { ready = r; });
+  const done = (async () => {
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (end) throw new Error("the stream ended before success");
+      text += decoder.decode(value, { stream: true });
+      ready();
+      if (text.includes('"status":"succeeded"')) { const t = performance.now(); reader.cancel().catch(() => {}); return t; }
+    }
+  })();
+  await opened;
+  return done;
+}
+
+// Two instances of the server on one PostgreSQL (and one on SQLite for comparison), the gateway's
+// sandbox in a process of its own, everything measured in this run.
+async function instances() {
+  const seconds = SMOKE ? 1 : 10;
+  const out = {};
+  const [gPort, aPort, bPort, sPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()]);
+  const gateway = await startConfigured(pass2payConfig(gPort, "memory", null));
+  const store = database();
+  const a = await startConfigured(pass2payConfig(aPort, store, gateway.base), { pinCore: 0 });
+  const b = await startConfigured(pass2payConfig(bPort, store, gateway.base), { pinCore: 0 });
+  const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-bench-"));
+  const lone = await startConfigured(pass2payConfig(sPort, `sqlite://${join(dir, "bench.db")}`, gateway.base), { pinCore: 0 });
+  const control = (body) => fetch(`${gateway.base}/sandbox/control`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ gateway: "pass2pay", ...body }) });
+  try {
+    // Detection across instances: the stream held by A, the notification sent to B.
+    await control({ notify_origin: b.base });
+    const ms = [];
+    for (const s of await sessionsOn(a.base, SMOKE ? 3 : 100)) {
+      const seen = streamUntilPaid(a.base, s.id);
+      const t0 = performance.now();
+      await pay(gateway.base, s);
+      ms.push((await seen) - t0);
+    }
+    await control({ notify_origin: null });
+    out.detection_across = { payments: ms.length, p50_ms: round(median(ms), 1), p95_ms: round(quantile(ms, 0.95), 1), note: "stream on A, notification on B: B's commit, pg_notify, A's LISTEN, A's read" };
+
+    // Status reads: the servers on core 0, wrk on core 1; PostgreSQL wherever the kernel puts it.
+    const [sa] = await sessionsOn(a.base, 1);
+    const [sl] = await sessionsOn(lone.base, 1);
+    const read = (base, id) => `${base}/api/checkout/sessions/${id}`;
+    wrk(read(a.base, sa.id), 1, 8, 1);
+    out.reads_sqlite_one = wrk(read(lone.base, sl.id), seconds, 64, 1);
+    out.reads_postgres_one = wrk(read(a.base, sa.id), seconds, 64, 1);
+    const both = await Promise.all([a, b].map((x) => new Promise((resolve, reject) => {
+      const argv = ["-c", "1", "wrk", "-t1", "-c32", `-d${seconds}s`, "--latency", read(x.base, sa.id)];
+      const child = spawn(cpus().length > 1 ? "taskset" : "wrk", cpus().length > 1 ? argv : argv.slice(3));
+      let text = "";
+      child.stdout.on("data", (d) => { text += d; });
+      child.on("exit", (code) => (code === 0 ? resolve(Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1])) : reject(new Error(`wrk ${code}`))));
+    })));
+    out.reads_postgres_two = { requests_per_s: Math.round(both[0] + both[1]), per_instance: both.map(Math.round) };
+    out.reads_ratio_two_to_one = round(out.reads_postgres_two.requests_per_s / out.reads_postgres_one.requests_per_s, 2);
+    out.reads_ratio_postgres_to_sqlite = round(out.reads_postgres_one.requests_per_s / out.reads_sqlite_one.requests_per_s, 2);
+
+    // Notification acknowledgement at 1 000 a second across the two instances.
+    const count = SMOKE ? 20 : 3000;
+    const sessions = [...(await sessionsOn(a.base, count / 2)), ...(await sessionsOn(b.base, count / 2))];
+    await fetch(`${gateway.base}/sandbox/stats`, { method: "DELETE" });
+    const start = Date.now();
+    const paying = [];
+    for (let k = 0; k < sessions.length; k++) {
+      const due = start + k; // 1 000 a second
+      if (due > Date.now()) await sleep(due - Date.now());
+      paying.push(pay(gateway.base, sessions[(k % 2) * (count / 2) + Math.floor(k / 2)]));
+    }
+    await Promise.all(paying);
+    let acks = [];
+    for (let tries = 0; tries < 200 && acks.length < count; tries++) {
+      acks = (await json(`${gateway.base}/sandbox/stats`)).ack_us;
+      if (acks.length < count) await sleep(100);
+    }
+    out.ack_two_instances = { rate_per_s: 1000, sent: count, notifications: acks.length, p50_ms: round(median(acks) / 1000, 2), p99_ms: round(quantile(acks, 0.99) / 1000, 2), target_p99_ms: 500 };
+  } finally {
+    for (const x of [lone, b, a, gateway]) await x.stop();
+  }
+  return out;
+}
+
 function markdown(r) {
   const lines = [`# Benchmarks`, "", `${r.machine.date} · ${r.machine.cpu} × ${r.machine.cores} · ${r.machine.memory_gib} GiB · ${r.machine.rustc} · node ${r.machine.node} · Chromium ${r.machine.chromium}${r.machine.smoke ? " · **smoke run (tiny samples; not figures)**" : ""}`, "",
     "Produced by `cargo xtask bench`; rerun it to check. Ratios measured in one run mean more than absolute figures on a shared machine.", "",
@@ -751,6 +922,12 @@ function markdown(r) {
   if (p.webhooks) {
     const w = p.webhooks;
     lines.push(`| webhook first attempt after a payment, p50 / p95 at 200 payments/s (${w.delivered} of ${w.payments}) | ${fmt(w.p50_ms)} / ${fmt(w.p95_ms)} ms | p95 ≤ 1 s, none lost | ${w.peer} |`);
+  }
+  if (p.instances) {
+    const i = p.instances;
+    lines.push(`| detection across instances p50 / p95 (stream on A, notification on B; ${i.detection_across.payments} payments) | ${fmt(i.detection_across.p50_ms)} / ${fmt(i.detection_across.p95_ms)} ms | ≤ 1 s | one instance's SSE row above |`);
+    lines.push(`| status reads, PostgreSQL: one instance / two (64 connections, servers on one core) | ${fmt(i.reads_postgres_one.requests_per_s, "/s")} / ${fmt(i.reads_postgres_two.requests_per_s, "/s")} (× ${fmt(i.reads_ratio_two_to_one)}) | | SQLite, one instance, same run: ${fmt(i.reads_sqlite_one.requests_per_s, "/s")} (PostgreSQL × ${fmt(i.reads_ratio_postgres_to_sqlite)}) |`);
+    lines.push(`| notification ack p50 / p99 at 1 000/s across two instances (${i.ack_two_instances.notifications} of ${i.ack_two_instances.sent}) | ${fmt(i.ack_two_instances.p50_ms)} / ${fmt(i.ack_two_instances.p99_ms)} ms | p99 ≤ 500 ms | WeChat allows 5 s |`);
   }
   if (p.abuse) {
     lines.push("", "## Under attack", "", `Status-read p99 and notification-ack p99 during each attack, beside the same figures with none, in one run (${p.abuse.reads_per_attack} reads and ${p.abuse.payments_per_attack} payments each; \`cargo xtask bench abuse\`).`, "",
@@ -790,6 +967,7 @@ async function main() {
       if (part === "server") result.parts.server = await server();
       if (part === "webhooks") result.parts.webhooks = await webhooks();
       if (part === "abuse") result.parts.abuse = await abuse();
+      if (part === "instances") result.parts.instances = await instances();
       process.stdout.write(`bench: ${part} done in ${round((Date.now() - started) / 1000)} s\n`);
     }
     result.machine = machine(browser ? browser.version() : previous.machine?.chromium ?? null);

@@ -34,5 +34,12 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
     number(row.ack_p99_ms, `ack p99 under ${row.attack}`);
     assert.equal(row.acknowledged, row.sent, `every notification acknowledged under ${row.attack}`);
   }
+  const i = r.parts.instances;
+  number(i.detection_across.p95_ms, "detection across instances");
+  number(i.reads_postgres_one.requests_per_s, "reads, one instance on PostgreSQL");
+  number(i.reads_postgres_two.requests_per_s, "reads, two instances on PostgreSQL");
+  number(i.reads_sqlite_one.requests_per_s, "reads, one instance on SQLite");
+  number(i.ack_two_instances.p99_ms, "ack across two instances");
+  assert.equal(i.ack_two_instances.notifications, i.ack_two_instances.sent, "every notification acknowledged across two instances");
   assert.match(readFileSync(join(out, "latest.md"), "utf8"), /\| figure \| ours \| target \| peer \|/);
 });

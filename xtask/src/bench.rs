@@ -1,4 +1,4 @@
-//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|all]`: builds what is measured (the release
+//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|instances|all]`: builds what is measured (the release
 //! widget, the optimised server, the request-counting example) and runs `bench/bench.mjs`, which writes
 //! `bench/results/latest.{json,md}`. `cargo xtask bench codec` weighs the widget's JSON codec against
 //! the serde route in one run (`bench/results/codec.md`). Numbers live here, never in timed test assertions.
@@ -12,6 +12,9 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
+    // The `instances` part runs two servers on one PostgreSQL.
+    let postgres = crate::postgres::Cluster::start()?;
+    std::env::set_var(crate::postgres::ENV, &postgres.url);
     say("building the release widget, the optimised server and the request counter");
     crate::dist::build()?;
     let server = tools::build_demo_with("server-release")?;
