@@ -38,6 +38,7 @@ test("every route the server serves is described, and nothing else", () => {
     ...routes("notify.rs"),
     ...routes("admin.rs"),
     ...routes("frame.rs"),
+    ...routes("health.rs"),
   ].sort();
   assert.ok(served.length >= 12, `routes found in the sources: ${served}`);
   const described = Object.entries(doc.paths)

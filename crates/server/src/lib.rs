@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod frame;
 pub mod gateway;
+pub mod health;
 pub mod hub;
 pub mod limits;
 pub mod notify;
@@ -138,7 +139,7 @@ pub fn admin_app(state: AppState) -> Router {
 fn public_routes(state: AppState) -> Router {
     Router::new()
         .nest("/api/checkout", api::router())
-        .merge(api::health())
+        .merge(health::router())
         .merge(notify::router())
         .with_state(state)
 }
