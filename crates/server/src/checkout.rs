@@ -393,6 +393,15 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ApiError> {
 /// session stays `pending` (its QR may still be paid) and is marked for reconciliation, which
 /// retries the close until the gateway confirms it or the gateway's own expiry has passed.
 async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: Status) {
+    // What the close is for is written first, so a notification of the closed order that comes
+    // before the answer ends the session the same way (`apply`).
+    if let Err(e) = state
+        .store
+        .request_close(&record.session.id, closed_as)
+        .await
+    {
+        tracing::error!(session = %record.session.id, error = %e, "store failure marking a close");
+    }
     let outcome = match state.connectors.get(&record.session.gateway) {
         Some(connector) => connector.close(payment(record)).await,
         None => Ok(closed_as),
@@ -403,14 +412,8 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
         Ok(_) => closed_as,
         Err(e) => {
             note_refusal(state, &record.session.id, &e).await;
+            // `close_as` is on record: reconciliation retries the close.
             tracing::warn!(session = %record.session.id, error = %e, "could not close the gateway order; it stays pending and reconciliation retries the close");
-            if let Err(e) = state
-                .store
-                .request_close(&record.session.id, closed_as)
-                .await
-            {
-                tracing::error!(session = %record.session.id, error = %e, "store failure marking a close to retry");
-            }
             return;
         }
     };
@@ -429,6 +432,13 @@ pub async fn apply(
 ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
     let Some(record) = state.store.get(id).await? else {
         return Ok(None);
+    };
+    // A close we asked for ends as we meant it, whoever tells of it first: the gateway's own
+    // notification of the closed order (which says "closed", read as expired) may come before the
+    // close call's answer.
+    let status = match (status, record.close_as) {
+        (Status::Expired | Status::Cancelled, Some(meant)) => meant,
+        _ => status,
     };
     // A repeat (a duplicate notification, a query that finds what is known): nothing to write and
     // no order to read. Safe on a stale read too: a later status can become no more than this one.
