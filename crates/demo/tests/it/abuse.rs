@@ -144,9 +144,12 @@ async fn open_streams(base: &str, path: &str, n: usize) -> (Vec<TcpStream>, Vec<
     for chunk in 0..n.div_ceil(250) {
         let batch = (chunk * 250..n.min((chunk + 1) * 250)).map(|_| async {
             let mut s = TcpStream::connect(addr(base)).await.expect("connect");
-            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-                .await
-                .expect("write");
+            // `Connection: close`: once a stream ends, the server closes (not kept alive for 10 s).
+            s.write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .await
+            .expect("write");
             let mut head = [0u8; 12];
             s.read_exact(&mut head).await.expect("status line");
             let code = std::str::from_utf8(&head[9..12])
