@@ -98,6 +98,9 @@ async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
         .expect("known");
     assert!(changed && waiter.has_changed(), "a change wakes the waiter");
     drop(waiter);
+    // On PostgreSQL the change is also heard back through LISTEN, a moment later: let that
+    // wake-up land before the next waiter comes, so what it sees is the next call's alone.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let waiter = d.state.hub.subscribe(&s.id).expect("room");
     let (record, changed) = checkout::apply(&d.state, &s.id, Status::Cancelled, "test")
         .await
