@@ -41,5 +41,6 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(i.reads_sqlite_one.requests_per_s, "reads, one instance on SQLite");
   number(i.ack_two_instances.p99_ms, "ack across two instances");
   assert.equal(i.ack_two_instances.notifications, i.ack_two_instances.sent, "every notification acknowledged across two instances");
+  number(i.ack_one_sqlite.p99_ms, "ack on one instance on SQLite");
   assert.match(readFileSync(join(out, "latest.md"), "utf8"), /\| figure \| ours \| target \| peer \|/);
 });
