@@ -2,7 +2,9 @@
 //! "Running several instances" says (its nginx blocks are read from the README), with the sample shop and
 //! the widget behind it, and the gateway (the sandbox) in a process of its own. In headless Chromium: the
 //! widget's event stream is held by one instance while the gateway's notification lands on the other;
-//! one instance is killed while the widget waits, and the widget carries on through the other.
+//! a phone's hand-over and return; with every notification dropped, one instance at a time asks the
+//! gateway and each session ends; one instance is killed while the widget waits, and the widget
+//! carries on through the other.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -249,6 +251,45 @@ test("through nginx on an iPhone: the hand-over to the wallet's page and the ret
   await shopSaysPaid(session.order);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test("through nginx, every notification dropped: one instance at a time asks the gateway, and each session ends", async () => {
+  // Slow answers, so two instances asking about one order at once would overlap at the gateway.
+  await control({ notifications: "drop", slow_ms: 1500, expiry_secs: 20 });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, errors, session: paid } = await checkoutOnDesktop(context);
+    // A second order whose shopper never pays, created through nginx as the widget would.
+    const made = await fetch(`${front}/`, { redirect: "manual" });
+    const reference = made.headers.get("location").split("/").pop();
+    const res = await fetch(`${front}/api/checkout/sessions`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ order: reference, wallet: "wechat_pay", flow: "qr" }),
+    });
+    assert.equal(res.status, 201);
+    const unpaid = await res.json();
+    await pay(gateway.direct, lastSegment(paid.action.content));
+    // No notification comes: reconciliation queries from 30 s after creation; the unpaid one is
+    // closed at its expiry (20 s here). Both within expiry plus 2 minutes.
+    await success(page, 150_000);
+    let end;
+    for (let i = 0; i < 300; i++) {
+      end = (await (await fetch(`${front}/api/checkout/sessions/${unpaid.id}`)).json()).status;
+      if (end !== "pending") break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(end, "expired");
+    const { calls } = await (await fetch(`${gateway.direct}/sandbox/stats`)).json();
+    for (const s of [paid, unpaid]) {
+      assert.ok(calls[s.id]?.total >= 1, `${s.id} was asked about: ${JSON.stringify(calls[s.id])}`);
+      assert.equal(calls[s.id].most_at_once, 1, `two instances asked about ${s.id} at once`);
+    }
+    await shopSaysPaid(paid.order);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await control({});
+  }
 });
 
 test("through nginx: an instance killed while the widget waits, and the widget carries on through the other", async () => {

@@ -128,7 +128,8 @@ pub async fn get(State(sandbox): State<Sandbox>) -> Response {
     Json(all).into_response()
 }
 
-/// Acknowledgement times of delivered notifications, in microseconds (`GET /sandbox/stats`).
+/// `GET /sandbox/stats`: acknowledgement times of delivered notifications, in microseconds, and per
+/// merchant order id the queries and closes made of it (`calls`: `{ total, most_at_once }`).
 pub async fn stats(State(sandbox): State<Sandbox>) -> Response {
     let acks = sandbox
         .inner
@@ -136,7 +137,20 @@ pub async fn stats(State(sandbox): State<Sandbox>) -> Response {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    Json(serde_json::json!({ "ack_us": acks })).into_response()
+    let calls: serde_json::Map<String, serde_json::Value> = sandbox
+        .inner
+        .calls
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(order, c)| {
+            (
+                order.clone(),
+                serde_json::json!({ "total": c.total, "most_at_once": c.most_at_once }),
+            )
+        })
+        .collect();
+    Json(serde_json::json!({ "ack_us": acks, "calls": calls })).into_response()
 }
 
 /// Forgets the recorded acknowledgement times (`DELETE /sandbox/stats`).
