@@ -39,6 +39,9 @@ impl KeyLocks {
     }
 }
 
+/// How long a close the API makes keeps reconciliation off its session: longer than a gateway call.
+const CLOSE_LEASE_MS: i64 = 60_000;
+
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_KEY_LEN: usize = 255;
 /// Longest `return_url` accepted.
@@ -58,6 +61,10 @@ impl From<StoreError> for ApiError {
                     "session store unavailable; try again",
                 )
             },
+            // Only outside text can hold what PostgreSQL refuses (a NUL byte).
+            StoreError::Invalid => {
+                ApiError::invalid("the request holds text that cannot be stored")
+            }
             _ => ApiError::internal("session store unavailable"),
         }
     }
@@ -311,7 +318,29 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         close_as: None,
         gateway_result: None,
     };
-    state.store.insert(record.clone()).await?;
+    match state.store.insert(record.clone()).await {
+        Ok(()) => {}
+        // Another instance stored a session under the same key meanwhile (the key's lock is one
+        // process's): that one is the answer, and this gateway order is closed.
+        Err(StoreError::Conflict) if record.idempotency_key.is_some() => {
+            let key = record.idempotency_key.as_deref().unwrap_or_default();
+            if let Some(existing) = state.store.by_idempotency_key(key).await? {
+                close_at_gateway(state, &record, Status::Cancelled).await;
+                return Ok(Created::Replayed(present(existing)));
+            }
+            return Err(StoreError::Conflict.into());
+        }
+        // The order's amount changed on another instance while the gateway was asked.
+        Err(StoreError::Locked) => {
+            close_at_gateway(state, &record, Status::Cancelled).await;
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::OrderUnavailable,
+                "the order changed while the session was made; try again",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
     tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
     Ok(Created::New(present(record)))
 }
@@ -393,6 +422,18 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ApiError> {
 /// session stays `pending` (its QR may still be paid) and is marked for reconciliation, which
 /// retries the close until the gateway confirms it or the gateway's own expiry has passed.
 async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: Status) {
+    // Reconciliation (on any instance) leaves the session alone while this close runs: it sees
+    // `close_as` below and would close it too. Best effort: a shopper's cancel never waits for it.
+    let now_ms = crate::clock::unix_ms(state.clock.now());
+    let _ = state
+        .store
+        .lease(
+            &record.session.id,
+            "api-close",
+            now_ms,
+            now_ms.saturating_add(CLOSE_LEASE_MS),
+        )
+        .await;
     // What the close is for is written first, so a notification of the closed order that comes
     // before the answer ends the session the same way (`apply`).
     if let Err(e) = state
@@ -406,6 +447,13 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
         Some(connector) => connector.close(payment(record)).await,
         None => Ok(closed_as),
     };
+    // The close has answered: reconciliation may take the session again at once (a lease that
+    // ends now; it was this holder's only if taken above).
+    let done_ms = crate::clock::unix_ms(state.clock.now());
+    let _ = state
+        .store
+        .lease(&record.session.id, "api-close", done_ms, done_ms)
+        .await;
     let next = match outcome {
         Ok(Status::Succeeded) => Status::Succeeded,
         Ok(Status::Failed) => Status::Failed,

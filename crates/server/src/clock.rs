@@ -68,3 +68,8 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-11-21T04:00:05Z"), Some(t));
     }
 }
+
+/// Unix milliseconds (the store's leases and webhook times), saturating.
+pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}

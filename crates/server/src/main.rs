@@ -57,7 +57,7 @@ async fn main() -> ExitCode {
         }
     };
     // Everything that can be wrong with the config is found before anything is bound.
-    let (state, listeners) = match start(&path).await {
+    let (state, listeners, holder) = match start(&path).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -65,13 +65,21 @@ async fn main() -> ExitCode {
         }
     };
     wallet_checkout_server::watch_store(&state);
-    reconcile::spawn(state.clone(), ReconcileConfig::default());
+    reconcile::spawn(
+        state.clone(),
+        ReconcileConfig {
+            holder: Some(holder),
+            ..ReconcileConfig::default()
+        },
+    );
     webhooks::spawn(state.clone(), Duration::from_millis(250));
     serve::until_signal(state, listeners).await;
     ExitCode::SUCCESS
 }
 
-async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>), String> {
+/// The state, the listeners, and this instance's name in reconciliation's leases (its listening
+/// address on this host: a restart takes its own leases back at once).
+async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>, String), String> {
     let config = Config::load(path).map_err(|e| e.to_string())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let http = reqwest::Client::builder()
@@ -132,5 +140,8 @@ async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("wallet-checkout server running at http://{addr}/");
     listeners.push(serve::Listener { listener, router });
-    Ok((state, listeners))
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    Ok((state, listeners, format!("{}@{host}", config.listen)))
 }

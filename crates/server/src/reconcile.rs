@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use crate::checkout;
-use crate::clock::parse_rfc3339;
+use crate::clock::{parse_rfc3339, unix_ms};
 use crate::AppState;
 
 #[cfg(test)]
@@ -62,9 +62,13 @@ pub struct ReconcileConfig {
     /// How often refunds still `processing` are asked about at the gateway (so each one that ends
     /// sends its webhook without anyone reading it).
     pub refund_every: Duration,
-    /// The shortest lease an instance takes on a session it queries or closes: longer than any
-    /// gateway call (15 s). Another instance takes the session over this long after a crash.
+    /// The shortest lease an instance takes on a session it queries or closes: longer than a close
+    /// and the query after it (15 s each) with the store's waits. Another instance takes the
+    /// session over this long after a crash.
     pub lease: Duration,
+    /// This loop's name in the leases; the same name after a restart renews its own leases at
+    /// once. `None`: a random one.
+    pub holder: Option<String>,
 }
 
 impl Default for ReconcileConfig {
@@ -76,7 +80,8 @@ impl Default for ReconcileConfig {
             max_interval: Duration::from_secs(60),
             grace: Duration::from_secs(120),
             refund_every: Duration::from_secs(15),
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(60),
+            holder: None,
         }
     }
 }
@@ -103,15 +108,14 @@ fn later(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
         .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_utc())
 }
 
-fn unix_ms(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
 /// Runs reconciliation until the server stops.
 pub fn spawn(state: AppState, config: ReconcileConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // This loop's name in the store's leases: one per process and start.
-        let holder = format!("rc_{}", crate::domain::random_id(12));
+        let holder = config
+            .holder
+            .clone()
+            .unwrap_or_else(|| format!("rc_{}", crate::domain::random_id(12)));
         let mut schedule = HashMap::new();
         let mut refunds_due = tokio::time::Instant::now() + config.refund_every;
         loop {

@@ -524,3 +524,35 @@ fn a_database_down_at_start_is_one_clear_line_and_exit_code_2() {
     assert!(out.stdout.is_empty(), "nothing was served");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn one_idempotency_key_sent_to_both_instances_at_once_makes_one_session() {
+    let (a, b) = two_instances(|_| {}).await;
+    order(&a.base, "MI-key").await;
+    for round in 0..5 {
+        let key = format!("mi-key-{round}-{}", random_id(6));
+        let (x, y) = tokio::join!(
+            create_for(&a.base, "MI-key", "wechat_pay", "qr", Some(&key)),
+            create_for(&b.base, "MI-key", "wechat_pay", "qr", Some(&key))
+        );
+        assert!(x.0.is_success() && y.0.is_success(), "{x:?} {y:?}");
+        assert_eq!(x.1["id"], y.1["id"], "one session for one key");
+        // Every other gateway order made for the key meanwhile is closed, none left payable.
+        let id = x.1["id"].as_str().expect("id");
+        let kept = gateway_id(&x.1);
+        let open: Vec<_> = a
+            .sandbox
+            .payments()
+            .into_iter()
+            .filter(|p| {
+                p.id != kept && p.state == wallet_checkout_sandbox::ledger::PayState::Pending
+            })
+            .filter(|p| p.description == "Tea")
+            .collect();
+        assert!(
+            open.is_empty(),
+            "{id}: orphan gateway orders still open: {open:?}"
+        );
+        // The next round's create closes this one (one order, one payment).
+    }
+}

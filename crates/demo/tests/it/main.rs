@@ -124,6 +124,7 @@ pub fn quick_reconcile() -> ReconcileConfig {
         grace: std::time::Duration::from_secs(2),
         refund_every: std::time::Duration::from_millis(500),
         lease: std::time::Duration::from_secs(1),
+        holder: None,
     }
 }
 

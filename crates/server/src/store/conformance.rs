@@ -84,7 +84,22 @@ pub async fn check_store(store: &dyn Store) {
     a_close_to_retry_is_kept_on_pending_sessions_only(store).await;
     refunds_never_exceed_what_was_paid(store).await;
     leases_go_to_one_holder_at_a_time(store, store).await;
+    a_key_with_a_nul_byte_names_nothing(store).await;
     must("ping", store.ping().await);
+}
+
+/// Outside text reaches lookups as it came (`/sessions/%00`): it finds nothing, never an error.
+async fn a_key_with_a_nul_byte_names_nothing(store: &dyn Store) {
+    let nul = "cs_\0x";
+    assert!(must("get", store.get(nul).await).is_none());
+    assert!(must("key", store.by_idempotency_key(nul).await).is_none());
+    assert!(must("gateway ref", store.by_gateway_ref("pass2pay", nul).await).is_none());
+    assert!(must("order", store.get_order(nul).await).is_none());
+    assert!(must("by order", store.by_order(nul).await).is_empty());
+    assert!(must("refund", store.get_refund(nul).await).is_none());
+    assert!(must("refunds", store.refunds(nul).await).is_empty());
+    assert!(must("refund key", store.refund_by_key(nul).await).is_none());
+    assert!(must("events", store.events_after(Some(nul), 10).await).is_none());
 }
 
 /// What two stores on one database (two instances) must do together: one change wins, one lease
@@ -602,10 +617,17 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         must("get", store.get_order(&reference).await),
         Some(kept.clone())
     );
-    must(
-        "session",
-        store.insert(sample_record(&reference, 0, None)).await,
+    // A session for an amount the order no longer has (a PUT on another instance came between
+    // the read and the write) is refused, and nothing is written.
+    let stale = sample_record(&reference, 0, None);
+    assert!(
+        matches!(store.insert(stale.clone()).await, Err(StoreError::Locked)),
+        "1234 is not the order's 999"
     );
+    assert_eq!(must("get", store.get(&stale.session.id).await), None);
+    let mut session = sample_record(&reference, 0, None);
+    session.session.amount = kept.amount.clone();
+    must("session", store.insert(session).await);
     assert!(
         matches!(
             store.put_order(order(&reference, 1000)).await,

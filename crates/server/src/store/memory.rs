@@ -46,7 +46,16 @@ impl MemoryStore {
 #[async_trait::async_trait]
 impl Store for MemoryStore {
     async fn insert(&self, record: SessionRecord) -> Result<(), StoreError> {
+        // Sessions, then orders: the same lock order as `put_order`.
         let mut map = self.lock();
+        let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        if orders
+            .get(&record.session.order)
+            .is_some_and(|o| o.amount != record.session.amount)
+        {
+            return Err(StoreError::Locked);
+        }
+        drop(orders);
         let key_taken = record.idempotency_key.is_some()
             && map
                 .values()

@@ -57,6 +57,9 @@ pub enum StoreError {
     /// The refund would take the session's refunds past what was paid; `left` is what remains.
     #[error("the refunds would exceed what was paid ({left} left)")]
     OverRefund { left: u64 },
+    /// Text the store cannot hold (PostgreSQL refuses a NUL byte): the caller's input is wrong.
+    #[error("the text cannot be stored (a NUL byte)")]
+    Invalid,
     /// The order has a session, so its amount may no longer change.
     #[error("the order has a session; its amount can no longer change")]
     Locked,
@@ -84,6 +87,8 @@ pub enum Put {
 /// tokio's blocking pool, never on a worker thread.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync {
+    /// Stores a new session; `Locked` (nothing written) when its order is stored with another
+    /// amount (the order changed after the session's amount was read: checked and written in one step).
     async fn insert(&self, record: SessionRecord) -> Result<(), StoreError>;
     async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
     async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError>;

@@ -53,8 +53,16 @@ impl std::fmt::Debug for PgStore {
 }
 
 fn err(e: tokio_postgres::Error) -> StoreError {
-    if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+    use tokio_postgres::error::SqlState;
+    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         return StoreError::Conflict;
+    }
+    // Text PostgreSQL cannot hold (a NUL byte): the input's fault, not the store's.
+    if matches!(
+        e.code(),
+        Some(&SqlState::CHARACTER_NOT_IN_REPERTOIRE | &SqlState::UNTRANSLATABLE_CHARACTER)
+    ) {
+        return StoreError::Invalid;
     }
     StoreError::Unavailable(format!("postgres: {e}"))
 }
@@ -64,6 +72,12 @@ fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
         deadpool_postgres::PoolError::Backend(e) => err(e),
         other => StoreError::Unavailable(format!("postgres: {other}")),
     }
+}
+
+/// PostgreSQL's text holds no NUL byte: a key with one names nothing stored (as on SQLite), and is
+/// never sent, where it would be an error.
+fn holds_nul(keys: &[&str]) -> bool {
+    keys.iter().any(|k| k.contains('\0'))
 }
 
 fn bad(what: &str) -> StoreError {
@@ -320,9 +334,14 @@ fn parse(url: &str) -> Result<tokio_postgres::Config, StoreError> {
             "-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={STATEMENT_TIMEOUT_MS} -c idle_in_transaction_session_timeout=30000"
         ));
     }
-    // A listening connection to a database that vanished is noticed within a minute.
+    // A database that vanished without a word (a failover, a cut cable) is noticed within about a
+    // minute, by the pool's connections and the listening one alike: keepalive probes every 10 s
+    // after 30 s idle, 3 unanswered ones, and unacknowledged data given up after 30 s.
     config.keepalives(true);
     config.keepalives_idle(Duration::from_secs(30));
+    config.keepalives_interval(Duration::from_secs(10));
+    config.keepalives_retries(3);
+    config.tcp_user_timeout(Duration::from_secs(30));
     Ok(config)
 }
 
@@ -473,46 +492,69 @@ impl Store for PgStore {
         let action = r.session.action.as_ref().map(json_text).transpose()?;
         let value = value_i64(&r.session.amount)?;
         let s = &r.session;
-        let client = self.client().await?;
-        let stmt = client
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(err)?;
+        // Under the order's lock, the amount the session was made for must still be the order's:
+        // a PUT on another instance between the read and this write is `Locked`, never a session
+        // for an amount the order no longer has (`put_order` takes the same lock).
+        lock(&tx, &format!("order:{}", s.order)).await?;
+        if let Some(row) = tx
+            .query_opt(
+                "SELECT amount_value, currency FROM orders WHERE reference = $1",
+                &[&s.order],
+            )
+            .await
+            .map_err(err)?
+        {
+            let (stored, currency): (i64, String) = (get(&row, 0)?, get(&row, 1)?);
+            if stored != value || currency != s.amount.currency {
+                return Err(StoreError::Locked);
+            }
+        }
+        let stmt = tx
             .prepare_cached(&format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"))
             .await
             .map_err(err)?;
-        client
-            .execute(
-                &stmt,
-                &[
-                    &s.id,
-                    &s.order,
-                    &s.status.as_str(),
-                    &s.wallet.as_str(),
-                    &s.flow.as_str(),
-                    &s.gateway,
-                    &value,
-                    &s.amount.currency,
-                    &s.description,
-                    &s.created_at,
-                    &s.expires_at,
-                    &action,
-                    &r.gateway_ref,
-                    &r.merchant_ref,
-                    &r.idempotency_key,
-                    &r.return_url,
-                    &r.close_as.map(Status::as_str),
-                    &r.gateway_result.as_ref().map(|g| g.code.as_str()),
-                    &r.gateway_result.as_ref().map(|g| g.message.as_str()),
-                ],
-            )
-            .await
-            .map_err(err)?;
-        Ok(())
+        tx.execute(
+            &stmt,
+            &[
+                &s.id,
+                &s.order,
+                &s.status.as_str(),
+                &s.wallet.as_str(),
+                &s.flow.as_str(),
+                &s.gateway,
+                &value,
+                &s.amount.currency,
+                &s.description,
+                &s.created_at,
+                &s.expires_at,
+                &action,
+                &r.gateway_ref,
+                &r.merchant_ref,
+                &r.idempotency_key,
+                &r.return_url,
+                &r.close_as.map(Status::as_str),
+                &r.gateway_result.as_ref().map(|g| g.code.as_str()),
+                &r.gateway_result.as_ref().map(|g| g.message.as_str()),
+            ],
+        )
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)
     }
 
     async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        if holds_nul(&[id]) {
+            return Ok(None);
+        }
         self.one_session("id = $1", &[&id]).await
     }
 
     async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+        if holds_nul(&[key]) {
+            return Ok(None);
+        }
         self.one_session("idempotency_key = $1", &[&key]).await
     }
 
@@ -521,6 +563,9 @@ impl Store for PgStore {
         gateway: &str,
         gateway_ref: &str,
     ) -> Result<Option<SessionRecord>, StoreError> {
+        if holds_nul(&[gateway, gateway_ref]) {
+            return Ok(None);
+        }
         self.one_session(
             "gateway = $1 AND gateway_ref = $2",
             &[&gateway, &gateway_ref],
@@ -529,6 +574,9 @@ impl Store for PgStore {
     }
 
     async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        if holds_nul(&[order]) {
+            return Ok(Vec::new());
+        }
         self.sessions_where("order_ref = $1 ORDER BY created_at, seq", &[&order])
             .await
     }
@@ -676,6 +724,9 @@ impl Store for PgStore {
     }
 
     async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
+        if holds_nul(&[id]) {
+            return Ok(None);
+        }
         Ok(self
             .refunds_where("id = $1", &[&id])
             .await?
@@ -684,11 +735,17 @@ impl Store for PgStore {
     }
 
     async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+        if holds_nul(&[session_id]) {
+            return Ok(Vec::new());
+        }
         self.refunds_where("session_id = $1 ORDER BY created_at, seq", &[&session_id])
             .await
     }
 
     async fn refund_by_key(&self, key: &str) -> Result<Option<RefundRecord>, StoreError> {
+        if holds_nul(&[key]) {
+            return Ok(None);
+        }
         Ok(self
             .refunds_where("idempotency_key = $1", &[&key])
             .await?
@@ -797,6 +854,9 @@ impl Store for PgStore {
     }
 
     async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError> {
+        if holds_nul(&[reference]) {
+            return Ok(None);
+        }
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(&format!(
@@ -817,6 +877,9 @@ impl Store for PgStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Option<Vec<EventRecord>>, StoreError> {
+        if after.is_some_and(|a| holds_nul(&[a])) {
+            return Ok(None);
+        }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let client = self.client().await?;
         let from: i64 = match after {

@@ -382,7 +382,22 @@ impl Store for SqliteStore {
         let value = value_i64(&r.session.amount)?;
         self.with(move |conn| {
             let s = &r.session;
-            conn.execute(
+            // IMMEDIATE: the order's amount is read and the session written under one write lock.
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let order: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT amount_value, currency FROM orders WHERE reference = ?1",
+                    [&s.order],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(err)?;
+            if order.is_some_and(|(v, c)| v != value || c != s.amount.currency) {
+                return Err(StoreError::Locked);
+            }
+            tx.execute(
                 &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"),
                 params![
                     s.id, s.order, s.status.as_str(), s.wallet.as_str(), s.flow.as_str(), s.gateway,
@@ -394,7 +409,7 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(err)?;
-            Ok(())
+            tx.commit().map_err(err)
         })
         .await
     }
