@@ -57,6 +57,11 @@ pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// Unix milliseconds (the store's leases and webhook times), saturating.
+pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,9 +72,4 @@ mod tests {
         assert_eq!(rfc3339(t), "2026-11-21T04:00:05Z");
         assert_eq!(parse_rfc3339("2026-11-21T04:00:05Z"), Some(t));
     }
-}
-
-/// Unix milliseconds (the store's leases and webhook times), saturating.
-pub fn unix_ms(t: time::OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
