@@ -40,7 +40,7 @@ pub fn ensure_installed() -> Result<PathBuf, String> {
         return Ok(bin);
     }
     say("installing Debian's postgresql with apt-get");
-    tools::apt_install(&["postgresql"])?;
+    tools::apt_install_quiet_services(&["postgresql"])?;
     bin_dir().ok_or_else(|| "apt-get finished but no /usr/lib/postgresql/*/bin/initdb".into())
 }
 
