@@ -231,7 +231,11 @@ pub fn ensure_nginx() -> Result<(), String> {
 pub fn apt_install_quiet_services(packages: &[&str]) -> Result<(), String> {
     let policy = Path::new("/usr/sbin/policy-rc.d");
     let ours = !policy.exists()
-        && std::fs::write(policy, "#!/bin/sh\n# written by cargo xtask for one apt-get install\nexit 101\n").is_ok();
+        && std::fs::write(
+            policy,
+            "#!/bin/sh\n# written by cargo xtask for one apt-get install\nexit 101\n",
+        )
+        .is_ok();
     if ours {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755));
