@@ -44,8 +44,7 @@ const kb = (bytes) => round(bytes / 1000, 1);
 /** Starts the server binary; resolves with { base, pid, stop }. `config` writes a sandbox-mode config. */
 async function startServer({ pinCore = null, store = "memory", port = 0, workers = null, extra = "", env: more = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-bench-"));
-  const file = join(dir, "bench.toml");
-  writeFileSync(file, `listen = "127.0.0.1:${port}"
+  return startConfigured(`listen = "127.0.0.1:${port}"
 public_url = "http://127.0.0.1:${port}"
 store = "${store === "sqlite" ? `sqlite://${join(dir, "bench.db")}` : "memory"}"
 
@@ -53,30 +52,7 @@ ${extra}
 [demo]
 orders = true
 sandbox = true
-`);
-  const server = env("WALLET_CHECKOUT_DEMO");
-  const argv = ["--site", env("WALLET_CHECKOUT_SITE"), "--config", file];
-  const cmd = pinCore !== null && cpus().length > 1 ? ["taskset", ["-c", String(pinCore), server, ...argv]] : [server, argv];
-  const child = spawn(cmd[0], cmd[1], {
-    env: { ...process.env, RUST_LOG: "error", ...more, ...(workers ? { TOKIO_WORKER_THREADS: String(workers) } : {}) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the server did not start within 60 s")), 60_000);
-    child.once("exit", (code) => reject(new Error(`the server exited early (${code})`)));
-    lines.on("line", (line) => {
-      const m = line.match(/running at (http:\/\/[^\s]+?)\/?$/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
-  return {
-    base,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode === null) { child.kill("SIGTERM"); await once(child, "exit"); }
-    },
-  };
+`, { pinCore, workers, env: more, args: ["--site", env("WALLET_CHECKOUT_SITE")] });
 }
 
 /** Resident memory of a process in bytes (Linux). */
@@ -724,15 +700,17 @@ const fmt = (x, unit = "") => (x === null || x === undefined ? "—" : `${typeof
 const P2P = "bench-pass2pay-secret-0123456789abcdef";
 const ADMIN = "bench-admin-token-0123456789-abcdefghij";
 
-/** The demo binary on `toml` (a complete config), optionally pinned to `core`; resolves with { base, pid, stop }. */
-async function startConfigured(toml, { pinCore = null, workers = null } = {}) {
+/** The demo binary on `toml` (a complete config) with `args`, optionally pinned to `pinCore` with
+ * `workers` Tokio workers; resolves with { base, pid, stop }. */
+async function startConfigured(toml, { pinCore = null, workers = null, env: more = {}, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-bench-"));
   const file = join(dir, "bench.toml");
   writeFileSync(file, toml);
   const server = env("WALLET_CHECKOUT_DEMO");
-  const cmd = pinCore !== null && cpus().length > 1 ? ["taskset", ["-c", String(pinCore), server, "--config", file]] : [server, ["--config", file]];
+  const argv = [...args, "--config", file];
+  const cmd = pinCore !== null && cpus().length > 1 ? ["taskset", ["-c", String(pinCore), server, ...argv]] : [server, argv];
   const child = spawn(cmd[0], cmd[1], {
-    env: { ...process.env, RUST_LOG: "error", BENCH_P2P: P2P, BENCH_ADMIN: ADMIN, ...(workers ? { TOKIO_WORKER_THREADS: String(workers) } : {}) },
+    env: { ...process.env, RUST_LOG: "error", BENCH_P2P: P2P, BENCH_ADMIN: ADMIN, ...more, ...(workers ? { TOKIO_WORKER_THREADS: String(workers) } : {}) },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });

@@ -45,16 +45,17 @@ export async function freePort() {
   return port;
 }
 
-/** Starts the demo server (extra arguments such as `--config F` allowed; `port` 0 picks one) and resolves with { base, stop }. */
-export async function startServer(extra = [], { port = 0 } = {}) {
-  const child = spawn(required("WALLET_CHECKOUT_DEMO"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra], {
-    env: { ...process.env, PORT: String(port), RUST_LOG: process.env.RUST_LOG ?? "warn" },
+/** Starts `program args` with `env` added; resolves with { child, base } once it prints `… running at URL`
+ * (within 60 s; exiting first is an error naming `name`). */
+export async function startProcess(program, args, env = {}, name = program) {
+  const child = spawn(program, args, {
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
   const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the demo server did not start within 60 s")), 60_000);
-    child.once("exit", (code) => reject(new Error(`the demo server exited early (${code})`)));
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
+    child.once("exit", (code) => reject(new Error(`${name} exited early (${code})`)));
     lines.on("line", (line) => {
       const m = line.match(/running at (http:\/\/[^\s]+?)\/?$/);
       if (m) {
@@ -63,6 +64,13 @@ export async function startServer(extra = [], { port = 0 } = {}) {
       }
     });
   });
+  return { child, base };
+}
+
+/** Starts the demo server (extra arguments such as `--config F` allowed; `port` 0 picks one) and resolves with { base, stop }. */
+export async function startServer(extra = [], { port = 0 } = {}) {
+  const { child, base } = await startProcess(required("WALLET_CHECKOUT_DEMO"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra],
+    { PORT: String(port) }, "the demo server");
   return {
     base,
     async stop() {

@@ -8,11 +8,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { createInterface } from "node:readline";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { once } from "node:events";
+import * as harness from "./harness.mjs";
 import { launchBrowser, watchErrors, pay, lastSegment, freePort, devices } from "./harness.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -29,20 +29,11 @@ function required(name) {
   return v;
 }
 
-/** Starts `program args` with `env`; resolves with { child, base } once it prints `… running at URL`. */
+/** `startProcess`, stopped after the suite. */
 async function startProcess(program, args, env, name) {
-  const child = spawn(program, args, { env: { ...process.env, RUST_LOG: "warn", ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  const lines = createInterface({ input: child.stdout });
-  const base = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not start within 60 s`)), 60_000);
-    child.once("exit", (code) => fail(new Error(`${name} exited early (${code})`)));
-    lines.on("line", (l) => {
-      const m = l.match(/running at (http:\/\/\S+?)\/?$/);
-      if (m) (clearTimeout(timer), ok(m[1]));
-    });
-  });
-  return { child, base };
+  const started = await harness.startProcess(program, args, env, name);
+  children.push(started.child);
+  return started;
 }
 
 /** A fresh database on the suite's PostgreSQL (`psql`, from the same Debian package). */

@@ -424,7 +424,7 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ApiError> {
 async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: Status) {
     // Reconciliation (on any instance) leaves the session alone while this close runs: it sees
     // `close_as` below and would close it too. Best effort: a shopper's cancel never waits for it.
-    let now_ms = crate::clock::unix_ms(state.clock.now());
+    let now_ms = crate::webhooks::now_ms(state);
     let _ = state
         .store
         .lease(
@@ -449,7 +449,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
     };
     // The close has answered: reconciliation may take the session again at once (a lease that
     // ends now; it was this holder's only if taken above).
-    let done_ms = crate::clock::unix_ms(state.clock.now());
+    let done_ms = crate::webhooks::now_ms(state);
     let _ = state
         .store
         .lease(&record.session.id, "api-close", done_ms, done_ms)

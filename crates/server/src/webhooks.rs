@@ -174,7 +174,7 @@ impl Webhooks {
 
 /// Unix milliseconds of the server's clock.
 pub fn now_ms(state: &AppState) -> i64 {
-    i64::try_from(state.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    crate::clock::unix_ms(state.clock.now())
 }
 
 /// Attempts in flight at once; due events beyond it wait for the next look.

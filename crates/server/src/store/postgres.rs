@@ -1084,6 +1084,22 @@ mod cluster_tests {
         }
     }
 
+    /// A new session on `store`, moved to `to`; answers its id.
+    async fn changed_on(
+        store: &PgStore,
+        second: u32,
+        to: wallet_checkout_protocol::Status,
+    ) -> String {
+        let record = conformance::sample_record("O-listen", second, None);
+        let id = record.session.id.clone();
+        store.insert(record).await.expect("insert");
+        store
+            .transition(&id, to, Box::new(|_, _| Vec::new()))
+            .await
+            .expect("transition");
+        id
+    }
+
     #[tokio::test]
     async fn a_change_on_one_instance_wakes_the_other_even_after_a_lost_connection() {
         let url = conformance::postgres_database().await;
@@ -1093,16 +1109,7 @@ mod cluster_tests {
         a.watch(wake);
         // Listening: the first report is "read everything again".
         next_wake(&mut heard, None).await;
-        let record = conformance::sample_record("O-listen", 0, None);
-        let id = record.session.id.clone();
-        b.insert(record).await.expect("insert");
-        b.transition(
-            &id,
-            wallet_checkout_protocol::Status::Succeeded,
-            Box::new(|_, _| Vec::new()),
-        )
-        .await
-        .expect("pay");
+        let id = changed_on(&b, 0, wallet_checkout_protocol::Status::Succeeded).await;
         next_wake(&mut heard, Some(&id)).await;
 
         // The database drops the listening connection: it is made again, and since changes may
@@ -1117,16 +1124,7 @@ mod cluster_tests {
             .expect("terminate");
         assert_eq!(ended, 1, "one listening connection");
         next_wake(&mut heard, None).await;
-        let again = conformance::sample_record("O-listen", 1, None);
-        let again_id = again.session.id.clone();
-        b.insert(again).await.expect("insert");
-        b.transition(
-            &again_id,
-            wallet_checkout_protocol::Status::Cancelled,
-            Box::new(|_, _| Vec::new()),
-        )
-        .await
-        .expect("cancel");
+        let again_id = changed_on(&b, 1, wallet_checkout_protocol::Status::Cancelled).await;
         next_wake(&mut heard, Some(&again_id)).await;
     }
 }
