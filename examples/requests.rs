@@ -23,7 +23,7 @@ fn session() -> Option<Session> {
         // Long enough that the wait ends first (as with a 15-minute gateway expiry).
         expires_at: "2023-11-14T22:33:20Z".into(),
         action: Some(Action::Qr {
-            content: "https://example.com/qr".into(),
+            content: Some("https://example.com/qr".into()),
             image: None,
             url: None,
         }),

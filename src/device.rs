@@ -12,6 +12,12 @@ pub struct Hints<'a> {
     pub width: u32,
 }
 
+/// An Alipay mini program's `<web-view>` (its user agent names both `AlipayClient` and
+/// `MiniProgram`): the flow is still `alipay_in_app`, but `tradePay` is the mini program's to call.
+pub fn alipay_mini_program(user_agent: &str) -> bool {
+    user_agent.contains("AlipayClient") && user_agent.contains("MiniProgram")
+}
+
 /// Inside WeChat or Alipay the in-app bridge; on a phone the H5 redirect; otherwise a QR.
 pub fn detect(h: Hints<'_>) -> Flow {
     let ua = h.user_agent;
@@ -79,5 +85,19 @@ mod tests {
         check("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15", true, 700, Flow::Redirect);
         // A touch laptop is not a phone.
         check(chrome, true, 1366, Flow::Qr);
+    }
+
+    #[test]
+    fn a_mini_program_web_view_is_alipay_in_app_and_known_as_such() {
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
+        let web_view = format!("{iphone} ChannelId(0) Nebula AlipayDefined(nt:WIFI) AliApp(AP/10.5.36) AlipayClient/10.5.36 Language/zh-Hans Region/CN MiniProgram");
+        check(&web_view, true, 390, Flow::AlipayInApp);
+        assert!(alipay_mini_program(&web_view));
+        assert!(!alipay_mini_program(&format!(
+            "{iphone} AlipayClient/10.5.36"
+        )));
+        assert!(!alipay_mini_program(&format!(
+            "{iphone} MicroMessenger/8.0 miniProgram"
+        )));
     }
 }

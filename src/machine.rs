@@ -650,7 +650,7 @@ mod tests {
 
     fn qr() -> Action {
         Action::Qr {
-            content: "https://x".into(),
+            content: Some("https://x".into()),
             image: None,
             url: None,
         }

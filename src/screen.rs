@@ -2,7 +2,7 @@
 //! they do. Pure, so every state's screen is tested on the host; the view only binds it to one
 //! fixed template (one template instead of a tree per state keeps the wasm small).
 
-use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
+use wallet_checkout_protocol::{Action, ErrorCode, Flow, Money, Status, Wallet};
 
 use crate::i18n::{fill, Texts};
 use crate::machine::{BridgeOutcome, Event, Pending, State};
@@ -60,7 +60,8 @@ pub struct Screen {
     /// The QR payload to draw, and the accessible name of the picture.
     pub qr: Option<String>,
     pub qr_label: String,
-    /// The gateway's own picture (a safe data URL), drawn only if the payload is too long to encode.
+    /// The gateway's own picture (a data URL or a safe URL), drawn only when there is no payload
+    /// or it is too long to encode.
     pub qr_image: Option<String>,
     /// A phone's bigger QR.
     pub qr_big: bool,
@@ -115,9 +116,17 @@ pub fn screen(state: &State, look: &Look) -> Screen {
             };
             s.primary = Some((label.into(), Press::NewCode));
         }
-        State::Error { .. } => {
+        State::Error { failure, .. } => {
             s.body = "wc-error";
-            s.primary = Some((texts.retry.into(), Press::Retry));
+            // Refused for this order or wallet: the same again fails the same way; the next step
+            // is another wallet (the buttons above). Anything else: **Retry**.
+            let another = matches!(
+                failure.code,
+                Some(ErrorCode::GatewayRefused | ErrorCode::WalletUnavailable)
+            );
+            if !another {
+                s.primary = Some((texts.retry.into(), Press::Retry));
+            }
         }
         _ => {}
     }
@@ -146,7 +155,7 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
             image,
             url,
         }) => {
-            s.qr = Some(content.clone());
+            s.qr = content.clone();
             s.qr_big = on_phone;
             s.qr_label = format!(
                 "{} {} · {}",
@@ -154,9 +163,10 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
                 s.amount.as_deref().unwrap_or_default(),
                 wallet.display_name()
             );
+            // A data URL, or a picture the gateway hosts at a safe URL.
             s.qr_image = image
                 .clone()
-                .filter(|i| IMAGE_PREFIXES.iter().any(|p| i.starts_with(p)));
+                .filter(|i| IMAGE_PREFIXES.iter().any(|p| i.starts_with(p)) || safe(i));
             if !on_phone {
                 s.hint = Some(fill(texts.scan_with, wallet));
                 return;
@@ -175,7 +185,7 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
                 text: fill(texts.open_app, wallet),
                 pays: false,
             });
-            s.copy = Some(url.unwrap_or_else(|| content.clone()));
+            s.copy = url.or_else(|| content.clone());
         }
         // The automatic hand-over already started; the link is there if it was blocked, and for
         // a shopper who came back without paying.
@@ -273,7 +283,7 @@ mod tests {
 
     fn qr(url: Option<&str>) -> Action {
         Action::Qr {
-            content: "https://qr.alipay.com/x".into(),
+            content: Some("https://qr.alipay.com/x".into()),
             image: Some("javascript:alert(1)".into()),
             url: url.map(Into::into),
         }
@@ -451,6 +461,45 @@ mod tests {
             "We could not reach the shop's server."
         );
         assert_eq!(Failure::network("x").kind, ErrorKind::Network);
+    }
+
+    #[test]
+    fn a_refused_order_or_wallet_points_to_another_wallet_and_a_gateway_error_to_retry() {
+        let failed = |code| State::Error {
+            failure: Failure::api(code, "from the server"),
+            retry: Retry::Create {
+                wallet: Wallet::Unionpay,
+                attempt: 1,
+            },
+        };
+        for (code, words) in [
+            (
+                ErrorCode::GatewayRefused,
+                "This payment method cannot take this order. Please choose another.",
+            ),
+            (
+                ErrorCode::WalletUnavailable,
+                "This payment method is not available right now. Please choose another.",
+            ),
+        ] {
+            let s = screen(&failed(code), &look(Flow::Qr));
+            assert_eq!((s.status.as_str(), s.primary), (words, None), "{code:?}");
+            assert!(
+                !s.wallets_hidden,
+                "{code:?}: the other wallets are the next step"
+            );
+        }
+        for (code, words) in [
+            (ErrorCode::GatewayError, "The payment could not be started."),
+            (
+                ErrorCode::OrderUnavailable,
+                "The shop could not confirm your order just now. Please try again.",
+            ),
+        ] {
+            let s = screen(&failed(code), &look(Flow::Qr));
+            assert_eq!(s.status, words, "{code:?}");
+            assert_eq!(s.primary, Some(("Retry".into(), Press::Retry)), "{code:?}");
+        }
     }
 
     #[test]

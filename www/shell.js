@@ -204,6 +204,23 @@ export function createShell(host, options = {}) {
       bridge = { giveUp };
     },
 
+    /** Inside an Alipay mini program's web-view: hands `message` (`{ type, tradeNO }`) to the mini
+     * program through `my.postMessage` (from its web-view script); the mini program calls
+     * `my.tradePay` and posts the result back, delivered as `BRIDGE` (null: no `my` here). */
+    miniProgram(message) {
+      if (!alive) return;
+      bridge?.giveUp();
+      const my = window.my;
+      if (typeof my?.postMessage !== "function") return tell(BRIDGE, 0, null);
+      my.onMessage = (answer) => tell(BRIDGE, 0, answer ?? {});
+      try {
+        my.postMessage({ ...message });
+      } catch (e) {
+        console.error(`${PREFIX}: my.postMessage threw`, e);
+        tell(BRIDGE, 0, null);
+      }
+    },
+
     /** Forgets a bridge call still waiting for its Ready event (the wait is over). */
     unbridge() {
       bridge?.giveUp();

@@ -57,6 +57,8 @@ pub struct Runtime {
     asked: RefCell<Option<Effect>>,
     /// How to read the answer of the bridge called last.
     bridge_read: Cell<Option<BridgeReader>>,
+    /// The page is an Alipay mini program's `<web-view>`: `tradePay` is the mini program's to call.
+    mini_program: bool,
 }
 
 pub fn now_ms() -> i64 {
@@ -102,11 +104,12 @@ impl Runtime {
     pub fn new(options: Options, shell: Shell) -> Rc<Runtime> {
         let window = web_sys::window();
         let navigator = window.as_ref().map(|w| w.navigator());
+        let ua = navigator
+            .as_ref()
+            .and_then(|n| n.user_agent().ok())
+            .unwrap_or_default();
+        let mini_program = device::alipay_mini_program(&ua);
         let flow = options.flow.unwrap_or_else(|| {
-            let ua = navigator
-                .as_ref()
-                .and_then(|n| n.user_agent().ok())
-                .unwrap_or_default();
             let touch = navigator
                 .as_ref()
                 .map(|n| n.max_touch_points() > 0)
@@ -150,6 +153,7 @@ impl Runtime {
             request_seq: Cell::new(0),
             asked: RefCell::new(None),
             bridge_read: Cell::new(None),
+            mini_program,
         })
     }
 
@@ -512,8 +516,19 @@ impl Runtime {
                 let args = Object::new();
                 set(&args, "tradeNO", &JsValue::from_str(&trade_no));
                 self.bridge_read.set(Some(read_alipay));
-                self.shell
-                    .bridge("AlipayJSBridge", "call", "tradePay", &args);
+                if self.mini_program {
+                    // A web-view cannot pay by itself: the mini program calls `my.tradePay` and
+                    // posts its result back (README "Alipay mini programs").
+                    set(
+                        &args,
+                        "type",
+                        &JsValue::from_str("wallet-checkout:tradePay"),
+                    );
+                    self.shell.mini_program(&args);
+                } else {
+                    self.shell
+                        .bridge("AlipayJSBridge", "call", "tradePay", &args);
+                }
             }
             other => self.shell.warn(
                 "refused to open an unsafe or unknown action:",

@@ -42,6 +42,8 @@ extern "C" {
     pub fn bridge(this: &Shell, name: &str, method: &str, api: &str, args: &JsValue);
     #[wasm_bindgen(method)]
     pub fn unbridge(this: &Shell);
+    #[wasm_bindgen(method, js_name = miniProgram)]
+    pub fn mini_program(this: &Shell, message: &JsValue);
     #[wasm_bindgen(method)]
     pub fn copy(this: &Shell, text: &str);
     #[wasm_bindgen(method)]

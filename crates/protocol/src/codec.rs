@@ -75,11 +75,18 @@ pub fn money<J: JsonIn>(amount: &J) -> Parsed<Money> {
 
 pub fn action<J: JsonIn>(v: &J) -> Parsed<Action> {
     Ok(match string(v, "type")?.as_str() {
-        "qr" => Action::Qr {
-            content: string(v, "content")?,
-            image: optional_string(v, "image")?,
-            url: optional_string(v, "url")?,
-        },
+        "qr" => {
+            let content = optional_string(v, "content")?;
+            let image = optional_string(v, "image")?;
+            if content.is_none() && image.is_none() {
+                return Err("a `qr` action has neither `content` nor `image`".into());
+            }
+            Action::Qr {
+                content,
+                image,
+                url: optional_string(v, "url")?,
+            }
+        }
         "redirect" => Action::Redirect {
             url: string(v, "url")?,
         },
@@ -190,7 +197,7 @@ pub fn action_out<J: JsonOut>(action: &Action) -> J {
             url,
         } => {
             put(&mut obj, "type", "qr");
-            put(&mut obj, "content", content);
+            put_optional(&mut obj, "content", content);
             put_optional(&mut obj, "image", image);
             put_optional(&mut obj, "url", url);
         }
@@ -314,13 +321,18 @@ mod tests {
         };
         let actions = [
             Action::Qr {
-                content: "https://qr.example/x".into(),
+                content: Some("https://qr.example/x".into()),
                 image: Some("data:image/png;base64,AA".into()),
                 url: Some("https://pay.example".into()),
             },
             Action::Qr {
-                content: "weixin://x".into(),
+                content: Some("weixin://x".into()),
                 image: None,
+                url: None,
+            },
+            Action::Qr {
+                content: None,
+                image: Some("https://pay.example/qr.png".into()),
                 url: None,
             },
             Action::Redirect {
@@ -415,6 +427,7 @@ mod tests {
             "session_not_found",
             "gateway_error",
             "gateway_timeout",
+            "gateway_refused",
             "rate_limited",
             "internal",
             "order_locked",
@@ -461,7 +474,7 @@ mod tests {
             (&["amount", "value"][..], json!("1234")),
             (&["amount", "currency"][..], json!("cad")),
             (&["action", "type"][..], json!("nfc")),
-            (&["action", "content"][..], Value::Null),
+            (&["action", "content"][..], json!(5)),
         ] {
             assert!(
                 session(&with(path, value.clone())).is_err(),
@@ -480,6 +493,13 @@ mod tests {
             v.as_object_mut().expect("object").remove(missing);
             assert!(session(&v).is_err(), "without {missing}");
         }
+        // A QR needs something to show: its text, or the gateway's picture.
+        let mut bare = good.clone();
+        if let Some(a) = bare["action"].as_object_mut() {
+            a.remove("content");
+            a.remove("image");
+        }
+        assert!(session(&bare).is_err(), "a qr without content or image");
         // Open: unknown fields anywhere are ignored; a null action is no action.
         let extra = with(&["action", "newer"], json!(true));
         assert!(session(&with(&["newer"], json!({ "x": 1 }))).is_ok());

@@ -195,7 +195,12 @@ pub struct Session {
 pub enum Action {
     /// Draw a QR from `content`; `image` (a data URL) only as a fallback.
     Qr {
-        content: String,
+        /// The text to draw; absent when the gateway gives only a picture (`image`).
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
+        content: Option<String>,
         #[cfg_attr(
             feature = "serde",
             serde(default, skip_serializing_if = "Option::is_none")
@@ -274,6 +279,8 @@ pub enum ErrorCode {
     SessionNotFound,
     GatewayError,
     GatewayTimeout,
+    /// The gateway refused this order (its data): retrying it the same way fails the same way.
+    GatewayRefused,
     RateLimited,
     Internal,
     /// The merchant API's: a PUT would change the amount of an order that has a session.
@@ -296,6 +303,7 @@ impl ErrorCode {
             ErrorCode::SessionNotFound => "session_not_found",
             ErrorCode::GatewayError => "gateway_error",
             ErrorCode::GatewayTimeout => "gateway_timeout",
+            ErrorCode::GatewayRefused => "gateway_refused",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
             ErrorCode::OrderLocked => "order_locked",
@@ -315,6 +323,7 @@ impl ErrorCode {
             ErrorCode::SessionNotFound,
             ErrorCode::GatewayError,
             ErrorCode::GatewayTimeout,
+            ErrorCode::GatewayRefused,
             ErrorCode::RateLimited,
             ErrorCode::Internal,
             ErrorCode::OrderLocked,
@@ -357,7 +366,7 @@ mod tests {
         assert_eq!(
             s.action,
             Some(Action::Qr {
-                content: "https://qr.alipay.com/bax0".into(),
+                content: Some("https://qr.alipay.com/bax0".into()),
                 image: None,
                 url: Some("https://x/cashier".into())
             })

@@ -1,9 +1,10 @@
 //! Misbehaviour on request: `POST /sandbox/control` makes a simulator drop, duplicate, delay or
-//! corrupt its notifications, answer 500 or never answer, or expire orders sooner.
+//! corrupt its notifications, answer 500 or never answer, expire orders sooner, or answer its
+//! next calls with one of the gateway's own codes (`next`).
 //!
 //! Tests use it to prove recovery; a person can use it from the command line in the demo.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use axum::extract::State;
@@ -57,6 +58,22 @@ pub struct Behaviour {
     /// Sends notifications to this origin (`http://host:port`) instead of the notify URL's own,
     /// keeping its path: e.g. to one instance of several behind a load balancer.
     pub notify_origin: Option<String>,
+    /// The next answer per operation (`create`, `query`, `close`, `refund`, `refund_query`): one
+    /// of the gateway's own codes or answer shapes (each simulator's `ANSWERS`; README "Sandbox").
+    pub next: BTreeMap<Operation, String>,
+    /// Keep answering `next` until the control is set again; by default each is used once.
+    pub repeat: bool,
+}
+
+/// The calls `next` can answer, in every gateway's API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Create,
+    Query,
+    Close,
+    Refund,
+    RefundQuery,
 }
 
 /// `POST /sandbox/control` body: a behaviour, for one gateway or (without `gateway`) all of them.
@@ -81,6 +98,17 @@ impl Controls {
             .get(&gateway)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The answer set for the next `op` call, used up unless `repeat`.
+    pub fn take_next(&self, gateway: Gateway, op: Operation) -> Option<String> {
+        let mut map = self.by_gateway.lock().unwrap_or_else(|p| p.into_inner());
+        let b = map.get_mut(&gateway)?;
+        if b.repeat {
+            b.next.get(&op).cloned()
+        } else {
+            b.next.remove(&op)
+        }
     }
 
     pub fn set(&self, gateway: Option<Gateway>, behaviour: Behaviour) {
@@ -116,6 +144,21 @@ pub async fn post(
             }
         },
     };
+    // Every forced answer must be one the gateway can give (a typo answers 400, not a surprise).
+    for g in gateway.map_or(Gateway::ALL.to_vec(), |g| vec![g]) {
+        for (op, answer) in &req.behaviour.next {
+            if !crate::knows_answer(g, *op, answer) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "{} cannot answer {answer:?} to {op:?}; see the README's sandbox section",
+                        g.as_str()
+                    ),
+                )
+                    .into_response();
+            }
+        }
+    }
     sandbox.inner.controls.set(gateway, req.behaviour);
     get(State(sandbox)).await
 }

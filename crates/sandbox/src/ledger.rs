@@ -148,6 +148,18 @@ impl Ledger {
         Some(p.clone())
     }
 
+    /// The order's id for `handle`: its own id, or the trade number a wallet's bridge was given
+    /// (`extra["trade_no"]`, YabandPay's mini-program pay).
+    pub fn resolve(&self, handle: &str) -> Option<String> {
+        let map = self.lock();
+        if map.contains_key(handle) {
+            return Some(handle.to_string());
+        }
+        map.values()
+            .find(|p| p.extra.get("trade_no").is_some_and(|t| t == handle))
+            .map(|p| p.id.clone())
+    }
+
     pub fn find(
         &self,
         gateway: Gateway,

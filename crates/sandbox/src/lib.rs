@@ -173,6 +173,7 @@ impl Sandbox {
                 get(control::stats).delete(control::reset_stats),
             )
             .route("/sandbox/wallet/{payment}", get(page::wallet))
+            .route("/sandbox/qr/{payment}", get(page::qr_image))
             .route("/sandbox/wallet/{payment}/pay", post(page::pay))
             .route("/sandbox/wallet/{payment}/decline", post(page::decline))
             .route("/sandbox/wallet/{payment}/open", post(page::open))
@@ -196,7 +197,8 @@ impl Sandbox {
 
     /// The order with this gateway id, as of now (for tests and the wallet page).
     pub fn payment(&self, id: &str) -> Option<Payment> {
-        self.inner.ledger.get(id, self.now())
+        let id = self.inner.ledger.resolve(id)?;
+        self.inner.ledger.get(&id, self.now())
     }
 
     /// Every order the sandbox holds.
@@ -318,6 +320,22 @@ impl Sandbox {
         if Sandbox::notifies(&payment) {
             notifier::spawn(self, payment);
         }
+    }
+}
+
+/// Whether `gateway`'s simulator can give `answer` to `op` (`POST /sandbox/control`'s `next`).
+pub fn knows_answer(gateway: Gateway, op: control::Operation, answer: &str) -> bool {
+    match gateway {
+        Gateway::AlphaPay => alphapay::knows(op, answer),
+        Gateway::Pass2Pay => pass2pay::knows(op, answer),
+        Gateway::YabandPay => yabandpay::knows(op, answer),
+    }
+}
+
+impl Sandbox {
+    /// The answer `next` set for this call of `op`, if any (used up unless `repeat`).
+    pub(crate) fn forced(&self, gateway: Gateway, op: control::Operation) -> Option<String> {
+        self.inner.controls.take_next(gateway, op)
     }
 }
 

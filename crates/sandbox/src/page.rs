@@ -93,6 +93,8 @@ pub async fn wallet(State(sandbox): State<Sandbox>, Path(payment): Path<String>)
 }
 
 async fn settle(sandbox: Sandbox, payment: String, pay: bool) -> Response {
+    // By the order's id, or by the trade number an in-app bridge was handed.
+    let payment = sandbox.inner.ledger.resolve(&payment).unwrap_or(payment);
     match sandbox.inner.ledger.settle(&payment, pay, sandbox.now()) {
         Some((Change::Moved, p)) => sandbox.state_changed(p),
         Some((Change::NotAllowed(_), _)) => {}
@@ -117,4 +119,38 @@ pub async fn decline(State(sandbox): State<Sandbox>, Path(payment): Path<String>
 /// `POST /sandbox/wallet/{payment}/open`: where a gateway's HTML form posts the shopper.
 pub async fn open(Path(payment): Path<String>) -> Response {
     Redirect::to(&format!("/sandbox/wallet/{payment}")).into_response()
+}
+
+/// `GET /sandbox/qr/{payment}`: the payment's QR as a picture (SVG), for gateways that answer a
+/// QR image URL (Pass2Pay `codeImgUrl`) instead of the text to encode.
+pub async fn qr_image(State(sandbox): State<Sandbox>, Path(payment): Path<String>) -> Response {
+    use qrcodegen::{QrCode, QrCodeEcc};
+    let Some(p) = sandbox.payment(&payment) else {
+        return (StatusCode::NOT_FOUND, "unknown payment").into_response();
+    };
+    let Ok(code) = QrCode::encode_text(&sandbox.wallet_url(&p.id), QrCodeEcc::Medium) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "cannot encode").into_response();
+    };
+    let size = code.size();
+    let mut d = String::new();
+    for y in 0..size {
+        for x in 0..size {
+            if code.get_module(x, y) {
+                d.push_str(&format!("M{},{}h1v1h-1z", x + 4, y + 4));
+            }
+        }
+    }
+    let side = size + 8;
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="#fff"/><path d="{d}" fill="#000"/></svg>"##
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response()
 }

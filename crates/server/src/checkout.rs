@@ -16,7 +16,7 @@ use crate::clock::rfc3339;
 use crate::error::ApiError;
 use crate::gateway::{
     Connector, CreatePayment, GatewayError, IncomingNotification, Notification, Observed,
-    PaymentRef, RefundRequest,
+    PaymentRef, RefundRequest, Refusal, Said,
 };
 use crate::orders::{Order, OrderView, PutOrder, SessionView};
 use crate::store::{
@@ -87,10 +87,33 @@ impl From<GatewayError> for ApiError {
                 ErrorCode::GatewayError,
                 "the payment provider could not be reached",
             ),
-            GatewayError::Declined { .. } => ApiError::new(
+            // The contract's "Gateway refusals → codes": each connector's table says which kind.
+            GatewayError::Declined { refusal, .. } => match refusal {
+                Refusal::Order => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::GatewayRefused,
+                    "the payment provider refused this order; another wallet may take it",
+                ),
+                Refusal::Wallet => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::WalletUnavailable,
+                    "the payment provider has not enabled this wallet for the shop",
+                ),
+                Refusal::Paid => ApiError::new(
+                    StatusCode::CONFLICT,
+                    ErrorCode::OrderAlreadyPaid,
+                    "the payment provider says this order is already paid",
+                ),
+                Refusal::Transient | Refusal::Setup | Refusal::Unknown => ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorCode::GatewayError,
+                    "the payment provider refused this request; try again",
+                ),
+            },
+            GatewayError::Unsettled { .. } => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::GatewayError,
-                "the payment provider refused this request",
+                "the payment provider could not say whether the order was made; try again",
             ),
         }
     }
@@ -283,7 +306,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
     let return_url = checked_return
         .clone()
         .unwrap_or_else(|| format!("{}/", state.public_url.trim_end_matches('/')));
-    let made = connector
+    let created = connector
         .create(CreatePayment {
             merchant_ref: &id,
             amount: &order.amount,
@@ -296,7 +319,57 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             order: &order.reference,
             customer: customer.as_ref(),
         })
-        .await?;
+        .await;
+    let made = match created {
+        Ok(made) => made,
+        Err(GatewayError::Unsettled {
+            gateway_ref,
+            code,
+            message,
+        }) => {
+            // An order the gateway made in a state it could not say: kept (never shown), so
+            // reconciliation closes it and asks what it became; the shopper retries.
+            let record = SessionRecord {
+                session: Session {
+                    id: id.clone(),
+                    order: order.reference.clone(),
+                    status: Status::Pending,
+                    wallet: req.wallet,
+                    flow: req.flow,
+                    gateway: connector.name().to_string(),
+                    amount: order.amount.clone(),
+                    description: order.description.clone(),
+                    created_at: rfc3339(now),
+                    expires_at: rfc3339(now + time::Duration::minutes(15)),
+                    action: None,
+                },
+                gateway_ref: gateway_ref.clone(),
+                merchant_ref: id.clone(),
+                idempotency_key: None,
+                return_url: checked_return.clone(),
+                close_as: None,
+                gateway_result: None,
+            };
+            let e = GatewayError::Unsettled {
+                gateway_ref,
+                code,
+                message,
+            };
+            match state.store.insert(record).await {
+                Ok(()) => {
+                    note_refusal(state, &id, &e).await;
+                    if let Err(err) = state.store.request_close(&id, Status::Cancelled).await {
+                        tracing::error!(session = %id, error = %err, "store failure marking a close");
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(session = %id, error = %err, "cannot keep a gateway order of unknown state; close it at the gateway by hand")
+                }
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let record = SessionRecord {
         session: Session {
             id: id.clone(),
@@ -309,7 +382,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
             description: order.description,
             created_at: rfc3339(now),
             expires_at: rfc3339(sane_expiry(now, made.expires_at)),
-            action: Some(made.action),
+            action: made.action,
         },
         gateway_ref: made.gateway_ref,
         merchant_ref: id,
@@ -342,6 +415,16 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         Err(e) => return Err(e.into()),
     }
     tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
+    if let Some(said) = &made.said {
+        note_said(state, &record.session.id, said).await;
+    }
+    // Final at once (Pass2Pay paid or failed at create): moved on as a notification would, events
+    // and webhooks included.
+    if let Some(status) = made.settled {
+        if let Ok(Some((after, _))) = apply(state, &record.session.id, status, "create").await {
+            return Ok(Created::New(present(after)));
+        }
+    }
     Ok(Created::New(present(record)))
 }
 
@@ -372,12 +455,16 @@ fn check_return_url(state: &AppState, url: &str) -> Result<String, ApiError> {
 /// Keeps what a gateway said when it refused something about a session, for the shop's order view
 /// (`gateway_result`); transport failures and timeouts are not the gateway's words and are not kept.
 async fn note_refusal(state: &AppState, session: &str, e: &GatewayError) {
-    let GatewayError::Declined { code, message } = e else {
-        return;
-    };
+    if let Some(said) = e.said() {
+        note_said(state, session, &said).await;
+    }
+}
+
+/// Keeps the gateway's own words about a session for the shop's order view (`gateway_result`).
+async fn note_said(state: &AppState, session: &str, said: &Said) {
     let result = crate::domain::GatewayResult {
-        code: crate::error::printable(code),
-        message: crate::error::printable(message),
+        code: crate::error::printable(&said.code),
+        message: crate::error::printable(&said.message),
     };
     if let Err(e) = state.store.note_gateway_result(session, result).await {
         tracing::error!(session = %session, error = %e, "cannot keep the gateway's answer");
@@ -455,7 +542,12 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
         .lease(&record.session.id, "api-close", done_ms, done_ms)
         .await;
     let next = match outcome {
-        Ok(Status::Succeeded) => Status::Succeeded,
+        // Found paid (AlphaPay `ORDER_PAID`): it counts only once a query confirms the amount.
+        Ok(Status::Succeeded) => match confirm_paid(state, record).await {
+            Some(true) => Status::Succeeded,
+            Some(false) => closed_as,
+            None => return,
+        },
         Ok(Status::Failed) => Status::Failed,
         Ok(_) => closed_as,
         Err(e) => {
@@ -667,6 +759,25 @@ fn trustworthy(record: &SessionRecord, observed: &Observed) -> bool {
     }
 }
 
+/// A close answered "paid": a query confirms it, amount included. `None`: the query failed or
+/// found the order still open, so the close is tried again later.
+async fn confirm_paid(state: &AppState, record: &SessionRecord) -> Option<bool> {
+    let connector = state.connectors.get(&record.session.gateway)?;
+    match connector.query(payment(record)).await {
+        Ok(o) if !trustworthy(record, &o) => Some(false),
+        Ok(o) => match o.status {
+            Some(Status::Succeeded) => Some(true),
+            Some(s) if s.is_final() => Some(false),
+            // Still open at the gateway: nothing is decided; the close is retried later.
+            _ => None,
+        },
+        Err(e) => {
+            tracing::warn!(session = %record.session.id, error = %e, "query after close failed");
+            None
+        }
+    }
+}
+
 /// Reconciliation's question: asks the gateway about a pending session and applies a final answer.
 pub async fn query(state: &AppState, record: &SessionRecord) {
     let Some(connector) = state.connectors.get(&record.session.gateway) else {
@@ -698,19 +809,12 @@ pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
         return;
     };
     let next = match connector.close(payment(record)).await {
-        Ok(Status::Succeeded) => {
-            // Paid just before expiry: confirm the amount before fulfilling.
-            match connector.query(payment(record)).await {
-                Ok(o) if trustworthy(record, &o) && o.status == Some(Status::Succeeded) => {
-                    Some((Status::Succeeded, "close found it paid"))
-                }
-                Ok(_) => Some((closed, "close")),
-                Err(e) => {
-                    tracing::warn!(session = %id, error = %e, "query after close failed");
-                    None
-                }
-            }
-        }
+        // Paid just before expiry: confirm the amount before fulfilling.
+        Ok(Status::Succeeded) => match confirm_paid(state, record).await {
+            Some(true) => Some((Status::Succeeded, "close found it paid")),
+            Some(false) => Some((closed, "close")),
+            None => None,
+        },
         Ok(Status::Failed) => Some((Status::Failed, "close")),
         Ok(_) => Some((closed, "close")),
         Err(e) if give_up => {
@@ -835,18 +939,21 @@ pub async fn refund(
         .await;
     match outcome {
         Ok(o) => {
+            if let Some(said) = &o.said {
+                note_said(state, id, said).await;
+            }
             refund.status = o.status;
-            refund.gateway_ref = Some(o.gateway_ref.clone());
+            refund.gateway_ref = o.gateway_ref.clone();
             let event = refund_event(state, &record, &refund).await?;
-            record_refund(state, &refund.id, o.status, Some(&o.gateway_ref), event).await?;
+            record_refund(state, &refund.id, o.status, o.gateway_ref.as_deref(), event).await?;
             tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
             Ok(refund)
         }
-        Err(GatewayError::Declined { code, message }) => {
-            note_refusal(
+        Err(GatewayError::Declined { code, message, .. }) => {
+            note_said(
                 state,
                 id,
-                &GatewayError::Declined {
+                &Said {
                     code: code.clone(),
                     message: message.clone(),
                 },
@@ -917,11 +1024,9 @@ pub async fn refund_status(state: &AppState, refund_id: &str) -> Result<RefundRe
     if refund.status == RefundStatus::Processing {
         if let Some(record) = state.store.get(&refund.session_id).await? {
             if let Some(connector) = state.connectors.get(&record.session.gateway) {
-                // Without the gateway's id (its answer was lost) it is asked by ours, which
-                // AlphaPay and Pass2Pay accept; YabandPay then fails and it is asked again later.
-                let gateway_ref = refund.gateway_ref.clone().unwrap_or_default();
+                // Without the gateway's id (its answer was lost or named none) it is asked by ours.
                 let status = connector
-                    .refund_status(payment(&record), &refund.id, &gateway_ref)
+                    .refund_status(payment(&record), &refund.id, refund.gateway_ref.as_deref())
                     .await?;
                 refund.status = status;
                 let event = refund_event(state, &record, &refund).await?;

@@ -35,6 +35,8 @@ fn flows(gateway: &str) -> Vec<(&'static str, &'static str, &'static str, &'stat
         _ => vec![
             ("alipay", "qr", "qr", "qr"),
             ("alipay", "redirect", "redirect", "redirect"),
+            // The mini-program pay: a trade number for `tradePay`.
+            ("alipay", "alipay_in_app", "alipay_in_app", "alipay_jsapi"),
             ("wechat_pay", "qr", "qr", "qr"),
             ("wechat_pay", "redirect", "redirect", "redirect"),
             ("wechat_pay", "wechat_in_app", "wechat_in_app", "redirect"),

@@ -9,6 +9,7 @@ mod merchant;
 mod notify;
 mod notify_others;
 mod recovery;
+mod refusals;
 mod secrets;
 mod service;
 mod webhooks;

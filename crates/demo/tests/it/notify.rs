@@ -28,7 +28,7 @@ async fn setup() -> (String, AppState) {
                 created_at: "2026-01-01T00:00:00Z".into(),
                 expires_at: "2999-01-01T00:00:00Z".into(),
                 action: Some(Action::Qr {
-                    content: "x".into(),
+                    content: Some("x".into()),
                     image: None,
                     url: None,
                 }),

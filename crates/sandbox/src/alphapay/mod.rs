@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use time::macros::format_description;
 use time::{Duration, OffsetDateTime};
 
+use crate::control::Operation;
 use crate::ledger::{random_string, Change, Gateway, PayState, Payment, Refund, RefundState};
 use crate::notifier::Outgoing;
 use crate::Sandbox;
@@ -31,6 +32,67 @@ const SCENARIOS: [&str; 5] = [
     "JSAPI",
     "NATIVE_JSAPI",
 ];
+
+/// Every `resultCode` AlphaPay documents; `next` may answer any of them (with `resultStatus` F),
+/// or `U:<code>` (the outcome unknown: the order is made, closed or refunded, answered `U`).
+pub const CODES: [&str; 16] = [
+    "PAYMENT_IN_PROCESS",
+    "ORDER_MISMATCH",
+    "ORDER_PAID",
+    "SYSTEMERROR",
+    "INVALID_MERCHANT_CODE",
+    "SIGN_TIMEOUT",
+    "INVALID_SIGN",
+    "PARAM_INVALID",
+    "INVALID_METHOD_TYPE",
+    "EXIST_PROCESSING_REFUND",
+    "REFUND_VALID_DATE_EXCEED",
+    "REFUND_NEED_REVIEW",
+    "INVALID_REFUND_AMOUNT",
+    "REFUND_NOT_ENOUGH_BALANCE",
+    "FULL_REFUND_COMPLETED",
+    "INVALID_PAYMENT_CODE",
+];
+
+/// Whether `next` may set `answer` for `op`: a documented code; `U:<code>` for create, close and
+/// refund; `NO_REFUND_ID` (a refund made, answered without its id) for refund; `SUCCESS` or
+/// `FAILED` for refund_query (the refund under review ends so).
+pub fn knows(op: Operation, answer: &str) -> bool {
+    if CODES.contains(&answer) {
+        return true;
+    }
+    match op {
+        Operation::Create | Operation::Close | Operation::Refund => {
+            answer
+                .strip_prefix("U:")
+                .is_some_and(|c| CODES.contains(&c))
+                || (op == Operation::Refund && answer == "NO_REFUND_ID")
+        }
+        Operation::RefundQuery => matches!(answer, "SUCCESS" | "FAILED"),
+        Operation::Query => false,
+    }
+}
+
+/// A short message of the sandbox's own for a code (the gateway's wording is not copied).
+fn message(code: &str) -> &'static str {
+    match code {
+        "SYSTEMERROR" => "sandbox: internal error",
+        "INVALID_SIGN" => "sandbox: signature does not verify",
+        "SIGN_TIMEOUT" => "sandbox: request time too far from the gateway's",
+        "INVALID_MERCHANT_CODE" => "sandbox: no such merchant",
+        "PARAM_INVALID" => "sandbox: a parameter is not acceptable",
+        "ORDER_MISMATCH" => "sandbox: no such order for this merchant",
+        "INVALID_METHOD_TYPE" => "sandbox: payment method not enabled",
+        "ORDER_PAID" => "sandbox: the order is paid",
+        "REFUND_NEED_REVIEW" => "sandbox: refund submitted for review",
+        "EXIST_PROCESSING_REFUND" => "sandbox: another refund is in progress",
+        "FULL_REFUND_COMPLETED" => "sandbox: the order is fully refunded",
+        "REFUND_VALID_DATE_EXCEED" => "sandbox: too late to refund this order",
+        "INVALID_REFUND_AMOUNT" => "sandbox: refund amount not acceptable",
+        "REFUND_NOT_ENOUGH_BALANCE" => "sandbox: not enough unsettled balance",
+        _ => "sandbox: forced answer",
+    }
+}
 
 pub struct Simulator {
     merchant_code: String,
@@ -141,59 +203,73 @@ impl Simulator {
         body
     }
 
-    fn pay(&self, sandbox: &Sandbox, uri: &str, body: &Value, now: OffsetDateTime) -> Response {
+    fn pay(
+        &self,
+        sandbox: &Sandbox,
+        uri: &str,
+        body: &Value,
+        now: OffsetDateTime,
+        forced: Option<&str>,
+    ) -> Response {
+        match self.pay_answer(sandbox, uri, body, now) {
+            // `U:<code>`: the order is made, but the answer cannot say how it stands.
+            Ok(mut answer) => {
+                if let Some(code) = forced.and_then(|f| f.strip_prefix("U:")) {
+                    answer["result"] = json!({ "resultCode": code, "resultStatus": "U", "resultMessage": message(code) });
+                    if let Some(a) = answer.as_object_mut() {
+                        a.remove("paymentInfo");
+                    }
+                }
+                self.signed(uri, answer, now)
+            }
+            Err(r) => *r,
+        }
+    }
+
+    fn pay_answer(
+        &self,
+        sandbox: &Sandbox,
+        uri: &str,
+        body: &Value,
+        now: OffsetDateTime,
+    ) -> Result<Value, Box<Response>> {
+        let fail = |code: &str, msg: &str| Err(Box::new(self.fail(uri, code, msg, now)));
         let s = |v: &Value| v.as_str().map(str::to_string);
         let scenario = s(&body["scenarioCode"]).unwrap_or_default();
         if !SCENARIOS.contains(&scenario.as_str()) {
-            return self.fail(
-                uri,
-                "PARAM_ILLEGAL",
+            return fail(
+                "PARAM_INVALID",
                 "scenarioCode is not one the sandbox serves",
-                now,
             );
         }
         let Some(request_id) =
             s(&body["paymentRequestId"]).filter(|r| !r.is_empty() && r.len() <= 64)
         else {
-            return self.fail(uri, "PARAM_ILLEGAL", "paymentRequestId is required", now);
+            return fail("PARAM_INVALID", "paymentRequestId is required");
         };
         let value = s(&body["order"]["orderAmount"]["value"]).unwrap_or_default();
         let amount = match value.parse::<u64>() {
             Ok(v) if value.len() <= 7 && value.bytes().all(|b| b.is_ascii_digit()) && v > 0 => v,
             _ => {
-                return self.fail(
-                    uri,
-                    "PARAM_ILLEGAL",
+                return fail(
+                    "PARAM_INVALID",
                     "order.orderAmount.value must match ^\\d{1,7}$",
-                    now,
                 )
             }
         };
         let currency = s(&body["order"]["orderAmount"]["currency"]).unwrap_or_default();
         if !matches!(currency.as_str(), "CAD" | "USD" | "CNY") {
-            return self.fail(
-                uri,
-                "CURRENCY_NOT_SUPPORT",
-                "currency must be CAD, USD or CNY",
-                now,
-            );
+            return fail("PARAM_INVALID", "currency must be CAD, USD or CNY");
         }
         let method = s(&body["paymentMethod"]["paymentMethodType"]).unwrap_or_default();
         if !matches!(method.as_str(), "Alipay" | "Wechat" | "UnionPay") {
-            return self.fail(
-                uri,
-                "PARAM_ILLEGAL",
+            return fail(
+                "PARAM_INVALID",
                 "paymentMethod.paymentMethodType must be Alipay, Wechat or UnionPay",
-                now,
             );
         }
         if scenario == "NATIVE_JSAPI" && method == "UnionPay" {
-            return self.fail(
-                uri,
-                "PARAM_ILLEGAL",
-                "NATIVE_JSAPI is for Alipay and Wechat",
-                now,
-            );
+            return fail("PARAM_INVALID", "NATIVE_JSAPI is for Alipay and Wechat");
         }
         let payment_id = format!(
             "{}{}",
@@ -226,7 +302,7 @@ impl Simulator {
         };
         // Unknown upstream: how AlphaPay treats a repeated paymentRequestId. The sandbox refuses it.
         if !sandbox.inner.ledger.insert(payment.clone()) {
-            return self.fail(uri, "REPEAT_REQUEST", "paymentRequestId already used", now);
+            return fail("PARAM_INVALID", "paymentRequestId already used");
         }
         let wallet_url = sandbox.wallet_url(&payment_id);
         let info = match scenario.as_str() {
@@ -247,7 +323,7 @@ impl Simulator {
         answer["result"] = json!({ "resultCode": "PAYMENT_IN_PROCESS", "resultStatus": "U", "resultMessage": "success" });
         answer["paymentMethod"] = json!({ "paymentMethodType": method });
         answer["paymentInfo"] = info;
-        self.signed(uri, answer, now)
+        Ok(answer)
     }
 
     fn by_payment_id(
@@ -262,7 +338,7 @@ impl Simulator {
             Some(p) if p.gateway == Gateway::AlphaPay => Ok(p),
             _ => Err(Box::new(self.fail(
                 uri,
-                "ORDER_NOT_EXIST",
+                "ORDER_MISMATCH",
                 "no payment with this paymentId",
                 now,
             ))),
@@ -280,7 +356,14 @@ impl Simulator {
         }
     }
 
-    fn cancel(&self, sandbox: &Sandbox, uri: &str, body: &Value, now: OffsetDateTime) -> Response {
+    fn cancel(
+        &self,
+        sandbox: &Sandbox,
+        uri: &str,
+        body: &Value,
+        now: OffsetDateTime,
+        forced: Option<&str>,
+    ) -> Response {
         let p = match self.by_payment_id(sandbox, uri, body, now) {
             Ok(p) => p,
             Err(r) => return *r,
@@ -289,6 +372,18 @@ impl Simulator {
             Some((Change::NotAllowed(PayState::Paid), _)) => {
                 self.fail(uri, "ORDER_PAID", "the order is paid", now)
             }
+            // Closed, but answered `U`: only an inquiry tells the merchant it worked.
+            Some((_, p)) if forced.is_some_and(|f| f.starts_with("U:")) => {
+                let code = forced
+                    .and_then(|f| f.strip_prefix("U:"))
+                    .unwrap_or_default();
+                self.signed(
+                    uri,
+                    json!({ "result": { "resultCode": code, "resultStatus": "U", "resultMessage": message(code) },
+                            "paymentId": p.id, "paymentRequestId": p.merchant_ref }),
+                    now,
+                )
+            }
             // Unknown upstream: cancelling a closed order; the sandbox answers SUCCESS (nothing to do).
             Some((_, p)) => self.signed(
                 uri,
@@ -296,16 +391,18 @@ impl Simulator {
                         "paymentRequestId": p.merchant_ref, "cancelTime": fmt_time(now) }),
                 now,
             ),
-            None => self.fail(
-                uri,
-                "ORDER_NOT_EXIST",
-                "no payment with this paymentId",
-                now,
-            ),
+            None => self.fail(uri, "ORDER_MISMATCH", "no payment with this paymentId", now),
         }
     }
 
-    fn refund(&self, sandbox: &Sandbox, uri: &str, body: &Value, now: OffsetDateTime) -> Response {
+    fn refund(
+        &self,
+        sandbox: &Sandbox,
+        uri: &str,
+        body: &Value,
+        now: OffsetDateTime,
+        forced: Option<&str>,
+    ) -> Response {
         let p = match self.by_payment_id(sandbox, uri, body, now) {
             Ok(p) => p,
             Err(r) => return *r,
@@ -314,13 +411,13 @@ impl Simulator {
             .as_str()
             .unwrap_or_default();
         let Ok(amount) = value.parse::<u64>() else {
-            return self.fail(uri, "PARAM_ILLEGAL", "refund.refundAmount.value", now);
+            return self.fail(uri, "PARAM_INVALID", "refund.refundAmount.value", now);
         };
         if let Some(c) = body["refund"]["refundAmount"]["currency"].as_str() {
             if c != p.currency {
                 return self.fail(
                     uri,
-                    "CURRENCY_NOT_MATCH",
+                    "INVALID_REFUND_AMOUNT",
                     "refund currency must be the payment's",
                     now,
                 );
@@ -333,34 +430,60 @@ impl Simulator {
         let refund_id = random_string(25, b"0123456789");
         let outcome = sandbox.inner.ledger.update(&p.id, now, |p| {
             if p.state != PayState::Paid {
-                return Err(("ORDER_NOT_PAID", "only a paid order can be refunded"));
+                return Err(("PARAM_INVALID", "only a paid order can be refunded"));
             }
             if amount == 0 || p.refunded_minor() + amount > p.amount_minor {
                 return Err((
-                    "REFUND_AMOUNT_EXCEED",
+                    "INVALID_REFUND_AMOUNT",
                     "refunds would exceed the paid amount",
                 ));
             }
+            if p.refunds.iter().any(|r| r.state == RefundState::Processing) {
+                return Err((
+                    "EXIST_PROCESSING_REFUND",
+                    "another refund of this order is in progress",
+                ));
+            }
+            // Under review (`REFUND_NEED_REVIEW`) or answered `U`: kept, and still processing.
+            let held =
+                matches!(forced, Some(f) if f == "REFUND_NEED_REVIEW" || f.starts_with("U:"));
             p.refunds.push(Refund {
                 id: refund_id.clone(),
                 merchant_ref: request_id.clone(),
                 amount_minor: amount,
-                state: RefundState::Succeeded,
+                state: if held {
+                    RefundState::Processing
+                } else {
+                    RefundState::Succeeded
+                },
                 created: now,
             });
             Ok(())
         });
         match outcome {
-            Some((Ok(()), p)) => self.signed(
+            Some((Ok(()), _)) if forced == Some("REFUND_NEED_REVIEW") => self.fail(
                 uri,
-                json!({ "result": Self::ok_result("SUCCESS"), "refundId": refund_id, "paymentId": p.id,
-                        "refundRequestId": request_id,
-                        "refund": { "refundAmount": { "value": amount.to_string(), "currency": p.currency } },
-                        "refundTime": fmt_time(now) }),
+                "REFUND_NEED_REVIEW",
+                message("REFUND_NEED_REVIEW"),
                 now,
             ),
+            Some((Ok(()), p)) => {
+                let mut answer = json!({ "result": Self::ok_result("SUCCESS"), "refundId": refund_id, "paymentId": p.id,
+                        "refundRequestId": request_id,
+                        "refund": { "refundAmount": { "value": amount.to_string(), "currency": p.currency } },
+                        "refundTime": fmt_time(now) });
+                if let Some(code) = forced.and_then(|f| f.strip_prefix("U:")) {
+                    answer["result"] = json!({ "resultCode": code, "resultStatus": "U", "resultMessage": message(code) });
+                }
+                if forced == Some("NO_REFUND_ID") {
+                    if let Some(a) = answer.as_object_mut() {
+                        a.remove("refundId");
+                    }
+                }
+                self.signed(uri, answer, now)
+            }
             Some((Err((code, msg)), _)) => self.fail(uri, code, msg, now),
-            None => self.fail(uri, "ORDER_NOT_EXIST", "no payment with this paymentId", now),
+            None => self.fail(uri, "ORDER_MISMATCH", "no payment with this paymentId", now),
         }
     }
 
@@ -370,12 +493,42 @@ impl Simulator {
         uri: &str,
         body: &Value,
         now: OffsetDateTime,
+        forced: Option<&str>,
     ) -> Response {
+        // By AlphaPay's id, or by the merchant's when it has none.
         let id = body["refundId"].as_str().unwrap_or_default();
-        let found = sandbox
-            .inner
-            .ledger
-            .find_refund(Gateway::AlphaPay, |r| r.id == id);
+        let request_id = body["refundRequestId"].as_str().unwrap_or_default();
+        let mut found = sandbox.inner.ledger.find_refund(Gateway::AlphaPay, |r| {
+            if id.is_empty() {
+                !request_id.is_empty() && r.merchant_ref == request_id
+            } else {
+                r.id == id
+            }
+        });
+        // A review that ends (`next.refund_query` = `SUCCESS` or `FAILED`).
+        if let (Some(end), Some((p, r))) = (forced, &found) {
+            if r.state == RefundState::Processing {
+                let state = if end == "SUCCESS" {
+                    RefundState::Succeeded
+                } else {
+                    RefundState::Failed
+                };
+                let refund_id = r.id.clone();
+                let updated = sandbox.inner.ledger.update(&p.id, now, |p| {
+                    for x in p.refunds.iter_mut().filter(|x| x.id == refund_id) {
+                        x.state = state;
+                    }
+                });
+                if let Some(((), p)) = updated {
+                    found = p
+                        .refunds
+                        .iter()
+                        .find(|x| x.id == refund_id)
+                        .cloned()
+                        .map(|r| (p.clone(), r));
+                }
+            }
+        }
         match found {
             Some((p, r)) => self.signed(
                 uri,
@@ -385,7 +538,7 @@ impl Simulator {
                         "refundTime": fmt_time(r.created), "refundStatus": refund_status(&r) }),
                 now,
             ),
-            None => self.fail(uri, "ORDER_NOT_EXIST", "no refund with this refundId", now),
+            None => self.fail(uri, "ORDER_MISMATCH", "no refund with this refundId", now),
         }
     }
 
@@ -463,7 +616,7 @@ pub async fn api(
         header("Signature"),
     );
     if code != sim.merchant_code {
-        return sim.fail(&uri, "MERCHANT_NOT_EXIST", "unknown Merchant-Code", now);
+        return sim.fail(&uri, "INVALID_MERCHANT_CODE", "unknown Merchant-Code", now);
     }
     if nonce.len() < 16
         || !signature::check(
@@ -472,7 +625,7 @@ pub async fn api(
             &signature::string_to_sign(&uri, &code, &time, &nonce, &body),
         )
     {
-        return sim.fail(&uri, "SIGN_ERROR", "signature verification failed", now);
+        return sim.fail(&uri, "INVALID_SIGN", "signature verification failed", now);
     }
     match parse_time(&time) {
         Some(t) if (now - t).abs() <= SKEW => {}
@@ -486,17 +639,41 @@ pub async fn api(
         }
     }
     let Ok(json) = serde_json::from_slice::<Value>(&body) else {
-        return sim.fail(&uri, "PARAM_ILLEGAL", "body is not JSON", now);
+        return sim.fail(&uri, "PARAM_INVALID", "body is not JSON", now);
     };
+    let op = match operation.as_str() {
+        "pay" => Some(Operation::Create),
+        "inquiryPayment" => Some(Operation::Query),
+        "cancel" => Some(Operation::Close),
+        "refund" => Some(Operation::Refund),
+        "inquiryRefund" => Some(Operation::RefundQuery),
+        _ => None,
+    };
+    let forced = op.and_then(|op| sandbox.inner.controls.take_next(Gateway::AlphaPay, op));
+    let forced = forced.as_deref();
+    // A documented code is answered as the gateway's refusal (`F`), changing nothing; but a
+    // refund under review is kept, and the end of a review is the inquiry's own answer.
+    if let Some(code) = forced.filter(|c| CODES.contains(c)) {
+        let keeps = op == Some(Operation::Refund) && code == "REFUND_NEED_REVIEW";
+        if !keeps && op != Some(Operation::RefundQuery) {
+            return sim.fail(&uri, code, message(code), now);
+        }
+    }
     match operation.as_str() {
-        "pay" => sim.pay(&sandbox, &uri, &json, now),
+        "pay" => sim.pay(&sandbox, &uri, &json, now, forced),
         "inquiryPayment" => sim.inquiry(&sandbox, &uri, &json, now),
-        "cancel" => sim.cancel(&sandbox, &uri, &json, now),
-        "refund" => sim.refund(&sandbox, &uri, &json, now),
-        "inquiryRefund" => sim.inquiry_refund(&sandbox, &uri, &json, now),
+        "cancel" => sim.cancel(&sandbox, &uri, &json, now, forced),
+        "refund" => sim.refund(&sandbox, &uri, &json, now, forced),
+        "inquiryRefund" => {
+            let ends = forced.filter(|f| matches!(*f, "SUCCESS" | "FAILED"));
+            if let Some(code) = forced.filter(|c| CODES.contains(c)) {
+                return sim.fail(&uri, code, message(code), now);
+            }
+            sim.inquiry_refund(&sandbox, &uri, &json, now, ends)
+        }
         _ => sim.fail(
             &uri,
-            "NOT_SUPPORTED",
+            "PARAM_INVALID",
             "the sandbox does not implement this operation",
             now,
         ),

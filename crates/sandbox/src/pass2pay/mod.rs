@@ -19,6 +19,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 use time::{Duration, OffsetDateTime};
 
+use crate::control::Operation;
 use crate::ledger::{random_string, Change, Gateway, PayState, Payment, Refund, RefundState};
 use crate::notifier::Outgoing;
 use crate::{Pass2PayMerchant, Sandbox};
@@ -117,6 +118,12 @@ impl Simulator {
     }
 
     fn ok(&self, data: Map<String, Value>) -> Response {
+        // "If data is empty, sign is not returned" (the unifiedOrder page): nor is data.
+        if data.is_empty() {
+            return Json(json!({ "code": 0, "msg": "SUCCESS",
+                                 "traceId": random_string(16, b"0123456789abcdef") }))
+            .into_response();
+        }
         let sign = signature::sign(
             data.iter()
                 .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())),
@@ -176,6 +183,7 @@ impl Simulator {
         p: &Params,
         cashier: bool,
         now: OffsetDateTime,
+        forced: Option<&str>,
     ) -> Response {
         let get = |k: &str| p.get(k).cloned().unwrap_or_default();
         if get("version") != "1.1" {
@@ -224,6 +232,7 @@ impl Simulator {
             .ok()
             .and_then(|v| v["payDataType"].as_str().map(str::to_string));
         let data_type = match (cashier, way.as_str(), data_type) {
+            (_, _, _) if forced == Some("codeImgUrl") => "codeImgUrl".to_string(),
             (true, _, _) => "payurl".to_string(),
             (_, "ALI_QR" | "WX_NATIVE" | "UP_QR" | "QR_CASHIER", None) => "codeUrl".into(),
             (_, _, None) => "payUrl".into(),
@@ -273,7 +282,37 @@ impl Simulator {
             return Self::fail(&format!("商户订单[{}]已存在", payment.merchant_ref));
         }
         let wallet = sandbox.wallet_url(&id);
-        let pay_data = if cashier {
+        // Paid or failed as it is made (a payment code's order does that): no payment data.
+        let settled = match forced {
+            Some("paid") => sandbox.inner.ledger.settle(&id, true, now),
+            Some("failed") => sandbox.inner.ledger.settle(&id, false, now),
+            _ => None,
+        };
+        if let Some((_, after)) = settled {
+            sandbox.state_changed(after.clone());
+            let mut data = Map::new();
+            let mut put = |k: &str, v: String| {
+                data.insert(k.to_string(), Value::String(v));
+            };
+            put("payOrderId", id.clone());
+            put("mchOrderNo", after.merchant_ref.clone());
+            put("orderState", state_code(&after).to_string());
+            put("payDataType", "none".into());
+            if after.state == PayState::Paid {
+                // Signed as JSON text, like every other value in `data`.
+                put(
+                    "payOrderInfo",
+                    Value::Object(self.order_fields(&after)).to_string(),
+                );
+            } else {
+                put("errCode", "SANDBOX.CHANNEL_DECLINED".into());
+                put("errMsg", "sandbox: the channel declined the payment".into());
+            }
+            return self.ok(data);
+        }
+        let pay_data = if forced == Some("codeImgUrl") {
+            format!("{}/sandbox/qr/{id}", sandbox.inner.public_url)
+        } else if cashier {
             format!("{}/sandbox/pass2pay/cashier/{id}", sandbox.inner.public_url)
         } else if data_type.eq_ignore_ascii_case("form") {
             // An HTML form, as Alipay's PC/WAP channels answer; the merchant must not inject it.
@@ -557,9 +596,66 @@ pub async fn api(
         _ => None,
     };
     let now = sandbox.now();
-    match (group.as_str(), operation.as_str()) {
-        ("pay", "unifiedOrder") => sim.create(&sandbox, &p, false, now),
-        ("pay", "cashierOrder") => sim.create(&sandbox, &p, true, now),
+    let op = match (group.as_str(), operation.as_str()) {
+        ("pay", "unifiedOrder" | "cashierOrder") => Operation::Create,
+        ("pay", "query") => Operation::Query,
+        ("pay", "close") => Operation::Close,
+        ("refund", "refundOrder") => Operation::Refund,
+        _ => Operation::RefundQuery,
+    };
+    let forced = sandbox.forced(Gateway::Pass2Pay, op);
+    let forced = forced.as_deref();
+    // `code ≠ 0`: a refusal, with no data and so no sign.
+    if let Some(code) = forced.and_then(|f| f.parse::<i64>().ok()) {
+        return Json(json!({ "code": code, "msg": "sandbox: forced refusal" })).into_response();
+    }
+    let answer = answer(&sandbox, sim, &group, &operation, &p, now, forced).await;
+    if forced == Some("unsigned") {
+        return unsigned(answer).await;
+    }
+    answer
+}
+
+/// Whether `next` may set `answer` for `op`: a `code` other than 0 (e.g. `"9999"`), `unsigned`
+/// (the answer's data without its sign); for create also `codeImgUrl` (a QR picture's URL),
+/// `paid` (paid at once, `orderState` 2 with `payOrderInfo`) and `failed` (`orderState` 3 with
+/// `errCode`/`errMsg`).
+pub fn knows(op: Operation, answer: &str) -> bool {
+    answer.parse::<i64>().is_ok_and(|c| c != 0)
+        || answer == "unsigned"
+        || (op == Operation::Create && matches!(answer, "codeImgUrl" | "paid" | "failed"))
+}
+
+/// The same answer without `sign` (a forged or broken gateway: the merchant must refuse it).
+async fn unsigned(answer: Response) -> Response {
+    let Ok(bytes) = axum::body::to_bytes(answer.into_body(), 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(mut v) => {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("sign");
+            }
+            Json(v).into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn answer(
+    sandbox: &Sandbox,
+    sim: &Simulator,
+    group: &str,
+    operation: &str,
+    p: &Params,
+    now: OffsetDateTime,
+    forced: Option<&str>,
+) -> Response {
+    let sandbox = sandbox.clone();
+    let p = p.clone();
+    match (group, operation) {
+        ("pay", "unifiedOrder") => sim.create(&sandbox, &p, false, now, forced),
+        ("pay", "cashierOrder") => sim.create(&sandbox, &p, true, now, forced),
         ("pay", "query") => sim.query(&sandbox, &p, now),
         ("pay", "close") => sim.close(&sandbox, &p, now),
         ("refund", "refundOrder") => {

@@ -2,9 +2,12 @@
 //! envelope, decimal major-unit amounts, `{status, code, data, message}` answers (unsigned, as the
 //! real API's are), and signed `{sign, data}` notifications on every state change until `ok`.
 //!
+//! Failures answer `status: false` with the codes the mini-program page documents: `-3001` for a
+//! missing or unacceptable field, `-403` for the signature (and an unknown user), `-4011` for a
+//! method not offered, `-1000` for anything else; `next` can force any of them.
+//!
 //! Unknown upstream (gateways.md §5): the freshness window on `time` (the sandbox allows 5 minutes,
-//! in seconds), error codes (the sandbox answers `status:false` with code `"400"`), duplicate
-//! `order_id` handling (refused here) and the notification retry schedule.
+//! in seconds), duplicate `order_id` handling (refused here) and the notification retry schedule.
 
 pub mod signature;
 
@@ -17,6 +20,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 use time::{Duration, OffsetDateTime};
 
+use crate::control::Operation;
 use crate::ledger::{
     decimal, parse_decimal, random_string, uuid, Change, Gateway, PayState, Payment, Refund,
     RefundState,
@@ -77,8 +81,13 @@ impl Simulator {
         Simulator { merchant }
     }
 
+    /// A refusal about a field (`-3001`).
     fn fail(message: &str) -> Response {
-        Json(json!({ "status": false, "code": "400", "data": {}, "message": message }))
+        Self::refuse("-3001", message)
+    }
+
+    fn refuse(code: &str, message: &str) -> Response {
+        Json(json!({ "status": false, "code": code, "data": [], "message": message }))
             .into_response()
     }
 
@@ -141,8 +150,13 @@ impl Simulator {
             "description",
             "notify_url",
         ];
+        let mini = method == "v3.CreatePaymentsAlipayMiniPay";
         if !wechat_native {
-            required.extend(["pay_method", "sub_pay_method", "redirect_url"]);
+            required.extend(["pay_method", "sub_pay_method"]);
+        }
+        // The mini-program pay's redirect_url is optional; every other hosted method needs one.
+        if !wechat_native && !mini {
+            required.push("redirect_url");
         }
         if method == "v3.CreatePaymentsWechatH5Pay" {
             required.push("ip_address");
@@ -161,7 +175,9 @@ impl Simulator {
             return Self::fail("amount is below the minimum for this currency");
         }
         let wallet = match method {
-            "v3.CreatePaymentsAlipayWeb" | "v3.CreatePaymentsAlipayWap" => "Alipay".to_string(),
+            "v3.CreatePaymentsAlipayWeb"
+            | "v3.CreatePaymentsAlipayWap"
+            | "v3.CreatePaymentsAlipayMiniPay" => "Alipay".to_string(),
             "v3.CreateWechatNativePay" | "v3.CreatePaymentsWechatH5Pay" => "WeChat Pay".to_string(),
             _ => get("sub_pay_method"),
         };
@@ -177,6 +193,11 @@ impl Simulator {
         let id = uuid();
         let mut extra = BTreeMap::new();
         extra.insert("demo".to_string(), get("demo"));
+        // The mini-program pay answers Alipay's trade number, which `tradePay` takes.
+        let trade_no = format!("2088{}", random_string(24, b"0123456789"));
+        if mini {
+            extra.insert("trade_no".to_string(), trade_no.clone());
+        }
         let payment = Payment {
             id: id.clone(),
             gateway: Gateway::YabandPay,
@@ -186,7 +207,7 @@ impl Simulator {
             description: get("description"),
             wallet,
             method: method.to_string(),
-            redirect: !wechat_native,
+            redirect: !wechat_native && !mini,
             notify_url: Some(get("notify_url")),
             return_url: d.get("redirect_url").filter(|u| !u.is_empty()).cloned(),
             created: now,
@@ -199,6 +220,12 @@ impl Simulator {
         };
         if !sandbox.inner.ledger.insert(payment.clone()) {
             return Self::fail("order_id already exists");
+        }
+        if mini {
+            return Self::ok(json!({
+                "order_id": payment.merchant_ref, "trade_id": id, "amount": Self::amount_text(&payment),
+                "currency": currency, "parameters": { "transaction_id": trade_no }, "state": "processing",
+            }));
         }
         // url_type 02 is the raw WeChat QR text; in the sandbox every QR leads to the wallet page.
         let url = sandbox.wallet_url(&id);
@@ -245,7 +272,8 @@ impl Simulator {
             | "v3.CreatePaymentsAlipayWeb"
             | "v3.CreatePaymentsAlipayWap"
             | "v3.CreateWechatNativePay"
-            | "v3.CreatePaymentsWechatH5Pay" => self.create(sandbox, method, d, now),
+            | "v3.CreatePaymentsWechatH5Pay"
+            | "v3.CreatePaymentsAlipayMiniPay" => self.create(sandbox, method, d, now),
             "v3.QueryOrder" => match Self::payment(sandbox, d, now) {
                 Some(p) => Self::ok(json!({ "transaction_info": Value::Object(self.fields(&p)) })),
                 None => Self::fail("trade_id not found"),
@@ -324,17 +352,22 @@ impl Simulator {
                 }
             }
             "v3.QueryRefundOrder" => {
+                // Unknown upstream: a query by `m_refund_id`; the sandbox answers it.
                 let id = d.get("refund_id").cloned().unwrap_or_default();
-                let found = sandbox
-                    .inner
-                    .ledger
-                    .find_refund(Gateway::YabandPay, |r| r.id == id);
+                let ours = d.get("m_refund_id").cloned().unwrap_or_default();
+                let found = sandbox.inner.ledger.find_refund(Gateway::YabandPay, |r| {
+                    if id.is_empty() {
+                        !ours.is_empty() && r.merchant_ref == ours
+                    } else {
+                        r.id == id
+                    }
+                });
                 match found {
                     Some((p, r)) => Self::ok(Self::refund_fields(&p, &r)),
                     None => Self::fail("refund_id not found"),
                 }
             }
-            _ => Self::fail("unknown method"),
+            _ => Self::refuse("-4011", "method not offered"),
         }
     }
 
@@ -401,7 +434,7 @@ pub async fn api(State(sandbox): State<Sandbox>, body: axum::body::Bytes) -> Res
         }
     }
     if user != sim.merchant.user {
-        return Simulator::fail("unknown user");
+        return Simulator::refuse("-403", "unknown user");
     }
     let mut flat: Vec<(&str, &str)> = d.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     flat.extend([
@@ -410,11 +443,29 @@ pub async fn api(State(sandbox): State<Sandbox>, body: axum::body::Bytes) -> Res
         ("time", time.as_str()),
     ]);
     if signature::sign(flat, &sim.merchant.secret) != sign.to_ascii_lowercase() {
-        return Simulator::fail("sign error");
+        return Simulator::refuse("-403", "signature error");
     }
     match time.parse::<i64>() {
         Ok(t) if (now.unix_timestamp() - t).abs() <= SKEW_SECS => {}
         _ => return Simulator::fail("time is missing or more than 5 minutes off"),
     }
+    let op = match method.as_str() {
+        "v3.QueryOrder" => Operation::Query,
+        "v3.CancelPayment" => Operation::Close,
+        "v3.CreateRefund" => Operation::Refund,
+        "v3.QueryRefundOrder" => Operation::RefundQuery,
+        _ => Operation::Create,
+    };
+    if let Some(code) = sandbox.forced(Gateway::YabandPay, op) {
+        return Simulator::refuse(&code, "sandbox: forced refusal");
+    }
     sim.dispatch(&sandbox, &method, &d, now)
+}
+
+/// Every failure code YabandPay documents; `next` may answer any of them to any call.
+pub const CODES: [&str; 4] = ["-1000", "-3001", "-403", "-4011"];
+
+/// Whether `next` may set `answer` for `op`.
+pub fn knows(_op: Operation, answer: &str) -> bool {
+    CODES.contains(&answer)
 }

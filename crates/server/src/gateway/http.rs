@@ -32,10 +32,11 @@ pub async fn send(request: RequestBuilder) -> Result<Answer, GatewayError> {
         return Err(GatewayError::BadResponse(format!("HTTP {status}")));
     }
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return Err(GatewayError::Declined {
-            code: "429".into(),
-            message: "rate limited by the gateway".into(),
-        });
+        return Err(GatewayError::declined(
+            "429",
+            "rate limited by the gateway",
+            super::Refusal::Transient,
+        ));
     }
     Ok(Answer {
         status,

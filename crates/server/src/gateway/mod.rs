@@ -63,9 +63,18 @@ pub struct RefundRequest<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundOutcome {
-    /// The gateway's refund id (queries need it).
-    pub gateway_ref: String,
+    /// The gateway's refund id, when it gave one; without it the refund is asked about by ours.
+    pub gateway_ref: Option<String>,
     pub status: RefundStatus,
+    /// What the gateway said about it when that is worth keeping (a refund under review).
+    pub said: Option<Said>,
+}
+
+/// A gateway's own code and message, as it sent them (shown through `printable` only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub code: String,
+    pub message: String,
 }
 
 /// What the gateway created.
@@ -75,8 +84,51 @@ pub struct GatewayPayment {
     pub gateway_ref: String,
     /// The flow actually served (may differ from the one asked for).
     pub flow: Flow,
-    pub action: Action,
+    /// What the shopper does next; `None` only when the order is already final (`settled`).
+    pub action: Option<Action>,
     pub expires_at: OffsetDateTime,
+    /// The order ended at once: paid at create (Pass2Pay `orderState` 2) or failed there (3).
+    pub settled: Option<Status>,
+    /// The gateway's own words about the order (Pass2Pay `errCode`/`errMsg`), for the admin view.
+    pub said: Option<Said>,
+}
+
+impl GatewayPayment {
+    /// An order waiting for the shopper.
+    pub fn pending(
+        gateway_ref: String,
+        flow: Flow,
+        action: Action,
+        expires_at: OffsetDateTime,
+    ) -> GatewayPayment {
+        GatewayPayment {
+            gateway_ref,
+            flow,
+            action: Some(action),
+            expires_at,
+            settled: None,
+            said: None,
+        }
+    }
+}
+
+/// What kind of "no" a gateway's code is: each connector's own table (`gateway/<name>/codes.rs`)
+/// says, with an arm for codes this build does not know. The contract's table ("Gateway refusals
+/// → codes") turns each kind into what the widget gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The gateway failed (AlphaPay `SYSTEMERROR`, YabandPay `-1000`): a new attempt may work.
+    Transient,
+    /// The merchant's account, keys or clock are wrong (`INVALID_SIGN`, `-403`): an operator acts.
+    Setup,
+    /// The gateway refuses this order's data (`PARAM_INVALID`, `-3001`, Pass2Pay `code ≠ 0`).
+    Order,
+    /// The wallet is not enabled for this merchant (`INVALID_METHOD_TYPE`, `-4011`).
+    Wallet,
+    /// The gateway says the order is paid (`ORDER_PAID`).
+    Paid,
+    /// A code this build does not know: treated as transient, logged by name.
+    Unknown,
 }
 
 /// A notification after its signature and freshness were checked.
@@ -114,9 +166,44 @@ pub enum GatewayError {
     /// The answer was not signed, badly signed, or not in the gateway's format.
     #[error("gateway answer rejected: {}", printable(.0))]
     BadResponse(String),
-    /// The gateway answered with an error of its own.
+    /// The gateway answered with an error of its own; `refusal` is what its table says it means.
     #[error("gateway error {}: {}", printable(.code), printable(.message))]
-    Declined { code: String, message: String },
+    Declined {
+        code: String,
+        message: String,
+        refusal: Refusal,
+    },
+    /// The gateway made an order (`gateway_ref`) but could not say its state (AlphaPay `U` with a
+    /// code other than `PAYMENT_IN_PROCESS`): it is kept, closed and asked about, never shown.
+    #[error("gateway order {} in an unknown state: {}: {}", printable(.gateway_ref), printable(.code), printable(.message))]
+    Unsettled {
+        gateway_ref: String,
+        code: String,
+        message: String,
+    },
+}
+
+impl GatewayError {
+    /// A refusal by the gateway's own code.
+    pub fn declined(code: impl Into<String>, message: impl Into<String>, refusal: Refusal) -> Self {
+        GatewayError::Declined {
+            code: code.into(),
+            message: message.into(),
+            refusal,
+        }
+    }
+
+    /// The gateway's own words, when this error carries them.
+    pub fn said(&self) -> Option<Said> {
+        match self {
+            GatewayError::Declined { code, message, .. }
+            | GatewayError::Unsettled { code, message, .. } => Some(Said {
+                code: code.clone(),
+                message: message.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,12 +241,12 @@ pub trait Connector: Send + Sync {
         payment: PaymentRef<'_>,
         refund: RefundRequest<'_>,
     ) -> Result<RefundOutcome, GatewayError>;
-    /// The refund's current status at the gateway.
+    /// The refund's current status at the gateway, by its id when the gateway gave one, else ours.
     async fn refund_status(
         &self,
         payment: PaymentRef<'_>,
         refund_ref: &str,
-        gateway_refund_ref: &str,
+        gateway_refund_ref: Option<&str>,
     ) -> Result<RefundStatus, GatewayError>;
 }
 

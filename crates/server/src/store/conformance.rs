@@ -36,7 +36,7 @@ pub fn sample_record(order: &str, second: u32, key: Option<&str>) -> SessionReco
             created_at: format!("2026-01-01T00:00:{second:02}Z"),
             expires_at: "2026-01-01T00:15:00Z".into(),
             action: Some(Action::Qr {
-                content: "weixin://wxpay/bizpayurl?pr=x".into(),
+                content: Some("weixin://wxpay/bizpayurl?pr=x".into()),
                 image: None,
                 url: Some("https://pay.example/x".into()),
             }),

@@ -279,7 +279,7 @@ proptest! {
                 for c in w.connectors.values() {
                     let _ = c.query(payment).await;
                     let _ = c.close(payment).await;
-                    let _ = c.refund_status(payment, "rf_1", "R1").await;
+                    let _ = c.refund_status(payment, "rf_1", Some("R1")).await;
                 }
             });
         }

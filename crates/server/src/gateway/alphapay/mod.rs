@@ -4,6 +4,7 @@
 //! Unknowns (gateways.md §5) are stated where they bite: the notify acknowledgement body and
 //! the URI placed in a notification's signed content (we use the path as received).
 
+pub mod codes;
 mod config;
 pub mod sign;
 pub mod wire;
@@ -18,7 +19,7 @@ use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
 use super::{
     http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification, Notification,
-    NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
+    NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus, Refusal, Said,
 };
 use crate::clock::Clock;
 use std::sync::Arc;
@@ -133,32 +134,71 @@ impl AlphaPay {
         let answer: wire::Answer = serde_json::from_str(&text)
             .map_err(|e| GatewayError::BadResponse(format!("{uri} answer: {e}")))?;
         if answer.result.result_status == "F" {
-            return Err(GatewayError::Declined {
-                code: answer.result.result_code,
-                message: answer.result.result_message,
-            });
+            return Err(refused(answer.result));
         }
         Ok(answer)
     }
 
     /// The scenario for a wallet and flow, and the flow actually served.
     fn scenario(&self, wallet: Wallet, flow: Flow) -> (&'static str, Flow) {
-        match (flow, wallet) {
-            (Flow::Qr, _) if self.desktop_page => ("ONLINE_WEB", Flow::Redirect),
-            (Flow::Qr, _) => ("ONLINE_QRCODE", Flow::Qr),
-            (Flow::Redirect, _) => ("ONLINE_WAP", Flow::Redirect),
-            // Alipay's in-app bridge takes the trade number NATIVE_JSAPI answers.
-            (Flow::AlipayInApp, Wallet::Alipay) => ("NATIVE_JSAPI", Flow::AlipayInApp),
-            (Flow::WechatInApp, Wallet::WechatPay) if self.wechat_jsapi => {
-                ("NATIVE_JSAPI", Flow::WechatInApp)
-            }
-            // WeChat's NATIVE_JSAPI needs the shopper's openid, which a web checkout does not have;
-            // the JSAPI cashier page opened inside WeChat calls the bridge itself.
-            (Flow::WechatInApp, Wallet::WechatPay) => ("JSAPI", Flow::WechatInApp),
-            // Alipay's pages are blocked inside WeChat and the reverse: offer the QR instead.
-            (Flow::WechatInApp | Flow::AlipayInApp, _) => ("ONLINE_QRCODE", Flow::Qr),
-        }
+        scenario(self.desktop_page, self.wechat_jsapi, wallet, flow)
     }
+}
+
+/// The scenario for a wallet and flow, and the flow actually served.
+fn scenario(
+    desktop_page: bool,
+    wechat_jsapi: bool,
+    wallet: Wallet,
+    flow: Flow,
+) -> (&'static str, Flow) {
+    match (flow, wallet) {
+        // The web cashier is for Alipay and UnionPay on a PC; WeChat Pay keeps its QR.
+        (Flow::Qr, Wallet::Alipay | Wallet::Unionpay) if desktop_page => {
+            ("ONLINE_WEB", Flow::Redirect)
+        }
+        (Flow::Qr, _) => ("ONLINE_QRCODE", Flow::Qr),
+        (Flow::Redirect, _) => ("ONLINE_WAP", Flow::Redirect),
+        // Alipay's in-app bridge takes the trade number NATIVE_JSAPI answers.
+        (Flow::AlipayInApp, Wallet::Alipay) => ("NATIVE_JSAPI", Flow::AlipayInApp),
+        (Flow::WechatInApp, Wallet::WechatPay) if wechat_jsapi => {
+            ("NATIVE_JSAPI", Flow::WechatInApp)
+        }
+        // WeChat's NATIVE_JSAPI needs the shopper's openid, which a web checkout does not have;
+        // the JSAPI cashier page opened inside WeChat calls the bridge itself.
+        (Flow::WechatInApp, Wallet::WechatPay) => ("JSAPI", Flow::WechatInApp),
+        // Alipay's pages are blocked inside WeChat and the reverse: offer the QR instead.
+        (Flow::WechatInApp | Flow::AlipayInApp, _) => ("ONLINE_QRCODE", Flow::Qr),
+    }
+}
+
+/// A refused call: its code's kind by the table, a setup problem logged for the operator.
+fn refused(result: wire::ResultInfo) -> GatewayError {
+    let refusal = codes::refusal(&result.result_code);
+    match refusal {
+        Refusal::Setup => {
+            tracing::error!(code = %crate::error::printable(&result.result_code), hint = codes::setup_hint(&result.result_code), "AlphaPay refused the merchant's setup")
+        }
+        Refusal::Unknown => {
+            tracing::warn!(code = %crate::error::printable(&result.result_code), "AlphaPay answered a resultCode this build does not know")
+        }
+        _ => {}
+    }
+    GatewayError::declined(result.result_code, result.result_message, refusal)
+}
+
+/// `paymentQRImage` as a data URL: AlphaPay's own, or raw base64 (which some answers carry) made
+/// one; anything else is dropped (the widget draws the QR from `paymentUrl` anyway).
+fn qr_image(image: String) -> Option<String> {
+    if image.starts_with("data:image/png;base64,") || image.starts_with("data:image/jpeg;base64,") {
+        return Some(image);
+    }
+    let raw = image.trim();
+    let base64 = !raw.is_empty()
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    base64.then(|| format!("data:image/png;base64,{raw}"))
 }
 
 fn action_for(scenario: &str, info: wire::PaymentInfo) -> Result<Action, GatewayError> {
@@ -166,12 +206,9 @@ fn action_for(scenario: &str, info: wire::PaymentInfo) -> Result<Action, Gateway
     match scenario {
         "ONLINE_QRCODE" => {
             let content = info.payment_url.ok_or_else(|| missing("paymentUrl"))?;
-            let image = info.payment_qr_image.filter(|i| {
-                i.starts_with("data:image/png;base64,") || i.starts_with("data:image/jpeg;base64,")
-            });
             Ok(Action::Qr {
-                content,
-                image,
+                content: Some(content),
+                image: info.payment_qr_image.and_then(qr_image),
                 url: info.pay_url,
             })
         }
@@ -242,31 +279,41 @@ impl super::Connector for AlphaPay {
         let text = self.call(wire::PAY, body).await?;
         let resp: wire::PayResponse = serde_json::from_str(&text)
             .map_err(|e| GatewayError::BadResponse(format!("pay answer: {e}")))?;
-        if resp.result.result_status == "F" || resp.result.result_code != "PAYMENT_IN_PROCESS" {
-            return Err(GatewayError::Declined {
-                code: resp.result.result_code,
-                message: resp.result.result_message,
-            });
+        if resp.result.result_status == "F" {
+            return Err(refused(resp.result));
         }
         if resp.payment_request_id.as_deref() != Some(req.merchant_ref) {
             return Err(GatewayError::BadResponse(
                 "answer is for another paymentRequestId".into(),
             ));
         }
+        if resp.result.result_code != "PAYMENT_IN_PROCESS" {
+            // `U` (or `S`) with another code: the order's state is unknown. An order it names is
+            // kept to be closed and asked about; none named is a plain refusal.
+            return Err(match resp.payment_id {
+                Some(gateway_ref) if !gateway_ref.is_empty() => GatewayError::Unsettled {
+                    gateway_ref,
+                    code: resp.result.result_code,
+                    message: resp.result.result_message,
+                },
+                _ => refused(resp.result),
+            });
+        }
         let gateway_ref = resp
             .payment_id
+            .filter(|id| !id.is_empty())
             .ok_or_else(|| GatewayError::BadResponse("no paymentId".into()))?;
         let expires_at = resp
             .payment_expire_time
             .as_deref()
             .and_then(sign::parse_time)
             .unwrap_or_else(|| self.clock.now() + DEFAULT_EXPIRY);
-        Ok(GatewayPayment {
+        Ok(GatewayPayment::pending(
             gateway_ref,
             flow,
-            action: action_for(scenario, resp.payment_info)?,
+            action_for(scenario, resp.payment_info)?,
             expires_at,
-        })
+        ))
     }
 
     async fn query(&self, payment: PaymentRef<'_>) -> Result<Observed, GatewayError> {
@@ -298,16 +345,27 @@ impl super::Connector for AlphaPay {
             payment_id: payment.gateway_ref,
         };
         match self.call_answer(wire::CANCEL, &body).await {
-            Ok(_) => Ok(Status::Cancelled),
-            Err(GatewayError::Declined { code, .. }) if code == "ORDER_PAID" => {
-                Ok(Status::Succeeded)
+            // `U`: the cancel's outcome is unknown; only a query says what the order became.
+            Ok(answer) if answer.result.result_status == "U" => {
+                match self.query(payment).await?.status {
+                    Some(Status::Pending) | None => Err(GatewayError::declined(
+                        answer.result.result_code,
+                        "cancel answered U and the order is still open",
+                        Refusal::Transient,
+                    )),
+                    Some(Status::Expired) => Ok(Status::Cancelled),
+                    Some(done) => Ok(done),
+                }
             }
+            Ok(_) => Ok(Status::Cancelled),
+            // Paid: the caller confirms the amount by a query before the session moves.
+            Err(GatewayError::Declined {
+                refusal: Refusal::Paid,
+                ..
+            }) => Ok(Status::Succeeded),
             // A signed "this merchant has no such order": nothing there can be paid, so the close
-            // is as good as confirmed (ORDER_MISMATCH is the seed's code; the sandbox's older
-            // ORDER_NOT_EXIST means the same).
-            Err(GatewayError::Declined { code, .. })
-                if code == "ORDER_MISMATCH" || code == "ORDER_NOT_EXIST" =>
-            {
+            // is as good as confirmed.
+            Err(GatewayError::Declined { code, .. }) if code == "ORDER_MISMATCH" => {
                 Ok(Status::Cancelled)
             }
             Err(e) => Err(e),
@@ -319,7 +377,7 @@ impl super::Connector for AlphaPay {
         payment: PaymentRef<'_>,
         refund: RefundRequest<'_>,
     ) -> Result<RefundOutcome, GatewayError> {
-        let answer = self
+        let answer = match self
             .call_answer(
                 wire::REFUND,
                 &wire::RefundRequest {
@@ -334,16 +392,35 @@ impl super::Connector for AlphaPay {
                     },
                 },
             )
-            .await?;
-        let gateway_ref = answer
-            .refund_id
-            .ok_or_else(|| GatewayError::BadResponse("refund answer has no refundId".into()))?;
+            .await
+        {
+            Ok(answer) => answer,
+            // Under review, one already in progress, or the order already fully refunded: not a
+            // failure (a failed record would invite a second refund).
+            Err(GatewayError::Declined { code, message, .. })
+                if codes::refund_outcome(&code).is_some() =>
+            {
+                return Ok(RefundOutcome {
+                    gateway_ref: None,
+                    status: codes::refund_outcome(&code).unwrap_or(RefundStatus::Processing),
+                    said: Some(Said { code, message }),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let said = (answer.result.result_status == "U").then(|| Said {
+            code: answer.result.result_code.clone(),
+            message: answer.result.result_message.clone(),
+        });
+        // `U`: submitted, outcome unknown; asked about later. No `refundId`: asked by ours.
+        let status = match (&said, answer.refund_status.as_deref()) {
+            (Some(_), _) | (None, None) => RefundStatus::Processing,
+            (None, Some(s)) => refund_status(s),
+        };
         Ok(RefundOutcome {
-            gateway_ref,
-            status: answer
-                .refund_status
-                .as_deref()
-                .map_or(RefundStatus::Processing, refund_status),
+            gateway_ref: answer.refund_id.filter(|id| !id.is_empty()),
+            status,
+            said,
         })
     }
 
@@ -351,9 +428,9 @@ impl super::Connector for AlphaPay {
         &self,
         _payment: PaymentRef<'_>,
         refund_ref: &str,
-        gateway_refund_ref: &str,
+        gateway_refund_ref: Option<&str>,
     ) -> Result<RefundStatus, GatewayError> {
-        let answer = self
+        let asked = self
             .call_answer(
                 wire::INQUIRY_REFUND,
                 &wire::InquiryRefundRequest {
@@ -361,11 +438,19 @@ impl super::Connector for AlphaPay {
                     refund_request_id: refund_ref,
                 },
             )
-            .await?;
-        Ok(answer
-            .refund_status
-            .as_deref()
-            .map_or(RefundStatus::Processing, refund_status))
+            .await;
+        match asked {
+            Ok(answer) => Ok(answer
+                .refund_status
+                .as_deref()
+                .map_or(RefundStatus::Processing, refund_status)),
+            // A signed "no such refund for this merchant": it was never made (a refund refused
+            // with EXIST_PROCESSING_REFUND that the gateway did not keep), so it clearly failed.
+            Err(GatewayError::Declined { code, .. }) if code == "ORDER_MISMATCH" => {
+                Ok(RefundStatus::Failed)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn verify_notification(
@@ -434,5 +519,50 @@ impl super::Connector for AlphaPay {
             wire::ack_body(accepted),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_are_cut_at_128_characters_never_inside_one() {
+        let long: String = "绿茶🍵".repeat(100);
+        let cut = truncate_chars(&long, DESCRIPTION_LIMIT);
+        assert_eq!(cut.chars().count(), 128);
+        assert!(long.starts_with(cut));
+        assert_eq!(truncate_chars("Green tea", DESCRIPTION_LIMIT), "Green tea");
+        let exactly: String = "é".repeat(128);
+        assert_eq!(truncate_chars(&exactly, DESCRIPTION_LIMIT), exactly);
+    }
+
+    #[test]
+    fn wechat_pay_never_goes_to_the_web_cashier() {
+        for wallet in [Wallet::Alipay, Wallet::Unionpay] {
+            assert_eq!(
+                scenario(true, false, wallet, Flow::Qr),
+                ("ONLINE_WEB", Flow::Redirect)
+            );
+        }
+        assert_eq!(
+            scenario(true, false, Wallet::WechatPay, Flow::Qr),
+            ("ONLINE_QRCODE", Flow::Qr)
+        );
+    }
+
+    #[test]
+    fn qr_images_are_data_urls_or_raw_base64_made_one() {
+        assert_eq!(
+            qr_image("data:image/png;base64,iVBO".into()).as_deref(),
+            Some("data:image/png;base64,iVBO")
+        );
+        assert_eq!(
+            qr_image("iVBORw0KGgo=".into()).as_deref(),
+            Some("data:image/png;base64,iVBORw0KGgo=")
+        );
+        assert_eq!(qr_image("javascript:alert(1)".into()), None);
+        assert_eq!(qr_image("https://x/y.png".into()), None);
+        assert_eq!(qr_image(String::new()), None);
     }
 }

@@ -34,7 +34,9 @@ pub struct RefundDetail<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InquiryRefundRequest<'a> {
-    pub refund_id: &'a str,
+    /// AlphaPay's id; absent when its refund answer gave none (then ours finds it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<&'a str>,
     pub refund_request_id: &'a str,
 }
 

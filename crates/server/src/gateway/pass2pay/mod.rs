@@ -23,6 +23,7 @@ use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 use super::{
     constant_time_eq, http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification,
     Notification, NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
+    Refusal, Said,
 };
 use crate::clock::Clock;
 
@@ -152,13 +153,15 @@ impl Pass2Pay {
         })?;
         let code = body.get("code").and_then(text).unwrap_or_default();
         if code != "0" {
-            return Err(GatewayError::Declined {
-                code: if code.is_empty() { "?".into() } else { code },
-                message: body
-                    .get("msg")
+            // The contract's table: any `code ≠ 0` refuses this order as sent (Pass2Pay documents
+            // no code list; `msg` says why, e.g. a signature or a field).
+            return Err(GatewayError::declined(
+                if code.is_empty() { "?".into() } else { code },
+                body.get("msg")
                     .and_then(text)
                     .unwrap_or_else(|| "no message".into()),
-            });
+                Refusal::Order,
+            ));
         }
         let data = match body.get("data") {
             Some(Value::Object(m)) => m.clone(),
@@ -169,6 +172,11 @@ impl Pass2Pay {
                 )))
             }
         };
+        // "If data is empty, sign is not returned": an empty answer (a close that worked) is
+        // unsigned and carries nothing to trust, so nothing is read from it but `code`.
+        if data.is_empty() {
+            return Ok(data);
+        }
         let given = body
             .get("sign")
             .and_then(Value::as_str)
@@ -200,12 +208,24 @@ impl Pass2Pay {
         // payDataType comes as `payUrl` and `payurl` alike: compare case-insensitively.
         match data_type.to_ascii_lowercase().as_str() {
             "codeurl" => Ok(Action::Qr {
-                content: pay_data,
+                content: Some(pay_data),
                 image: None,
                 url: None,
             }),
+            // A picture of the QR, hosted by Pass2Pay: the widget shows it as it is (an https URL;
+            // the widget checks the scheme, as it does for every URL it is given).
+            "codeimgurl" => match reqwest::Url::parse(&pay_data) {
+                Ok(u) if matches!(u.scheme(), "https" | "http") => Ok(Action::Qr {
+                    content: None,
+                    image: Some(u.to_string()),
+                    url: None,
+                }),
+                _ => Err(GatewayError::BadResponse(
+                    "codeImgUrl payData is not a URL".into(),
+                )),
+            },
             "payurl" if plan.flow == Flow::Qr => Ok(Action::Qr {
-                content: pay_data.clone(),
+                content: Some(pay_data.clone()),
                 image: None,
                 url: Some(pay_data),
             }),
@@ -307,27 +327,63 @@ impl super::Connector for Pass2Pay {
                 "answer is for another mchOrderNo".into(),
             ));
         }
-        let state = get("orderState");
-        if state == "3" {
-            // A channel failure still answers code 0, with the order failed.
-            return Err(GatewayError::Declined {
-                code: get("errCode"),
-                message: get("errMsg"),
-            });
-        }
         let gateway_ref = get("payOrderId");
         if gateway_ref.is_empty() {
             return Err(GatewayError::BadResponse("no payOrderId".into()));
+        }
+        // The channel's own words (`errCode`/`errMsg`), kept for the shop's order view.
+        let said = Some(Said {
+            code: get("errCode"),
+            message: get("errMsg"),
+        })
+        .filter(|s| !s.code.is_empty() || !s.message.is_empty());
+        let expires_at = now + ORDER_LIFETIME;
+        let settled = |status| GatewayPayment {
+            gateway_ref: gateway_ref.clone(),
+            flow: plan.flow,
+            action: None,
+            expires_at,
+            settled: Some(status),
+            said: said.clone(),
+        };
+        match status_of(&get("orderState")) {
+            // A channel failure still answers code 0, with the order failed.
+            Some(Status::Failed) => return Ok(settled(Status::Failed)),
+            // Paid at once (`payOrderInfo`): the session ends succeeded, if the amount agrees.
+            Some(Status::Succeeded) => {
+                // An object, or (signed like every other value) its JSON text.
+                let info = match data.get("payOrderInfo") {
+                    Some(Value::Object(m)) => Some(m.clone()),
+                    Some(Value::String(t)) => serde_json::from_str(t).ok(),
+                    _ => None,
+                };
+                let amount = info.as_ref().and_then(|i| i.get("amount")).and_then(text);
+                if amount.is_some_and(|a| a != req.amount.value.to_string()) {
+                    return Err(GatewayError::BadResponse(
+                        "paid at create for another amount".into(),
+                    ));
+                }
+                return Ok(settled(Status::Succeeded));
+            }
+            Some(Status::Cancelled | Status::Expired) => {
+                return Err(GatewayError::BadResponse(
+                    "the order was closed as it was made".into(),
+                ))
+            }
+            Some(Status::Pending) | None => {}
         }
         let pay_data = get("payData");
         if pay_data.is_empty() {
             return Err(GatewayError::BadResponse("no payData".into()));
         }
         Ok(GatewayPayment {
-            gateway_ref,
-            flow: plan.flow,
-            action: Self::action(plan, &get("payDataType"), pay_data)?,
-            expires_at: now + ORDER_LIFETIME,
+            said,
+            ..GatewayPayment::pending(
+                gateway_ref.clone(),
+                plan.flow,
+                Self::action(plan, &get("payDataType"), pay_data)?,
+                expires_at,
+            )
         })
     }
 
@@ -415,13 +471,12 @@ impl super::Connector for Pass2Pay {
         match self.call("/api/pay/close", Self::by_id(&payment)).await {
             Ok(_) => Ok(Status::Cancelled),
             // "当前订单不可关闭": not open any more; ask what it became.
-            Err(GatewayError::Declined { .. }) => {
+            Err(refused @ GatewayError::Declined { .. }) => {
                 let observed = self.query(payment).await?;
                 match observed.status {
                     Some(s) if s != Status::Pending => Ok(s),
-                    _ => Err(GatewayError::BadResponse(
-                        "the order can neither be closed nor is it final".into(),
-                    )),
+                    // Still open: the refusal stands (its words kept for the admin view).
+                    _ => Err(refused),
                 }
             }
             Err(e) => Err(e),
@@ -444,13 +499,20 @@ impl super::Connector for Pass2Pay {
         p.insert("clientIp", self.client_ip.clone());
         let data = self.call("/api/refund/refundOrder", p).await?;
         let get = |k: &str| data.get(k).and_then(text).unwrap_or_default();
-        let gateway_ref = get("refundOrderId");
-        if gateway_ref.is_empty() {
-            return Err(GatewayError::BadResponse("no refundOrderId".into()));
-        }
+        // Without `refundOrderId` it is asked about by ours (`mchRefundNo`), which Jeepay takes.
+        let gateway_ref = Some(get("refundOrderId")).filter(|r| !r.is_empty());
+        let said = Some(Said {
+            code: get("errCode"),
+            message: get("errMsg"),
+        })
+        .filter(|s| !s.code.is_empty());
         Ok(RefundOutcome {
+            status: match &gateway_ref {
+                Some(_) => refund_status_of(&get("state")),
+                None => RefundStatus::Processing,
+            },
             gateway_ref,
-            status: refund_status_of(&get("state")),
+            said,
         })
     }
 
@@ -458,11 +520,14 @@ impl super::Connector for Pass2Pay {
         &self,
         _payment: PaymentRef<'_>,
         refund_ref: &str,
-        gateway_refund_ref: &str,
+        gateway_refund_ref: Option<&str>,
     ) -> Result<RefundStatus, GatewayError> {
         let p = BTreeMap::from([
             ("mchRefundNo", refund_ref.to_string()),
-            ("refundOrderId", gateway_refund_ref.to_string()),
+            (
+                "refundOrderId",
+                gateway_refund_ref.unwrap_or_default().to_string(),
+            ),
         ]);
         let data = self.call("/api/refund/query", p).await?;
         Ok(refund_status_of(
@@ -513,6 +578,14 @@ mod tests {
             }
         );
         assert!(Pass2Pay::action(plan, "none", String::new()).is_err());
-        assert!(Pass2Pay::action(plan, "codeImgUrl", "https://x/y.png".into()).is_err());
+        assert_eq!(
+            Pass2Pay::action(plan, "codeImgUrl", "https://x.example/y.png".into()).expect("ok"),
+            Action::Qr {
+                content: None,
+                image: Some("https://x.example/y.png".into()),
+                url: None
+            }
+        );
+        assert!(Pass2Pay::action(plan, "codeImgUrl", "javascript:alert(1)".into()).is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! goes and every decision that moves money is re-checked by query; the error-code table, the
 //! acknowledgement text (we answer `ok`, as the official plugins do) and the retry schedule.
 
+pub mod codes;
 mod config;
 pub mod sign;
 
@@ -24,6 +25,7 @@ use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 use super::{
     constant_time_eq, http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification,
     Notification, NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
+    Refusal,
 };
 use crate::clock::Clock;
 
@@ -88,6 +90,10 @@ impl YabandPay {
             (Wallet::Alipay, Flow::Qr | Flow::WechatInApp) => {
                 ("v3.CreatePaymentsAlipayWeb", None, Flow::Qr)
             }
+            // Inside the Alipay app: the mini-program pay's trade number, for `tradePay`.
+            (Wallet::Alipay, Flow::AlipayInApp) => {
+                ("v3.CreatePaymentsAlipayMiniPay", None, Flow::AlipayInApp)
+            }
             (Wallet::Alipay, f) => ("v3.CreatePaymentsAlipayWap", None, f),
             (Wallet::WechatPay, Flow::Redirect) if self.wechat_h5 => {
                 ("v3.CreatePaymentsWechatH5Pay", None, Flow::Redirect)
@@ -132,20 +138,36 @@ impl YabandPay {
         let reply: Value = serde_json::from_str(&answer.body).map_err(|e| {
             GatewayError::BadResponse(format!("{method}: not JSON (HTTP {}): {e}", answer.status))
         })?;
+        // Anything but `status: true` is a refusal (the docs even spell the false one `fales`).
         let ok = reply.get("status").and_then(Value::as_bool) == Some(true);
+        if !ok {
+            let code = reply
+                .get("code")
+                .and_then(text)
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "?".into());
+            let refusal = codes::refusal(&code);
+            match refusal {
+                Refusal::Setup => {
+                    tracing::error!(code = %crate::error::printable(&code), "YabandPay refused our signature: check the secret")
+                }
+                Refusal::Unknown => {
+                    tracing::warn!(code = %crate::error::printable(&code), "YabandPay answered a code this build does not know")
+                }
+                _ => {}
+            }
+            let message = reply
+                .get("message")
+                .and_then(text)
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "no message".into());
+            return Err(GatewayError::declined(code, message, refusal));
+        }
         match reply.get("data") {
-            Some(Value::Object(d)) if ok && !d.is_empty() => Ok(d.clone()),
-            _ => Err(GatewayError::Declined {
-                code: reply
-                    .get("code")
-                    .and_then(text)
-                    .unwrap_or_else(|| "?".into()),
-                message: reply
-                    .get("message")
-                    .and_then(text)
-                    .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| "no message".into()),
-            }),
+            Some(Value::Object(d)) if !d.is_empty() => Ok(d.clone()),
+            _ => Err(GatewayError::BadResponse(format!(
+                "{method}: status true without data"
+            ))),
         }
     }
 
@@ -201,7 +223,8 @@ impl super::Connector for YabandPay {
                     })
                     .into(),
             );
-            if data["redirect_url"].is_empty() {
+            // The mini-program pay alone may go without one (its answer is a trade number).
+            if data["redirect_url"].is_empty() && method != "v3.CreatePaymentsAlipayMiniPay" {
                 // Required by every hosted method (the API layer always passes one).
                 return Err(GatewayError::Refused(
                     "YabandPay needs a return URL for this wallet".into(),
@@ -231,29 +254,48 @@ impl super::Connector for YabandPay {
             }
         }
         let gateway_ref = get("trade_id");
+        if gateway_ref.is_empty() {
+            return Err(GatewayError::BadResponse("no trade_id".into()));
+        }
+        let expires_at = now + Duration::minutes(TIMEOUT_MINUTES);
+        if method == "v3.CreatePaymentsAlipayMiniPay" {
+            // No `url`: `parameters.transaction_id` is the trade number `tradePay` takes.
+            let trade_no = d
+                .get("parameters")
+                .and_then(|p| p.get("transaction_id"))
+                .and_then(text)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| GatewayError::BadResponse("no parameters.transaction_id".into()))?;
+            return Ok(GatewayPayment::pending(
+                gateway_ref,
+                flow,
+                Action::AlipayJsapi { trade_no },
+                expires_at,
+            ));
+        }
         let url = get("url");
-        if gateway_ref.is_empty() || url.is_empty() {
-            return Err(GatewayError::BadResponse("no trade_id or url".into()));
+        if url.is_empty() {
+            return Err(GatewayError::BadResponse("no url".into()));
         }
         let action = match flow {
             Flow::Qr if method == "v3.CreateWechatNativePay" => Action::Qr {
-                content: url,
+                content: Some(url),
                 image: None,
                 url: None,
             },
             Flow::Qr => Action::Qr {
-                content: url.clone(),
+                content: Some(url.clone()),
                 image: None,
                 url: Some(url),
             },
             _ => Action::Redirect { url },
         };
-        Ok(GatewayPayment {
+        Ok(GatewayPayment::pending(
             gateway_ref,
             flow,
             action,
-            expires_at: now + Duration::minutes(TIMEOUT_MINUTES),
-        })
+            expires_at,
+        ))
     }
 
     fn verify_notification(
@@ -383,27 +425,32 @@ impl super::Connector for YabandPay {
                 ]),
             )
             .await?;
-        let gateway_ref = d.get("refund_id").and_then(text).unwrap_or_default();
-        if gateway_ref.is_empty() {
-            return Err(GatewayError::BadResponse("no refund_id".into()));
-        }
+        // Accepted without a `refund_id`: processing, and asked about by ours (`m_refund_id`).
+        let gateway_ref = d.get("refund_id").and_then(text).filter(|r| !r.is_empty());
         Ok(RefundOutcome {
+            status: match &gateway_ref {
+                Some(_) => refund_status_of(&d.get("state").and_then(text).unwrap_or_default()),
+                None => RefundStatus::Processing,
+            },
             gateway_ref,
-            status: refund_status_of(&d.get("state").and_then(text).unwrap_or_default()),
+            said: None,
         })
     }
 
     async fn refund_status(
         &self,
         _payment: PaymentRef<'_>,
-        _refund_ref: &str,
-        gateway_refund_ref: &str,
+        refund_ref: &str,
+        gateway_refund_ref: Option<&str>,
     ) -> Result<RefundStatus, GatewayError> {
+        // Unknown upstream: whether QueryRefundOrder takes `m_refund_id` (documented: `refund_id`);
+        // it is the only handle on a refund whose answer named none. A refusal leaves it processing.
+        let by = match gateway_refund_ref {
+            Some(id) => ("refund_id", id.to_string()),
+            None => ("m_refund_id", refund_ref.to_string()),
+        };
         let d = self
-            .call(
-                "v3.QueryRefundOrder",
-                BTreeMap::from([("refund_id", gateway_refund_ref.to_string())]),
-            )
+            .call("v3.QueryRefundOrder", BTreeMap::from([by]))
             .await?;
         Ok(refund_status_of(
             &d.get("state").and_then(text).unwrap_or_default(),
