@@ -355,7 +355,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
                 code,
                 message,
             };
-            match state.store.insert(record).await {
+            match state.store.insert(record.clone()).await {
                 Ok(()) => {
                     note_refusal(state, &id, &e).await;
                     if let Err(err) = state.store.request_close(&id, Status::Cancelled).await {
@@ -363,7 +363,8 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
                     }
                 }
                 Err(err) => {
-                    tracing::error!(session = %id, error = %err, "cannot keep a gateway order of unknown state; close it at the gateway by hand")
+                    tracing::error!(session = %id, error = %err, "cannot keep a gateway order of unknown state; closing it at the gateway");
+                    close_at_gateway(state, &record, Status::Cancelled).await;
                 }
             }
             return Err(e.into());
@@ -420,7 +421,19 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
     }
     // Final at once (Pass2Pay paid or failed at create): moved on as a notification would, events
     // and webhooks included.
-    if let Some(status) = made.settled {
+    // A success said at create counts only once a signed query confirms it, amount included;
+    // unconfirmed, the session stays pending for the notification and reconciliation.
+    let settled = match made.settled {
+        Some(Status::Succeeded) => match confirm_paid(state, &record).await {
+            Some(true) => Some(Status::Succeeded),
+            _ => {
+                tracing::warn!(session = %record.session.id, "the gateway said paid at create but a query did not confirm it; the session stays pending");
+                None
+            }
+        },
+        other => other,
+    };
+    if let Some(status) = settled {
         if let Ok(Some((after, _))) = apply(state, &record.session.id, status, "create").await {
             return Ok(Created::New(present(after)));
         }
@@ -813,6 +826,11 @@ pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
         Ok(Status::Succeeded) => match confirm_paid(state, record).await {
             Some(true) => Some((Status::Succeeded, "close found it paid")),
             Some(false) => Some((closed, "close")),
+            // Past expiry and the grace: ended here; a payment that lands later still wins.
+            None if give_up => {
+                tracing::warn!(session = %id, "ALERT: the gateway said paid but no query confirmed it by the end of the grace; ended here, a later notification still moves it");
+                Some((closed, "expiry without confirmation"))
+            }
             None => None,
         },
         Ok(Status::Failed) => Some((Status::Failed, "close")),
@@ -947,6 +965,18 @@ pub async fn refund(
             let event = refund_event(state, &record, &refund).await?;
             record_refund(state, &refund.id, o.status, o.gateway_ref.as_deref(), event).await?;
             tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
+            Ok(refund)
+        }
+        // The gateway failed (or said something this build does not know): the refund may still
+        // have been made, so it stays `processing` on record and is asked about; never `failed`,
+        // which would invite a second one.
+        Err(GatewayError::Declined {
+            code,
+            message,
+            refusal: Refusal::Transient | Refusal::Unknown,
+        }) => {
+            note_said(state, id, &Said { code, message }).await;
+            tracing::warn!(session = %id, refund = %refund.id, "the gateway failed on a refund; it stays processing and is asked about");
             Ok(refund)
         }
         Err(GatewayError::Declined { code, message, .. }) => {

@@ -300,6 +300,20 @@ async fn alphapay_refund_outcomes_are_what_the_gateway_means() {
         "{r}"
     );
 
+    // The gateway failed (SYSTEMERROR): the refund may exist, so processing, never failed at once.
+    let (_, url) = paid_session(&d, "R-transient").await;
+    force(&d.base, "alphapay", "refund", "SYSTEMERROR").await;
+    let (status, r) = refund(url).await;
+    assert_eq!(
+        (status, r["status"].as_str()),
+        (StatusCode::CREATED, Some("processing")),
+        "{r}"
+    );
+    assert_eq!(
+        sessions_of(&d.base, "R-transient").await[0]["gateway_result"]["code"],
+        "SYSTEMERROR"
+    );
+
     // Answered without a refundId: processing, found by our id, then succeeded.
     let (_, url) = paid_session(&d, "R-noid").await;
     force(&d.base, "alphapay", "refund", "NO_REFUND_ID").await;
