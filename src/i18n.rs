@@ -1,5 +1,6 @@
-//! The widget's words, bundled (never fetched): English, Simplified Chinese, Traditional Chinese and
-//! French. One table per language; the locale picks one. `{wallet}` and `{time}` are filled in.
+//! The widget's words, bundled (never fetched): English, Simplified and Traditional Chinese, French,
+//! Japanese, Korean, German, Spanish, Italian and Dutch, with the wallets' names as each market writes
+//! them. One table per language; the locale picks one. `{wallet}` and `{time}` are filled in.
 
 use wallet_checkout_protocol::{ErrorCode, Wallet};
 
@@ -11,17 +12,43 @@ pub enum Locale {
     ZhCn,
     ZhTw,
     Fr,
+    Ja,
+    Ko,
+    De,
+    Es,
+    It,
+    Nl,
 }
 
 impl Locale {
+    pub const ALL: [Locale; 10] = [
+        Locale::En,
+        Locale::ZhCn,
+        Locale::ZhTw,
+        Locale::Fr,
+        Locale::Ja,
+        Locale::Ko,
+        Locale::De,
+        Locale::Es,
+        Locale::It,
+        Locale::Nl,
+    ];
+
     /// A BCP 47 tag to a bundled language, if there is one: `zh`, `zh-CN`, `zh-Hans…` → Simplified;
-    /// `zh-TW`, `zh-HK`, `zh-MO`, `zh-Hant…` → Traditional; `fr…` → French; `en…` → English.
+    /// `zh-TW`, `zh-HK`, `zh-MO`, `zh-Hant…` → Traditional; otherwise by the primary subtag
+    /// (`fr-CA` → French, `de-AT` → German, `nl-BE` → Dutch…).
     pub fn from_tag(tag: &str) -> Option<Locale> {
         let t = tag.trim().to_ascii_lowercase().replace('_', "-");
         let primary = t.split('-').next().unwrap_or_default();
         match primary {
             "en" => Some(Locale::En),
             "fr" => Some(Locale::Fr),
+            "ja" => Some(Locale::Ja),
+            "ko" => Some(Locale::Ko),
+            "de" => Some(Locale::De),
+            "es" => Some(Locale::Es),
+            "it" => Some(Locale::It),
+            "nl" => Some(Locale::Nl),
             "zh" if ["-tw", "-hk", "-mo", "-hant"].iter().any(|s| t.contains(s)) => {
                 Some(Locale::ZhTw)
             }
@@ -43,6 +70,12 @@ impl Locale {
             Locale::ZhCn => "zh-CN",
             Locale::ZhTw => "zh-TW",
             Locale::Fr => "fr",
+            Locale::Ja => "ja",
+            Locale::Ko => "ko",
+            Locale::De => "de",
+            Locale::Es => "es",
+            Locale::It => "it",
+            Locale::Nl => "nl",
         }
     }
 }
@@ -92,6 +125,11 @@ pub struct Texts {
     pub minute: &'static str,
     pub minutes: &'static str,
     pub seconds: &'static str,
+    /// Spoken under 30 s (mark 0).
+    pub expiring: &'static str,
+    /// The wallets' names in this market, in `Wallet::ALL`'s order, on the buttons, in prompts and
+    /// in accessible names.
+    pub names: [&'static str; 3],
 }
 
 const EN: Texts = Texts {
@@ -134,6 +172,8 @@ const EN: Texts = Texts {
     minute: "1 minute",
     minutes: "{n} minutes",
     seconds: "{n} seconds",
+    expiring: "The code is about to expire.",
+    names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 
 const ZH_CN: Texts = Texts {
@@ -177,6 +217,8 @@ const ZH_CN: Texts = Texts {
     minute: "1 分钟",
     minutes: "{n} 分钟",
     seconds: "{n} 秒",
+    expiring: "二维码即将过期。",
+    names: ["支付宝", "微信支付", "银联"],
 };
 
 const ZH_TW: Texts = Texts {
@@ -219,6 +261,8 @@ const ZH_TW: Texts = Texts {
     minute: "1 分鐘",
     minutes: "{n} 分鐘",
     seconds: "{n} 秒",
+    expiring: "QR 碼即將過期。",
+    names: ["支付寶", "微信支付", "銀聯"],
 };
 
 const FR: Texts = Texts {
@@ -261,6 +305,272 @@ const FR: Texts = Texts {
     minute: "1 minute",
     minutes: "{n} minutes",
     seconds: "{n} secondes",
+    expiring: "Le code va bientôt expirer.",
+    names: ["Alipay", "WeChat Pay", "UnionPay"],
+};
+
+const JA: Texts = Texts {
+    choose: "お支払い方法を選択してください",
+    preparing: "お支払いの準備をしています…",
+    waiting: "お支払いをお待ちしています…",
+    confirming: "お支払いを確認しています…",
+    opening: "{wallet}を開いています…",
+    success: "お支払いが完了しました",
+    failed: "お支払いに失敗しました",
+    expired: "QRコードの有効期限が切れました",
+    cancelled: "お支払いはキャンセルされました",
+    cancelling: "キャンセルしています…",
+    cancel: "キャンセル",
+    new_code: "新しいコードを表示",
+    try_again: "もう一度試す",
+    retry: "再試行",
+    expires_in: "有効期限まで",
+    qr_label: "お支払い用QRコード",
+    scan_with: "{wallet}でスキャンしてください",
+    network_error: "ショップのサーバーに接続できませんでした。",
+    server_error: "お支払いを開始できませんでした。",
+    setup_error: "このお支払い方法は正しく設定されていません。",
+    already_paid: "このご注文はお支払い済みです。",
+    refused: "このお支払い方法ではこのご注文をお受けできません。別の方法をお選びください。",
+    wallet_off: "このお支払い方法は現在ご利用いただけません。別の方法をお選びください。",
+    order_unavailable: "ショップがご注文を確認できませんでした。もう一度お試しください。",
+    unsupported: "この端末ではこのお支払いを行えません。",
+    continue_to: "{wallet}へ進む",
+    pay_in: "{wallet}で支払う",
+    bridge_closed: "{wallet}でのお支払いは完了しませんでした。",
+    bridge_missing: "ここでお支払いするには、このページを{wallet}で開いてください。",
+    save_and_scan: "このコードを保存またはスクリーンショットしてから{wallet}を開き、「スキャン」をタップして写真から選んでください。",
+    copy_link: "支払いリンクをコピー",
+    copied: "リンクをコピーしました",
+    copy_failed: "ここではコピーできません。リンクを長押ししてコピーしてください。",
+    open_app: "{wallet}を開く",
+    blocked_in_wechat: "WeChatの中ではアリペイを開けません。右上の「···」をタップして「ブラウザで開く」を選ぶか、このコードをアリペイでスキャンしてください。",
+    spoken_expiry: "コードの有効期限まであと{time}です。",
+    minute: "1分",
+    minutes: "{n}分",
+    seconds: "{n}秒",
+    expiring: "コードの有効期限がまもなく切れます。",
+    names: ["アリペイ", "WeChat Pay", "銀聯"],
+};
+
+const KO: Texts = Texts {
+    choose: "결제 수단을 선택하세요",
+    preparing: "결제를 준비하고 있습니다…",
+    waiting: "결제를 기다리는 중…",
+    confirming: "결제를 확인하는 중…",
+    opening: "{wallet} 여는 중…",
+    success: "결제가 완료되었습니다",
+    failed: "결제에 실패했습니다",
+    expired: "QR 코드가 만료되었습니다",
+    cancelled: "결제가 취소되었습니다",
+    cancelling: "취소하는 중…",
+    cancel: "취소",
+    new_code: "새 코드 받기",
+    try_again: "다시 시도",
+    retry: "재시도",
+    expires_in: "남은 시간",
+    qr_label: "결제용 QR 코드",
+    scan_with: "{wallet}로 스캔하세요",
+    network_error: "상점 서버에 연결할 수 없습니다.",
+    server_error: "결제를 시작할 수 없습니다.",
+    setup_error: "이 결제 수단이 올바르게 설정되지 않았습니다.",
+    already_paid: "이미 결제된 주문입니다.",
+    refused: "이 결제 수단으로는 이 주문을 결제할 수 없습니다. 다른 수단을 선택하세요.",
+    wallet_off: "이 결제 수단은 지금 사용할 수 없습니다. 다른 수단을 선택하세요.",
+    order_unavailable: "상점에서 주문을 확인하지 못했습니다. 다시 시도하세요.",
+    unsupported: "이 기기에서는 이 결제를 할 수 없습니다.",
+    continue_to: "{wallet}로 계속",
+    pay_in: "{wallet}로 결제",
+    bridge_closed: "{wallet}에서 결제가 완료되지 않았습니다.",
+    bridge_missing: "여기서 결제하려면 이 페이지를 {wallet}에서 여세요.",
+    save_and_scan: "이 코드를 저장하거나 캡처한 다음 {wallet}를 열고 스캔을 눌러 사진에서 선택하세요.",
+    copy_link: "결제 링크 복사",
+    copied: "링크가 복사되었습니다",
+    copy_failed: "여기서는 복사할 수 없습니다. 링크를 길게 눌러 복사하세요.",
+    open_app: "{wallet} 열기",
+    blocked_in_wechat: "위챗에서는 알리페이를 열 수 없습니다. 오른쪽 위의 ···를 누르고 '브라우저에서 열기'를 선택하거나 알리페이로 이 코드를 스캔하세요.",
+    spoken_expiry: "코드가 {time} 후에 만료됩니다.",
+    minute: "1분",
+    minutes: "{n}분",
+    seconds: "{n}초",
+    expiring: "코드가 곧 만료됩니다.",
+    names: ["알리페이", "위챗페이", "유니온페이"],
+};
+
+const DE: Texts = Texts {
+    choose: "Wählen Sie eine Zahlungsart",
+    preparing: "Zahlung wird vorbereitet…",
+    waiting: "Warten auf Zahlung…",
+    confirming: "Zahlung wird bestätigt…",
+    opening: "{wallet} wird geöffnet…",
+    success: "Zahlung erfolgreich",
+    failed: "Zahlung fehlgeschlagen",
+    expired: "QR-Code abgelaufen",
+    cancelled: "Zahlung abgebrochen",
+    cancelling: "Wird abgebrochen…",
+    cancel: "Abbrechen",
+    new_code: "Neuen Code anfordern",
+    try_again: "Erneut versuchen",
+    retry: "Wiederholen",
+    expires_in: "Läuft ab in",
+    qr_label: "QR-Code zum Bezahlen",
+    scan_with: "Mit {wallet} scannen",
+    network_error: "Der Server des Shops ist nicht erreichbar.",
+    server_error: "Die Zahlung konnte nicht gestartet werden.",
+    setup_error: "Diese Zahlungsart ist nicht richtig eingerichtet.",
+    already_paid: "Diese Bestellung ist bereits bezahlt.",
+    refused: "Mit dieser Zahlungsart kann diese Bestellung nicht bezahlt werden. Bitte wählen Sie eine andere.",
+    wallet_off: "Diese Zahlungsart ist gerade nicht verfügbar. Bitte wählen Sie eine andere.",
+    order_unavailable: "Der Shop konnte Ihre Bestellung gerade nicht bestätigen. Bitte versuchen Sie es erneut.",
+    unsupported: "Mit diesem Gerät ist diese Zahlung nicht möglich.",
+    continue_to: "Weiter zu {wallet}",
+    pay_in: "Mit {wallet} bezahlen",
+    bridge_closed: "Die Zahlung in {wallet} wurde nicht abgeschlossen.",
+    bridge_missing: "Öffnen Sie diese Seite in {wallet}, um hier zu bezahlen.",
+    save_and_scan: "Speichern Sie diesen Code oder machen Sie einen Screenshot, öffnen Sie dann {wallet}, tippen Sie auf Scannen und wählen Sie ihn aus Ihren Fotos.",
+    copy_link: "Zahlungslink kopieren",
+    copied: "Link kopiert",
+    copy_failed: "Kopieren ist hier blockiert: Halten Sie den Link gedrückt, um ihn zu kopieren.",
+    open_app: "{wallet} öffnen",
+    blocked_in_wechat: "Alipay lässt sich in WeChat nicht öffnen. Tippen Sie oben rechts auf ··· und wählen Sie „Im Browser öffnen“, oder scannen Sie diesen Code mit Alipay.",
+    spoken_expiry: "Der Code läuft in {time} ab.",
+    minute: "1 Minute",
+    minutes: "{n} Minuten",
+    seconds: "{n} Sekunden",
+    expiring: "Der Code läuft gleich ab.",
+    names: ["Alipay", "WeChat Pay", "UnionPay"],
+};
+
+const ES: Texts = Texts {
+    choose: "Elige cómo pagar",
+    preparing: "Preparando tu pago…",
+    waiting: "Esperando el pago…",
+    confirming: "Confirmando el pago…",
+    opening: "Abriendo {wallet}…",
+    success: "Pago realizado",
+    failed: "El pago no se ha podido realizar",
+    expired: "El código QR ha caducado",
+    cancelled: "Pago cancelado",
+    cancelling: "Cancelando…",
+    cancel: "Cancelar",
+    new_code: "Obtener un código nuevo",
+    try_again: "Volver a intentarlo",
+    retry: "Reintentar",
+    expires_in: "Caduca en",
+    qr_label: "Código QR para pagar",
+    scan_with: "Escanea con {wallet}",
+    network_error: "No hemos podido conectar con el servidor de la tienda.",
+    server_error: "No se ha podido iniciar el pago.",
+    setup_error: "Este método de pago no está bien configurado.",
+    already_paid: "Este pedido ya está pagado.",
+    refused: "Este método de pago no puede aceptar este pedido. Elige otro.",
+    wallet_off: "Este método de pago no está disponible ahora. Elige otro.",
+    order_unavailable: "La tienda no ha podido confirmar tu pedido. Vuelve a intentarlo.",
+    unsupported: "Este dispositivo no puede realizar este pago.",
+    continue_to: "Continuar a {wallet}",
+    pay_in: "Pagar con {wallet}",
+    bridge_closed: "El pago no se completó en {wallet}.",
+    bridge_missing: "Abre esta página en {wallet} para pagar aquí.",
+    save_and_scan: "Guarda este código o haz una captura, abre {wallet}, toca Escanear y elígelo de tus fotos.",
+    copy_link: "Copiar enlace de pago",
+    copied: "Enlace copiado",
+    copy_failed: "Aquí no se puede copiar: mantén pulsado el enlace para copiarlo.",
+    open_app: "Abrir {wallet}",
+    blocked_in_wechat: "Alipay no se abre dentro de WeChat. Toca ··· arriba a la derecha y elige «Abrir en el navegador», o escanea este código con Alipay.",
+    spoken_expiry: "El código caduca en {time}.",
+    minute: "1 minuto",
+    minutes: "{n} minutos",
+    seconds: "{n} segundos",
+    expiring: "El código está a punto de caducar.",
+    names: ["Alipay", "WeChat Pay", "UnionPay"],
+};
+
+const IT: Texts = Texts {
+    choose: "Scegli come pagare",
+    preparing: "Preparazione del pagamento…",
+    waiting: "In attesa del pagamento…",
+    confirming: "Conferma del pagamento…",
+    opening: "Apertura di {wallet}…",
+    success: "Pagamento riuscito",
+    failed: "Pagamento non riuscito",
+    expired: "Codice QR scaduto",
+    cancelled: "Pagamento annullato",
+    cancelling: "Annullamento…",
+    cancel: "Annulla",
+    new_code: "Ottieni un nuovo codice",
+    try_again: "Riprova",
+    retry: "Riprova",
+    expires_in: "Scade tra",
+    qr_label: "Codice QR per pagare",
+    scan_with: "Scansiona con {wallet}",
+    network_error: "Impossibile raggiungere il server del negozio.",
+    server_error: "Impossibile avviare il pagamento.",
+    setup_error: "Questo metodo di pagamento non è configurato correttamente.",
+    already_paid: "Questo ordine è già stato pagato.",
+    refused: "Questo metodo di pagamento non può accettare questo ordine. Scegline un altro.",
+    wallet_off: "Questo metodo di pagamento non è disponibile al momento. Scegline un altro.",
+    order_unavailable: "Il negozio non è riuscito a confermare l’ordine. Riprova.",
+    unsupported: "Questo dispositivo non può effettuare questo pagamento.",
+    continue_to: "Continua su {wallet}",
+    pay_in: "Paga con {wallet}",
+    bridge_closed: "Il pagamento non è stato completato in {wallet}.",
+    bridge_missing: "Apri questa pagina in {wallet} per pagare qui.",
+    save_and_scan: "Salva questo codice o fai uno screenshot, poi apri {wallet}, tocca Scansiona e sceglilo dalle tue foto.",
+    copy_link: "Copia il link di pagamento",
+    copied: "Link copiato",
+    copy_failed: "Qui la copia è bloccata: tieni premuto il link per copiarlo.",
+    open_app: "Apri {wallet}",
+    blocked_in_wechat: "Alipay non si apre dentro WeChat. Tocca ··· in alto a destra e scegli «Apri nel browser», oppure scansiona questo codice con Alipay.",
+    spoken_expiry: "Il codice scade tra {time}.",
+    minute: "1 minuto",
+    minutes: "{n} minuti",
+    seconds: "{n} secondi",
+    expiring: "Il codice sta per scadere.",
+    names: ["Alipay", "WeChat Pay", "UnionPay"],
+};
+
+const NL: Texts = Texts {
+    choose: "Kies hoe je wilt betalen",
+    preparing: "Je betaling wordt voorbereid…",
+    waiting: "Wachten op betaling…",
+    confirming: "Betaling wordt bevestigd…",
+    opening: "{wallet} wordt geopend…",
+    success: "Betaling gelukt",
+    failed: "Betaling mislukt",
+    expired: "QR-code verlopen",
+    cancelled: "Betaling geannuleerd",
+    cancelling: "Bezig met annuleren…",
+    cancel: "Annuleren",
+    new_code: "Nieuwe code ophalen",
+    try_again: "Opnieuw proberen",
+    retry: "Opnieuw",
+    expires_in: "Verloopt over",
+    qr_label: "QR-code om te betalen",
+    scan_with: "Scan met {wallet}",
+    network_error: "We konden de server van de winkel niet bereiken.",
+    server_error: "De betaling kon niet worden gestart.",
+    setup_error: "Deze betaalmethode is niet goed ingesteld.",
+    already_paid: "Deze bestelling is al betaald.",
+    refused: "Deze betaalmethode kan deze bestelling niet aannemen. Kies een andere.",
+    wallet_off: "Deze betaalmethode is nu niet beschikbaar. Kies een andere.",
+    order_unavailable: "De winkel kon je bestelling nu niet bevestigen. Probeer het opnieuw.",
+    unsupported: "Met dit apparaat kan deze betaling niet worden gedaan.",
+    continue_to: "Verder naar {wallet}",
+    pay_in: "Betalen met {wallet}",
+    bridge_closed: "De betaling in {wallet} is niet voltooid.",
+    bridge_missing: "Open deze pagina in {wallet} om hier te betalen.",
+    save_and_scan: "Sla deze code op of maak een screenshot, open dan {wallet}, tik op Scannen en kies hem uit je foto’s.",
+    copy_link: "Betaallink kopiëren",
+    copied: "Link gekopieerd",
+    copy_failed: "Kopiëren is hier geblokkeerd: houd de link ingedrukt om hem te kopiëren.",
+    open_app: "{wallet} openen",
+    blocked_in_wechat: "Alipay opent niet in WeChat. Tik rechtsboven op ··· en kies ‘Openen in browser’, of scan deze code met Alipay.",
+    spoken_expiry: "De code verloopt over {time}.",
+    minute: "1 minuut",
+    minutes: "{n} minuten",
+    seconds: "{n} seconden",
+    expiring: "De code verloopt zo.",
+    names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {
@@ -269,15 +579,30 @@ pub fn texts(locale: Locale) -> &'static Texts {
         Locale::ZhCn => &ZH_CN,
         Locale::ZhTw => &ZH_TW,
         Locale::Fr => &FR,
+        Locale::Ja => &JA,
+        Locale::Ko => &KO,
+        Locale::De => &DE,
+        Locale::Es => &ES,
+        Locale::It => &IT,
+        Locale::Nl => &NL,
     }
 }
 
-/// `template` with `{wallet}` replaced by the wallet's brand name (kept in its usual form).
-pub fn fill(template: &str, wallet: Wallet) -> String {
-    template.replace("{wallet}", wallet.display_name())
-}
-
 impl Texts {
+    /// The wallet's name as this market writes it.
+    pub fn name(&self, wallet: Wallet) -> &'static str {
+        match wallet {
+            Wallet::Alipay => self.names[0],
+            Wallet::WechatPay => self.names[1],
+            Wallet::Unionpay => self.names[2],
+        }
+    }
+
+    /// `template` with `{wallet}` replaced by the wallet's name in this language.
+    pub fn fill(&self, template: &str, wallet: Wallet) -> String {
+        template.replace("{wallet}", self.name(wallet))
+    }
+
     /// What a person reads for a failure (the developer detail goes to the console and `onError`).
     pub fn failure(&self, kind: ErrorKind, code: Option<ErrorCode>) -> &'static str {
         match (kind, code) {
@@ -292,8 +617,12 @@ impl Texts {
         }
     }
 
-    /// The spoken countdown for a mark (`time::spoken_mark`): whole minutes, or seconds under one.
+    /// The spoken countdown for a mark (`time::spoken_mark`): whole minutes, or seconds under one,
+    /// "about to expire" at mark 0.
     pub fn spoken(&self, mark_secs: u64) -> String {
+        if mark_secs == 0 {
+            return self.expiring.to_string();
+        }
         let time = if mark_secs >= 120 {
             self.minutes.replace("{n}", &(mark_secs / 60).to_string())
         } else if mark_secs >= 60 {
@@ -321,18 +650,28 @@ mod tests {
             ("fr-CA", Some(Locale::Fr)),
             ("FR", Some(Locale::Fr)),
             ("en-CA", Some(Locale::En)),
-            ("de-DE", None),
+            ("de-DE", Some(Locale::De)),
+            ("de-AT", Some(Locale::De)),
+            ("ja-JP", Some(Locale::Ja)),
+            ("ko", Some(Locale::Ko)),
+            ("es-419", Some(Locale::Es)),
+            ("it-CH", Some(Locale::It)),
+            ("nl-BE", Some(Locale::Nl)),
+            ("pt-BR", None),
             ("", None),
         ] {
             assert_eq!(Locale::from_tag(tag), want, "{tag}");
         }
-        assert_eq!(Locale::pick(["de-DE", "fr-FR", "en"]), Locale::Fr);
-        assert_eq!(Locale::pick(["de-DE"]), Locale::En);
+        assert_eq!(Locale::pick(["pt-PT", "fr-FR", "en"]), Locale::Fr);
+        assert_eq!(Locale::pick(["pt-PT"]), Locale::En);
+        for locale in Locale::ALL {
+            assert_eq!(Locale::from_tag(locale.tag()), Some(locale));
+        }
     }
 
     #[test]
     fn every_table_fills_every_placeholder() {
-        for locale in [Locale::En, Locale::ZhCn, Locale::ZhTw, Locale::Fr] {
+        for locale in Locale::ALL {
             let t = texts(locale);
             for template in [
                 t.opening,
@@ -345,9 +684,9 @@ mod tests {
                 t.open_app,
             ] {
                 assert!(template.contains("{wallet}"), "{locale:?}: {template}");
-                assert!(!fill(template, Wallet::WechatPay).contains('{'));
+                assert!(!t.fill(template, Wallet::WechatPay).contains('{'));
             }
-            for secs in [900, 300, 60, 30] {
+            for secs in [900, 300, 60, 30, 0] {
                 let spoken = t.spoken(secs);
                 assert!(!spoken.contains('{'), "{locale:?}: {spoken}");
             }
@@ -365,5 +704,36 @@ mod tests {
             "Le code expire dans 30 secondes."
         );
         assert_eq!(texts(Locale::En).success, "Payment successful");
+        assert_eq!(texts(Locale::En).spoken(0), "The code is about to expire.");
+    }
+
+    #[test]
+    fn each_market_reads_its_own_wallet_names() {
+        let names = |l: Locale| Wallet::ALL.map(|w| texts(l).name(w));
+        assert_eq!(names(Locale::ZhCn), ["支付宝", "微信支付", "银联"]);
+        assert_eq!(names(Locale::ZhTw), ["支付寶", "微信支付", "銀聯"]);
+        assert_eq!(names(Locale::Ja), ["アリペイ", "WeChat Pay", "銀聯"]);
+        assert_eq!(names(Locale::Ko), ["알리페이", "위챗페이", "유니온페이"]);
+        for l in [
+            Locale::En,
+            Locale::Fr,
+            Locale::De,
+            Locale::Es,
+            Locale::It,
+            Locale::Nl,
+        ] {
+            assert_eq!(names(l), ["Alipay", "WeChat Pay", "UnionPay"], "{l:?}");
+        }
+        assert_eq!(
+            texts(Locale::ZhCn).fill(texts(Locale::ZhCn).scan_with, Wallet::WechatPay),
+            "请使用微信支付扫码"
+        );
+        // No table names a wallet in another market's spelling (an English name in a Chinese prompt).
+        for l in [Locale::ZhCn, Locale::ZhTw, Locale::Ja, Locale::Ko] {
+            let t = texts(l);
+            for text in [t.blocked_in_wechat, t.save_and_scan, t.scan_with] {
+                assert!(!text.contains("Alipay"), "{l:?}: {text}");
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@
 pub mod device;
 pub mod i18n;
 pub mod machine;
+pub mod marks;
 pub mod qr;
 pub mod screen;
 pub mod seam;

@@ -4,7 +4,7 @@
 
 use wallet_checkout_protocol::{Action, ErrorCode, Flow, Money, Status, Wallet};
 
-use crate::i18n::{fill, Texts};
+use crate::i18n::Texts;
 use crate::machine::{BridgeOutcome, Event, Pending, State};
 use crate::time::{countdown, spoken_mark};
 
@@ -161,14 +161,14 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
                 "{} {} · {}",
                 texts.qr_label,
                 s.amount.as_deref().unwrap_or_default(),
-                wallet.display_name()
+                texts.name(wallet)
             );
             // A data URL, or a picture the gateway hosts at a safe URL.
             s.qr_image = image
                 .clone()
                 .filter(|i| IMAGE_PREFIXES.iter().any(|p| i.starts_with(p)) || safe(i));
             if !on_phone {
-                s.hint = Some(fill(texts.scan_with, wallet));
+                s.hint = Some(texts.fill(texts.scan_with, wallet));
                 return;
             }
             // On a phone a QR needs saving and scanning from the album, or the link.
@@ -176,13 +176,13 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
             s.hint = Some(if blocked {
                 texts.blocked_in_wechat.into()
             } else {
-                fill(texts.save_and_scan, wallet)
+                texts.fill(texts.save_and_scan, wallet)
             });
             let url = url.clone().filter(|u| safe(u));
             // Alipay's own link is as blocked inside WeChat as its pages: no "Open Alipay" there.
             s.link = url.clone().filter(|_| !blocked).map(|href| Link {
                 href,
-                text: fill(texts.open_app, wallet),
+                text: texts.fill(texts.open_app, wallet),
                 pays: false,
             });
             s.copy = url.or_else(|| content.clone());
@@ -192,13 +192,13 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
         Some(Action::Redirect { url }) if safe(url) => {
             s.link = Some(Link {
                 href: url.clone(),
-                text: fill(texts.continue_to, wallet),
+                text: texts.fill(texts.continue_to, wallet),
                 pays: true,
             });
         }
         // A gateway's form is rebuilt from its fields by the runtime; its HTML never reaches the page.
         Some(Action::Form { url, .. }) if safe(url) => {
-            s.primary = Some((fill(texts.continue_to, wallet), Press::Pay));
+            s.primary = Some((texts.fill(texts.continue_to, wallet), Press::Pay));
         }
         Some(Action::WechatJsapi { .. } | Action::AlipayJsapi { .. }) => {
             let note = match p.bridge {
@@ -206,8 +206,8 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
                 Some(BridgeOutcome::Unavailable) => texts.bridge_missing,
                 _ => return,
             };
-            s.hint = Some(fill(note, wallet));
-            s.primary = Some((fill(texts.pay_in, wallet), Press::Pay));
+            s.hint = Some(texts.fill(note, wallet));
+            s.primary = Some((texts.fill(texts.pay_in, wallet), Press::Pay));
         }
         _ => s.hint = Some(texts.unsupported.into()),
     }
@@ -233,7 +233,7 @@ fn status(state: &State, texts: &Texts) -> String {
                     | Action::AlipayJsapi { .. },
                 ),
                 None,
-            ) => return fill(texts.opening, p.session.wallet),
+            ) => return texts.fill(texts.opening, p.session.wallet),
             _ => texts.waiting,
         },
         State::Done(s) => match s.status {

@@ -11,7 +11,7 @@ pub enum Report {
     Message,
     /// Stream `seq` ended or failed (why).
     Ended,
-    /// The 1 s clock.
+    /// The clock (`shell.clock(delay)`: one tick, set again after each step while a session is pending).
     Tick,
     Hidden,
     Visible,

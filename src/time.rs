@@ -1,5 +1,5 @@
-//! RFC 3339 timestamps to milliseconds since the epoch, `mm:ss` countdown text, and the calm cadence
-//! at which the countdown is spoken to screen readers; pure, no clock.
+//! RFC 3339 timestamps to milliseconds since the epoch, `mm:ss` countdown text, when the clock must
+//! tick next, and the calm cadence at which the countdown is spoken to screen readers; pure, no clock.
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`; `None` for anything else.
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
@@ -86,15 +86,29 @@ pub fn countdown(secs: u64) -> String {
     }
 }
 
-/// What a screen reader hears of `secs` left: the next mark at or above it, so the spoken text
-/// changes (and is announced) only every 3 minutes, every minute under 5, every 30 s under 1.
+/// What a screen reader hears of `secs` left: the mark at or below it, so the spoken text never says
+/// more time than is left, and changes (and is announced) only every 3 minutes above 5 minutes
+/// (at 14, 11, 8 and 5 minutes…), every minute under 5, at 30 s, and once under 30 s (mark 0:
+/// "about to expire").
 pub fn spoken_mark(secs: u64) -> u64 {
-    if secs > 300 {
-        300 + (secs - 300).div_ceil(180) * 180
-    } else if secs > 60 {
-        secs.div_ceil(60) * 60
+    if secs >= 300 {
+        300 + (secs - 300) / 180 * 180
+    } else if secs >= 60 {
+        secs / 60 * 60
+    } else if secs >= 30 {
+        30
     } else {
-        secs.div_ceil(30) * 30
+        0
+    }
+}
+
+/// Milliseconds from `now_ms` until the shown whole second (`remaining_secs`, rounded up) next
+/// changes: the clock ticks on the expiry's second boundaries, not every second from mount, so a
+/// second is never shown for longer than a second. Without an expiry, or past it, every second.
+pub fn next_tick_ms(expires_at_ms: Option<i64>, now_ms: i64) -> u32 {
+    match expires_at_ms {
+        Some(exp) if exp > now_ms => ((exp - now_ms - 1) % 1000 + 1) as u32,
+        _ => 1000,
     }
 }
 
@@ -152,18 +166,59 @@ mod tests {
     }
 
     #[test]
-    fn the_spoken_countdown_changes_at_a_calm_cadence() {
+    fn the_spoken_countdown_never_says_more_than_is_left() {
+        // Announced (the text changes) at these seconds left, from a 15-minute code.
         let changes: Vec<u64> = (0..=900u64)
             .rev()
             .filter(|&s| s == 900 || spoken_mark(s) != spoken_mark(s + 1))
             .collect();
         assert_eq!(
             changes,
-            vec![900, 840, 660, 480, 300, 240, 180, 120, 60, 30, 0],
+            vec![900, 839, 659, 479, 299, 239, 179, 119, 59, 29],
             "announced at these seconds left"
         );
-        assert_eq!(spoken_mark(299), 300);
-        assert_eq!(spoken_mark(59), 60);
-        assert_eq!(spoken_mark(1), 30);
+        for secs in 0..=3600u64 {
+            assert!(
+                spoken_mark(secs) <= secs,
+                "{secs} s left: says {}",
+                spoken_mark(secs)
+            );
+        }
+        assert_eq!(spoken_mark(899), 840, "at 14:59, 14 minutes, never 17");
+        assert_eq!(spoken_mark(900), 840);
+        assert_eq!(spoken_mark(840), 840);
+        assert_eq!(spoken_mark(839), 660);
+        assert_eq!(spoken_mark(300), 300);
+        assert_eq!(spoken_mark(299), 240);
+        assert_eq!(spoken_mark(60), 60);
+        assert_eq!(spoken_mark(59), 30);
+        assert_eq!(spoken_mark(29), 0);
+    }
+
+    #[test]
+    fn the_clock_ticks_on_the_expirys_second_boundaries() {
+        let exp = 1_700_000_300_000;
+        // 300.4 s left shows 301; it must show 300 in 0.4 s, not in a second.
+        assert_eq!(next_tick_ms(Some(exp), exp - 300_400), 400);
+        assert_eq!(next_tick_ms(Some(exp), exp - 300_000), 1000);
+        assert_eq!(next_tick_ms(Some(exp), exp - 299_999), 999);
+        assert_eq!(next_tick_ms(Some(exp), exp - 1), 1);
+        assert_eq!(next_tick_ms(Some(exp), exp), 1000);
+        assert_eq!(next_tick_ms(Some(exp), exp + 5_000), 1000);
+        assert_eq!(next_tick_ms(None, exp), 1000);
+        // Whatever the phase, the tick lands where the rounded-up second changes.
+        for behind in 1..5_000i64 {
+            let now = exp - behind;
+            let at = now + i64::from(next_tick_ms(Some(exp), now));
+            let shown = |t: i64| {
+                (exp - t).max(0).div_euclid(1000) + i64::from((exp - t).max(0) % 1000 != 0)
+            };
+            assert_ne!(shown(at), shown(now), "{behind}");
+            assert_eq!(
+                shown(at - 1),
+                shown(now),
+                "{behind}: no change before the tick"
+            );
+        }
     }
 }

@@ -26,6 +26,7 @@ export function createShell(host, options = {}) {
   let pending = null; // the timer of a request not sent yet
   let work = null; // the request in flight or the open stream: { abort() }
   let bridge = null; // a bridge call waiting for its Ready event: { giveUp() }
+  let tick = null; // the clock's one timer
   const undo = [];
 
   // A microtask: after the wasm's call has returned, and never throttled like a hidden page's timers.
@@ -69,11 +70,10 @@ export function createShell(host, options = {}) {
   }
 
   return {
-    /** Starts the 1 s clock and the page listeners; `fn` is the wasm's delivery function. */
+    /** Starts the page listeners; `fn` is the wasm's delivery function. */
     start(fn) {
       deliver = fn;
-      const clock = setInterval(() => deliver?.(TICK, 0, null), 1000);
-      undo.push(() => clearInterval(clock));
+      undo.push(() => clearTimeout(tick));
       listen(document, "visibilitychange", () => tell(document.visibilityState === "hidden" ? HIDDEN : VISIBLE, 0, null));
       // Leaving ends the stream (the page may enter the back/forward cache); back from it, check at once.
       listen(window, "pagehide", () => tell(HIDDEN, 0, null));
@@ -87,6 +87,13 @@ export function createShell(host, options = {}) {
       end();
       bridge?.giveUp();
       for (const f of undo.splice(0)) f();
+    },
+
+    /** One tick in `delay` ms, replacing the one set before (the wasm sets each on the expiry's next
+     * second boundary); `undefined` stops the clock. */
+    clock(delay) {
+      clearTimeout(tick);
+      tick = alive && delay != null ? setTimeout(() => deliver?.(TICK, 0, null), delay) : null;
     },
 
     /** Ends the request in flight or the stream, and a request not sent yet. */

@@ -21,6 +21,7 @@ use crate::machine::{
     self, BridgeOutcome, Context, Effect, Event, Failure, State, Transport, LONG_POLL_SECS,
 };
 use crate::seam::Notice;
+use crate::time;
 
 /// Give up on a request that has not answered in this long (the long poll adds its hold).
 const REQUEST_TIMEOUT_MS: u32 = 20_000;
@@ -301,6 +302,12 @@ impl Runtime {
             self.stop_watching();
             self.shell.unbridge();
         }
+        // While a session is pending the clock ticks on its expiry's second boundaries (so the shown
+        // second changes when the remaining whole second does); otherwise it is still.
+        self.shell.clock(match &next {
+            State::Pending(p) => Some(time::next_tick_ms(p.expires_at_ms, now_ms())),
+            _ => None,
+        });
         let outcome = matches!(next, State::Done(_) | State::Error { .. });
         if changed {
             signal.set(next);

@@ -16,6 +16,9 @@ extern "C" {
     pub fn start(this: &Shell, deliver: &JsValue);
     #[wasm_bindgen(method)]
     pub fn stop(this: &Shell);
+    /// One tick in `delay_ms` (replacing the one set before); `None` stops the clock.
+    #[wasm_bindgen(method)]
+    pub fn clock(this: &Shell, delay_ms: Option<u32>);
     #[wasm_bindgen(method)]
     pub fn halt(this: &Shell);
     #[wasm_bindgen(method)]

@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use super::runtime::{Copied, Runtime};
 use super::safe_url;
 use crate::machine::{Event, State};
+use crate::marks;
 use crate::qr::{self, QrPath};
 use crate::screen::{screen, Look, Screen};
 
@@ -66,12 +67,19 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>, copied: Copied) -> impl
         .wallets
         .iter()
         .map(|&w| {
+            let mark = marks::mark(w);
+            let shapes = mark
+                .shapes
+                .iter()
+                .map(|&(fill, d)| view! { <path fill=fill d=d/> })
+                .collect_view();
             view! {
                 <button type="button" class="wc-wallet" part="wallet" data-wallet=w.as_str()
                     aria-pressed=Signal::derive(move || (screen.with(|s| s.chosen) == Some(w)).to_string())
                     disabled=flag(screen, |s| s.busy)
                     on:click=move |_| tx.send(Event::WalletChosen(w))>
-                    {w.display_name()}
+                    <svg class="wc-mark" viewBox=mark.view_box aria-hidden="true" focusable="false">{shapes}</svg>
+                    <span>{texts.name(w)}</span>
                 </button>
             }
         })

@@ -25,7 +25,7 @@ async function openShop(context, query = "") {
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(`${server.base}/${query}`);
-  await page.getByRole("button", { name: "Alipay", exact: true }).waitFor();
+  await page.locator('button.wc-wallet[data-wallet="alipay"]').waitFor();
   return { page, errors };
 }
 
@@ -72,7 +72,7 @@ test("phone: the widget fits the screen and its QR decodes to the session", asyn
   const context = await browser.newContext({ ...devices["iPhone 13"] });
   const { page, errors } = await openShop(context, "?locale=zh-CN&flow=qr");
   const created = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions"));
-  await page.getByRole("button", { name: "Alipay", exact: true }).click();
+  await page.getByRole("button", { name: "支付宝", exact: true }).click();
   const session = await (await created).json();
   await page.getByRole("img", { name: /二维码/ }).waitFor();
   assert.equal(await decodeQrOnScreen(page), session.action.content);

@@ -18,9 +18,11 @@ const manifest = JSON.parse(readFileSync(join(SITE, "manifest.json"), "utf8"));
 const loader = manifest.files.find((f) => f.file === manifest.loader);
 
 /** The inline widget's whole download (loader, embedding code, glue, wasm, CSS), brotli. The issue's
- * budget is 60 KB and its aim 45 KB; today's build is above both (see the README's performance
- * section), so this is a ceiling that only moves down: it fails the suite if the widget grows. */
-const CEILING_BROTLI = 92 * 1024;
+ * budget is 60 KB and its aim 45 KB; today's build is above both (see the README's size section), so
+ * this is a ceiling that only moves down: it fails the suite if the widget grows. It was 92 KiB; it
+ * rose by what the six languages of issue 19 cost (3.8 KiB) and the wallets' marks, names and dark
+ * defaults (1.7 KiB), each measured by a build without it (README). */
+const CEILING_BROTLI = 97.5 * 1024;
 const LOADER_BROTLI = 1024;
 
 let server;
@@ -96,7 +98,7 @@ test("custom element: attributes, a theme override, ::part, style isolation both
         for (const n of ["statechange", "success"]) document.querySelector("wallet-checkout")
           .addEventListener("wallet-checkout:" + n, (e) => window.__events.push([n, e.detail.state]));`],
     } });
-  await page.getByRole("button", { name: "Alipay", exact: true }).waitFor();
+  await page.getByRole("button", { name: "支付宝", exact: true }).waitFor();
   const look = await page.evaluate(() => {
     const host = document.querySelector("wallet-checkout");
     const root = host.shadowRoot;
@@ -128,7 +130,7 @@ test("custom element: attributes, a theme override, ::part, style isolation both
   assert.deepEqual(look.walletsProp, ["alipay", "wechat_pay"]);
 
   const created = nextSession(page);
-  await page.getByRole("button", { name: "Alipay", exact: true }).click();
+  await page.getByRole("button", { name: "支付宝", exact: true }).click();
   const session = await created;
   await page.locator("wallet-checkout svg.wc-qr").waitFor();
   await pay(lastSegment(session.action.content));

@@ -46,9 +46,12 @@ async function openShop(context, base, query = "") {
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(`${base}/${query}`);
-  await page.getByRole("button", { name: "Alipay", exact: true }).waitFor();
+  await page.locator('button.wc-wallet[data-wallet="alipay"]').waitFor();
   return { page, errors };
 }
+
+/** The wallets' English names (what the tests say) to their keys (what every language's button carries). */
+const WALLET_KEYS = { Alipay: "alipay", "WeChat Pay": "wechat_pay", UnionPay: "unionpay" };
 
 /** Clicks a wallet and resolves with the session the server created (read in flight, so a widget
  * that navigates away at once cannot lose it). */
@@ -62,7 +65,7 @@ async function choose(page, wallet) {
     await route.fulfill({ response });
   };
   await page.route(pattern, handler);
-  await page.getByRole("button", { name: wallet, exact: true }).click();
+  await page.locator(`button.wc-wallet[data-wallet="${WALLET_KEYS[wallet]}"]`).click();
   const session = await created;
   await page.unroute(pattern, handler);
   return session;
@@ -117,7 +120,7 @@ test("iPhone: back from the wallet page through the back/forward cache checks th
   await checked;
   assert.deepEqual(await page.evaluate(() => window.__shows), [false, true], "the page came back from the back/forward cache");
   await status(page, "正在确认支付结果");
-  const link = page.getByRole("link", { name: "前往 Alipay" });
+  const link = page.getByRole("link", { name: "前往 支付宝" });
   assert.equal(await link.getAttribute("href"), session.action.url, "the shopper can go back to the wallet");
   await noAxeFindings(page, "pending, back from the wallet (zh-CN)");
   await shot(page, "phone-zh-confirming");
@@ -425,6 +428,12 @@ for (const [locale, waiting, name] of [
   ["zh-CN", "等待支付…", "Simplified Chinese"],
   ["zh-TW", "等待付款…", "Traditional Chinese"],
   ["fr", "En attente du paiement…", "French"],
+  ["ja", "お支払いをお待ちしています…", "Japanese"],
+  ["ko", "결제를 기다리는 중…", "Korean"],
+  ["de", "Warten auf Zahlung…", "German"],
+  ["es", "Esperando el pago…", "Spanish"],
+  ["it", "In attesa del pagamento…", "Italian"],
+  ["nl", "Wachten op betaling…", "Dutch"],
 ]) {
   test(`${name} (${locale}): words, amount formatted for the language and currency`, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: locale === "en" ? "en-US" : "de-DE" });
@@ -447,6 +456,43 @@ test("the browser's languages pick the widget's when no option says", async () =
   assert.equal(await page.getByRole("group").getAttribute("aria-label"), "Choisissez votre moyen de paiement");
   await noAxeFindings(page, "choosing (fr)");
   await context.close();
+  const japanese = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ja-JP" });
+  const { page: ja } = await openShop(japanese, server.base);
+  assert.equal(await ja.getByRole("group").getAttribute("aria-label"), "お支払い方法を選択してください");
+  assert.deepEqual(await ja.locator("button.wc-wallet").allInnerTexts(), ["アリペイ", "WeChat Pay", "銀聯"]);
+  await japanese.close();
+});
+
+test("a page that supports dark gets dark defaults (a theme still overrides), one that does not stays light; asked for no motion, nothing moves", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "dark", reducedMotion: "reduce" });
+  const { page } = await openShop(context, server.base);
+  const look = () => page.evaluate(() => {
+    const wc = getComputedStyle(document.querySelector(".wc"));
+    const button = getComputedStyle(document.querySelector(".wc-wallet"));
+    return { text: wc.color, background: button.backgroundColor };
+  });
+  assert.deepEqual(await look(), { text: "rgb(232, 234, 237)", background: "rgb(31, 35, 40)" });
+  await noAxeFindings(page, "choosing (dark)");
+  // The demo declares `color-scheme: light dark`; a page that declares only light keeps the light widget.
+  await page.evaluate(() => { document.documentElement.style.colorScheme = "light"; });
+  assert.deepEqual(await look(), { text: "rgb(29, 33, 39)", background: "rgb(255, 255, 255)" });
+  await page.evaluate(() => { document.documentElement.style.colorScheme = ""; });
+  await page.evaluate(() => document.querySelector("#checkout").style.setProperty("--wallet-checkout-surface", "rgb(1, 2, 3)"));
+  assert.equal((await look()).background, "rgb(1, 2, 3)", "the merchant's property wins over the dark default");
+  const session = await choose(page, "Alipay");
+  await pay(server.base, lastSegment(session.action.content));
+  await status(page, "Payment successful");
+  const tick = await page.evaluate(() => getComputedStyle(document.querySelector(".wc-check path")).animationName);
+  assert.equal(tick, "none", "the success tick is not drawn in motion");
+  await shot(page, "desktop-dark-success");
+  await context.close();
+  const moving = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const { page: light } = await openShop(moving, server.base);
+  const paid = await choose(light, "Alipay");
+  await pay(server.base, lastSegment(paid.action.content));
+  await status(light, "Payment successful");
+  assert.equal(await light.evaluate(() => getComputedStyle(document.querySelector(".wc-check path")).animationName), "wc-draw");
+  await moving.close();
 });
 
 test("declined in the wallet: Payment failed, and Try again starts a new session", async () => {

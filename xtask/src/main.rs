@@ -25,7 +25,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   e2e    only the end-to-end suite (optionally some files: `cargo xtask e2e tests/e2e/flows.test.mjs`)
 
 Both install what is missing first (wasm32 target, wasm-bindgen-cli, npm packages,
-and for `test` Debian's chromium and chromium-driver) and say so as they go.";
+and for `test` Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb and the Noto CJK
+and emoji fonts, and geckodriver from the crate registry) and say so as they go.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

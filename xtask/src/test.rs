@@ -1,6 +1,6 @@
 //! `cargo xtask test`: lint, native tests (the integration tests twice: the default store, then a
-//! throwaway PostgreSQL), the widget's tests in headless Chromium, the end-to-end suite (two
-//! instances behind nginx among them).
+//! throwaway PostgreSQL), the widget's tests in headless Chromium and Firefox, the end-to-end suite
+//! (in Chromium, Firefox and WebKit; two instances behind nginx among them).
 //!
 //! Any failure stops with a non-zero exit. A browser suite that ran no test is a failure, not a skip.
 
@@ -13,6 +13,7 @@ pub fn run() -> Result<(), String> {
     let root = root();
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    let geckodriver = tools::ensure_geckodriver()?;
     tools::ensure_wrk()?;
     let trunk = tools::ensure_trunk()?;
     tools::ensure_nginx()?;
@@ -76,28 +77,43 @@ pub fn run() -> Result<(), String> {
         Counts::scan(&on_postgres),
     )?);
 
-    say("3/6 the widget's wasm-bindgen tests in headless Chromium");
-    let wasm = run_capture(
-        Command::new("cargo")
-            .args([
-                "test",
-                "--package",
-                "wallet-checkout",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .current_dir(&root)
-            .env("PATH", tools::tool_path())
-            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "60"),
-    )?;
-    total.add(require_tests("wasm-bindgen tests", Counts::scan(&wasm))?);
+    for (engine, driver, path) in [
+        (
+            "Chromium",
+            "CHROMEDRIVER",
+            std::path::PathBuf::from(tools::CHROMEDRIVER),
+        ),
+        ("Firefox", "GECKODRIVER", geckodriver.clone()),
+    ] {
+        say(&format!(
+            "3/6 the widget's wasm-bindgen tests in headless {engine}"
+        ));
+        let mut cmd = Command::new("cargo");
+        cmd.args([
+            "test",
+            "--package",
+            "wallet-checkout",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .current_dir(&root)
+        .env("PATH", tools::tool_path())
+        .env_remove("CHROMEDRIVER")
+        .env_remove("GECKODRIVER")
+        .env(driver, path)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
+        let wasm = run_capture(&mut cmd)?;
+        total.add(require_tests(
+            &format!("wasm-bindgen tests in {engine}"),
+            Counts::scan(&wasm),
+        )?);
+    }
 
     say("4/6 `trunk build`: the `trunk serve` loop of Trunk.toml still builds the widget from index.html");
     trunk_build(&trunk)?;
 
     say("5/6 building the demo for the end-to-end suite");
-    say("6/6 end to end in headless Chromium");
+    say("6/6 end to end in Chromium, Firefox and WebKit");
     total.add(end_to_end(&[])?);
 
     println!(
@@ -171,7 +187,10 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
             .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
             .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
-            .env("CHROMIUM", tools::CHROMIUM),
+            .env("CHROMIUM", tools::CHROMIUM)
+            .env("FIREFOX", tools::FIREFOX)
+            .env("WEBKITWEBDRIVER", tools::WEBKITWEBDRIVER)
+            .env("MINIBROWSER", tools::MINIBROWSER),
     )?;
     require_tests("end-to-end tests", Counts::scan(&e2e))
 }

@@ -53,7 +53,11 @@ fn every_source_file_opens_with_what_it_owns() {
     ] {
         for f in files(dir, &[".rs", ".js", ".mjs", ".ts"]) {
             let text = read(&f);
-            let first = text.lines().next().unwrap_or_default();
+            // An executable script's `#!` line comes first; the line after it says what it owns.
+            let first = text
+                .lines()
+                .find(|l| !l.starts_with("#!"))
+                .unwrap_or_default();
             let ok = first.starts_with("//!")
                 || (f.to_string_lossy().ends_with(".ts") && first.starts_with("/**"));
             if !ok || first.trim_start_matches("//!").trim().is_empty() {

@@ -98,7 +98,7 @@ fn ensure_npm_packages() -> Result<(), String> {
     if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) && wasm_opt.exists() {
         return Ok(());
     }
-    say("installing npm packages from package-lock.json (binaryen, esbuild, typescript, vite, playwright-core, axe-core, jsqr, pngjs)");
+    say("installing npm packages from package-lock.json (binaryen, esbuild, typescript, vite, playwright-core, selenium-webdriver, ws, axe-core, jsqr, pngjs, pixelmatch)");
     run(Command::new("npm")
         // Not `npm ci`: this registry lists only some of rollup's optional platform packages, which
         // `npm ci` calls a lockfile mismatch; `npm install` keeps the locked versions all the same.
@@ -132,21 +132,54 @@ pub fn ensure_trunk() -> Result<PathBuf, String> {
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+pub const WEBKITWEBDRIVER: &str = "/usr/bin/WebKitWebDriver";
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+pub const XVFB: &str = "/usr/bin/Xvfb";
+/// Noto CJK: without it Chinese, Japanese and Korean are empty boxes in screenshots.
+const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+const EMOJI_FONT: &str = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf";
 
-/// Debian's chromium and chromium-driver, for every browser test.
+/// Debian's three engines for every browser test (chromium with chromium-driver, firefox-esr,
+/// webkit2gtk-driver's WebKitWebDriver and MiniBrowser, xvfb for MiniBrowser's window) and the
+/// fonts the screenshots need (Noto CJK, Noto Color Emoji).
 pub fn ensure_browser() -> Result<(), String> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    let needed = [
+        CHROMIUM,
+        CHROMEDRIVER,
+        FIREFOX,
+        WEBKITWEBDRIVER,
+        MINIBROWSER,
+        XVFB,
+        CJK_FONT,
+        EMOJI_FONT,
+    ];
+    if needed.iter().all(|f| Path::new(f).exists()) {
         return Ok(());
     }
-    say("installing Debian's chromium and chromium-driver with apt-get");
-    apt_install(&["chromium", "chromium-driver"])?;
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        Ok(())
-    } else {
-        Err(format!(
-            "apt-get finished but {CHROMIUM} or {CHROMEDRIVER} is missing"
-        ))
+    say("installing Debian's chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb, fonts-noto-cjk and fonts-noto-color-emoji with apt-get");
+    apt_install(&[
+        "chromium",
+        "chromium-driver",
+        "firefox-esr",
+        "webkit2gtk-driver",
+        "xvfb",
+        "xauth",
+        "fonts-noto-cjk",
+        "fonts-noto-color-emoji",
+    ])?;
+    match needed.iter().find(|f| !Path::new(f).exists()) {
+        None => Ok(()),
+        Some(missing) => Err(format!("apt-get finished but {missing} is missing")),
     }
+}
+
+/// geckodriver from the crate registry, for the widget's wasm-bindgen tests in Firefox.
+pub const GECKODRIVER_VERSION: &str = "0.37.0";
+
+pub fn ensure_geckodriver() -> Result<PathBuf, String> {
+    ensure_cargo_tool("geckodriver", "geckodriver", GECKODRIVER_VERSION, true, 6)?;
+    Ok(cargo_bin().join("geckodriver"))
 }
 
 /// The `standardwebhooks` version from PyPI the README's Python snippet is tested with.

@@ -1,0 +1,67 @@
+//! The widget as each engine draws it: the choosing and QR states in Simplified Chinese, Japanese and
+//! German (CJK needs Debian's fonts-noto-cjk, which `cargo xtask test` installs), compared with the
+//! screenshots kept in `tests/e2e/screens/` with a tolerance (pixelmatch). The QR and the seconds
+//! change every run, so they are hidden before the picture; everything else must match.
+//! After a deliberate change of look: `WALLET_CHECKOUT_UPDATE_SCREENS=1 cargo xtask e2e tests/e2e/screens.test.mjs`
+//! writes them again (look at them before committing).
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pixelmatch from "pixelmatch";
+import { PNG } from "pngjs";
+import { startServer, SHOTS } from "./harness.mjs";
+import { ENGINES, openEngine, waitFor } from "./engines.mjs";
+
+const DIR = resolve(import.meta.dirname, "screens");
+const UPDATE = process.env.WALLET_CHECKOUT_UPDATE_SCREENS === "1";
+/** Pixels may differ by pixelmatch's colour threshold; at most this share of them beyond it. */
+const MAX_DIFFERENT = 0.01;
+
+function compare(name, png) {
+  const file = join(DIR, `${name}.png`);
+  if (SHOTS) writeFileSync(join(SHOTS, `${name}.png`), png);
+  if (UPDATE) {
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(file, png);
+    return;
+  }
+  assert.ok(existsSync(file), `no kept screenshot ${file}: run WALLET_CHECKOUT_UPDATE_SCREENS=1 cargo xtask e2e tests/e2e/screens.test.mjs`);
+  const [want, got] = [PNG.sync.read(readFileSync(file)), PNG.sync.read(png)];
+  assert.deepEqual([got.width, got.height], [want.width, want.height], `${name}: the same size as the kept one`);
+  const diff = new PNG({ width: want.width, height: want.height });
+  const different = pixelmatch(want.data, got.data, diff.data, want.width, want.height, { threshold: 0.1 });
+  const share = different / (want.width * want.height);
+  if (share > MAX_DIFFERENT && SHOTS) writeFileSync(join(SHOTS, `${name}-diff.png`), PNG.sync.write(diff));
+  assert.ok(share <= MAX_DIFFERENT, `${name}: ${(share * 100).toFixed(2)}% of pixels differ from the kept screenshot`);
+}
+
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { await server?.stop(); });
+
+for (const name of ENGINES) {
+  describe(name, () => {
+    let engine;
+    before(async () => { engine = await openEngine(name); });
+    after(async () => { await engine?.close(); });
+
+    for (const [locale, wallet] of [["zh-CN", "支付宝"], ["ja", "アリペイ"], ["de", "Alipay"]]) {
+      test(`${name}: choosing and the QR in ${locale} look as kept`, async () => {
+        const page = await engine.newPage({ width: 1280, height: 900 });
+        await page.goto(`${server.base}/?locale=${locale}`);
+        await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3 && document.fonts.status === "loaded");
+        compare(`${name}-${locale}-choosing`, await page.shotOf("#checkout"));
+        await page.click(wallet);
+        await waitFor(page, () => !!document.querySelector("#checkout svg.wc-qr:not([hidden])") && !!document.querySelector("#checkout .wc-time")?.textContent);
+        await page.eval(() => {
+          for (const sel of ["svg.wc-qr", ".wc-time"]) document.querySelector(`#checkout ${sel}`).style.visibility = "hidden";
+          document.activeElement?.blur();
+          return true;
+        });
+        compare(`${name}-${locale}-qr`, await page.shotOf("#checkout"));
+        await page.close();
+      });
+    }
+  });
+}
