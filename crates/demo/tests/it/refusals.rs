@@ -213,7 +213,15 @@ async fn alphapay_cancel_answered_u_or_order_paid_is_confirmed_by_a_query_first(
     let order = demo_order(&d.base, 1234, "CAD").await;
     let (_, s) = create_session(&d.base, &order, None).await;
     let id = s["id"].as_str().expect("id").to_string();
-    force(&d.base, "alphapay", "close", "ORDER_PAID").await;
+    // Every close says ORDER_PAID (repeat): the server's own later close attempts for the same
+    // session must not close the order before the shopper pays.
+    let res = reqwest::Client::new()
+        .post(format!("{}/sandbox/control", d.base))
+        .json(&json!({ "gateway": "alphapay", "next": { "close": "ORDER_PAID" }, "repeat": true }))
+        .send()
+        .await
+        .expect("control");
+    assert_eq!(res.status(), StatusCode::OK);
     let (_, after) = post(
         &format!("{}/api/checkout/sessions/{id}/cancel", d.base),
         "",
