@@ -5,6 +5,7 @@
 //! Also a merchant's host site: a loopback proxy that serves the test's pages (with their CSP) and
 //! passes everything else through to the real demo server, so the pages are same-origin with it.
 import { spawn } from "node:child_process";
+import { describe, before, after } from "node:test";
 import { createServer, request as httpRequest } from "node:http";
 import { once } from "node:events";
 import { resolve } from "node:path";
@@ -19,6 +20,19 @@ export const IPHONE_UA = devices["iPhone 13"].userAgent;
 const FIREFOX_BIDI = resolve(import.meta.dirname, "firefox-bidi.mjs");
 const MINIBROWSER = process.env.MINIBROWSER ?? "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 const WEBKITDRIVER = process.env.WEBKITWEBDRIVER ?? "/usr/bin/WebKitWebDriver";
+
+/** One `describe` per engine, the engine started before its tests and closed after: `body(engine)`
+ * gets an object whose `name` is set at once and whose `newPage` works inside the tests. */
+export function forEachEngine(body) {
+  for (const name of ENGINES) {
+    describe(name, () => {
+      let started = null;
+      before(async () => { started = await openEngine(name); });
+      after(async () => { await started?.close(); });
+      body({ name, newPage: (options) => started.newPage(options) });
+    });
+  }
+}
 
 /** Starts `name`; resolves with { name, newPage(options), close() }. */
 export async function openEngine(name) {

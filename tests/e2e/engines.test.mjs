@@ -5,15 +5,13 @@
 //! its CSP, axe-core in the main states and in every language, each language's wallet names, the
 //! countdown's second boundaries and its spoken text. What WebKit cannot be asked (touch emulation,
 //! console errors over classic WebDriver) is said where it is skipped in the assertion, never the test.
-import { describe, test, before, after } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import jsQR from "jsqr";
-import { PNG } from "pngjs";
-import { startServer, sandboxConfig, pay, lastSegment, newOrder, freePort } from "./harness.mjs";
-import { ENGINES, IPHONE_UA, openEngine, waitFor, widgetText, statusIs, hostSite } from "./engines.mjs";
+import { startServer, sandboxConfig, pay, lastSegment, newOrder, freePort, decodeQr } from "./harness.mjs";
+import { forEachEngine, IPHONE_UA, waitFor, widgetText, statusIs, hostSite } from "./engines.mjs";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const SITE = process.env.WALLET_CHECKOUT_SITE ?? join(resolve(import.meta.dirname, "../.."), "dist");
@@ -56,14 +54,6 @@ async function axeFindings(page, selector = "#checkout") {
 
 const noAxe = async (page, state) => assert.deepEqual(await axeFindings(page), [], `axe-core, ${state}`);
 
-async function qrOnScreen(page) {
-  const shot = await page.screenshot();
-  if (process.env.WALLET_CHECKOUT_SHOTS) (await import("node:fs")).writeFileSync(`${process.env.WALLET_CHECKOUT_SHOTS}/qr-${Date.now()}.png`, shot);
-  const png = PNG.sync.read(shot);
-  const code = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
-  return code?.data ?? null;
-}
-
 async function openShop(page, base, query = "") {
   await page.goto(`${base}/${query}`);
   await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3, null, { what: "the wallets" });
@@ -76,223 +66,219 @@ let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
-for (const name of ENGINES) {
-  describe(name, () => {
-    let engine;
-    before(async () => { engine = await openEngine(name); });
-    after(async () => { await engine?.close(); });
+forEachEngine((engine) => {
+  const { name } = engine;
 
-    test(`${name}: desktop QR, scanned and paid: Payment successful, axe-core clean in each state`, async () => {
-      const page = await engine.newPage();
-      await openShop(page, server.base);
-      await noAxe(page, "choosing");
-      await page.click("Alipay");
-      await waitFor(page, () => window.__session?.action?.content, null, { what: "the session" });
-      const session = await page.eval(() => window.__session);
-      await waitFor(page, () => !!document.querySelector("svg.wc-qr:not([hidden])"), null, { what: "the QR" });
-      // The first frame after the QR appears may not be painted yet: a few looks.
-      let seen = null;
-      for (let i = 0; i < 10 && seen !== session.action.content; i++) {
-        seen = await qrOnScreen(page);
-        if (seen !== session.action.content) await new Promise((r) => setTimeout(r, 200));
-      }
-      assert.equal(seen, session.action.content, "the QR on screen decodes to the session's");
-      await noAxe(page, "pending (QR)");
-      await pay(server.base, lastSegment(session.action.content));
-      await statusIs(page, "Payment successful");
-      await noAxe(page, "succeeded");
-      assert.deepEqual(page.errors, []);
-      await page.close();
-    });
+  test(`${name}: desktop QR, scanned and paid: Payment successful, axe-core clean in each state`, async () => {
+    const page = await engine.newPage();
+    await openShop(page, server.base);
+    await noAxe(page, "choosing");
+    await page.click("Alipay");
+    await waitFor(page, () => window.__session?.action?.content, null, { what: "the session" });
+    const session = await page.eval(() => window.__session);
+    await waitFor(page, () => !!document.querySelector("svg.wc-qr:not([hidden])"), null, { what: "the QR" });
+    // The first frame after the QR appears may not be painted yet: a few looks.
+    let seen = null;
+    for (let i = 0; i < 10 && seen !== session.action.content; i++) {
+      seen = decodeQr(await page.screenshot());
+      if (seen !== session.action.content) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(seen, session.action.content, "the QR on screen decodes to the session's");
+    await noAxe(page, "pending (QR)");
+    await pay(server.base, lastSegment(session.action.content));
+    await statusIs(page, "Payment successful");
+    await noAxe(page, "succeeded");
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
 
-    test(`${name}: phone hand-over to the wallet page and back to success; back from the wallet checks at once`, async () => {
-      const page = await engine.newPage({ phone: true });
-      await openShop(page, server.base);
-      const shop = await page.url();
-      await page.click("Alipay");
-      await waitFor(page, () => location.pathname.startsWith("/sandbox/"), null, { what: "the wallet's page" });
-      await page.click("Pay");
-      await waitFor(page, () => location.pathname === "/", null, { what: "the return to the shop" });
-      assert.equal(await page.url(), shop, "the sandbox sends the shopper back to the page they left");
-      await statusIs(page, "Payment successful");
+  test(`${name}: phone hand-over to the wallet page and back to success; back from the wallet checks at once`, async () => {
+    const page = await engine.newPage({ phone: true });
+    await openShop(page, server.base);
+    const shop = await page.url();
+    await page.click("Alipay");
+    await waitFor(page, () => location.pathname.startsWith("/sandbox/"), null, { what: "the wallet's page" });
+    await page.click("Pay");
+    await waitFor(page, () => location.pathname === "/", null, { what: "the return to the shop" });
+    assert.equal(await page.url(), shop, "the sandbox sends the shopper back to the page they left");
+    await statusIs(page, "Payment successful");
 
-      // A second order: leave for the wallet's page, come back without paying.
-      await openShop(page, server.base);
-      await page.eval(() => { window.__before_leaving = true; });
-      await page.click("Alipay");
-      await waitFor(page, () => location.pathname.startsWith("/sandbox/"), null, { what: "the wallet's page" });
-      const payment = lastSegment(await page.url());
-      await page.back();
-      await statusIs(page, "Confirming payment");
-      const cached = await page.eval(() => window.__before_leaving === true);
-      // Chromium restores the page from the back/forward cache. Firefox driven over WebDriver BiDi
-      // and WebKitGTK's MiniBrowser load it again here: then the widget resumes the same session
-      // from sessionStorage (paying it below proves it is the same one).
-      if (name === "chromium") assert.equal(cached, true, "back from the back/forward cache");
-      await pay(server.base, payment);
-      await statusIs(page, "Payment successful");
-      await page.close();
-    });
+    // A second order: leave for the wallet's page, come back without paying.
+    await openShop(page, server.base);
+    await page.eval(() => { window.__before_leaving = true; });
+    await page.click("Alipay");
+    await waitFor(page, () => location.pathname.startsWith("/sandbox/"), null, { what: "the wallet's page" });
+    const payment = lastSegment(await page.url());
+    await page.back();
+    await statusIs(page, "Confirming payment");
+    const cached = await page.eval(() => window.__before_leaving === true);
+    // Chromium restores the page from the back/forward cache. Firefox driven over WebDriver BiDi
+    // and WebKitGTK's MiniBrowser load it again here: then the widget resumes the same session
+    // from sessionStorage (paying it below proves it is the same one).
+    if (name === "chromium") assert.equal(cached, true, "back from the back/forward cache");
+    await pay(server.base, payment);
+    await statusIs(page, "Payment successful");
+    await page.close();
+  });
 
-    test(`${name}: in WeChat and Alipay the in-app bridges pay and the server decides`, async () => {
-      const own = await startServer(["--config", sandboxConfig(`[routing]\nwechat_pay = "alphapay"\n`)]);
-      try {
-        const wechat = await engine.newPage({ phone: true, userAgent: WECHAT_UA });
-        await openShop(wechat, own.base);
-        await wechat.click("WeChat Pay");
-        // WeChat injects its bridge late and fires WeixinJSBridgeReady: so does this fake.
-        await wechat.eval(() => {
-          window.__calls = [];
-          window.WeixinJSBridge = {
-            invoke(api, params, cb) {
-              window.__calls.push(api);
-              fetch(`/sandbox/wallet/${params.package.replace("prepay_id=", "")}/pay`, { method: "POST" })
-                .then(() => cb({ err_msg: "get_brand_wcpay_request:ok" }));
-            },
-          };
-          setTimeout(() => document.dispatchEvent(new Event("WeixinJSBridgeReady")), 100);
-          return true;
-        });
-        await statusIs(wechat, "Payment successful");
-        assert.deepEqual(await wechat.eval(() => window.__calls), ["getBrandWCPayRequest"]);
-        await wechat.close();
-
-        const alipay = await engine.newPage({ phone: true, userAgent: ALIPAY_UA });
-        await openShop(alipay, server.base, "?locale=zh-CN"); // Alipay by the default routing
-        await alipay.eval(() => {
-          window.__calls = [];
-          window.AlipayJSBridge = {
-            call(api, args, cb) {
-              window.__calls.push(api);
-              fetch(`/sandbox/wallet/${args.tradeNO}/pay`, { method: "POST" }).then(() => cb({ resultCode: "9000" }));
-            },
-          };
-          return true;
-        });
-        await alipay.click("支付宝");
-        await statusIs(alipay, "支付成功");
-        assert.deepEqual(await alipay.eval(() => window.__calls), ["tradePay"]);
-        await alipay.close();
-      } finally {
-        await own.stop();
-      }
-    });
-
-    test(`${name}: the code expires, Get a new code makes another that pays`, async () => {
-      assert.equal((await control(server.base, { expiry_secs: 4 })).status, 200);
-      const page = await engine.newPage();
-      try {
-        await openShop(page, server.base);
-        await page.click("Alipay");
-        await waitFor(page, () => window.__session?.id, null);
-      } finally {
-        assert.equal((await control(server.base, {})).status, 200);
-      }
-      const first = await page.eval(() => window.__session.id);
-      await statusIs(page, "QR code expired");
-      await noAxe(page, "expired");
-      await page.click("Get a new code");
-      const second = await waitFor(page, (id) => window.__session?.id !== id && window.__session?.action?.content && window.__session, first);
-      await waitFor(page, () => !!document.querySelector("svg.wc-qr:not([hidden])"));
-      await pay(server.base, lastSegment(second.action.content));
-      await statusIs(page, "Payment successful");
-      await page.close();
-    });
-
-    test(`${name}: the countdown changes on each second boundary of the expiry, and never says more time than is left`, async () => {
-      const page = await engine.newPage();
-      await openShop(page, server.base);
-      // Every change of the shown time, with when it happened (the page's own clock).
-      await page.eval(() => {
-        window.__ticks = [];
-        const watch = () => {
-          const el = document.querySelector("#checkout .wc-time");
-          if (!el) return setTimeout(watch, 10);
-          new MutationObserver(() => window.__ticks.push([Date.now(), el.textContent])).observe(el, { childList: true, characterData: true, subtree: true });
+  test(`${name}: in WeChat and Alipay the in-app bridges pay and the server decides`, async () => {
+    const own = await startServer(["--config", sandboxConfig(`[routing]\nwechat_pay = "alphapay"\n`)]);
+    try {
+      const wechat = await engine.newPage({ phone: true, userAgent: WECHAT_UA });
+      await openShop(wechat, own.base);
+      await wechat.click("WeChat Pay");
+      // WeChat injects its bridge late and fires WeixinJSBridgeReady: so does this fake.
+      await wechat.eval(() => {
+        window.__calls = [];
+        window.WeixinJSBridge = {
+          invoke(api, params, cb) {
+            window.__calls.push(api);
+            fetch(`/sandbox/wallet/${params.package.replace("prepay_id=", "")}/pay`, { method: "POST" })
+              .then(() => cb({ err_msg: "get_brand_wcpay_request:ok" }));
+          },
         };
-        watch();
+        setTimeout(() => document.dispatchEvent(new Event("WeixinJSBridgeReady")), 100);
         return true;
       });
-      await page.click("Alipay");
-      const session = await waitFor(page, () => window.__session?.expires_at && window.__session);
-      const ticks = await waitFor(page, () => window.__ticks.length >= 5 && window.__ticks, null, { timeout: 10_000 });
-      const expires = Date.parse(session.expires_at);
-      for (const [at, shown] of ticks.slice(1)) {
-        const [m, s] = shown.split(":").map(Number);
-        const boundary = expires - (m * 60 + s) * 1000; // when that whole second starts being left
-        assert.ok(at - boundary >= -5 && at - boundary < 100, `"${shown}" shown ${at - boundary} ms after its second began`);
-      }
-      const { spoken, timer } = await page.eval(widgetText);
-      const [m, s] = timer.split(":").map(Number);
-      const minutes = Number(spoken.match(/(\d+) minute/)?.[1] ?? 0);
-      assert.ok(minutes * 60 <= m * 60 + s, `spoken "${spoken}" at ${timer}: never more than is left`);
-      assert.equal(minutes, m >= 5 ? 5 + Math.floor((m * 60 + s - 300) / 180) * 3 : m, `spoken "${spoken}" at ${timer}`);
-      await page.close();
-    });
+      await statusIs(wechat, "Payment successful");
+      assert.deepEqual(await wechat.eval(() => window.__calls), ["getBrandWCPayRequest"]);
+      await wechat.close();
 
-    test(`${name}: every language: its own wallet names on the buttons, axe-core clean`, async () => {
-      const page = await engine.newPage();
-      for (const [tag, names, choose] of LANGUAGES) {
-        await openShop(page, server.base, `?locale=${tag}`);
-        const seen = await page.eval(widgetText);
-        assert.deepEqual(seen.wallets, names, `${tag}: the buttons`);
-        const label = await page.eval(() => document.querySelector("#checkout .wc-wallets").getAttribute("aria-label"));
-        assert.equal(label, choose, tag);
-        const marks = await page.eval(() => [...document.querySelectorAll("#checkout button.wc-wallet svg.wc-mark")]
-          .map((svg) => svg.getAttribute("aria-hidden") === "true" && svg.getBoundingClientRect().width > 10));
-        assert.deepEqual(marks, [true, true, true], `${tag}: each button shows its mark, hidden from the accessible name`);
-        await noAxe(page, `choosing (${tag})`);
-      }
-      await page.close();
-    });
-
-    test(`${name}: the script tag with integrity and <wallet-checkout> under a strict CSP, and iframe mode under its CSP`, async () => {
-      const manifest = JSON.parse(readFileSync(join(SITE, "manifest.json"), "utf8"));
-      const loader = manifest.files.find((f) => f.file === manifest.loader);
-      const tag = `<script src="/${manifest.loader}" integrity="${loader.sha384}" crossorigin="anonymous" async></script>`;
-      const port = await freePort();
-      const own = await startServer(["--config", sandboxConfig(`[checkout]\nreturn_origins = ["http://127.0.0.1:${port}"]\n[frame]\npage = "${join(SITE, "frame.html")}"\nancestors = ["http://127.0.0.1:${port}"]\n`)]);
-      const listenScript = `<script src="/shop/listen.js"></script>`;
-      try {
-        const [inline, framed] = [await newOrder(own.base), await newOrder(own.base)];
-        const site = await hostSite(own.base, {
-          "/shop/inline.html": { csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'",
-            body: `${listenScript}<wallet-checkout order="${inline}" locale="de"></wallet-checkout>${tag}` },
-          "/shop/iframe.html": { csp: "default-src 'self'; script-src 'self'",
-            body: `${listenScript}<wallet-checkout order="${framed}" mode="iframe"></wallet-checkout>${tag}` },
-          "/shop/listen.js": { type: "text/javascript", raw: `window.__violations = [];
-            document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
-            window.__session = null;
-            document.addEventListener("wallet-checkout:statechange", (e) => { if (e.detail.session) window.__session = e.detail.session; });` },
-        }, port);
-        try {
-          const page = await engine.newPage();
-          await page.goto(`${site.origin}/shop/inline.html`);
-          await page.click("UnionPay");
-          const session = await waitFor(page, () => window.__session?.action?.content && window.__session);
-          await pay(own.base, lastSegment(session.action.content));
-          await statusIs(page, "Zahlung erfolgreich");
-          assert.deepEqual(await page.eval(() => window.__violations), [], "no CSP violation");
-
-          await page.goto(`${site.origin}/shop/iframe.html`);
-          await waitFor(page, () => !!document.querySelector("wallet-checkout")?.shadowRoot?.querySelector("iframe")
-            || !!document.querySelector("wallet-checkout iframe"), null, { what: "the frame" });
-          const frame = await page.inFrame("iframe");
-          await waitFor(frame, () => document.querySelectorAll("button.wc-wallet").length === 3, null, { what: "the wallets in the frame" });
-          await frame.eval(listen);
-          await frame.click("Alipay");
-          const framedSession = await waitFor(frame, () => window.__session?.action?.content && window.__session);
-          await pay(own.base, lastSegment(framedSession.action.content));
-          await statusIs(frame, "Payment successful");
-          assert.deepEqual(await page.eval(() => window.__violations), [], "the host page's CSP was never violated");
-          assert.deepEqual(page.errors, []);
-          await page.close();
-        } finally {
-          await site.close();
-        }
-      } finally {
-        await own.stop();
-      }
-    });
+      const alipay = await engine.newPage({ phone: true, userAgent: ALIPAY_UA });
+      await openShop(alipay, server.base, "?locale=zh-CN"); // Alipay by the default routing
+      await alipay.eval(() => {
+        window.__calls = [];
+        window.AlipayJSBridge = {
+          call(api, args, cb) {
+            window.__calls.push(api);
+            fetch(`/sandbox/wallet/${args.tradeNO}/pay`, { method: "POST" }).then(() => cb({ resultCode: "9000" }));
+          },
+        };
+        return true;
+      });
+      await alipay.click("支付宝");
+      await statusIs(alipay, "支付成功");
+      assert.deepEqual(await alipay.eval(() => window.__calls), ["tradePay"]);
+      await alipay.close();
+    } finally {
+      await own.stop();
+    }
   });
-}
+
+  test(`${name}: the code expires, Get a new code makes another that pays`, async () => {
+    assert.equal((await control(server.base, { expiry_secs: 4 })).status, 200);
+    const page = await engine.newPage();
+    try {
+      await openShop(page, server.base);
+      await page.click("Alipay");
+      await waitFor(page, () => window.__session?.id, null);
+    } finally {
+      assert.equal((await control(server.base, {})).status, 200);
+    }
+    const first = await page.eval(() => window.__session.id);
+    await statusIs(page, "QR code expired");
+    await noAxe(page, "expired");
+    await page.click("Get a new code");
+    const second = await waitFor(page, (id) => window.__session?.id !== id && window.__session?.action?.content && window.__session, first);
+    await waitFor(page, () => !!document.querySelector("svg.wc-qr:not([hidden])"));
+    await pay(server.base, lastSegment(second.action.content));
+    await statusIs(page, "Payment successful");
+    await page.close();
+  });
+
+  test(`${name}: the countdown changes on each second boundary of the expiry, and never says more time than is left`, async () => {
+    const page = await engine.newPage();
+    await openShop(page, server.base);
+    // Every change of the shown time, with when it happened (the page's own clock).
+    await page.eval(() => {
+      window.__ticks = [];
+      const watch = () => {
+        const el = document.querySelector("#checkout .wc-time");
+        if (!el) return setTimeout(watch, 10);
+        new MutationObserver(() => window.__ticks.push([Date.now(), el.textContent])).observe(el, { childList: true, characterData: true, subtree: true });
+      };
+      watch();
+      return true;
+    });
+    await page.click("Alipay");
+    const session = await waitFor(page, () => window.__session?.expires_at && window.__session);
+    const ticks = await waitFor(page, () => window.__ticks.length >= 5 && window.__ticks, null, { timeout: 10_000 });
+    const expires = Date.parse(session.expires_at);
+    for (const [at, shown] of ticks.slice(1)) {
+      const [m, s] = shown.split(":").map(Number);
+      const boundary = expires - (m * 60 + s) * 1000; // when that whole second starts being left
+      assert.ok(at - boundary >= -5 && at - boundary < 100, `"${shown}" shown ${at - boundary} ms after its second began`);
+    }
+    const { spoken, timer } = await page.eval(widgetText);
+    const [m, s] = timer.split(":").map(Number);
+    const minutes = Number(spoken.match(/(\d+) minute/)?.[1] ?? 0);
+    assert.ok(minutes * 60 <= m * 60 + s, `spoken "${spoken}" at ${timer}: never more than is left`);
+    assert.equal(minutes, m >= 5 ? 5 + Math.floor((m * 60 + s - 300) / 180) * 3 : m, `spoken "${spoken}" at ${timer}`);
+    await page.close();
+  });
+
+  test(`${name}: every language: its own wallet names on the buttons, axe-core clean`, async () => {
+    const page = await engine.newPage();
+    for (const [tag, names, choose] of LANGUAGES) {
+      await openShop(page, server.base, `?locale=${tag}`);
+      const seen = await page.eval(widgetText);
+      assert.deepEqual(seen.wallets, names, `${tag}: the buttons`);
+      const label = await page.eval(() => document.querySelector("#checkout .wc-wallets").getAttribute("aria-label"));
+      assert.equal(label, choose, tag);
+      const marks = await page.eval(() => [...document.querySelectorAll("#checkout button.wc-wallet svg.wc-mark")]
+        .map((svg) => svg.getAttribute("aria-hidden") === "true" && svg.getBoundingClientRect().width > 10));
+      assert.deepEqual(marks, [true, true, true], `${tag}: each button shows its mark, hidden from the accessible name`);
+      await noAxe(page, `choosing (${tag})`);
+    }
+    await page.close();
+  });
+
+  test(`${name}: the script tag with integrity and <wallet-checkout> under a strict CSP, and iframe mode under its CSP`, async () => {
+    const manifest = JSON.parse(readFileSync(join(SITE, "manifest.json"), "utf8"));
+    const loader = manifest.files.find((f) => f.file === manifest.loader);
+    const tag = `<script src="/${manifest.loader}" integrity="${loader.sha384}" crossorigin="anonymous" async></script>`;
+    const port = await freePort();
+    const own = await startServer(["--config", sandboxConfig(`[checkout]\nreturn_origins = ["http://127.0.0.1:${port}"]\n[frame]\npage = "${join(SITE, "frame.html")}"\nancestors = ["http://127.0.0.1:${port}"]\n`)]);
+    const listenScript = `<script src="/shop/listen.js"></script>`;
+    try {
+      const [inline, framed] = [await newOrder(own.base), await newOrder(own.base)];
+      const site = await hostSite(own.base, {
+        "/shop/inline.html": { csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'",
+          body: `${listenScript}<wallet-checkout order="${inline}" locale="de"></wallet-checkout>${tag}` },
+        "/shop/iframe.html": { csp: "default-src 'self'; script-src 'self'",
+          body: `${listenScript}<wallet-checkout order="${framed}" mode="iframe"></wallet-checkout>${tag}` },
+        "/shop/listen.js": { type: "text/javascript", raw: `window.__violations = [];
+          document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+          window.__session = null;
+          document.addEventListener("wallet-checkout:statechange", (e) => { if (e.detail.session) window.__session = e.detail.session; });` },
+      }, port);
+      try {
+        const page = await engine.newPage();
+        await page.goto(`${site.origin}/shop/inline.html`);
+        await page.click("UnionPay");
+        const session = await waitFor(page, () => window.__session?.action?.content && window.__session);
+        await pay(own.base, lastSegment(session.action.content));
+        await statusIs(page, "Zahlung erfolgreich");
+        assert.deepEqual(await page.eval(() => window.__violations), [], "no CSP violation");
+
+        await page.goto(`${site.origin}/shop/iframe.html`);
+        await waitFor(page, () => !!document.querySelector("wallet-checkout")?.shadowRoot?.querySelector("iframe")
+          || !!document.querySelector("wallet-checkout iframe"), null, { what: "the frame" });
+        const frame = await page.inFrame("iframe");
+        await waitFor(frame, () => document.querySelectorAll("button.wc-wallet").length === 3, null, { what: "the wallets in the frame" });
+        await frame.eval(listen);
+        await frame.click("Alipay");
+        const framedSession = await waitFor(frame, () => window.__session?.action?.content && window.__session);
+        await pay(own.base, lastSegment(framedSession.action.content));
+        await statusIs(frame, "Payment successful");
+        assert.deepEqual(await page.eval(() => window.__violations), [], "the host page's CSP was never violated");
+        assert.deepEqual(page.errors, []);
+        await page.close();
+      } finally {
+        await site.close();
+      }
+    } finally {
+      await own.stop();
+    }
+  });
+});

@@ -94,12 +94,17 @@ export async function launchBrowser() {
   });
 }
 
-/** Decodes the QR code visible on the page from a real screenshot. */
-export async function decodeQrOnScreen(page) {
-  const png = PNG.sync.read(await page.screenshot({ fullPage: true }));
+/** The text of the QR code in a PNG screenshot, or null. */
+export function decodeQr(shot) {
+  const png = PNG.sync.read(shot);
   const data = new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length);
   const code = jsQR(data, png.width, png.height);
   return code ? code.data : null;
+}
+
+/** Decodes the QR code visible on the page from a real screenshot. */
+export async function decodeQrOnScreen(page) {
+  return decodeQr(await page.screenshot({ fullPage: true }));
 }
 
 /** Collects page errors and console errors so a test can assert there were none. */

@@ -4,14 +4,14 @@
 //! change every run, so they are hidden before the picture; everything else must match.
 //! After a deliberate change of look: `WALLET_CHECKOUT_UPDATE_SCREENS=1 cargo xtask e2e tests/e2e/screens.test.mjs`
 //! writes them again (look at them before committing).
-import { describe, test, before, after } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pixelmatch from "pixelmatch";
 import { PNG } from "pngjs";
 import { startServer, SHOTS } from "./harness.mjs";
-import { ENGINES, openEngine, waitFor } from "./engines.mjs";
+import { forEachEngine, waitFor } from "./engines.mjs";
 
 const DIR = resolve(import.meta.dirname, "screens");
 const UPDATE = process.env.WALLET_CHECKOUT_UPDATE_SCREENS === "1";
@@ -40,28 +40,24 @@ let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
-for (const name of ENGINES) {
-  describe(name, () => {
-    let engine;
-    before(async () => { engine = await openEngine(name); });
-    after(async () => { await engine?.close(); });
+forEachEngine((engine) => {
+  const { name } = engine;
 
-    for (const [locale, wallet] of [["zh-CN", "支付宝"], ["ja", "アリペイ"], ["de", "Alipay"]]) {
-      test(`${name}: choosing and the QR in ${locale} look as kept`, async () => {
-        const page = await engine.newPage({ width: 1280, height: 900 });
-        await page.goto(`${server.base}/?locale=${locale}`);
-        await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3 && document.fonts.status === "loaded");
-        compare(`${name}-${locale}-choosing`, await page.shotOf("#checkout"));
-        await page.click(wallet);
-        await waitFor(page, () => !!document.querySelector("#checkout svg.wc-qr:not([hidden])") && !!document.querySelector("#checkout .wc-time")?.textContent);
-        await page.eval(() => {
-          for (const sel of ["svg.wc-qr", ".wc-time"]) document.querySelector(`#checkout ${sel}`).style.visibility = "hidden";
-          document.activeElement?.blur();
-          return true;
-        });
-        compare(`${name}-${locale}-qr`, await page.shotOf("#checkout"));
-        await page.close();
+  for (const [locale, wallet] of [["zh-CN", "支付宝"], ["ja", "アリペイ"], ["de", "Alipay"]]) {
+    test(`${name}: choosing and the QR in ${locale} look as kept`, async () => {
+      const page = await engine.newPage({ width: 1280, height: 900 });
+      await page.goto(`${server.base}/?locale=${locale}`);
+      await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3 && document.fonts.status === "loaded");
+      compare(`${name}-${locale}-choosing`, await page.shotOf("#checkout"));
+      await page.click(wallet);
+      await waitFor(page, () => !!document.querySelector("#checkout svg.wc-qr:not([hidden])") && !!document.querySelector("#checkout .wc-time")?.textContent);
+      await page.eval(() => {
+        for (const sel of ["svg.wc-qr", ".wc-time"]) document.querySelector(`#checkout ${sel}`).style.visibility = "hidden";
+        document.activeElement?.blur();
+        return true;
       });
-    }
-  });
-}
+      compare(`${name}-${locale}-qr`, await page.shotOf("#checkout"));
+      await page.close();
+    });
+  }
+});

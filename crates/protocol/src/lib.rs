@@ -41,15 +41,6 @@ impl Wallet {
     pub fn parse(s: &str) -> Option<Wallet> {
         Wallet::ALL.into_iter().find(|w| w.as_str() == s)
     }
-
-    /// The brand name people see; English, the same in every locale.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Wallet::Alipay => "Alipay",
-            Wallet::WechatPay => "WeChat Pay",
-            Wallet::Unionpay => "UnionPay",
-        }
-    }
 }
 
 impl fmt::Display for Wallet {

@@ -7,13 +7,25 @@ use super::*;
 
 /// `next` on the sandbox's control, over HTTP, as a person would from the command line.
 async fn force(base: &str, gateway: &str, op: &str, answer: &str) {
-    let res = reqwest::Client::new()
+    let body = json!({ "gateway": gateway, "next": { op: answer } });
+    assert_eq!(control(base, &body).await, StatusCode::OK, "{body}");
+}
+
+/// The same for every such call until the control says otherwise (`"repeat": true`).
+async fn force_repeat(base: &str, gateway: &str, op: &str, answer: &str) {
+    let body = json!({ "gateway": gateway, "next": { op: answer }, "repeat": true });
+    assert_eq!(control(base, &body).await, StatusCode::OK, "{body}");
+}
+
+/// `POST /sandbox/control` with `body`; its status.
+async fn control(base: &str, body: &serde_json::Value) -> StatusCode {
+    reqwest::Client::new()
         .post(format!("{base}/sandbox/control"))
-        .json(&json!({ "gateway": gateway, "next": { op: answer } }))
+        .json(body)
         .send()
         .await
-        .expect("control");
-    assert_eq!(res.status(), StatusCode::OK, "{gateway} {op} {answer}");
+        .expect("control")
+        .status()
 }
 
 /// A shop order through the merchant API (the admin order view needs one).
@@ -215,13 +227,7 @@ async fn alphapay_cancel_answered_u_or_order_paid_is_confirmed_by_a_query_first(
     let id = s["id"].as_str().expect("id").to_string();
     // Every close says ORDER_PAID (repeat): the server's own later close attempts for the same
     // session must not close the order before the shopper pays.
-    let res = reqwest::Client::new()
-        .post(format!("{}/sandbox/control", d.base))
-        .json(&json!({ "gateway": "alphapay", "next": { "close": "ORDER_PAID" }, "repeat": true }))
-        .send()
-        .await
-        .expect("control");
-    assert_eq!(res.status(), StatusCode::OK);
+    force_repeat(&d.base, "alphapay", "close", "ORDER_PAID").await;
     let (_, after) = post(
         &format!("{}/api/checkout/sessions/{id}/cancel", d.base),
         "",
@@ -477,41 +483,25 @@ async fn yabandpay_mini_program_pay_hands_over_alipays_trade_number() {
 #[tokio::test]
 async fn the_control_refuses_answers_a_gateway_cannot_give_and_repeat_keeps_one() {
     let d = demo_on("yabandpay").await;
-    let client = reqwest::Client::new();
     for body in [
         json!({ "gateway": "alphapay", "next": { "create": "MADE_UP" } }),
         json!({ "gateway": "yabandpay", "next": { "create": "-1" } }),
         json!({ "gateway": "pass2pay", "next": { "query": "paid" } }),
         json!({ "gateway": "alphapay", "next": { "teleport": "SYSTEMERROR" } }),
     ] {
-        let res = client
-            .post(format!("{}/sandbox/control", d.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("control");
-        assert!(res.status().is_client_error(), "{body}");
+        assert!(control(&d.base, &body).await.is_client_error(), "{body}");
     }
-    let res = client
-        .post(format!("{}/sandbox/control", d.base))
-        .json(&json!({ "gateway": "yabandpay", "next": { "create": "-1000" }, "repeat": true }))
-        .send()
-        .await
-        .expect("control");
-    assert_eq!(res.status(), StatusCode::OK);
+    force_repeat(&d.base, "yabandpay", "create", "-1000").await;
     for _ in 0..2 {
         let order = demo_order(&d.base, 1234, "EUR").await;
         let (status, body) = create_for(&d.base, &order, "wechat_pay", "qr", None).await;
         assert_error(status, &body, 502, "gateway_error");
     }
     // Until reset.
-    let res = client
-        .post(format!("{}/sandbox/control", d.base))
-        .json(&json!({ "gateway": "yabandpay" }))
-        .send()
-        .await
-        .expect("control");
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        control(&d.base, &json!({ "gateway": "yabandpay" })).await,
+        StatusCode::OK
+    );
     let order = demo_order(&d.base, 1234, "EUR").await;
     let (status, s) = create_for(&d.base, &order, "wechat_pay", "qr", None).await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
