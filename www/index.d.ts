@@ -7,7 +7,7 @@ export type Wallet = "alipay" | "wechat_pay" | "unionpay";
 export type Flow = "qr" | "redirect" | "wechat_in_app" | "alipay_in_app";
 
 /** The widget's language: the built-in ones, or any language tag. */
-export type Locale = "en" | "zh-CN" | "zh-TW" | "fr" | (string & {});
+export type Locale = "en" | "zh-CN" | "zh-TW" | "fr" | "ja" | "ko" | "de" | "es" | "it" | "nl" | (string & {});
 
 /** A session's status on the server: `pending` moves to exactly one final status. */
 export type SessionStatus = "pending" | "succeeded" | "failed" | "expired" | "cancelled";

@@ -18,7 +18,7 @@ pub struct Options {
     pub return_url: Option<String>,
 }
 
-const SHAPE: &str = "{ order: \"A1001\", endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
+const SHAPE: &str = "{ order: \"A1001\", endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\" | \"ja\" | \"ko\" | \"de\" | \"es\" | \"it\" | \"nl\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
 const KNOWN: [&str; 12] = [
     "order",
     "endpoint",

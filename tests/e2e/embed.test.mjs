@@ -290,12 +290,12 @@ test("two widgets on one page work independently", async () => {
   await context.close();
 });
 
-test("mount, unmount and mount again: no listener, interval or event stream is left behind", async () => {
+test("mount, unmount and mount again: no listener, timer or event stream is left behind", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const order = await newOrder();
   const page = await context.newPage();
   await page.addInitScript(() => {
-    const live = (window.__live = { listeners: 0, intervals: new Set(), streams: 0 });
+    const live = (window.__live = { listeners: 0, intervals: new Set(), timers: new Set(), streams: 0 });
     for (const target of [window, document]) {
       const add = target.addEventListener.bind(target);
       const remove = target.removeEventListener.bind(target);
@@ -314,6 +314,15 @@ test("mount, unmount and mount again: no listener, interval or event stream is l
     const clearI = window.clearInterval.bind(window);
     window.setInterval = (...a) => { const id = setI(...a); live.intervals.add(id); return id; };
     window.clearInterval = (id) => { live.intervals.delete(id); return clearI(id); };
+    // Timeouts not yet fired nor cleared (the widget's clock is one, set again on each second).
+    const setT = window.setTimeout.bind(window);
+    const clearT = window.clearTimeout.bind(window);
+    window.setTimeout = (fn, ms, ...a) => {
+      const id = setT((...b) => { live.timers.delete(id); if (typeof fn === "function") fn(...b); }, ms, ...a);
+      live.timers.add(id);
+      return id;
+    };
+    window.clearTimeout = (id) => { live.timers.delete(id); return clearT(id); };
     const ES = window.EventSource;
     window.EventSource = class extends ES {
       constructor(...a) { super(...a); live.streams++; }
@@ -325,7 +334,7 @@ test("mount, unmount and mount again: no listener, interval or event stream is l
     body: `<!doctype html><html lang="en"><head><title>Shop</title></head><body><div id="slot"></div>${scriptTag()}</body></html>` }));
   await page.goto(`${server.base}/shop/leaks.html`);
   await page.waitForFunction(() => window.WalletCheckout);
-  const count = () => page.evaluate(() => ({ listeners: window.__live.listeners, intervals: window.__live.intervals.size, streams: window.__live.streams }));
+  const count = () => page.evaluate(() => ({ listeners: window.__live.listeners, intervals: window.__live.intervals.size, timers: window.__live.timers.size, streams: window.__live.streams }));
   const baseline = await count();
   for (let round = 0; round < 2; round++) {
     await page.evaluate(async (o) => { window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order: o }); await window.h.ready; }, order);
@@ -337,7 +346,7 @@ test("mount, unmount and mount again: no listener, interval or event stream is l
     await page.locator("#slot svg.wc-qr").waitFor();
     await page.waitForFunction(() => window.__live.streams === 1);
     const busy = await count();
-    assert.ok(busy.intervals > baseline.intervals && busy.listeners > baseline.listeners, `the widget was live: ${JSON.stringify(busy)}`);
+    assert.ok(busy.timers > baseline.timers && busy.listeners > baseline.listeners, `the widget was live: ${JSON.stringify(busy)}`);
     await page.evaluate(() => window.h.unmount());
     assert.equal(await page.locator("#slot").innerHTML(), "");
     // The loader's first mount adds its own once-only listeners (the glue); compare after round 1.
@@ -352,7 +361,7 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.addInitScript(() => {
-    const live = (window.__live = { asks: 0, intervals: new Set(), streams: 0 });
+    const live = (window.__live = { asks: 0, intervals: new Set(), timers: new Set(), streams: 0 });
     const f = window.fetch.bind(window);
     window.fetch = (input, init) => {
       if (String(input.url ?? input).includes("/api/checkout/")) live.asks++;
@@ -362,6 +371,15 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
     const clearI = window.clearInterval.bind(window);
     window.setInterval = (...a) => { const id = setI(...a); live.intervals.add(id); return id; };
     window.clearInterval = (id) => { live.intervals.delete(id); return clearI(id); };
+    // Timeouts not yet fired nor cleared (the widget's clock is one, set again on each second).
+    const setT = window.setTimeout.bind(window);
+    const clearT = window.clearTimeout.bind(window);
+    window.setTimeout = (fn, ms, ...a) => {
+      const id = setT((...b) => { live.timers.delete(id); if (typeof fn === "function") fn(...b); }, ms, ...a);
+      live.timers.add(id);
+      return id;
+    };
+    window.clearTimeout = (id) => { live.timers.delete(id); return clearT(id); };
     const ES = window.EventSource;
     window.EventSource = class extends ES {
       constructor(...a) { super(...a); live.asks++; live.streams++; }
@@ -390,12 +408,12 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
   await page.getByRole("button", { name: "Alipay", exact: true }).click();
   await page.waitForFunction(() => window.__asksAtUnmount !== undefined);
   await page.waitForTimeout(2500); // a poll, a retry or a delayed stream would have gone by now
-  const after = await page.evaluate(() => ({ asks: window.__live.asks, at: window.__asksAtUnmount, intervals: window.__live.intervals.size,
+  const after = await page.evaluate(() => ({ asks: window.__live.asks, at: window.__asksAtUnmount, intervals: window.__live.intervals.size, timers: window.__live.timers.size,
     streams: window.__live.streams, html: document.getElementById("slot").innerHTML, seen: window.seen }));
   assert.equal(after.html, "", "unmounted from inside its own callback");
   assert.equal(after.asks, after.at, `no request or stream after the unmount: ${JSON.stringify(after)}`);
   assert.equal(after.streams, 0, "the event stream is closed");
-  assert.equal(after.intervals, 0, "the 1 s clock is cleared");
+  assert.equal(after.intervals + after.timers, 0, `the clock and every timer are cleared: ${JSON.stringify(after)}`);
   assert.deepEqual(after.seen.slice(-1), ["pending"], "no notice after the unmount");
 
   // 2. A callback that throws is logged; the widget goes on to its QR.
@@ -430,7 +448,7 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
   assert.equal(await page.locator("#slot svg.wc-qr").count(), 1, "one widget, showing the resumed QR");
   await page.waitForFunction(() => window.__live.streams === 1);
   await page.evaluate(() => window.h.unmount());
-  await page.waitForFunction(() => window.__live.streams === 0 && window.__live.intervals.size === 0);
+  await page.waitForFunction(() => window.__live.streams === 0 && window.__live.intervals.size === 0 && window.__live.timers.size === 0);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -53,7 +53,7 @@ async function openShop(context, base, query = "") {
 /** The wallets' English names (what the tests say) to their keys (what every language's button carries). */
 const WALLET_KEYS = { Alipay: "alipay", "WeChat Pay": "wechat_pay", UnionPay: "unionpay" };
 
-/** Clicks a wallet and resolves with the session the server created (read in flight, so a widget
+/** Clicks a wallet (by its English name, in any language) or another button, and resolves with the session the server created (read in flight, so a widget
  * that navigates away at once cannot lose it). */
 async function choose(page, wallet) {
   let resolve;
@@ -65,7 +65,10 @@ async function choose(page, wallet) {
     await route.fulfill({ response });
   };
   await page.route(pattern, handler);
-  await page.locator(`button.wc-wallet[data-wallet="${WALLET_KEYS[wallet]}"]`).click();
+  const button = WALLET_KEYS[wallet]
+    ? page.locator(`button.wc-wallet[data-wallet="${WALLET_KEYS[wallet]}"]`)
+    : page.getByRole("button", { name: wallet, exact: true }); // "Try again" and the like
+  await button.click();
   const session = await created;
   await page.unroute(pattern, handler);
   return session;
