@@ -1,5 +1,6 @@
 //! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|instances|all]`: builds what is measured (the release
-//! widget, the optimised server, the request-counting example) and runs `bench/bench.mjs`, which writes
+//! widget, the optimised server, the request-counting example) and its peers (a plain axum server, a
+//! Leptos counter; Adyen Web comes from npm) and runs `bench/bench.mjs`, which writes
 //! `bench/results/latest.{json,md}`. `cargo xtask bench codec` weighs the widget's JSON codec against
 //! the serde route in one run (`bench/results/codec.md`). Numbers live here, never in timed test assertions.
 
@@ -19,6 +20,8 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     crate::dist::build()?;
     let server = tools::build_demo_with("server-release")?;
     let requests = tools::build_requests_example("release")?;
+    let peer = tools::build_axum_peer("server-release")?;
+    let floor = tools::build_leptos_counter()?;
     let root = root();
     // 10 000 idle connections need more file descriptors than the default 1 024, for both sides.
     let mut cmd = Command::new("sh");
@@ -30,6 +33,8 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         .env("WALLET_CHECKOUT_DEMO", server)
         .env("WALLET_CHECKOUT_SITE", root.join("dist"))
         .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
+        .env("WALLET_CHECKOUT_AXUM_PEER", peer)
+        .env("WALLET_CHECKOUT_LEPTOS_FLOOR", floor)
         .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
         .env("CHROMIUM", tools::CHROMIUM);
     run(&mut cmd)?;

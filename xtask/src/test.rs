@@ -169,6 +169,8 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
     let server = tools::build_demo()?;
     let production = tools::build_server()?;
     let requests = tools::build_requests_example("dev")?;
+    let peer = tools::build_axum_peer("dev")?;
+    let floor = tools::build_leptos_counter()?;
     let mut args = vec!["--test".to_string(), "--test-concurrency=1".to_string()];
     if only.is_empty() {
         args.push("tests/e2e/".into());
@@ -186,6 +188,8 @@ fn end_to_end(only: &[String]) -> Result<Counts, String> {
             .env("WALLET_CHECKOUT_NGINX", tools::NGINX)
             .env("WALLET_CHECKOUT_SITE", root.join("dist"))
             .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
+            .env("WALLET_CHECKOUT_AXUM_PEER", peer)
+            .env("WALLET_CHECKOUT_LEPTOS_FLOOR", floor)
             .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
             .env("CHROMIUM", tools::CHROMIUM)
             .env("FIREFOX", tools::FIREFOX)

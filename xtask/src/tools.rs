@@ -342,6 +342,48 @@ pub fn build_demo() -> Result<PathBuf, String> {
     build_demo_with("dev")
 }
 
+/// Builds the bench's plain axum peer (`crates/server/examples/axum_peer.rs`) and returns its path.
+pub fn build_axum_peer(profile: &str) -> Result<PathBuf, String> {
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--profile",
+            profile,
+            "--package",
+            "wallet-checkout-server",
+            "--example",
+            "axum_peer",
+        ])
+        .current_dir(root()))?;
+    let dir = if profile == "dev" { "debug" } else { profile };
+    Ok(target_dir().join(dir).join("examples/axum_peer"))
+}
+
+/// Builds the bench's floor, `examples/leptos_counter.rs`, with the widget's release profile and runs
+/// wasm-bindgen on it (`--target web`); returns the directory with `leptos_counter.js` and
+/// `leptos_counter_bg.wasm` (the bench runs wasm-opt and minifies the glue as `dist` does).
+pub fn build_leptos_counter() -> Result<PathBuf, String> {
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "wallet-checkout",
+            "--example",
+            "leptos_counter",
+        ])
+        .current_dir(root()))?;
+    let out = target_dir().join("bench-floor");
+    let _ = std::fs::remove_dir_all(&out);
+    run(Command::new(cargo_bin().join("wasm-bindgen"))
+        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(&out)
+        .arg(target_dir().join("wasm32-unknown-unknown/release/examples/leptos_counter.wasm")))?;
+    Ok(out)
+}
+
 /// Builds `examples/requests.rs` (the widget's state machine counting requests) and returns its path.
 pub fn build_requests_example(profile: &str) -> Result<PathBuf, String> {
     run(Command::new("cargo")
