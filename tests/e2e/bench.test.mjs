@@ -18,9 +18,22 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(r.parts.startup.script_start_to_painted_ms.median, "startup painted");
   number(r.parts.startup.session_response_to_qr_ms.median, "startup qr");
   number(r.parts.startup.js_heap_plus_wasm_memory_bytes.median, "startup memory");
+  // Every peer is measured in the same run, and each of our figures is put as a ratio to it.
+  number(r.parts.size.adyen.js.brotli, "Adyen Web's WeChat Pay JS, bundled here");
+  number(r.parts.size.adyen.css.brotli, "Adyen Web's stylesheet, bundled here");
+  number(r.parts.size.floor.total.brotli, "the Leptos counter floor");
+  number(r.parts.size.ratio_to_adyen, "size ÷ Adyen");
+  number(r.parts.size.ratio_to_floor, "size ÷ floor");
+  number(r.parts.startup.js_heap_plus_wasm_memory_bytes.floor.median, "the floor's memory");
+  number(r.parts.startup.js_heap_plus_wasm_memory_bytes.ratio_to_floor, "memory ÷ floor");
   for (const mode of ["sse", "long_poll", "polling", "adyen_schedule"]) number(r.parts.latency[mode].p50_ms, `latency ${mode}`);
   for (const mode of ["sse", "long_poll", "polling", "adyen_schedule"]) number(r.parts.requests[mode], `requests ${mode}`);
   number(r.parts.server.status_reads.requests_per_s, "status reads");
+  number(r.parts.server.status_reads.peer.requests_per_s, "plain axum's reads, same run");
+  number(r.parts.server.status_reads.ratio_to_peer, "reads ÷ plain axum");
+  number(r.parts.server.idle_sse_stream.peer.bytes_per_connection, "axum Sse's idle stream, same run");
+  number(r.parts.server.idle_sse_stream.ratio_to_peer, "idle stream ÷ axum Sse");
+  assert.equal(r.parts.server.idle_sse_stream.peer.ready, r.parts.server.idle_sse_stream.peer.connections, "every peer stream opened");
   number(r.parts.server.notification_ack.p99_ms, "notification ack");
   assert.equal(r.parts.server.notification_ack.notifications, r.parts.server.notification_ack.sent, "every notification acknowledged");
   number(r.parts.server.idle_sse_stream.bytes_per_connection, "idle sse");
@@ -42,5 +55,7 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(i.ack_two_instances.p99_ms, "ack across two instances");
   assert.equal(i.ack_two_instances.notifications, i.ack_two_instances.sent, "every notification acknowledged across two instances");
   number(i.ack_one_sqlite.p99_ms, "ack on one instance on SQLite");
-  assert.match(readFileSync(join(out, "latest.md"), "utf8"), /\| figure \| ours \| target \| peer \|/);
+  const md = readFileSync(join(out, "latest.md"), "utf8");
+  assert.match(md, /\| figure \| ours \| target \| peer \| ours ÷ peer \|/);
+  assert.match(md, /plain axum \+ in-memory map: [\d,]+\/s/, "the table shows the peer's reads as measured");
 });

@@ -21,8 +21,9 @@ const loader = manifest.files.find((f) => f.file === manifest.loader);
  * budget is 60 KB and its aim 45 KB; today's build is above both (see the README's size section), so
  * this is a ceiling that only moves down: it fails the suite if the widget grows. It was 92 KiB; it
  * rose by what the six languages of issue 19 cost (3.8 KiB) and the wallets' marks, names and dark
- * defaults (1.7 KiB), each measured by a build without it (README). */
-const CEILING_BROTLI = 97.5 * 1024;
+ * defaults (1.7 KiB), each measured by a build without it (README); issue 20's 64 KiB wasm stack
+ * took it to 99,518 B, so the ceiling is 97.3 KiB. */
+const CEILING_BROTLI = 97.3 * 1024;
 const LOADER_BROTLI = 1024;
 
 let server;
