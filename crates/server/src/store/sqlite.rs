@@ -908,14 +908,19 @@ mod tests {
         store.insert(record).await.expect("writes");
         // Another process in the middle of a write transaction: a WAL reader does not wait for it.
         let other = Connection::open(&path).expect("opens a second connection");
-        other.execute_batch("BEGIN IMMEDIATE").expect("takes the write lock");
+        other
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("takes the write lock");
         let here = store.get_here(&id).expect("answered on this thread");
         assert_eq!(here.map(|r| r.session.id), Some(id.clone()));
         assert_eq!(store.get_here("cs_missing"), Some(None));
         other.execute_batch("ROLLBACK").expect("releases");
         // The reader is kept for the next read, and the pool path gives the same answer.
         assert_eq!(store.readers.lock().map(|r| r.len()).unwrap_or(0), 1);
-        let pooled = store.sessions_where("id = ?1", vec![id.clone()]).await.expect("reads");
+        let pooled = store
+            .sessions_where("id = ?1", vec![id.clone()])
+            .await
+            .expect("reads");
         assert_eq!(pooled.len(), 1);
         let _ = std::fs::remove_dir_all(dir);
     }
