@@ -286,12 +286,17 @@ impl SqliteStore {
         })
     }
 
-    /// A reader for reads on the worker: never waits for a lock (no busy timeout), writes nothing.
+    /// A reader for reads on the worker: never waits for a lock (rusqlite gives every connection a
+    /// 5 s busy timeout; this one has none), writes nothing, and never creates the file.
     fn reader(&self) -> Option<Connection> {
         if let Some(conn) = self.readers.lock().ok()?.pop() {
             return Some(conn);
         }
-        let conn = Connection::open(&self.path).ok()?;
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&self.path, flags).ok()?;
+        conn.busy_timeout(std::time::Duration::ZERO).ok()?;
         conn.pragma_update(None, "query_only", "ON").ok()?;
         Some(conn)
     }
@@ -900,28 +905,47 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_read_by_id_answers_on_the_worker_while_a_writer_holds_its_lock() {
+    async fn a_read_by_id_sees_only_committed_writes_and_never_waits_for_a_lock() {
         let (dir, path) = temp_db();
         let store = SqliteStore::open(&path).expect("opens");
         let record = super::super::conformance::sample_record("R1", 1, None);
         let id = record.session.id.clone();
         store.insert(record).await.expect("writes");
-        // Another process in the middle of a write transaction: a WAL reader does not wait for it.
+        // Another connection in the middle of a write: the reader answers at once with what was
+        // committed, not with the write in progress.
         let other = Connection::open(&path).expect("opens a second connection");
+        other.execute_batch("BEGIN IMMEDIATE").expect("begins");
         other
-            .execute_batch("BEGIN IMMEDIATE")
-            .expect("takes the write lock");
+            .execute(
+                "UPDATE sessions SET status = 'succeeded' WHERE id = ?1",
+                params![id],
+            )
+            .expect("writes, uncommitted");
         let here = store.get_here(&id).expect("answered on this thread");
-        assert_eq!(here.map(|r| r.session.id), Some(id.clone()));
+        assert_eq!(here.map(|r| r.session.status), Some(Status::Pending));
         assert_eq!(store.get_here("cs_missing"), Some(None));
-        other.execute_batch("ROLLBACK").expect("releases");
-        // The reader is kept for the next read, and the pool path gives the same answer.
-        assert_eq!(store.readers.lock().map(|r| r.len()).unwrap_or(0), 1);
-        let pooled = store
-            .sessions_where("id = ?1", vec![id.clone()])
-            .await
-            .expect("reads");
-        assert_eq!(pooled.len(), 1);
+        other.execute_batch("ROLLBACK").expect("rolls back");
+        assert_eq!(
+            store.readers.lock().map(|r| r.len()).unwrap_or(0),
+            1,
+            "the reader is kept"
+        );
+        // The reader never sleeps on a lock (rusqlite gives a new connection a 5 s busy timeout):
+        // busy, it answers `None` at once and `get` reads on the blocking pool.
+        let reader = store.reader().expect("a reader");
+        let timeout: i64 = reader
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .expect("reads its busy timeout");
+        assert_eq!(timeout, 0);
+        assert!(
+            reader
+                .execute("UPDATE sessions SET description = 'x'", [])
+                .is_err(),
+            "a reader writes nothing"
+        );
+        drop(other);
+        let pooled = store.get(&id).await.expect("reads");
+        assert_eq!(pooled.map(|r| r.session.id), Some(id));
         let _ = std::fs::remove_dir_all(dir);
     }
 
