@@ -291,12 +291,12 @@ test("two widgets on one page work independently", async () => {
   await context.close();
 });
 
-test("mount, unmount and mount again: no listener, timer or event stream is left behind", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const order = await newOrder();
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    const live = (window.__live = { listeners: 0, intervals: new Set(), timers: new Set(), streams: 0 });
+/** An init script that keeps, in `window.__live`, what the page has running: intervals and timeouts
+ * not yet fired nor cleared, open event streams, and with `listeners` the window's and document's
+ * listeners, with `asks` every request and stream to `/api/checkout/`. */
+function trackLive({ listeners, asks }) {
+  const live = (window.__live = { listeners: 0, asks: 0, intervals: new Set(), timers: new Set(), streams: 0 });
+  if (listeners) {
     for (const target of [window, document]) {
       const add = target.addEventListener.bind(target);
       const remove = target.removeEventListener.bind(target);
@@ -311,25 +311,39 @@ test("mount, unmount and mount again: no listener, timer or event stream is left
         return remove(type, fn, opts);
       };
     }
-    const setI = window.setInterval.bind(window);
-    const clearI = window.clearInterval.bind(window);
-    window.setInterval = (...a) => { const id = setI(...a); live.intervals.add(id); return id; };
-    window.clearInterval = (id) => { live.intervals.delete(id); return clearI(id); };
-    // Timeouts not yet fired nor cleared (the widget's clock is one, set again on each second).
-    const setT = window.setTimeout.bind(window);
-    const clearT = window.clearTimeout.bind(window);
-    window.setTimeout = (fn, ms, ...a) => {
-      const id = setT((...b) => { live.timers.delete(id); if (typeof fn === "function") fn(...b); }, ms, ...a);
-      live.timers.add(id);
-      return id;
+  }
+  if (asks) {
+    const f = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      if (String(input.url ?? input).includes("/api/checkout/")) live.asks++;
+      return f(input, init);
     };
-    window.clearTimeout = (id) => { live.timers.delete(id); return clearT(id); };
-    const ES = window.EventSource;
-    window.EventSource = class extends ES {
-      constructor(...a) { super(...a); live.streams++; }
-      close() { if (this.readyState !== 2) live.streams--; super.close(); }
-    };
-  });
+  }
+  const setI = window.setInterval.bind(window);
+  const clearI = window.clearInterval.bind(window);
+  window.setInterval = (...a) => { const id = setI(...a); live.intervals.add(id); return id; };
+  window.clearInterval = (id) => { live.intervals.delete(id); return clearI(id); };
+  // Timeouts not yet fired nor cleared (the widget's clock is one, set again on each second).
+  const setT = window.setTimeout.bind(window);
+  const clearT = window.clearTimeout.bind(window);
+  window.setTimeout = (fn, ms, ...a) => {
+    const id = setT((...b) => { live.timers.delete(id); if (typeof fn === "function") fn(...b); }, ms, ...a);
+    live.timers.add(id);
+    return id;
+  };
+  window.clearTimeout = (id) => { live.timers.delete(id); return clearT(id); };
+  const ES = window.EventSource;
+  window.EventSource = class extends ES {
+    constructor(...a) { super(...a); if (asks) live.asks++; live.streams++; }
+    close() { if (this.readyState !== 2) live.streams--; super.close(); }
+  };
+}
+
+test("mount, unmount and mount again: no listener, timer or event stream is left behind", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const order = await newOrder();
+  const page = await context.newPage();
+  await page.addInitScript(trackLive, { listeners: true, asks: false });
   const errors = watchErrors(page);
   await page.route(`${server.base}/shop/leaks.html`, (r) => r.fulfill({ contentType: "text/html",
     body: `<!doctype html><html lang="en"><head><title>Shop</title></head><body><div id="slot"></div>${scriptTag()}</body></html>` }));
@@ -361,32 +375,7 @@ test("mount, unmount and mount again: no listener, timer or event stream is left
 test("callbacks that unmount, throw, or mount again: the widget stays consistent and a stopped one asks nothing", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.addInitScript(() => {
-    const live = (window.__live = { asks: 0, intervals: new Set(), timers: new Set(), streams: 0 });
-    const f = window.fetch.bind(window);
-    window.fetch = (input, init) => {
-      if (String(input.url ?? input).includes("/api/checkout/")) live.asks++;
-      return f(input, init);
-    };
-    const setI = window.setInterval.bind(window);
-    const clearI = window.clearInterval.bind(window);
-    window.setInterval = (...a) => { const id = setI(...a); live.intervals.add(id); return id; };
-    window.clearInterval = (id) => { live.intervals.delete(id); return clearI(id); };
-    // Timeouts not yet fired nor cleared (the widget's clock is one, set again on each second).
-    const setT = window.setTimeout.bind(window);
-    const clearT = window.clearTimeout.bind(window);
-    window.setTimeout = (fn, ms, ...a) => {
-      const id = setT((...b) => { live.timers.delete(id); if (typeof fn === "function") fn(...b); }, ms, ...a);
-      live.timers.add(id);
-      return id;
-    };
-    window.clearTimeout = (id) => { live.timers.delete(id); return clearT(id); };
-    const ES = window.EventSource;
-    window.EventSource = class extends ES {
-      constructor(...a) { super(...a); live.asks++; live.streams++; }
-      close() { if (this.readyState !== 2) live.streams--; super.close(); }
-    };
-  });
+  await page.addInitScript(trackLive, { listeners: false, asks: true });
   const errors = watchErrors(page);
   await page.route(`${server.base}/shop/callbacks.html`, (r) => r.fulfill({ contentType: "text/html",
     body: `<!doctype html><html lang="en"><head><title>Shop</title></head><body><div id="slot"></div>${scriptTag()}</body></html>` }));

@@ -17,6 +17,14 @@ pub fn run_dist() -> Result<(), String> {
 
 /// `cargo build` of the release widget (wasm32, the library only); callers add features or a target dir.
 pub fn widget_release_build() -> Command {
+    let mut build = wasm_release_build();
+    build.arg("--lib");
+    build
+}
+
+/// `cargo build --release` of the widget's package for wasm32; callers name the target (`--lib`,
+/// `--example …`).
+pub fn wasm_release_build() -> Command {
     let mut build = Command::new("cargo");
     build.args([
         "build",
@@ -25,7 +33,6 @@ pub fn widget_release_build() -> Command {
         "wasm32-unknown-unknown",
         "--package",
         "wallet-checkout",
-        "--lib",
     ]);
     build
 }

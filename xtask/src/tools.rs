@@ -306,36 +306,47 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// Builds the demo binary (the merchant server with the sandbox and demo orders) and returns its
-/// path: the debug build, or with `profile = "server-release"` the optimised one the benchmarks measure.
-pub fn build_demo_with(profile: &str) -> Result<PathBuf, String> {
+/// `cargo build --profile PROFILE --package PACKAGE --bin|--example NAME` for the host; returns the
+/// path of what it built.
+fn build_host(profile: &str, package: &str, kind: &str, name: &str) -> Result<PathBuf, String> {
     run(Command::new("cargo")
         .args([
             "build",
             "--profile",
             profile,
             "--package",
-            "wallet-checkout-demo",
-            "--bin",
-            "wallet-checkout-demo",
+            package,
+            kind,
+            name,
         ])
         .current_dir(root()))?;
-    let dir = if profile == "dev" { "debug" } else { profile };
-    Ok(target_dir().join(dir).join("wallet-checkout-demo"))
+    let dir = target_dir().join(if profile == "dev" { "debug" } else { profile });
+    Ok(if kind == "--example" {
+        dir.join("examples").join(name)
+    } else {
+        dir.join(name)
+    })
+}
+
+/// Builds the demo binary (the merchant server with the sandbox and demo orders) and returns its
+/// path: the debug build, or with `profile = "server-release"` the optimised one the benchmarks measure.
+pub fn build_demo_with(profile: &str) -> Result<PathBuf, String> {
+    build_host(
+        profile,
+        "wallet-checkout-demo",
+        "--bin",
+        "wallet-checkout-demo",
+    )
 }
 
 /// Builds the production server binary (no sandbox, no demo) and returns its path.
 pub fn build_server() -> Result<PathBuf, String> {
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--package",
-            "wallet-checkout-server",
-            "--bin",
-            "wallet-checkout-server",
-        ])
-        .current_dir(root()))?;
-    Ok(target_dir().join("debug").join("wallet-checkout-server"))
+    build_host(
+        "dev",
+        "wallet-checkout-server",
+        "--bin",
+        "wallet-checkout-server",
+    )
 }
 
 pub fn build_demo() -> Result<PathBuf, String> {
@@ -344,36 +355,15 @@ pub fn build_demo() -> Result<PathBuf, String> {
 
 /// Builds the bench's plain axum peer (`crates/server/examples/axum_peer.rs`) and returns its path.
 pub fn build_axum_peer(profile: &str) -> Result<PathBuf, String> {
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--profile",
-            profile,
-            "--package",
-            "wallet-checkout-server",
-            "--example",
-            "axum_peer",
-        ])
-        .current_dir(root()))?;
-    let dir = if profile == "dev" { "debug" } else { profile };
-    Ok(target_dir().join(dir).join("examples/axum_peer"))
+    build_host(profile, "wallet-checkout-server", "--example", "axum_peer")
 }
 
 /// Builds the bench's floor, `examples/leptos_counter.rs`, with the widget's release profile and runs
 /// wasm-bindgen on it (`--target web`); returns the directory with `leptos_counter.js` and
 /// `leptos_counter_bg.wasm` (the bench runs wasm-opt and minifies the glue as `dist` does).
 pub fn build_leptos_counter() -> Result<PathBuf, String> {
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--package",
-            "wallet-checkout",
-            "--example",
-            "leptos_counter",
-        ])
+    run(crate::dist::wasm_release_build()
+        .args(["--example", "leptos_counter"])
         .current_dir(root()))?;
     let out = target_dir().join("bench-floor");
     let _ = std::fs::remove_dir_all(&out);
@@ -386,19 +376,7 @@ pub fn build_leptos_counter() -> Result<PathBuf, String> {
 
 /// Builds `examples/requests.rs` (the widget's state machine counting requests) and returns its path.
 pub fn build_requests_example(profile: &str) -> Result<PathBuf, String> {
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--profile",
-            profile,
-            "--package",
-            "wallet-checkout",
-            "--example",
-            "requests",
-        ])
-        .current_dir(root()))?;
-    let dir = if profile == "dev" { "debug" } else { profile };
-    Ok(target_dir().join(dir).join("examples/requests"))
+    build_host(profile, "wallet-checkout", "--example", "requests")
 }
 
 /// The widget's wasm before wasm-opt (it still has its function names): the size breakdown reads it.

@@ -305,8 +305,10 @@ impl SqliteStore {
     /// (busy, or any error), and the caller reads on the blocking pool instead.
     fn get_here(&self, id: &str) -> Option<Option<SessionRecord>> {
         let conn = self.reader()?;
+        static BY_ID: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"));
         let found = conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"))
+            .prepare_cached(&BY_ID)
             .and_then(|mut stmt| stmt.query_row(params![id], session_row).optional())
             .ok()?;
         if let Ok(mut idle) = self.readers.lock() {
