@@ -330,7 +330,7 @@ async function staticSite(dir) {
   const types = { html: "text/html", js: "text/javascript", wasm: "application/wasm" };
   const http = createServer((req, res) => {
     const name = new URL(req.url, "http://x").pathname.slice(1) || "index.html";
-    if (!/^[\w.-]+$/.test(name) || !existsSync(join(dir, name))) { res.writeHead(404).end(); return; }
+    if (!/^\w[\w.-]*$/.test(name) || !existsSync(join(dir, name))) { res.writeHead(404).end(); return; }
     res.writeHead(200, { "content-type": types[name.split(".").pop()] ?? "application/octet-stream" }).end(readFileSync(join(dir, name)));
   });
   await new Promise((r) => http.listen(0, "127.0.0.1", r));
