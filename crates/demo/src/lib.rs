@@ -20,16 +20,17 @@ use wallet_checkout_sandbox::{
     AlphaPayMerchant, Pass2PayMerchant, Sandbox, SandboxOptions, YabandPayMerchant,
 };
 use wallet_checkout_server::clock::Clock;
-use wallet_checkout_server::config::{Gateways, SecretMap};
+use wallet_checkout_server::config::{Admin, Config, FrameConfig, Gateways, SecretMap};
 use wallet_checkout_server::domain::random_id;
 use wallet_checkout_server::gateway::alphapay::AlphaPayConfig;
 use wallet_checkout_server::gateway::pass2pay::{default_client_ip, Pass2PayConfig};
 use wallet_checkout_server::gateway::yabandpay::YabandPayConfig;
-use wallet_checkout_server::gateway::Connector;
+use wallet_checkout_server::limits::LimitsConfig;
 use wallet_checkout_server::orders::{NoOrders, OrderSource};
 use wallet_checkout_server::reconcile::ReconcileConfig;
 use wallet_checkout_server::store::{MemoryStore, Store};
-use wallet_checkout_server::{app, frame, AppState, Inner};
+use wallet_checkout_server::webhooks::WebhooksConfig;
+use wallet_checkout_server::{AppState, Extras};
 
 pub use orders::DemoOrders;
 
@@ -107,18 +108,55 @@ pub fn default_gateways() -> Gateways {
     }
 }
 
+/// The name the demo's admin token goes by when a test or the demo sets one (`DemoOptions::admin`).
+pub const ADMIN_TOKEN_ENV: &str = "DEMO_ADMIN_TOKEN";
+/// The name the webhook secret goes by when a test sets one (`DemoOptions::webhooks`).
+pub const WEBHOOK_SECRET_ENV: &str = "DEMO_WEBHOOK_SECRET";
+
+/// The server's config for a demo at `public_url`: the contract's example routing, every gateway's
+/// section (pointed at the sandbox by `build`), the store in memory, and no create limit (one
+/// person plays; a `[limits]` section in a rehearsed config puts it back).
+pub fn demo_config(public_url: &str) -> Config {
+    Config {
+        listen: String::new(),
+        public_url: public_url.trim_end_matches('/').to_string(),
+        store: "memory".into(),
+        routing: default_routing()
+            .into_iter()
+            .map(|(w, g)| (w.as_str().to_string(), g))
+            .collect(),
+        gateways: default_gateways(),
+        demo: None,
+        admin: None,
+        frame: None,
+        webhooks: None,
+        orders: None,
+        checkout: None,
+        limits: Some(no_create_limit()),
+    }
+}
+
+/// `[limits]` with the contract's defaults but creates limited only by the range's top.
+pub fn no_create_limit() -> LimitsConfig {
+    LimitsConfig {
+        creates_per_minute_per_ip: 100_000,
+        ..LimitsConfig::default()
+    }
+}
+
 pub struct DemoOptions {
-    /// Where the server is reached, e.g. `http://127.0.0.1:8080`.
-    pub public_url: String,
+    /// The server's config, as a file would give it: the composition root builds the server from
+    /// it exactly as `wallet-checkout-server` does. Unless `real_gateways`, `build` points its
+    /// gateway sections at the sandbox and fills in the credentials.
+    pub config: Config,
+    /// Secrets the config names, held in memory (the environment for any other name).
+    pub secrets: SecretMap,
     pub clock: Arc<dyn Clock>,
     /// The built demo shop (`cargo xtask dist`'s `dist/`), served at `/`; its `frame.html` is the
     /// iframe page at `/api/checkout/frame`.
     pub site: Option<PathBuf>,
-    /// Origins besides this one allowed to frame the iframe page (`[frame] ancestors`).
-    pub frame_ancestors: Vec<String>,
-    pub routing: BTreeMap<Wallet, String>,
-    pub store: Arc<dyn Store>,
-    pub admin_token: Option<String>,
+    /// This store instead of the config's (two instances sharing one database, a restart).
+    pub store: Option<Arc<dyn Store>>,
     /// `None`: no background reconciliation (tests that drive it themselves).
     pub reconcile: Option<ReconcileConfig>,
     /// Gateway time per real time for the sandbox's notification retries.
@@ -128,81 +166,108 @@ pub struct DemoOptions {
     pub gateway_timeout: Duration,
     /// Reuse this sandbox (with the same credentials) instead of starting one: a server restart.
     pub sandbox: Option<Sandbox>,
-    /// The gateways' sections: their switches are used as given; base URLs, merchant ids and
-    /// secret names are the sandbox's and the credentials'. A gateway without a section is not offered.
-    pub gateways: Gateways,
-    /// Real connectors instead of the sandbox (`[demo] sandbox = false`): nothing is simulated.
-    pub real_gateways: Option<BTreeMap<String, Arc<dyn Connector>>>,
+    /// The config's gateways are real (`[demo] sandbox = false`): nothing is simulated.
+    pub real_gateways: bool,
     /// `POST /demo/orders` and the book behind it (`[demo] orders`).
     pub demo_orders: bool,
-    /// Webhooks to a shop (`[webhooks]`), delivered every `webhook_tick`.
-    pub webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
+    /// How often due webhooks are looked for.
     pub webhook_tick: Duration,
-    /// Order lookup at a shop (`[orders] lookup_url`).
-    pub lookup: Option<wallet_checkout_server::orders::Lookup>,
-    /// `[limits]`; without the section, the defaults with no create limit (one person plays).
-    pub limits: wallet_checkout_server::limits::Limits,
-    /// `[checkout] return_origins` (empty: `public_url`'s origin).
-    pub return_origins: Vec<String>,
-    /// `[admin] listen` is set: the admin API is `Demo::admin`, not part of `Demo::router`.
-    pub admin_apart: bool,
 }
 
 impl DemoOptions {
     pub fn new(public_url: &str, clock: Arc<dyn Clock>) -> Result<DemoOptions, String> {
         Ok(DemoOptions {
-            public_url: public_url.trim_end_matches('/').to_string(),
+            config: demo_config(public_url),
+            secrets: SecretMap::default(),
             clock,
             site: None,
-            frame_ancestors: Vec::new(),
-            routing: default_routing(),
-            store: Arc::new(MemoryStore::default()),
-            admin_token: None,
+            store: Some(Arc::new(MemoryStore::default())),
             reconcile: Some(ReconcileConfig::default()),
             time_scale: 1,
             credentials: Credentials::generate()?,
             gateway_timeout: Duration::from_secs(15),
             sandbox: None,
-            gateways: default_gateways(),
-            real_gateways: None,
+            real_gateways: false,
             demo_orders: true,
-            webhooks: None,
             webhook_tick: Duration::from_millis(250),
-            lookup: None,
-            limits: wallet_checkout_server::limits::Limits::without_create_limit(),
-            return_origins: Vec::new(),
-            admin_apart: false,
         })
+    }
+
+    /// The admin API on, with this bearer token (`[admin] token_env`).
+    pub fn admin(&mut self, token: &str) {
+        self.config.admin = Some(Admin {
+            token_env: ADMIN_TOKEN_ENV.into(),
+            listen: None,
+        });
+        self.secrets
+            .0
+            .insert(ADMIN_TOKEN_ENV.into(), token.to_string());
+    }
+
+    /// Webhooks to `url`, signed with `secret`, retried after `retry_secs` (`[webhooks]`).
+    pub fn webhooks(&mut self, url: &str, secret: &str, retry_secs: &[u64]) {
+        self.config.webhooks = Some(WebhooksConfig {
+            url: url.to_string(),
+            secret_env: WEBHOOK_SECRET_ENV.into(),
+            retry_secs: retry_secs.to_vec(),
+            timeout_secs: 5,
+        });
+        self.secrets
+            .0
+            .insert(WEBHOOK_SECRET_ENV.into(), secret.to_string());
+    }
+
+    /// Every wallet on one gateway (`[routing]`).
+    pub fn route_all_to(&mut self, gateway: &str) {
+        self.config.routing = Wallet::ALL
+            .into_iter()
+            .map(|w| (w.as_str().to_string(), gateway.to_string()))
+            .collect();
     }
 }
 
-/// The demo: its router, the server's state and the sandbox (tests reach into both).
+/// The demo: the built server (its routers, state and background work) and the sandbox.
 pub struct Demo {
+    /// The public listener's routes: the server's, the sandbox's, the demo orders' and the shop.
     pub router: Router,
-    /// The admin API alone, when `admin_apart` (to serve on `[admin] listen`).
+    /// The admin API alone, with `[admin] listen`.
     pub admin: Option<Router>,
     pub state: AppState,
     /// `None` only with real gateways.
     pub sandbox: Option<Sandbox>,
     /// The demo orders' book, when on.
     pub orders: Option<Arc<DemoOrders>>,
-    /// The reconciliation task, if one was started.
-    pub reconciler: Option<tokio::task::JoinHandle<()>>,
-    /// The webhook delivery task, with `[webhooks]`.
-    pub webhooks: Option<tokio::task::JoinHandle<()>>,
+    /// Reconciliation and webhook delivery, as started. Aborting them is a crash.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The config the server was built from (the gateways pointed at the sandbox).
+    pub config: Config,
 }
 
-/// The sections pointed at the sandbox with the credentials, and the secrets they name.
+/// The config's gateway sections pointed at the sandbox with the credentials, and the secrets
+/// they name. Every gateway is offered (any routing can be rehearsed); a rehearsed config's
+/// switches are kept.
 fn sandboxed(o: &DemoOptions, sandbox: &Sandbox) -> Result<(Gateways, SecretMap), String> {
     let c = &o.credentials;
-    let base = |g: &str| format!("{}/sandbox/{g}", o.public_url);
-    let mut secrets = BTreeMap::new();
-    let mut gateways = o.gateways.clone();
+    let public_url = o.config.public_url.trim_end_matches('/');
+    let base = |g: &str| format!("{public_url}/sandbox/{g}");
+    let mut secrets = o.secrets.clone();
+    let mut gateways = default_gateways();
+    let theirs = &o.config.gateways;
+    if let (Some(mine), Some(theirs)) = (gateways.alphapay.as_mut(), &theirs.alphapay) {
+        mine.desktop_page = theirs.desktop_page;
+        mine.wechat_jsapi = theirs.wechat_jsapi;
+    }
+    if let (Some(mine), Some(theirs)) = (gateways.pass2pay.as_mut(), &theirs.pass2pay) {
+        mine.client_ip = theirs.client_ip.clone();
+        mine.wechat_h5 = theirs.wechat_h5;
+        mine.desktop_page = theirs.desktop_page;
+    }
+    if let (Some(mine), Some(theirs)) = (gateways.yabandpay.as_mut(), &theirs.yabandpay) {
+        mine.wechat_h5 = theirs.wechat_h5;
+    }
     if let Some(a) = gateways.alphapay.as_mut() {
         a.base_url = base("alphapay");
         a.merchant_code = c.alphapay_merchant_code.clone();
-        a.private_key_env = ALPHAPAY_KEY.into();
-        a.gateway_public_key_env = ALPHAPAY_GATEWAY_KEY.into();
         let private = c
             .alphapay_key
             .to_pkcs8_pem(LineEnding::LF)
@@ -212,125 +277,94 @@ fn sandboxed(o: &DemoOptions, sandbox: &Sandbox) -> Result<(Gateways, SecretMap)
             .ok_or("the sandbox has no AlphaPay")?
             .to_public_key_pem(LineEnding::LF)
             .map_err(|e| e.to_string())?;
-        secrets.insert(ALPHAPAY_KEY.to_string(), private.to_string());
-        secrets.insert(ALPHAPAY_GATEWAY_KEY.to_string(), public);
+        secrets
+            .0
+            .insert(ALPHAPAY_KEY.to_string(), private.to_string());
+        secrets.0.insert(ALPHAPAY_GATEWAY_KEY.to_string(), public);
     }
     if let Some(p) = gateways.pass2pay.as_mut() {
         p.base_url = base("pass2pay");
         p.mch_no = c.pass2pay_mch_no.clone();
         p.app_id = c.pass2pay_app_id.clone();
-        p.secret_env = PASS2PAY_SECRET.into();
-        secrets.insert(PASS2PAY_SECRET.to_string(), c.pass2pay_secret.clone());
+        secrets
+            .0
+            .insert(PASS2PAY_SECRET.to_string(), c.pass2pay_secret.clone());
     }
     if let Some(y) = gateways.yabandpay.as_mut() {
         y.base_url = base("yabandpay");
         y.user = c.yabandpay_user.clone();
-        y.secret_env = YABANDPAY_SECRET.into();
-        secrets.insert(YABANDPAY_SECRET.to_string(), c.yabandpay_secret.clone());
+        secrets
+            .0
+            .insert(YABANDPAY_SECRET.to_string(), c.yabandpay_secret.clone());
     }
-    Ok((gateways, SecretMap(secrets)))
+    Ok((gateways, secrets))
 }
 
-pub fn build(mut o: DemoOptions) -> Result<Demo, String> {
-    let (connectors, sandbox) = match o.real_gateways.take() {
-        Some(real) => (real, None),
-        None => {
-            let sandbox = match o.sandbox.take() {
-                Some(s) => s,
-                None => new_sandbox(&o)?,
-            };
-            let (gateways, secrets) = sandboxed(&o, &sandbox)?;
-            let http = reqwest::Client::builder()
-                .timeout(o.gateway_timeout)
-                .build()
-                .map_err(|e| e.to_string())?;
-            let config = wallet_checkout_server::config::Config {
-                listen: String::new(),
-                public_url: o.public_url.clone(),
-                store: String::new(),
-                routing: BTreeMap::new(),
-                gateways,
-                demo: None,
-                admin: None,
-                frame: None,
-                webhooks: None,
-                orders: None,
-                checkout: None,
-                limits: None,
-            };
-            let connectors = config
-                .connectors(&secrets, o.clock.clone(), http)
-                .map_err(|e| e.to_string())?;
-            (connectors, Some(sandbox))
-        }
+/// Builds the demo through the composition root (`wallet_checkout_server::build`): the config,
+/// with the sandbox's routes, the demo orders and the shop as extras.
+pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
+    let (config, secrets, sandbox) = if o.real_gateways {
+        (o.config.clone(), o.secrets.clone(), None)
+    } else {
+        let sandbox = match o.sandbox.take() {
+            Some(s) => s,
+            None => new_sandbox(&o)?,
+        };
+        let (gateways, secrets) = sandboxed(&o, &sandbox)?;
+        let mut config = o.config.clone();
+        config.gateways = gateways;
+        (config, secrets, Some(sandbox))
     };
-    for (wallet, gateway) in &o.routing {
-        if !connectors.contains_key(gateway) {
-            return Err(format!(
-                "[routing] sends {wallet} to {gateway:?}, which has no [gateways.{gateway}] section"
-            ));
-        }
-    }
+    let mut config = config;
     let book = o.demo_orders.then(|| Arc::new(DemoOrders::default()));
     let orders: Arc<dyn OrderSource> = match &book {
         Some(b) => b.clone(),
         None => Arc::new(NoOrders),
     };
-    let state = AppState::new(Inner {
-        store: o.store,
-        orders,
-        connectors,
-        routing: o.routing,
-        clock: o.clock,
-        hub: wallet_checkout_server::hub::Hub::with_cap(o.limits.streams_per_session),
-        public_url: o.public_url,
-        idempotency_locks: Default::default(),
-        admin_token: o.admin_token,
-        webhooks: o.webhooks,
-        lookup: o.lookup,
-        limits: o.limits,
-        return_origins: o.return_origins,
-    });
-    wallet_checkout_server::watch_store(&state);
-    let reconciler = o
-        .reconcile
-        .map(|config| wallet_checkout_server::reconcile::spawn(state.clone(), config));
-    let webhooks = wallet_checkout_server::webhooks::spawn(state.clone(), o.webhook_tick);
-    let (mut router, admin) = if o.admin_apart {
-        (
-            wallet_checkout_server::public_app(state.clone()),
-            Some(wallet_checkout_server::admin_app(state.clone())),
-        )
-    } else {
-        (app(state.clone()), None)
-    };
+    let mut routes = Router::new();
     if let Some(b) = &book {
-        router = router.merge(orders::router(b.clone()));
+        routes = routes.merge(orders::router(b.clone()));
     }
     if let Some(s) = &sandbox {
-        router = router.merge(s.router());
+        routes = routes.merge(s.router());
     }
-    if let Some(dir) = o.site {
-        router = router.merge(frame::router(frame::FramePage {
+    if let Some(dir) = &o.site {
+        // The shop's iframe page, with the config's ancestors.
+        let ancestors = config
+            .frame
+            .as_ref()
+            .map(|f| f.ancestors.clone())
+            .unwrap_or_default();
+        config.frame = Some(FrameConfig {
             page: dir.join("frame.html"),
-            ancestors: o.frame_ancestors,
-        }));
+            ancestors,
+        });
         // Only through the route, with its CSP: never as a plain file that any site could frame.
-        router = router.route(
+        routes = routes.route(
             "/frame.html",
             axum::routing::get(|| async { axum::http::StatusCode::NOT_FOUND }),
         );
         let index = dir.join("index.html");
-        router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+        routes = routes.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
     }
+    let extras = Extras {
+        orders,
+        routes,
+        store: o.store.take(),
+        connectors: None,
+        reconcile: o.reconcile.take(),
+        webhook_tick: o.webhook_tick,
+        gateway_timeout: o.gateway_timeout,
+    };
+    let app = wallet_checkout_server::build(&config, &secrets, o.clock.clone(), extras).await?;
     Ok(Demo {
-        router,
-        admin,
-        state,
+        router: app.router,
+        admin: app.admin,
+        state: app.state,
         sandbox,
         orders: book,
-        reconciler,
-        webhooks,
+        tasks: app.tasks,
+        config,
     })
 }
 
@@ -338,7 +372,7 @@ fn new_sandbox(o: &DemoOptions) -> Result<Sandbox, String> {
     let c = &o.credentials;
     let clock = o.clock.clone();
     Sandbox::new(SandboxOptions {
-        public_url: o.public_url.clone(),
+        public_url: o.config.public_url.trim_end_matches('/').to_string(),
         alphapay: Some(AlphaPayMerchant {
             merchant_code: c.alphapay_merchant_code.clone(),
             public_key: c.alphapay_key.to_public_key(),

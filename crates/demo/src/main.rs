@@ -5,14 +5,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 use wallet_checkout_demo::{Credentials, DemoOptions};
 use wallet_checkout_server::clock::{Clock, SystemClock};
 use wallet_checkout_server::config::{Config, Env};
-use wallet_checkout_server::{serve, store};
+use wallet_checkout_server::{app, serve};
 
 const USAGE: &str = "usage: wallet-checkout-demo [--config FILE] [--site DIR]
 
@@ -124,10 +123,11 @@ async fn start(
         (None, Err(_)) => "127.0.0.1:8080".to_string(),
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    // Check everything the config says before binding.
-    let prepared = match &config {
-        None => None,
-        Some(c) => Some(prepare(c, &section, clock.clone()).await?),
+    // In sandbox mode the config's merchant ids and secrets (from the environment) are used on
+    // both sides; read before anything is bound.
+    let credentials = match &config {
+        Some(c) if section.sandbox => Some(credentials_from(c, Credentials::generate()?)?),
+        _ => None,
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -136,141 +136,35 @@ async fn start(
     let bound = format!("http://{addr}");
     let mut options = DemoOptions::new(&bound, clock)?;
     options.site = args.site;
-    if let (Some(c), Some(p)) = (&config, prepared) {
-        p.apply(c, &mut options);
+    if let Some(mut c) = config {
+        // The config's store, orders only if `[demo] orders`.
+        options.store = None;
+        options.demo_orders = section.orders;
+        // Without `[limits]` the demo keeps creates unlimited (one person plays).
+        if c.limits.is_none() {
+            c.limits = Some(wallet_checkout_demo::no_create_limit());
+        }
+        if c.routing.is_empty() {
+            c.routing = options.config.routing.clone();
+        }
+        match credentials {
+            Some(creds) => {
+                options.credentials = creds;
+                // The sandbox's pages and the connectors' calls go to the bound address, or, with
+                // `[demo] via_public_url` (behind a proxy), through the public URL.
+                if !section.via_public_url {
+                    c.public_url = bound.clone();
+                }
+            }
+            // Real gateways: notifications go to the config's public URL.
+            None => options.real_gateways = true,
+        }
+        options.config = c;
     }
-    let url = options.public_url.clone();
-    let demo = wallet_checkout_demo::build(options)?;
-    let mut listeners = Vec::new();
-    let admin_listen = config
-        .as_ref()
-        .and_then(|c| c.admin.as_ref())
-        .and_then(|a| a.listen.clone());
-    if let (Some(addr), Some(admin)) = (admin_listen, demo.admin) {
-        let bound = tokio::net::TcpListener::bind(&addr)
-            .await
-            .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?;
-        let at = bound.local_addr().map_err(|e| e.to_string())?;
-        println!("wallet-checkout admin API at http://{at}/admin/");
-        listeners.push(serve::Listener {
-            listener: bound,
-            router: admin,
-        });
-    }
-    listeners.push(serve::Listener {
-        listener,
-        router: demo.router,
-    });
+    let url = options.config.public_url.trim_end_matches('/').to_string();
+    let demo = wallet_checkout_demo::build(options).await?;
+    let listeners = app::listeners(&demo.config, listener, demo.router, demo.admin).await?;
     Ok((listeners, demo.state, url))
-}
-
-/// What a config changes in the demo, read and checked before anything is bound.
-struct Prepared {
-    store: Arc<dyn store::Store>,
-    admin_token: Option<String>,
-    frame_ancestors: Vec<String>,
-    routing: std::collections::BTreeMap<wallet_checkout_protocol::Wallet, String>,
-    /// With `sandbox = true`: the config's merchant ids and secrets, for both sides.
-    credentials: Option<Credentials>,
-    /// Without it: the real gateways.
-    real: Option<
-        std::collections::BTreeMap<String, Arc<dyn wallet_checkout_server::gateway::Connector>>,
-    >,
-    orders: bool,
-    /// `[demo] via_public_url`.
-    via_public_url: bool,
-    webhooks: Option<Arc<wallet_checkout_server::webhooks::Webhooks>>,
-    lookup: Option<wallet_checkout_server::orders::Lookup>,
-    /// `Some` only when the config has a `[limits]` section.
-    limits: Option<wallet_checkout_server::limits::Limits>,
-    return_origins: Vec<String>,
-    admin_apart: bool,
-}
-
-async fn prepare(
-    c: &Config,
-    section: &DemoSection,
-    clock: Arc<dyn Clock>,
-) -> Result<Prepared, String> {
-    let fail = |e: wallet_checkout_server::config::ConfigError| e.to_string();
-    let routing = c.routing_table().map_err(fail)?;
-    let frame_ancestors = match &c.frame {
-        Some(f) => f.checked()?.ancestors,
-        None => Vec::new(),
-    };
-    let (credentials, real) = if section.sandbox {
-        (Some(credentials_from(c, Credentials::generate()?)?), None)
-    } else {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .build()
-            .map_err(|e| e.to_string())?;
-        (None, Some(c.connectors(&Env, clock, http).map_err(fail)?))
-    };
-    let (webhooks, lookup) = c.shop_links(&Env).map_err(fail)?;
-    Ok(Prepared {
-        store: store::open(&c.store).await.map_err(|e| e.to_string())?,
-        admin_token: c.admin_token().map_err(fail)?,
-        frame_ancestors,
-        routing,
-        credentials,
-        real,
-        orders: section.orders,
-        via_public_url: section.via_public_url,
-        webhooks,
-        lookup,
-        limits: c.limits.is_some().then(|| c.limits()).transpose()?,
-        return_origins: match &c.checkout {
-            Some(_) => c.return_origins()?,
-            None => Vec::new(),
-        },
-        admin_apart: c.admin.as_ref().is_some_and(|a| a.listen.is_some()),
-    })
-}
-
-impl Prepared {
-    fn apply(self, c: &Config, o: &mut DemoOptions) {
-        o.store = self.store;
-        o.admin_token = self.admin_token;
-        o.frame_ancestors = self.frame_ancestors;
-        if !self.routing.is_empty() {
-            o.routing = self.routing;
-        }
-        o.demo_orders = self.orders;
-        o.webhooks = self.webhooks;
-        o.lookup = self.lookup;
-        if let Some(limits) = self.limits {
-            o.limits = limits;
-        }
-        o.return_origins = self.return_origins;
-        o.admin_apart = self.admin_apart;
-        if let Some(creds) = self.credentials {
-            o.credentials = creds;
-            // `[demo] via_public_url`: behind a proxy, the sandbox's pages and the connectors'
-            // calls go through the public URL instead of the bound address.
-            if self.via_public_url {
-                o.public_url = c.public_url.trim_end_matches('/').to_string();
-            }
-            // The config's switches; every gateway stays offered so any routing can be rehearsed.
-            let g = &c.gateways;
-            if let (Some(mine), Some(theirs)) = (o.gateways.alphapay.as_mut(), &g.alphapay) {
-                mine.desktop_page = theirs.desktop_page;
-                mine.wechat_jsapi = theirs.wechat_jsapi;
-            }
-            if let (Some(mine), Some(theirs)) = (o.gateways.pass2pay.as_mut(), &g.pass2pay) {
-                mine.client_ip = theirs.client_ip.clone();
-                mine.wechat_h5 = theirs.wechat_h5;
-                mine.desktop_page = theirs.desktop_page;
-            }
-            if let (Some(mine), Some(theirs)) = (o.gateways.yabandpay.as_mut(), &g.yabandpay) {
-                mine.wechat_h5 = theirs.wechat_h5;
-            }
-        } else {
-            // Real gateways: notifications go to the config's public URL, not the bound address.
-            o.public_url = c.public_url.trim_end_matches('/').to_string();
-            o.real_gateways = self.real;
-        }
-    }
 }
 
 /// In sandbox mode the config's merchant ids and secrets (from the environment) are used on both

@@ -1,7 +1,7 @@
 //! Embedding the checkout in your own axum app, with your own order database: the checkout's router
 //! nested beside your routes, orders from an async `OrderSource`. Run it with
 //! `cargo run -p wallet-checkout-server --example embed` (it answers on 127.0.0.1:3001; no gateway is
-//! configured here, so a create answers `wallet_unavailable`: add connectors as `main.rs` does).
+//! configured here, so a create answers `wallet_unavailable`: add `[gateways]` and `[routing]` to the config).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,9 +10,9 @@ use axum::routing::get;
 use axum::Router;
 use wallet_checkout_protocol::Money;
 use wallet_checkout_server::clock::SystemClock;
+use wallet_checkout_server::config::{Config, Env};
 use wallet_checkout_server::orders::{Order, OrderSource};
-use wallet_checkout_server::store::MemoryStore;
-use wallet_checkout_server::{app, AppState, Inner};
+use wallet_checkout_server::Extras;
 
 /// Your database (a map here); `order` may await a query.
 struct Catalogue(HashMap<String, (u64, &'static str)>);
@@ -37,15 +37,27 @@ async fn main() -> Result<(), String> {
         "A1001".to_string(),
         (1234, "Green tea ×2"),
     )]));
-    let state = AppState::new(Inner::new(
-        Arc::new(MemoryStore::default()),
-        Arc::new(orders),
+    // The same composition root as `wallet-checkout-server`: a config (here written in code),
+    // secrets from the environment, the clock, and your order source as an extra.
+    let config = Config::parse(
+        r#"
+            public_url = "http://127.0.0.1:3001"
+            store = "memory"
+        "#,
+    )?;
+    let checkout = wallet_checkout_server::build(
+        &config,
+        &Env,
         Arc::new(SystemClock),
-        "http://127.0.0.1:3001",
-    ));
+        Extras {
+            orders: Arc::new(orders),
+            ..Extras::default()
+        },
+    )
+    .await?;
     let shop = Router::new()
         .route("/", get(|| async { "your shop's own pages" }))
-        .merge(app(state));
+        .merge(checkout.router);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3001")
         .await
         .map_err(|e| e.to_string())?;

@@ -376,12 +376,12 @@ impl Config {
         Ok(out)
     }
 
-    /// The admin token, from the variable `[admin]` names.
-    pub fn admin_token(&self) -> Result<Option<String>, ConfigError> {
+    /// The admin token, from the secret `[admin]` names.
+    pub fn admin_token(&self, secrets: &dyn Secrets) -> Result<Option<String>, ConfigError> {
         match &self.admin {
             None => Ok(None),
             Some(a) => {
-                let t = secret_from_env(&a.token_env)?;
+                let t = secrets.secret(&a.token_env)?;
                 if t.len() < MIN_ADMIN_TOKEN {
                     return Err(ConfigError::Invalid(format!(
                         "{} must hold at least {MIN_ADMIN_TOKEN} characters",

@@ -1,11 +1,13 @@
 //! The reference merchant server: the checkout API of `docs/protocol.md`, gateway notifications,
 //! reconciliation, refunds. No sandbox and no demo: those are `wallet-checkout-demo`'s.
 //!
-//! `app(state)` builds the whole router so tests can drive it over a real socket or with `oneshot`.
+//! `build` (in `app.rs`, the composition root) makes the whole server from a `Config`, its secrets,
+//! a clock and extras: both binaries, the examples and the integration tests call it.
 //! The widget never talks to a gateway; this crate is the only place that holds keys and signs.
 
 pub mod admin;
 pub mod api;
+pub mod app;
 pub mod checkout;
 pub mod clock;
 pub mod config;
@@ -34,6 +36,8 @@ use crate::gateway::Connector;
 use crate::hub::Hub;
 use crate::orders::OrderSource;
 use crate::store::Store;
+
+pub use app::{build, App, Extras};
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -65,36 +69,9 @@ pub struct Inner {
     pub return_origins: Vec<String>,
 }
 
-impl Inner {
-    /// A server with these parts and nothing else: no gateways or routing, no admin API, no
-    /// webhooks or lookup, the contract's default limits, `return_url`s to `public_url`'s origin.
-    /// Embedders and tests set what they need on top (`Inner { routing, ..Inner::new(…) }`).
-    pub fn new(
-        store: Arc<dyn Store>,
-        orders: Arc<dyn OrderSource>,
-        clock: Arc<dyn Clock>,
-        public_url: impl Into<String>,
-    ) -> Inner {
-        Inner {
-            store,
-            orders,
-            connectors: BTreeMap::new(),
-            routing: BTreeMap::new(),
-            clock,
-            hub: Hub::default(),
-            public_url: public_url.into(),
-            idempotency_locks: Default::default(),
-            admin_token: None,
-            webhooks: None,
-            lookup: None,
-            limits: limits::Limits::default(),
-            return_origins: Vec::new(),
-        }
-    }
-}
-
 impl AppState {
-    pub fn new(inner: Inner) -> AppState {
+    /// Only the composition root (`app::build`) makes a state.
+    pub(crate) fn new(inner: Inner) -> AppState {
         AppState {
             inner: Arc::new(inner),
         }
@@ -110,7 +87,7 @@ impl std::ops::Deref for AppState {
 
 /// Wakes this instance's long polls and event streams when another instance changes a session
 /// (PostgreSQL's `LISTEN`; a store one process owns has nothing to hear).
-pub fn watch_store(state: &AppState) {
+pub(crate) fn watch_store(state: &AppState) {
     let hub = state.hub.clone();
     state
         .store
@@ -122,17 +99,17 @@ pub fn watch_store(state: &AppState) {
 
 /// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`, each body
 /// bounded (`serve::bounded`: 64 KiB within 30 s).
-pub fn app(state: AppState) -> Router {
+pub(crate) fn app(state: AppState) -> Router {
     serve::bounded(public_routes(state.clone()).merge(admin_routes(state)))
 }
 
 /// The routes shoppers and gateways reach: `/api/checkout/…`, `/notify/{gateway}`.
-pub fn public_app(state: AppState) -> Router {
+pub(crate) fn public_app(state: AppState) -> Router {
     serve::bounded(public_routes(state))
 }
 
 /// The shop's backend's routes, `/admin/…` (alone on `[admin] listen` when it is set).
-pub fn admin_app(state: AppState) -> Router {
+pub(crate) fn admin_app(state: AppState) -> Router {
     serve::bounded(admin_routes(state))
 }
 

@@ -48,7 +48,7 @@ fn flows(gateway: &str) -> Vec<(&'static str, &'static str, &'static str, &'stat
 #[tokio::test]
 async fn every_gateway_creates_each_flow_and_its_links_lead_to_the_sandbox_wallet() {
     for gateway in GATEWAYS {
-        let d = demo_with(|o| route_all_to(o, gateway)).await;
+        let d = demo_with(|o| o.route_all_to(gateway)).await;
         for (wallet, asked, served, action) in flows(gateway) {
             let order = demo_order(&d.base, 1234, currency_for(gateway)).await;
             let (status, s) = create_for(&d.base, &order, wallet, asked, None).await;
@@ -77,8 +77,8 @@ async fn every_gateway_creates_each_flow_and_its_links_lead_to_the_sandbox_walle
 #[tokio::test]
 async fn alphapay_inside_wechat_opens_the_cashier_page_unless_wechat_jsapi_is_on() {
     let d = demo_with(|o| {
-        route_all_to(o, "alphapay");
-        if let Some(a) = o.gateways.alphapay.as_mut() {
+        o.route_all_to("alphapay");
+        if let Some(a) = o.config.gateways.alphapay.as_mut() {
             a.wechat_jsapi = false;
         }
     })
@@ -96,8 +96,8 @@ async fn alphapay_inside_wechat_opens_the_cashier_page_unless_wechat_jsapi_is_on
 async fn every_gateway_pays_notifies_answers_queries_and_refunds_within_what_was_paid() {
     for gateway in GATEWAYS {
         let d = demo_with(|o| {
-            route_all_to(o, gateway);
-            o.admin_token = Some(ADMIN_TOKEN.into());
+            o.route_all_to(gateway);
+            o.admin(ADMIN_TOKEN);
         })
         .await;
         let base = &d.base;
@@ -202,7 +202,7 @@ async fn every_gateway_pays_notifies_answers_queries_and_refunds_within_what_was
 #[tokio::test]
 async fn cancelling_closes_the_order_at_every_gateway() {
     for gateway in GATEWAYS {
-        let d = demo_with(|o| route_all_to(o, gateway)).await;
+        let d = demo_with(|o| o.route_all_to(gateway)).await;
         let order = demo_order(&d.base, 1234, currency_for(gateway)).await;
         let (_, s) = create_for(&d.base, &order, "alipay", "qr", None).await;
         let id = s["id"].as_str().expect("id");
@@ -233,7 +233,7 @@ async fn cancelling_closes_the_order_at_every_gateway() {
 #[tokio::test]
 async fn a_new_session_for_the_same_order_closes_the_old_one_first() {
     for gateway in GATEWAYS {
-        let d = demo_with(|o| route_all_to(o, gateway)).await;
+        let d = demo_with(|o| o.route_all_to(gateway)).await;
         let order = demo_order(&d.base, 1234, currency_for(gateway)).await;
         let (_, first) = create_for(&d.base, &order, "alipay", "qr", None).await;
         let (status, second) = create_for(&d.base, &order, "alipay", "qr", None).await;
@@ -263,7 +263,7 @@ async fn a_new_session_for_the_same_order_closes_the_old_one_first() {
 
 #[tokio::test]
 async fn the_admin_api_wants_its_token_and_refuses_browsers() {
-    let d = demo_with(|o| o.admin_token = Some(ADMIN_TOKEN.into())).await;
+    let d = demo_with(|o| o.admin(ADMIN_TOKEN)).await;
     let url = format!("{}/admin/sessions/cs_x/refunds", d.base);
     let client = reqwest::Client::new();
     let res = client
@@ -339,7 +339,7 @@ async fn amounts_a_gateway_cannot_take_are_refused_before_any_call() {
         ("alphapay", 10_000_000, "CAD"),
         ("pass2pay", 500, "JPY"),
     ] {
-        let d = demo_with(|o| route_all_to(o, gateway)).await;
+        let d = demo_with(|o| o.route_all_to(gateway)).await;
         let order = demo_order(&d.base, value, currency).await;
         let (status, body) = create_for(&d.base, &order, "alipay", "qr", None).await;
         assert_error(status, &body, 400, "invalid_request");

@@ -29,10 +29,10 @@ async fn two_instances(
     let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.expect("A connects"));
     let (creds, tweak) = (credentials.clone(), adjust.clone());
     let a = demo_with(move |o| {
-        route_all_to(o, "pass2pay");
-        o.store = store;
+        o.route_all_to("pass2pay");
+        o.store = Some(store);
         o.credentials = creds;
-        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.admin(ADMIN_TOKEN);
         o.demo_orders = false;
         tweak(o);
     })
@@ -40,11 +40,11 @@ async fn two_instances(
     let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.expect("B connects"));
     let sandbox = a.sandbox.clone();
     let b = demo_with(move |o| {
-        route_all_to(o, "pass2pay");
-        o.store = store;
+        o.route_all_to("pass2pay");
+        o.store = Some(store);
         o.credentials = credentials;
         o.sandbox = Some(sandbox);
-        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.admin(ADMIN_TOKEN);
         o.demo_orders = false;
         adjust(o);
     })
@@ -461,9 +461,9 @@ async fn a_database_down_while_running_answers_503_and_everything_resumes_when_i
             .expect("connects"),
     );
     let d = demo_with(move |o| {
-        route_all_to(o, "pass2pay");
-        o.store = store;
-        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.route_all_to("pass2pay");
+        o.store = Some(store);
+        o.admin(ADMIN_TOKEN);
         o.demo_orders = false;
     })
     .await;

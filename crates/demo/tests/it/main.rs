@@ -25,11 +25,12 @@ use serde_json::{json, Value};
 use wallet_checkout_demo::{self as demo, DemoOptions, DemoOrders};
 use wallet_checkout_protocol::Wallet;
 use wallet_checkout_server::clock::{Clock, OffsetClock};
+use wallet_checkout_server::config::SecretMap;
 use wallet_checkout_server::gateway::alphapay::AlphaPay;
 use wallet_checkout_server::gateway::Connector;
 use wallet_checkout_server::reconcile::ReconcileConfig;
-use wallet_checkout_server::store::{random_id, MemoryStore};
-use wallet_checkout_server::{app, AppState, Inner};
+use wallet_checkout_server::store::{random_id, MemoryStore, SqliteStore, Store};
+use wallet_checkout_server::{AppState, Extras};
 
 /// The throwaway key of gateways.md §1.2 (never registered anywhere).
 pub fn kat_key() -> RsaPrivateKey {
@@ -129,6 +130,22 @@ pub fn quick_reconcile() -> ReconcileConfig {
     }
 }
 
+/// The store a test server runs on: a fresh SQLite file, or with `WALLET_CHECKOUT_IT_STORE=postgres`
+/// a fresh database on the throwaway PostgreSQL.
+pub async fn test_store() -> Arc<dyn Store> {
+    if std::env::var("WALLET_CHECKOUT_IT_STORE").as_deref() == Ok("postgres") {
+        let url = wallet_checkout_server::store::conformance::postgres_database().await;
+        return Arc::new(
+            wallet_checkout_server::store::PgStore::connect(&url)
+                .await
+                .expect("the test database"),
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("wc-it-{}", random_id(12)));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    Arc::new(SqliteStore::open(&dir.join("store.db")).expect("the test database"))
+}
+
 /// The demo (server + sandbox) on a free port, options adjusted by `adjust`.
 pub async fn demo_with(adjust: impl FnOnce(&mut DemoOptions)) -> TestDemo {
     demo_at("127.0.0.1:0", Arc::new(OffsetClock::default()), adjust).await
@@ -143,27 +160,19 @@ pub async fn demo_at(
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let mut options = DemoOptions::new(&base, clock.clone()).expect("options");
-    // `cargo xtask test` runs this suite twice: on the default store, then on PostgreSQL.
-    if std::env::var("WALLET_CHECKOUT_IT_STORE").as_deref() == Ok("postgres") {
-        let url = wallet_checkout_server::store::conformance::postgres_database().await;
-        options.store = Arc::new(
-            wallet_checkout_server::store::PgStore::connect(&url)
-                .await
-                .expect("the test database"),
-        );
-    }
+    // `cargo xtask test` runs the store-dependent modules twice: on SQLite, then on PostgreSQL.
+    options.store = Some(test_store().await);
     options.reconcile = Some(ReconcileConfig {
         tick: std::time::Duration::from_millis(100),
         ..ReconcileConfig::default()
     });
     adjust(&mut options);
-    let demo = demo::build(options).expect("demo builds");
+    let demo = demo::build(options).await.expect("demo builds");
     let router = demo.router;
     let mut tasks = vec![tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     })];
-    tasks.extend(demo.reconciler);
-    tasks.extend(demo.webhooks);
+    tasks.extend(demo.tasks);
     TestDemo {
         base,
         clock,
@@ -223,14 +232,6 @@ pub fn currency_for(gateway: &str) -> &'static str {
 pub const GATEWAYS: [&str; 3] = ["alphapay", "pass2pay", "yabandpay"];
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789-abcdefgh";
 
-/// The demo with every wallet on one gateway.
-pub fn route_all_to(options: &mut DemoOptions, gateway: &str) {
-    options.routing = Wallet::ALL
-        .into_iter()
-        .map(|w| (w, gateway.to_string()))
-        .collect();
-}
-
 /// A server whose AlphaPay connector talks to `gateway_url`, signing with the KAT key and trusting `gateway_key`.
 pub async fn server_with_gateway(
     gateway_url: &str,
@@ -256,20 +257,28 @@ pub async fn server_with_gateway(
         wechat_jsapi: false,
     });
     let orders = Arc::new(DemoOrders::default());
-    let state = AppState::new(Inner {
-        connectors: BTreeMap::from([("alphapay".to_string(), connector)]),
-        routing: Wallet::ALL
-            .into_iter()
-            .map(|w| (w, "alphapay".to_string()))
-            .collect(),
-        ..Inner::new(
-            Arc::new(MemoryStore::default()),
-            orders.clone(),
-            clock,
-            base.clone(),
-        )
-    });
-    let router = app(state.clone()).merge(demo::orders::router(orders));
+    let mut config = demo::demo_config(&base);
+    config.gateways = Default::default();
+    config.routing = Wallet::ALL
+        .into_iter()
+        .map(|w| (w.as_str().to_string(), "alphapay".to_string()))
+        .collect();
+    let built = wallet_checkout_server::build(
+        &config,
+        &SecretMap::default(),
+        clock,
+        Extras {
+            orders: orders.clone(),
+            routes: demo::orders::router(orders),
+            store: Some(Arc::new(MemoryStore::default())),
+            connectors: Some(BTreeMap::from([("alphapay".to_string(), connector)])),
+            reconcile: None,
+            ..Extras::default()
+        },
+    )
+    .await
+    .expect("the server builds");
+    let (router, state) = (built.router, built.state);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });

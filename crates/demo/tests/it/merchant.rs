@@ -7,7 +7,7 @@ use super::*;
 
 #[tokio::test]
 async fn an_order_put_by_the_shop_is_paid_and_read_back_paid() {
-    let d = demo_with(|o| o.admin_token = Some(ADMIN_TOKEN.into())).await;
+    let d = demo_with(|o| o.admin(ADMIN_TOKEN)).await;
     let url = format!("{}/admin/orders/A1001", d.base);
     let order = json!({ "amount": { "value": 1234, "currency": "CAD" }, "description": "Green tea ×2",
         "customer": { "id": "C200492312", "name": "张三" }, "metadata": { "cart": "88123" } });
@@ -67,7 +67,7 @@ async fn an_order_put_by_the_shop_is_paid_and_read_back_paid() {
 
 #[tokio::test]
 async fn bad_orders_are_refused_with_400_naming_the_field_and_nothing_is_stored() {
-    let d = demo_with(|o| o.admin_token = Some(ADMIN_TOKEN.into())).await;
+    let d = demo_with(|o| o.admin(ADMIN_TOKEN)).await;
     let put_raw = |reference: &str, body: &str| {
         let url = format!("{}/admin/orders/{reference}", d.base);
         let body = body.to_string();
@@ -157,8 +157,8 @@ async fn bad_orders_are_refused_with_400_naming_the_field_and_nothing_is_stored(
 #[tokio::test]
 async fn pass2pay_hears_the_orders_customer_and_a_guest_is_never_a_session_id() {
     let d = demo_with(|o| {
-        o.admin_token = Some(ADMIN_TOKEN.into());
-        route_all_to(o, "pass2pay");
+        o.admin(ADMIN_TOKEN);
+        o.route_all_to("pass2pay");
     })
     .await;
     let customer = json!({ "id": "C200492312", "registered_at": "2021-05-26T08:09:32Z",

@@ -40,7 +40,7 @@ async fn status_of(d: &TestDemo, id: &str) -> String {
 #[tokio::test]
 async fn pass2pay_notifications_are_checked_before_they_count() {
     let d = demo_with(|o| {
-        route_all_to(o, "pass2pay");
+        o.route_all_to("pass2pay");
         o.reconcile = None;
     })
     .await;
@@ -111,7 +111,7 @@ async fn pass2pay_notifications_are_checked_before_they_count() {
 #[tokio::test]
 async fn yabandpay_notifications_are_checked_before_they_count_in_every_transport() {
     let d = demo_with(|o| {
-        route_all_to(o, "yabandpay");
+        o.route_all_to("yabandpay");
         o.reconcile = None;
     })
     .await;
@@ -221,7 +221,7 @@ async fn duplicated_and_delayed_sandbox_notifications_are_harmless() {
     use wallet_checkout_sandbox::control::{Behaviour, NotifyMode};
     for gateway in GATEWAYS {
         let d = demo_with(|o| {
-            route_all_to(o, gateway);
+            o.route_all_to(gateway);
             o.reconcile = None;
         })
         .await;

@@ -26,8 +26,8 @@ async fn a_payment_started_before_a_restart_is_read_paid_and_notified_after_it()
         let store = Arc::new(SqliteStore::open(&db).expect("sqlite"));
         let creds = credentials.clone();
         let first = demo_with(move |o| {
-            route_all_to(o, gateway);
-            o.store = store;
+            o.route_all_to(gateway);
+            o.store = Some(store);
             o.credentials = creds;
         })
         .await;
@@ -40,8 +40,8 @@ async fn a_payment_started_before_a_restart_is_read_paid_and_notified_after_it()
         let addr = base.trim_start_matches("http://").to_string();
         let store = Arc::new(SqliteStore::open(&db).expect("sqlite reopens"));
         let second = demo_at(&addr, clock, move |o| {
-            route_all_to(o, gateway);
-            o.store = store;
+            o.route_all_to(gateway);
+            o.store = Some(store);
             o.credentials = credentials;
             o.sandbox = Some(sandbox);
         })
@@ -171,7 +171,7 @@ async fn corrupted_notifications_are_refused_and_the_payment_is_found_anyway() {
 async fn a_gateway_answering_500_or_nothing_on_create_leaves_no_half_made_order() {
     for gateway in GATEWAYS {
         let d = demo_with(|o| {
-            route_all_to(o, gateway);
+            o.route_all_to(gateway);
             o.gateway_timeout = std::time::Duration::from_millis(500);
         })
         .await;
@@ -215,7 +215,7 @@ async fn a_gateway_answering_500_or_nothing_on_create_leaves_no_half_made_order(
 async fn a_close_that_fails_keeps_the_session_open_and_reconciliation_closes_it_later() {
     for gateway in GATEWAYS {
         let d = demo_with(|o| {
-            route_all_to(o, gateway);
+            o.route_all_to(gateway);
             o.gateway_timeout = std::time::Duration::from_millis(500);
             o.reconcile = Some(quick_reconcile());
         })

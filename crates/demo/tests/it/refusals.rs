@@ -53,8 +53,8 @@ async fn sessions_of(base: &str, reference: &str) -> Vec<Value> {
 
 async fn demo_on(gateway: &str) -> TestDemo {
     demo_with(|o| {
-        route_all_to(o, gateway);
-        o.admin_token = Some(ADMIN_TOKEN.into());
+        o.route_all_to(gateway);
+        o.admin(ADMIN_TOKEN);
         o.reconcile = Some(quick_reconcile());
     })
     .await

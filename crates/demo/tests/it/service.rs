@@ -218,16 +218,21 @@ impl wallet_checkout_server::orders::OrderSource for Down {
 #[tokio::test]
 async fn an_order_source_that_cannot_answer_is_order_unavailable_and_no_gateway_is_asked() {
     let d = demo_with(|_| {}).await;
-    let state = AppState::new(Inner {
-        connectors: d.state.connectors.clone(),
-        routing: d.state.routing.clone(),
-        ..Inner::new(
-            Arc::new(MemoryStore::default()),
-            Arc::new(Down),
-            d.state.clock.clone(),
-            d.base.clone(),
-        )
-    });
+    let state = wallet_checkout_server::build(
+        &demo::demo_config(&d.base),
+        &SecretMap::default(),
+        d.state.clock.clone(),
+        Extras {
+            orders: Arc::new(Down),
+            store: Some(Arc::new(MemoryStore::default())),
+            connectors: Some(d.state.connectors.clone()),
+            reconcile: None,
+            ..Extras::default()
+        },
+    )
+    .await
+    .expect("builds")
+    .state;
     let e = checkout::create(&state, asked("A1", None, Wallet::Alipay))
         .await
         .expect_err("unavailable");

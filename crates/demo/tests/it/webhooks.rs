@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
 use wallet_checkout_server::store::SqliteStore;
-use wallet_checkout_server::webhooks::Webhooks;
 
 use super::*;
 
@@ -49,10 +48,6 @@ async fn shop(failures: usize) -> (String, Seen) {
         }),
     );
     (format!("{}/hooks", serve(router).await), seen)
-}
-
-fn hooks(url: &str, retry: &[u64]) -> Arc<Webhooks> {
-    Arc::new(Webhooks::new(url, SECRET, retry, 5).expect("webhooks"))
 }
 
 async fn put_order(base: &str, reference: &str, value: u64) {
@@ -101,8 +96,8 @@ async fn wait_for(seen: &Seen, n: usize, secs: u64) -> Vec<(String, Value)> {
 async fn a_payment_and_a_refund_reach_the_shop_signed_and_are_listed() {
     let (url, seen) = shop(0).await;
     let d = demo_with(|o| {
-        o.admin_token = Some(ADMIN_TOKEN.into());
-        o.webhooks = Some(hooks(&url, &[1]));
+        o.admin(ADMIN_TOKEN);
+        o.webhooks(&url, SECRET, &[1]);
         o.webhook_tick = Duration::from_millis(50);
         o.reconcile = Some(wallet_checkout_server::reconcile::ReconcileConfig {
             tick: Duration::from_millis(100),
@@ -171,8 +166,8 @@ async fn a_payment_and_a_refund_reach_the_shop_signed_and_are_listed() {
 async fn a_failing_endpoint_gets_the_same_webhook_id_until_it_answers() {
     let (url, seen) = shop(3).await;
     let d = demo_with(|o| {
-        o.admin_token = Some(ADMIN_TOKEN.into());
-        o.webhooks = Some(hooks(&url, &[1, 1, 1, 1]));
+        o.admin(ADMIN_TOKEN);
+        o.webhooks(&url, SECRET, &[1, 1, 1, 1]);
         o.webhook_tick = Duration::from_millis(50);
     })
     .await;
@@ -214,10 +209,10 @@ async fn an_event_not_yet_delivered_at_a_crash_is_delivered_after_the_restart() 
         url.clone(),
     );
     let first = demo_with(move |o| {
-        o.admin_token = Some(ADMIN_TOKEN.into());
-        o.store = store;
+        o.admin(ADMIN_TOKEN);
+        o.store = Some(store);
         o.credentials = creds;
-        o.webhooks = Some(hooks(&first_url, &[30]));
+        o.webhooks(&first_url, SECRET, &[30]);
         o.webhook_tick = Duration::from_millis(50);
     })
     .await;
@@ -233,11 +228,11 @@ async fn an_event_not_yet_delivered_at_a_crash_is_delivered_after_the_restart() 
     let addr = base.trim_start_matches("http://").to_string();
     let store = Arc::new(SqliteStore::open(&db).expect("reopens"));
     let second = demo_at(&addr, clock.clone(), move |o| {
-        o.admin_token = Some(ADMIN_TOKEN.into());
-        o.store = store;
+        o.admin(ADMIN_TOKEN);
+        o.store = Some(store);
         o.credentials = credentials;
         o.sandbox = Some(sandbox);
-        o.webhooks = Some(hooks(&url2, &[30]));
+        o.webhooks(&url2, SECRET, &[30]);
         o.webhook_tick = Duration::from_millis(50);
     })
     .await;
@@ -292,12 +287,11 @@ async fn lookup_shop() -> String {
 async fn orders_are_looked_up_at_the_shop_and_a_bad_answer_stores_nothing() {
     let lookup = lookup_shop().await;
     let d = demo_with(|o| {
-        o.admin_token = Some(ADMIN_TOKEN.into());
-        let hooks = hooks("http://127.0.0.1:9/unused", &[1]);
-        o.lookup = Some(
-            wallet_checkout_server::orders::Lookup::new(&lookup, hooks.clone()).expect("lookup"),
-        );
-        o.webhooks = Some(hooks);
+        o.admin(ADMIN_TOKEN);
+        o.webhooks("http://127.0.0.1:9/unused", SECRET, &[1]);
+        o.config.orders = Some(wallet_checkout_server::orders::OrdersConfig {
+            lookup_url: Some(lookup),
+        });
     })
     .await;
     let (status, s) = create_session(&d.base, "L200", None).await;

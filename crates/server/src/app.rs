@@ -1,0 +1,174 @@
+//! The composition root: `build` makes the whole server from a `Config`, its secrets, a clock and
+//! optional extras. `wallet-checkout-server`, `wallet-checkout-demo` and the integration tests all
+//! call it, so the wiring the tests exercise is the wiring production runs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::clock::Clock;
+use crate::config::{Config, Secrets};
+use crate::gateway::Connector;
+use crate::hub::Hub;
+use crate::orders::{NoOrders, OrderSource};
+use crate::reconcile::ReconcileConfig;
+use crate::store::Store;
+use crate::{serve, AppState, Inner};
+
+/// What a binary or a test adds to what the config says. `Extras::default()` is the production
+/// server's: nothing added.
+pub struct Extras {
+    /// Where orders come from besides the store (the shop's `PUT`s): an embedder's database, the
+    /// demo's book. Default: nowhere.
+    pub orders: Arc<dyn OrderSource>,
+    /// Routes served beside the server's own on the public listener (the demo's sandbox, its
+    /// orders and its shop). A router with a fallback is the public listener's fallback.
+    pub routes: Router,
+    /// This store instead of opening `config.store` (two test instances sharing one database).
+    pub store: Option<Arc<dyn Store>>,
+    /// These connectors instead of the ones `config.gateways` makes (a test's gateway on a port).
+    pub connectors: Option<BTreeMap<String, Arc<dyn Connector>>>,
+    /// Background reconciliation; `None`: none (tests that drive it themselves).
+    pub reconcile: Option<ReconcileConfig>,
+    /// How often the webhook worker looks for due deliveries.
+    pub webhook_tick: Duration,
+    /// The gateways' HTTP timeout.
+    pub gateway_timeout: Duration,
+}
+
+impl Default for Extras {
+    fn default() -> Extras {
+        Extras {
+            orders: Arc::new(NoOrders),
+            routes: Router::new(),
+            store: None,
+            connectors: None,
+            reconcile: Some(ReconcileConfig::default()),
+            webhook_tick: Duration::from_millis(250),
+            gateway_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A built server, not yet listening.
+pub struct App {
+    pub state: AppState,
+    /// The public listener's routes (with the admin API unless `[admin] listen` is set).
+    pub router: Router,
+    /// The admin API alone, for `[admin] listen`.
+    pub admin: Option<Router>,
+    /// The background work started: reconciliation and webhook delivery. Aborting them is a crash.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Builds the server `config` describes: every check of the config, the store, the connectors,
+/// the shop's links, then the state, the routers and the background work. Nothing is bound.
+pub async fn build(
+    config: &Config,
+    secrets: &dyn Secrets,
+    clock: Arc<dyn Clock>,
+    extras: Extras,
+) -> Result<App, String> {
+    let connectors = match extras.connectors {
+        Some(c) => c,
+        None => {
+            let http = reqwest::Client::builder()
+                .timeout(extras.gateway_timeout)
+                .build()
+                .map_err(|e| e.to_string())?;
+            config
+                .connectors(secrets, clock.clone(), http)
+                .map_err(|e| e.to_string())?
+        }
+    };
+    let routing = config.routing_table().map_err(|e| e.to_string())?;
+    for (wallet, gateway) in &routing {
+        if !connectors.contains_key(gateway) {
+            return Err(format!(
+                "[routing] sends {wallet} to {gateway:?}, which has no [gateways.{gateway}] section"
+            ));
+        }
+    }
+    let admin_token = config.admin_token(secrets).map_err(|e| e.to_string())?;
+    let frame = config.frame.as_ref().map(|f| f.checked()).transpose()?;
+    let (webhooks, lookup) = config.shop_links(secrets).map_err(|e| e.to_string())?;
+    let limits = config.limits()?;
+    let return_origins = config.return_origins()?;
+    let store = match extras.store {
+        Some(s) => s,
+        None => crate::store::open(&config.store)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    let state = AppState::new(Inner {
+        store,
+        orders: extras.orders,
+        connectors,
+        routing,
+        clock,
+        hub: Hub::with_cap(limits.streams_per_session),
+        public_url: config.public_url.trim_end_matches('/').to_string(),
+        idempotency_locks: Default::default(),
+        admin_token,
+        webhooks,
+        lookup,
+        limits,
+        return_origins,
+    });
+    crate::watch_store(&state);
+    let mut tasks = Vec::new();
+    if let Some(r) = extras.reconcile {
+        tasks.push(crate::reconcile::spawn(state.clone(), r));
+    }
+    tasks.extend(crate::webhooks::spawn(state.clone(), extras.webhook_tick));
+    let apart = config.admin.as_ref().is_some_and(|a| a.listen.is_some());
+    let (mut router, admin) = if apart {
+        (
+            crate::public_app(state.clone()),
+            Some(crate::admin_app(state.clone())),
+        )
+    } else {
+        (crate::app(state.clone()), None)
+    };
+    if let Some(frame) = frame {
+        router = router.merge(crate::frame::router(frame));
+    }
+    router = router.merge(extras.routes);
+    Ok(App {
+        state,
+        router,
+        admin,
+        tasks,
+    })
+}
+
+/// The listeners a built server is served on: `main` (bound by the caller, which may need its
+/// address before building) with `router`, and `[admin] listen`, bound here, with `admin`. Prints
+/// where the admin API answers.
+pub async fn listeners(
+    config: &Config,
+    main: tokio::net::TcpListener,
+    router: Router,
+    admin: Option<Router>,
+) -> Result<Vec<serve::Listener>, String> {
+    let mut out = Vec::new();
+    let admin_listen = config.admin.as_ref().and_then(|a| a.listen.clone());
+    if let (Some(addr), Some(router)) = (admin_listen, admin) {
+        let bound = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("[admin] cannot listen on {addr}: {e}"))?;
+        let at = bound.local_addr().map_err(|e| e.to_string())?;
+        println!("wallet-checkout admin API at http://{at}/admin/");
+        out.push(serve::Listener {
+            listener: bound,
+            router,
+        });
+    }
+    out.push(serve::Listener {
+        listener: main,
+        router,
+    });
+    Ok(out)
+}
