@@ -889,25 +889,26 @@ pub async fn refund(
             "only a succeeded session can be refunded",
         ));
     }
-    let refunded: u64 = state
+    let paid = record.session.amount.value;
+    let so_far: Vec<(u64, RefundStatus)> = state
         .store
         .refunds(id)
         .await?
         .iter()
-        .filter(|r| r.status != RefundStatus::Failed)
-        .map(|r| r.amount.value)
-        .sum();
-    let left = record.session.amount.value.saturating_sub(refunded);
-    let value = amount.unwrap_or(left);
-    if value == 0 || value > left {
-        let left = Money {
-            value: left,
-            currency: record.session.amount.currency.clone(),
-        };
-        return Err(ApiError::invalid(format!(
-            "a refund must be between 0 and what is left to refund ({left}), exclusive of 0"
-        )));
-    }
+        .map(|r| (r.amount.value, r.status))
+        .collect();
+    let value = amount.unwrap_or_else(|| crate::rules::refund_left(paid, so_far.iter().copied()));
+    // Asked here before the gateway, and again by the store, atomically, as the refund is written.
+    let over = |left: u64| {
+        ApiError::invalid(format!(
+            "a refund must be between 0 and what is left to refund ({}), exclusive of 0",
+            Money {
+                value: left,
+                currency: record.session.amount.currency.clone(),
+            }
+        ))
+    };
+    crate::rules::refund_fits(value, paid, so_far).map_err(over)?;
     let connector = state
         .connectors
         .get(&record.session.gateway)
@@ -934,15 +935,7 @@ pub async fn refund(
         .await
     {
         Ok(()) => {}
-        Err(StoreError::OverRefund { left }) => {
-            return Err(ApiError::invalid(format!(
-                "a refund must be between 0 and what is left to refund ({}), exclusive of 0",
-                Money {
-                    value: left,
-                    currency: record.session.amount.currency.clone(),
-                }
-            )))
-        }
+        Err(StoreError::OverRefund { left }) => return Err(over(left)),
         Err(e) => return Err(e.into()),
     }
     let outcome = connector

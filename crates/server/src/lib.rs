@@ -21,6 +21,7 @@ pub mod limits;
 pub mod notify;
 pub mod orders;
 pub mod reconcile;
+pub mod rules;
 pub mod serve;
 pub mod store;
 pub mod webhooks;

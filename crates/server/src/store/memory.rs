@@ -9,6 +9,7 @@ use super::{
     random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, Put,
     RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
 };
+use crate::rules;
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -51,7 +52,7 @@ impl Store for MemoryStore {
         let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         if orders
             .get(&record.session.order)
-            .is_some_and(|o| o.amount != record.session.amount)
+            .is_some_and(|o| rules::amount_locked(&o.amount, &record.session.amount, true))
         {
             return Err(StoreError::Locked);
         }
@@ -116,11 +117,14 @@ impl Store for MemoryStore {
         if !changed {
             return Ok(Some((current, false)));
         }
-        let paid_before = map.values().any(|r| {
-            r.session.id != current.session.id
-                && r.session.order == current.session.order
-                && r.session.status == Status::Succeeded
-        });
+        let paid_before = rules::paid_twice(
+            next,
+            map.values()
+                .filter(|r| {
+                    r.session.id != current.session.id && r.session.order == current.session.order
+                })
+                .map(|r| r.session.status),
+        );
         let mut after = current;
         after.session.status = next;
         map.insert(id.to_string(), after.clone());
@@ -162,15 +166,12 @@ impl Store for MemoryStore {
         }) {
             return Err(StoreError::Conflict);
         }
-        let taken: u64 = v
+        let mine = v
             .iter()
-            .filter(|r| r.session_id == refund.session_id && r.status != RefundStatus::Failed)
-            .map(|r| r.amount.value)
-            .sum();
-        let left = paid.saturating_sub(taken);
-        if refund.amount.value > left {
-            return Err(StoreError::OverRefund { left });
-        }
+            .filter(|r| r.session_id == refund.session_id)
+            .map(|r| (r.amount.value, r.status));
+        rules::refund_fits(refund.amount.value, paid, mine)
+            .map_err(|left| StoreError::OverRefund { left })?;
         v.push(refund);
         Ok(())
     }
@@ -218,9 +219,9 @@ impl Store for MemoryStore {
         // Only a refund still processing moves: an ended one never changes again.
         if let Some(r) = v
             .iter_mut()
-            .find(|r| r.id == id && r.status == RefundStatus::Processing)
+            .find(|r| r.id == id && rules::refund_may_become(r.status, status))
         {
-            let ends = status != RefundStatus::Processing;
+            let ends = rules::refund_ends(r.status, status);
             r.status = status;
             if let Some(g) = gateway_ref {
                 r.gateway_ref = Some(g.to_string());
@@ -245,7 +246,7 @@ impl Store for MemoryStore {
                 let has_session = sessions
                     .values()
                     .any(|r| r.session.order == order.reference);
-                if has_session && old.amount != order.amount {
+                if rules::amount_locked(&old.amount, &order.amount, has_session) {
                     return Err(StoreError::Locked);
                 }
                 let updated = OrderRecord {

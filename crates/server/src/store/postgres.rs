@@ -22,6 +22,8 @@ use futures_util::StreamExt;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
+use crate::rules;
+
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
     Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Wake,
@@ -507,7 +509,11 @@ impl Store for PgStore {
             .map_err(err)?
         {
             let (stored, currency): (i64, String) = (get(&row, 0)?, get(&row, 1)?);
-            if stored != value || currency != s.amount.currency {
+            let current = Money {
+                value: u64::try_from(stored).unwrap_or(u64::MAX),
+                currency,
+            };
+            if rules::amount_locked(&current, &s.amount, true) {
                 return Err(StoreError::Locked);
             }
         }
@@ -615,15 +621,19 @@ impl Store for PgStore {
             )
             .await
             .map_err(err)?;
-            let paid_before: bool = get(
-                &tx.query_one(
-                    "SELECT EXISTS (SELECT 1 FROM sessions WHERE order_ref = $1 AND id <> $2 AND status = 'succeeded')",
+            let mut others = Vec::new();
+            for row in tx
+                .query(
+                    "SELECT status FROM sessions WHERE order_ref = $1 AND id <> $2",
                     &[&order, &id],
                 )
                 .await
-                .map_err(err)?,
-                0,
-            )?;
+                .map_err(err)?
+            {
+                let status: String = get(&row, 0)?;
+                others.extend(Status::parse(&status));
+            }
+            let paid_before = rules::paid_twice(next, others);
             record.session.status = next;
             insert_events(&tx, events(&record, paid_before)).await?;
             tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &id])
@@ -684,26 +694,26 @@ impl Store for PgStore {
 
     async fn insert_refund(&self, r: RefundRecord, paid: u64) -> Result<(), StoreError> {
         let value = value_i64(&r.amount)?;
-        let paid = i64::try_from(paid).unwrap_or(i64::MAX);
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(err)?;
         // Two refunds of one session, on any instances, are summed one after the other.
         lock(&tx, &format!("refunds:{}", r.session_id)).await?;
-        let taken: i64 = get(
-            &tx.query_one(
-                "SELECT COALESCE(SUM(amount_value), 0)::BIGINT FROM refunds WHERE session_id = $1 AND status <> 'failed'",
+        let mut taken = Vec::new();
+        for row in tx
+            .query(
+                "SELECT amount_value, status FROM refunds WHERE session_id = $1",
                 &[&r.session_id],
             )
             .await
-            .map_err(err)?,
-            0,
-        )?;
-        let left = paid.saturating_sub(taken).max(0);
-        if value > left {
-            return Err(StoreError::OverRefund {
-                left: u64::try_from(left).unwrap_or(0),
-            });
+            .map_err(err)?
+        {
+            let (value, status): (i64, String) = (get(&row, 0)?, get(&row, 1)?);
+            let status = RefundStatus::parse(&status)
+                .ok_or_else(|| StoreError::Unavailable(format!("a refund's status {status:?}")))?;
+            taken.push((u64::try_from(value).unwrap_or(0), status));
         }
+        rules::refund_fits(r.amount.value, paid, taken)
+            .map_err(|left| StoreError::OverRefund { left })?;
         tx.execute(
             &format!("INSERT INTO refunds ({REFUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
             &[
@@ -767,15 +777,31 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(err)?;
-        // The row is locked by the update: a second instance's update waits, then finds it ended.
-        let n = tx
-            .execute(
-                "UPDATE refunds SET status = $1, gateway_ref = COALESCE($2, gateway_ref) WHERE id = $3 AND status = 'processing'",
-                &[&status.as_str(), &gateway_ref, &id],
+        // The row is locked by the read: a second instance's update waits, then finds it ended.
+        let Some(row) = tx
+            .query_opt(
+                "SELECT status FROM refunds WHERE id = $1 FOR UPDATE",
+                &[&id],
             )
             .await
-            .map_err(err)?;
-        if n == 1 && status != RefundStatus::Processing {
+            .map_err(err)?
+        else {
+            return Ok(());
+        };
+        let current: String = get(&row, 0)?;
+        let Some(current) = RefundStatus::parse(&current) else {
+            return Ok(());
+        };
+        if !rules::refund_may_become(current, status) {
+            return Ok(());
+        }
+        tx.execute(
+            "UPDATE refunds SET status = $1, gateway_ref = COALESCE($2, gateway_ref) WHERE id = $3",
+            &[&status.as_str(), &gateway_ref, &id],
+        )
+        .await
+        .map_err(err)?;
+        if rules::refund_ends(current, status) {
             insert_events(&tx, event.into_iter().collect()).await?;
         }
         tx.commit().await.map_err(err)
@@ -826,7 +852,7 @@ impl Store for PgStore {
                     .map_err(err)?,
                     0,
                 )?;
-                if has_session && old.amount != order.amount {
+                if rules::amount_locked(&old.amount, &order.amount, has_session) {
                     return Err(StoreError::Locked);
                 }
                 tx.execute(

@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
+use crate::rules;
+
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
     Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
@@ -416,6 +418,29 @@ fn insert_event(tx: &rusqlite::Transaction<'_>, e: NewEvent) -> Result<(), Store
 const REFUND_COLUMNS: &str =
     "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at, idempotency_key";
 
+/// A session's refunds as (amount, status), for `rules::refund_fits`.
+fn refund_amounts(
+    tx: &rusqlite::Transaction<'_>,
+    session_id: &str,
+) -> Result<Vec<(u64, RefundStatus)>, StoreError> {
+    let mut stmt = tx
+        .prepare_cached("SELECT amount_value, status FROM refunds WHERE session_id = ?1")
+        .map_err(err)?;
+    let rows = stmt
+        .query_map([session_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(err)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (value, status) = row.map_err(err)?;
+        let status = RefundStatus::parse(&status)
+            .ok_or_else(|| StoreError::Unavailable(format!("a refund's status {status:?}")))?;
+        out.push((u64::try_from(value).unwrap_or(0), status));
+    }
+    Ok(out)
+}
+
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn insert(&self, r: SessionRecord) -> Result<(), StoreError> {
@@ -440,7 +465,14 @@ impl Store for SqliteStore {
                 )
                 .optional()
                 .map_err(err)?;
-            if order.is_some_and(|(v, c)| v != value || c != s.amount.currency) {
+            let locked = order.is_some_and(|(v, currency)| {
+                let current = Money {
+                    value: u64::try_from(v).unwrap_or(u64::MAX),
+                    currency,
+                };
+                rules::amount_locked(&current, &s.amount, true)
+            });
+            if locked {
                 return Err(StoreError::Locked);
             }
             tx.execute(
@@ -557,13 +589,19 @@ impl Store for SqliteStore {
                     params![next.as_str(), id, record.session.status.as_str()],
                 )
                 .map_err(err)?;
-                let paid_before: bool = tx
-                    .query_row(
-                        "SELECT EXISTS (SELECT 1 FROM sessions WHERE order_ref = ?1 AND id <> ?2 AND status = 'succeeded')",
-                        params![record.session.order, id],
-                        |r| r.get(0),
-                    )
-                    .map_err(err)?;
+                let others = {
+                    let mut stmt = tx
+                        .prepare_cached(
+                            "SELECT status FROM sessions WHERE order_ref = ?1 AND id <> ?2",
+                        )
+                        .map_err(err)?;
+                    let rows = stmt
+                        .query_map(params![record.session.order, id], |r| r.get::<_, String>(0))
+                        .map_err(err)?;
+                    rows.collect::<Result<Vec<_>, _>>().map_err(err)?
+                };
+                let paid_before =
+                    rules::paid_twice(next, others.iter().filter_map(|s| Status::parse(s)));
                 record.session.status = next;
                 for e in events(&record, paid_before) {
                     insert_event(&tx, e)?;
@@ -606,25 +644,14 @@ impl Store for SqliteStore {
 
     async fn insert_refund(&self, r: RefundRecord, paid: u64) -> Result<(), StoreError> {
         let value = value_i64(&r.amount)?;
-        let paid = i64::try_from(paid).unwrap_or(i64::MAX);
         self.with(move |conn| {
             // IMMEDIATE: the write lock is taken before the sum is read, so nothing slips between.
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(err)?;
-            let taken: i64 = tx
-                .query_row(
-                    "SELECT COALESCE(SUM(amount_value), 0) FROM refunds WHERE session_id = ?1 AND status != 'failed'",
-                    [&r.session_id],
-                    |row| row.get(0),
-                )
-                .map_err(err)?;
-            let left = paid.saturating_sub(taken).max(0);
-            if value > left {
-                return Err(StoreError::OverRefund {
-                    left: u64::try_from(left).unwrap_or(0),
-                });
-            }
+            let taken = refund_amounts(&tx, &r.session_id)?;
+            rules::refund_fits(r.amount.value, paid, taken)
+                .map_err(|left| StoreError::OverRefund { left })?;
             tx.execute(
                 &format!("INSERT INTO refunds ({REFUND_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
                 params![r.id, r.session_id, value, r.amount.currency, r.reason, r.status.as_str(), r.gateway_ref, r.created_at, r.idempotency_key],
@@ -701,13 +728,23 @@ impl Store for SqliteStore {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(err)?;
-            let updated = tx.execute(
-                "UPDATE refunds SET status = ?1, gateway_ref = COALESCE(?2, gateway_ref) WHERE id = ?3 AND status = 'processing'",
+            let current: Option<String> = tx
+                .query_row("SELECT status FROM refunds WHERE id = ?1", [&id], |r| r.get(0))
+                .optional()
+                .map_err(err)?;
+            let Some(current) = current.as_deref().and_then(RefundStatus::parse) else {
+                return Ok(());
+            };
+            if !rules::refund_may_become(current, status) {
+                return Ok(());
+            }
+            tx.execute(
+                "UPDATE refunds SET status = ?1, gateway_ref = COALESCE(?2, gateway_ref) WHERE id = ?3",
                 params![status.as_str(), gateway_ref, id],
             )
             .map_err(err)?;
             // Only the update that ended it tells of it.
-            let ends = updated == 1 && status != RefundStatus::Processing;
+            let ends = rules::refund_ends(current, status);
             if let (true, Some(e)) = (ends, event) {
                 insert_event(&tx, e)?;
             }
@@ -751,7 +788,7 @@ impl Store for SqliteStore {
                             |r| r.get(0),
                         )
                         .map_err(err)?;
-                    if has_session && old.amount != order.amount {
+                    if rules::amount_locked(&old.amount, &order.amount, has_session) {
                         return Err(StoreError::Locked);
                     }
                     tx.execute(
