@@ -42,6 +42,45 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask bench smoke`: every part of the bench tiny, against the debug server, asserting
+/// that each figure and each peer's was measured (`bench/smoke.test.mjs`). `.ci/run` runs it after
+/// `cargo xtask test`, so the harness keeps working without the bench's release builds in every
+/// test run.
+pub fn smoke() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    tools::ensure_wrk()?;
+    let postgres = crate::postgres::Cluster::start()?;
+    std::env::set_var(crate::postgres::ENV, &postgres.url);
+    crate::dist::build()?;
+    let server = tools::build_demo()?;
+    let requests = tools::build_requests_example("dev")?;
+    let peer = tools::build_axum_peer("dev")?;
+    let floor = tools::build_leptos_counter()?;
+    let root = root();
+    let out = crate::run::run_capture(
+        Command::new("node")
+            .args(["--test", "bench/smoke.test.mjs"])
+            .current_dir(&root)
+            .env("WALLET_CHECKOUT_DEMO", server)
+            .env("WALLET_CHECKOUT_SITE", root.join("dist"))
+            .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
+            .env("WALLET_CHECKOUT_AXUM_PEER", peer)
+            .env("WALLET_CHECKOUT_LEPTOS_FLOOR", floor)
+            .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
+            .env("CHROMIUM", tools::CHROMIUM),
+    )?;
+    let counts = crate::run::Counts::scan(&out);
+    if counts.failed > 0 || counts.passed == 0 {
+        return Err(format!(
+            "bench smoke: {} passed, {} failed",
+            counts.passed, counts.failed
+        ));
+    }
+    println!("xtask bench smoke: {} passed", counts.passed);
+    Ok(())
+}
+
 /// Builds the release widget twice, with `protocol::codec` and with the `serde-codec` feature, each
 /// through wasm-bindgen and `wasm-opt -Oz`, and writes both sizes (raw and brotli 11) side by side.
 pub fn codec() -> Result<(), String> {

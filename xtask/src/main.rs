@@ -17,9 +17,12 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo   build the widget and serve the demo shop, the merchant server and the sandbox
          at http://127.0.0.1:8080 (PORT overrides); `demo -- --config F` runs a config
          file plus what its [demo] section asks (sandbox = true: against the sandbox)
-  test   run every test: native, the widget in headless Chromium, end to end in headless Chromium
+  test   run every test: lints, native (SQLite, and PostgreSQL where the store matters), the
+         widget's wasm tests in Chromium and Firefox, end to end in Chromium, Firefox and WebKit;
+         `test --quick`: the native tests and the core scenarios in Chromium (the edit loop)
   bench  measure (size, startup, latency, requests, server, webhooks, or all) into bench/results/latest.{json,md}
          `bench codec`: the JSON codec against serde, into bench/results/codec.md
+         `bench smoke`: every part tiny, asserting each figure is measured (CI's second step)
   dist   build the release into dist/: hashed names, sha384 integrity, manifest.json,
          snippet.html (the tags to paste), the iframe page, the npm package (.tgz)
   e2e    only the end-to-end suite (optionally some files: `cargo xtask e2e tests/e2e/flows.test.mjs`)
@@ -32,10 +35,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo::run(&args[1..]),
-        Some("test") => test::run(),
+        Some("test") => test::run(&args[1..]),
         Some("e2e") => test::e2e(&args[1..]),
         Some("dist") => dist::run_dist(),
         Some("bench") if args.get(1).map(String::as_str) == Some("codec") => bench::codec(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("smoke") => bench::smoke(),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("-h" | "--help") => {
             println!("{USAGE}");

@@ -1,6 +1,8 @@
-//! `cargo xtask test`: lint, native tests (the integration tests twice: the default store, then a
-//! throwaway PostgreSQL), the widget's tests in headless Chromium and Firefox, the end-to-end suite
-//! (in Chromium, Firefox and WebKit; two instances behind nginx among them).
+//! `cargo xtask test [--quick]`: lint, native tests (the integration tests on SQLite, and those that
+//! rest on the store again on a throwaway PostgreSQL), the widget's tests in headless Chromium and
+//! Firefox, the end-to-end suite (in Chromium, Firefox and WebKit; two instances behind nginx among
+//! them), files side by side. `--quick`, for the edit loop: the native tests and the core scenarios
+//! in Chromium. The bench's smoke run is `cargo xtask bench smoke`, its own step of `.ci/run`.
 //!
 //! Any failure stops with a non-zero exit. A browser suite that ran no test is a failure, not a skip.
 
@@ -9,24 +11,149 @@ use std::process::Command;
 use crate::run::{root, run as exec, run_capture, say, Counts};
 use crate::tools;
 
-pub fn run() -> Result<(), String> {
+/// The integration modules whose behaviour rests on the store (sessions, orders, refunds and
+/// events written and read back, restarts): run a second time on PostgreSQL. The others (limits,
+/// gateways' wire formats, refusals, secrets in logs) and the multi-instance ones (already on
+/// PostgreSQL) run once.
+const ON_BOTH_STORES: [&str; 6] = [
+    "flow::",
+    "merchant::",
+    "notify::",
+    "recovery::",
+    "service::",
+    "webhooks::",
+];
+
+/// End-to-end files run at once: each starts its own servers on free ports, and most of their time
+/// is spent waiting on timers, so two cores carry three.
+const E2E_CONCURRENCY: &str = "3";
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let quick = match args {
+        [] => false,
+        [q] if q == "--quick" => true,
+        other => return Err(format!("cargo xtask test [--quick], not {other:?}")),
+    };
     let root = root();
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     let geckodriver = tools::ensure_geckodriver()?;
-    tools::ensure_wrk()?;
-    let trunk = tools::ensure_trunk()?;
+    let trunk = if quick {
+        None
+    } else {
+        tools::ensure_wrk()?;
+        Some(tools::ensure_trunk()?)
+    };
     tools::ensure_nginx()?;
     // Up for the whole run: the store suite, the server's tests and the multi-instance ones use it.
     let postgres = crate::postgres::Cluster::start()?;
     std::env::set_var(crate::postgres::ENV, &postgres.url);
     let mut total = Counts::default();
+    let steps = if quick { 3 } else { 6 };
+    let step = |n: usize, what: &str| say(&format!("{n}/{steps} {what}"));
 
-    say("1/6 formatting and lints");
+    if !quick {
+        step(1, "formatting and lints");
+        lint(&root)?;
+    }
+
+    step(
+        if quick { 1 } else { 2 },
+        "native tests of every crate (the integration tests on SQLite)",
+    );
+    let native = run_capture(
+        Command::new("cargo")
+            .args(["test", "--workspace"])
+            .current_dir(&root),
+    )?;
+    total.add(require_tests("native tests", Counts::scan(&native))?);
+    if !quick {
+        say("2/6 the store-dependent integration tests again, on the throwaway PostgreSQL");
+        let mut cmd = Command::new("cargo");
+        cmd.args([
+            "test",
+            "--package",
+            "wallet-checkout-demo",
+            "--test",
+            "it",
+            "--",
+        ])
+        .args(ON_BOTH_STORES)
+        .current_dir(&root)
+        .env("WALLET_CHECKOUT_IT_STORE", "postgres");
+        let on_postgres = run_capture(&mut cmd)?;
+        total.add(require_tests(
+            "integration tests on PostgreSQL",
+            Counts::scan(&on_postgres),
+        )?);
+
+        for (engine, driver, path) in [
+            (
+                "Chromium",
+                "CHROMEDRIVER",
+                std::path::PathBuf::from(tools::CHROMEDRIVER),
+            ),
+            ("Firefox", "GECKODRIVER", geckodriver.clone()),
+        ] {
+            step(
+                3,
+                &format!("the widget's wasm-bindgen tests in headless {engine}"),
+            );
+            let mut cmd = Command::new("cargo");
+            cmd.args([
+                "test",
+                "--package",
+                "wallet-checkout",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .current_dir(&root)
+            .env("PATH", tools::tool_path())
+            .env_remove("CHROMEDRIVER")
+            .env_remove("GECKODRIVER")
+            .env(driver, path)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
+            let wasm = run_capture(&mut cmd)?;
+            total.add(require_tests(
+                &format!("wasm-bindgen tests in {engine}"),
+                Counts::scan(&wasm),
+            )?);
+        }
+
+        if let Some(trunk) = &trunk {
+            step(4, "`trunk build`: the `trunk serve` loop of Trunk.toml still builds the widget from index.html");
+            trunk_build(trunk)?;
+        }
+    }
+
+    if quick {
+        step(2, "building the demo for the end-to-end suite");
+        step(3, "the core scenarios in Chromium");
+        total.add(end_to_end(
+            &["tests/e2e/engines.test.mjs".to_string()],
+            Some("chromium"),
+        )?);
+    } else {
+        step(5, "building the demo for the end-to-end suite");
+        step(6, "end to end in Chromium, Firefox and WebKit");
+        total.add(end_to_end(&[], None)?);
+    }
+
+    println!(
+        "xtask test{}: {} passed, {} failed",
+        if quick { " --quick" } else { "" },
+        total.passed,
+        total.failed
+    );
+    Ok(())
+}
+
+/// `cargo fmt --check` and clippy with warnings denied, for the host and for the widget's wasm.
+fn lint(root: &std::path::Path) -> Result<(), String> {
     exec(
         Command::new("cargo")
             .args(["fmt", "--all", "--check"])
-            .current_dir(&root),
+            .current_dir(root),
     )?;
     exec(
         Command::new("cargo")
@@ -39,7 +166,7 @@ pub fn run() -> Result<(), String> {
                 "-D",
                 "warnings",
             ])
-            .current_dir(&root),
+            .current_dir(root),
     )?;
     exec(
         Command::new("cargo")
@@ -55,72 +182,8 @@ pub fn run() -> Result<(), String> {
                 "-D",
                 "warnings",
             ])
-            .current_dir(&root),
-    )?;
-
-    say("2/6 native tests of every crate");
-    let native = run_capture(
-        Command::new("cargo")
-            .args(["test", "--workspace"])
-            .current_dir(&root),
-    )?;
-    total.add(require_tests("native tests", Counts::scan(&native))?);
-    say("2/6 the server's integration tests again, on the throwaway PostgreSQL");
-    let on_postgres = run_capture(
-        Command::new("cargo")
-            .args(["test", "--package", "wallet-checkout-demo", "--test", "it"])
-            .current_dir(&root)
-            .env("WALLET_CHECKOUT_IT_STORE", "postgres"),
-    )?;
-    total.add(require_tests(
-        "integration tests on PostgreSQL",
-        Counts::scan(&on_postgres),
-    )?);
-
-    for (engine, driver, path) in [
-        (
-            "Chromium",
-            "CHROMEDRIVER",
-            std::path::PathBuf::from(tools::CHROMEDRIVER),
-        ),
-        ("Firefox", "GECKODRIVER", geckodriver.clone()),
-    ] {
-        say(&format!(
-            "3/6 the widget's wasm-bindgen tests in headless {engine}"
-        ));
-        let mut cmd = Command::new("cargo");
-        cmd.args([
-            "test",
-            "--package",
-            "wallet-checkout",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
-        .current_dir(&root)
-        .env("PATH", tools::tool_path())
-        .env_remove("CHROMEDRIVER")
-        .env_remove("GECKODRIVER")
-        .env(driver, path)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
-        let wasm = run_capture(&mut cmd)?;
-        total.add(require_tests(
-            &format!("wasm-bindgen tests in {engine}"),
-            Counts::scan(&wasm),
-        )?);
-    }
-
-    say("4/6 `trunk build`: the `trunk serve` loop of Trunk.toml still builds the widget from index.html");
-    trunk_build(&trunk)?;
-
-    say("5/6 building the demo for the end-to-end suite");
-    say("6/6 end to end in Chromium, Firefox and WebKit");
-    total.add(end_to_end(&[])?);
-
-    println!(
-        "xtask test: {} passed, {} failed",
-        total.passed, total.failed
-    );
-    Ok(())
+            .current_dir(root),
+    )
 }
 
 /// `trunk build` as `trunk serve` runs it, then checks the page it wrote loads the widget it built.
@@ -162,40 +225,39 @@ fn trunk_build(trunk: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the demo and runs the end-to-end suite (or only the files in `only`).
-fn end_to_end(only: &[String]) -> Result<Counts, String> {
+/// Builds the demo and runs the end-to-end suite (or only the files in `only`; only the engine
+/// `engines` names in the engine catalogue), files side by side.
+fn end_to_end(only: &[String], engines: Option<&str>) -> Result<Counts, String> {
     let root = root();
     crate::dist::build()?;
     let server = tools::build_demo()?;
     let production = tools::build_server()?;
-    let requests = tools::build_requests_example("dev")?;
-    let peer = tools::build_axum_peer("dev")?;
-    let floor = tools::build_leptos_counter()?;
-    let mut args = vec!["--test".to_string(), "--test-concurrency=1".to_string()];
+    let mut args = vec![
+        "--test".to_string(),
+        format!("--test-concurrency={E2E_CONCURRENCY}"),
+    ];
     if only.is_empty() {
         args.push("tests/e2e/".into());
     } else {
         args.extend(only.iter().cloned());
     }
     let python = tools::ensure_python_webhooks()?;
-    let e2e = run_capture(
-        Command::new("node")
-            .args(&args)
-            .current_dir(&root)
-            .env("WALLET_CHECKOUT_PYTHON", python)
-            .env("WALLET_CHECKOUT_DEMO", server)
-            .env("WALLET_CHECKOUT_SERVER", production)
-            .env("WALLET_CHECKOUT_NGINX", tools::NGINX)
-            .env("WALLET_CHECKOUT_SITE", root.join("dist"))
-            .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
-            .env("WALLET_CHECKOUT_AXUM_PEER", peer)
-            .env("WALLET_CHECKOUT_LEPTOS_FLOOR", floor)
-            .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
-            .env("CHROMIUM", tools::CHROMIUM)
-            .env("FIREFOX", tools::FIREFOX)
-            .env("WEBKITWEBDRIVER", tools::WEBKITWEBDRIVER)
-            .env("MINIBROWSER", tools::MINIBROWSER),
-    )?;
+    let mut cmd = Command::new("node");
+    cmd.args(&args)
+        .current_dir(&root)
+        .env("WALLET_CHECKOUT_PYTHON", python)
+        .env("WALLET_CHECKOUT_DEMO", server)
+        .env("WALLET_CHECKOUT_SERVER", production)
+        .env("WALLET_CHECKOUT_NGINX", tools::NGINX)
+        .env("WALLET_CHECKOUT_SITE", root.join("dist"))
+        .env("CHROMIUM", tools::CHROMIUM)
+        .env("FIREFOX", tools::FIREFOX)
+        .env("WEBKITWEBDRIVER", tools::WEBKITWEBDRIVER)
+        .env("MINIBROWSER", tools::MINIBROWSER);
+    if let Some(e) = engines {
+        cmd.env("WALLET_CHECKOUT_ENGINES", e);
+    }
+    let e2e = run_capture(&mut cmd)?;
     require_tests("end-to-end tests", Counts::scan(&e2e))
 }
 
@@ -207,7 +269,7 @@ pub fn e2e(only: &[String]) -> Result<(), String> {
     tools::ensure_nginx()?;
     let postgres = crate::postgres::Cluster::start()?;
     std::env::set_var(crate::postgres::ENV, &postgres.url);
-    let counts = end_to_end(only)?;
+    let counts = end_to_end(only, None)?;
     println!(
         "xtask e2e: {} passed, {} failed",
         counts.passed, counts.failed

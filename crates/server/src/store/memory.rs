@@ -80,18 +80,6 @@ impl Store for MemoryStore {
             .cloned())
     }
 
-    async fn by_gateway_ref(
-        &self,
-        gateway: &str,
-        gateway_ref: &str,
-    ) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self
-            .lock()
-            .values()
-            .find(|r| r.session.gateway == gateway && r.gateway_ref == gateway_ref)
-            .cloned())
-    }
-
     async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
         let mut v: Vec<_> = self
             .lock()
@@ -280,16 +268,6 @@ impl Store for MemoryStore {
         Ok(Some(
             events.iter().skip(start).take(limit).cloned().collect(),
         ))
-    }
-
-    async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
-        Ok(self
-            .events()
-            .iter()
-            .filter(|e| !e.delivered && e.next_attempt_ms.is_some_and(|t| t <= now_ms))
-            .take(limit)
-            .cloned()
-            .collect())
     }
 
     async fn claim_due(

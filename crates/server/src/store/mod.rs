@@ -1,10 +1,14 @@
 //! Sessions and refunds at rest: the async `Store` trait, `open` for a store URL (`memory`,
-//! `sqlite://PATH` or `postgres://…`), and the conformance suite every implementation passes.
+//! `sqlite://PATH` or `postgres://…`), and (test code only) the conformance suite every
+//! implementation passes.
 //!
 //! Status changes go through `transition`, a compare-and-set that only moves a session forward
 //! (`Status::may_become`), so duplicate or out-of-order notifications cannot undo a payment. Only the
 //! checkout service (`checkout.rs`) calls it.
 
+/// The suite every store passes, and a throwaway PostgreSQL database for tests: test code only
+/// (`cfg(test)`, or the `conformance` feature the integration tests turn on), never in a release.
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
 mod postgres;
@@ -92,11 +96,6 @@ pub trait Store: Send + Sync {
     async fn insert(&self, record: SessionRecord) -> Result<(), StoreError>;
     async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
     async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError>;
-    async fn by_gateway_ref(
-        &self,
-        gateway: &str,
-        gateway_ref: &str,
-    ) -> Result<Option<SessionRecord>, StoreError>;
     /// Every session of one order, oldest first.
     async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError>;
     /// Moves a session to `next` if `Status::may_become` allows it; returns the record after the call
@@ -158,8 +157,6 @@ pub trait Store: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Option<Vec<EventRecord>>, StoreError>;
-    /// Events not delivered whose next attempt is due at `now_ms`, oldest first.
-    async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError>;
     /// Takes up to `limit` due events for one delivery attempt each, oldest first, in one step:
     /// their next attempt moves to `hold_until_ms` (in case an attempt never reports, e.g. a crash),
     /// so a second worker, or a second instance, never takes them at the same time.

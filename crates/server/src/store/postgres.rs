@@ -564,21 +564,6 @@ impl Store for PgStore {
         self.one_session("idempotency_key = $1", &[&key]).await
     }
 
-    async fn by_gateway_ref(
-        &self,
-        gateway: &str,
-        gateway_ref: &str,
-    ) -> Result<Option<SessionRecord>, StoreError> {
-        if holds_nul(&[gateway, gateway_ref]) {
-            return Ok(None);
-        }
-        self.one_session(
-            "gateway = $1 AND gateway_ref = $2",
-            &[&gateway, &gateway_ref],
-        )
-        .await
-    }
-
     async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
         if holds_nul(&[order]) {
             return Ok(Vec::new());
@@ -929,21 +914,6 @@ impl Store for PgStore {
             &client.query(&stmt, &[&from, &limit]).await.map_err(err)?,
             event_row,
         )?))
-    }
-
-    async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE NOT delivered AND next_attempt_ms <= $1 ORDER BY seq LIMIT $2"
-            ))
-            .await
-            .map_err(err)?;
-        rows(
-            &client.query(&stmt, &[&now_ms, &limit]).await.map_err(err)?,
-            event_row,
-        )
     }
 
     async fn claim_due(

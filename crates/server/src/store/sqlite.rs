@@ -537,21 +537,6 @@ impl Store for SqliteStore {
             .next())
     }
 
-    async fn by_gateway_ref(
-        &self,
-        gateway: &str,
-        gateway_ref: &str,
-    ) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self
-            .sessions_where(
-                "gateway = ?1 AND gateway_ref = ?2",
-                vec![gateway.to_string(), gateway_ref.to_string()],
-            )
-            .await?
-            .into_iter()
-            .next())
-    }
-
     async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
         self.sessions_where(
             "order_ref = ?1 ORDER BY created_at, rowid",
@@ -850,20 +835,6 @@ impl Store for SqliteStore {
                 .query_map(params![from, limit], event_row)
                 .map_err(err)?;
             Ok(Some(rows.collect::<Result<Vec<_>, _>>().map_err(err)?))
-        })
-        .await
-    }
-
-    async fn due_events(&self, now_ms: i64, limit: usize) -> Result<Vec<EventRecord>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.with(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE delivered = 0 AND next_attempt_ms <= ?1 ORDER BY seq LIMIT ?2"
-                ))
-                .map_err(err)?;
-            let rows = stmt.query_map(params![now_ms, limit], event_row).map_err(err)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(err)
         })
         .await
     }

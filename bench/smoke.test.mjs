@@ -1,5 +1,5 @@
-//! A smoke pass of `cargo xtask bench`: every part runs tiny against the debug build, so the harness
-//! keeps working. It asserts that each figure was measured, never what it is (numbers belong to the bench).
+//! A smoke pass of `cargo xtask bench` (run by `cargo xtask bench smoke`, `.ci/run`'s second step):
+//! every part runs tiny against the debug build, so the harness keeps working. It asserts that each figure was measured, never what it is (numbers belong to the bench).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
