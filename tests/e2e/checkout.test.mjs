@@ -2,7 +2,7 @@
 //! AlphaPay sandbox (signed HTTP) → sandbox wallet page → signed notification → long poll → success.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, axeFindings, SHOTS } from "./harness.mjs";
+import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, axeFindings, SHOTS, shot, openShop } from "./harness.mjs";
 
 let server;
 let browser;
@@ -17,21 +17,9 @@ after(async () => {
   await server?.stop();
 });
 
-async function shot(page, name) {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
-async function openShop(context, query = "") {
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${server.base}/${query}`);
-  await page.locator('button.wc-wallet[data-wallet="alipay"]').waitFor();
-  return { page, errors };
-}
-
-test("desktop: pay with Alipay by scanning the QR, see Payment successful", async () => {
+test("core: desktop: pay with Alipay by scanning the QR, see Payment successful", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const { page, errors } = await openShop(context);
+  const { page, errors } = await openShop(context, server.base);
   for (const name of ["Alipay", "WeChat Pay", "UnionPay"]) {
     await page.getByRole("button", { name, exact: true }).waitFor();
   }
@@ -70,7 +58,7 @@ test("desktop: pay with Alipay by scanning the QR, see Payment successful", asyn
 
 test("phone: the widget fits the screen and its QR decodes to the session", async () => {
   const context = await browser.newContext({ ...devices["iPhone 13"] });
-  const { page, errors } = await openShop(context, "?locale=zh-CN&flow=qr");
+  const { page, errors } = await openShop(context, server.base, "?locale=zh-CN&flow=qr");
   const created = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions"));
   await page.getByRole("button", { name: "支付宝", exact: true }).click();
   const session = await (await created).json();
@@ -86,7 +74,7 @@ test("phone: the widget fits the screen and its QR decodes to the session", asyn
 
 test("a server error shows Retry, and Retry recovers without a second order", async () => {
   const context = await browser.newContext();
-  const { page } = await openShop(context);
+  const { page } = await openShop(context, server.base);
   let calls = 0;
   const keys = [];
   await page.route("**/api/checkout/sessions", async (route) => {
@@ -113,7 +101,7 @@ test("a server error shows Retry, and Retry recovers without a second order", as
 
 test("a contract error from the server is shown as text, not a blank box", async () => {
   const context = await browser.newContext();
-  const { page } = await openShop(context);
+  const { page } = await openShop(context, server.base);
   // Mount a second widget for an order the server does not know.
   await page.evaluate(() => {
     const el = document.createElement("div");
@@ -131,7 +119,7 @@ test("a contract error from the server is shown as text, not a blank box", async
 
 test("bad mount options reject `ready` with an error naming the field and the expected shape", async () => {
   const context = await browser.newContext();
-  const { page } = await openShop(context);
+  const { page } = await openShop(context, server.base);
   const attempt = (opts) =>
     page.evaluate(async (o) => {
       try {

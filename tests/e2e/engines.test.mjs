@@ -7,16 +7,12 @@
 //! console errors over classic WebDriver) is said where it is skipped in the assertion, never the test.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, sandboxConfig, pay, lastSegment, newOrder, freePort, decodeQr } from "./harness.mjs";
+import { startServer, sandboxConfig, pay, lastSegment, newOrder, freePort, decodeQr, noAxe, WECHAT_UA, ALIPAY_UA } from "./harness.mjs";
 import { forEachEngine, IPHONE_UA, waitFor, widgetText, statusIs, hostSite } from "./engines.mjs";
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const SITE = process.env.WALLET_CHECKOUT_SITE ?? join(resolve(import.meta.dirname, "../.."), "dist");
-const WECHAT_UA = `${IPHONE_UA} MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN`;
-const ALIPAY_UA = `${IPHONE_UA} AlipayClient/10.5.96.6000 Language/zh-Hans`;
 
 /** Every language: its tag, its wallet names (buttons), and its "Choose how to pay". */
 export const LANGUAGES = [
@@ -43,17 +39,6 @@ const listen = () => {
   return true;
 };
 
-async function axeFindings(page, selector = "#checkout") {
-  if (!(await page.eval(() => typeof window.axe === "object"))) await page.addScript(AXE);
-  const violations = await page.eval(async (sel) => {
-    const result = await window.axe.run(sel, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  }, selector);
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
-
-const noAxe = async (page, state) => assert.deepEqual(await axeFindings(page), [], `axe-core, ${state}`);
-
 async function openShop(page, base, query = "") {
   await page.goto(`${base}/${query}`);
   await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3, null, { what: "the wallets" });
@@ -62,6 +47,17 @@ async function openShop(page, base, query = "") {
 
 const control = (base, body) => fetch(`${base}/sandbox/control`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
+/** A scenario of the catalogue, registered for the engines it must pass in. Where Chromium runs a
+ * richer test of the same scenario (Playwright's own tools: request interception, init scripts,
+ * focus, the back/forward cache's events), that test is the Chromium row and is named `core: …`
+ * (`flows.test.mjs`, `checkout.test.mjs`), so no scenario runs twice in one engine; `cargo xtask
+ * test --quick` runs the Chromium rows of both. */
+const OTHERS_THAN_CHROMIUM = ["firefox", "webkit"];
+const ALL = ["chromium", "firefox", "webkit"];
+function scenario(engine, engines, title, body) {
+  if (engines.includes(engine.name)) test(`${engine.name}: ${title}`, body);
+}
+
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
@@ -69,7 +65,8 @@ after(async () => { await server?.stop(); });
 forEachEngine((engine) => {
   const { name } = engine;
 
-  test(`${name}: desktop QR, scanned and paid: Payment successful, axe-core clean in each state`, async () => {
+  // Chromium: checkout.test.mjs "core: desktop: pay with Alipay by scanning the QR…".
+  scenario(engine, OTHERS_THAN_CHROMIUM, "desktop QR, scanned and paid: Payment successful, axe-core clean in each state", async () => {
     const page = await engine.newPage();
     await openShop(page, server.base);
     await noAxe(page, "choosing");
@@ -92,7 +89,8 @@ forEachEngine((engine) => {
     await page.close();
   });
 
-  test(`${name}: phone hand-over to the wallet page and back to success; back from the wallet checks at once`, async () => {
+  // Chromium: flows.test.mjs "core: iPhone: Alipay hands over…" and "core: iPhone: back from the wallet page…".
+  scenario(engine, OTHERS_THAN_CHROMIUM, "phone hand-over to the wallet page and back to success; back from the wallet checks at once", async () => {
     const page = await engine.newPage({ phone: true });
     await openShop(page, server.base);
     const shop = await page.url();
@@ -121,7 +119,8 @@ forEachEngine((engine) => {
     await page.close();
   });
 
-  test(`${name}: in WeChat and Alipay the in-app bridges pay and the server decides`, async () => {
+  // Chromium: flows.test.mjs "core: WeChat in-app: …" and "core: Alipay in-app: …".
+  scenario(engine, OTHERS_THAN_CHROMIUM, "in WeChat and Alipay the in-app bridges pay and the server decides", async () => {
     const own = await startServer(["--config", sandboxConfig(`[routing]\nwechat_pay = "alphapay"\n`)]);
     try {
       const wechat = await engine.newPage({ phone: true, userAgent: WECHAT_UA });
@@ -165,7 +164,8 @@ forEachEngine((engine) => {
     }
   });
 
-  test(`${name}: the code expires, Get a new code makes another that pays`, async () => {
+  // Chromium: flows.test.mjs "core: expiry: …".
+  scenario(engine, OTHERS_THAN_CHROMIUM, "the code expires, Get a new code makes another that pays", async () => {
     assert.equal((await control(server.base, { expiry_secs: 4 })).status, 200);
     const page = await engine.newPage();
     try {
@@ -186,7 +186,7 @@ forEachEngine((engine) => {
     await page.close();
   });
 
-  test(`${name}: the countdown changes on each second boundary of the expiry, and never says more time than is left`, async () => {
+  scenario(engine, ALL, "the countdown changes on each second boundary of the expiry, and never says more time than is left", async () => {
     const page = await engine.newPage();
     await openShop(page, server.base);
     // Every change of the shown time, with when it happened (the page's own clock).
@@ -224,7 +224,7 @@ forEachEngine((engine) => {
     await page.close();
   });
 
-  test(`${name}: every language: its own wallet names on the buttons, axe-core clean`, async () => {
+  scenario(engine, ALL, "every language: its own wallet names on the buttons, axe-core clean", async () => {
     const page = await engine.newPage();
     for (const [tag, names, choose] of LANGUAGES) {
       await openShop(page, server.base, `?locale=${tag}`);
@@ -240,7 +240,7 @@ forEachEngine((engine) => {
     await page.close();
   });
 
-  test(`${name}: the script tag with integrity and <wallet-checkout> under a strict CSP, and iframe mode under its CSP`, async () => {
+  scenario(engine, ALL, "the script tag with integrity and <wallet-checkout> under a strict CSP, and iframe mode under its CSP", async () => {
     const manifest = JSON.parse(readFileSync(join(SITE, "manifest.json"), "utf8"));
     const loader = manifest.files.find((f) => f.file === manifest.loader);
     const tag = `<script src="/${manifest.loader}" integrity="${loader.sha384}" crossorigin="anonymous" async></script>`;

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, sandboxConfig, launchBrowser, decodeQrOnScreen, watchErrors, devices, freePort, axeFindings, SHOTS, pay, lastSegment } from "./harness.mjs";
+import { startServer, sandboxConfig, launchBrowser, decodeQrOnScreen, watchErrors, devices, freePort, axeFindings, SHOTS, pay, lastSegment,
+  shot, openShop, choose, status, noAxe, WECHAT_UA, ALIPAY_UA } from "./harness.mjs";
 
 let server;
 let browser;
@@ -23,12 +24,6 @@ after(async () => {
 });
 
 const IPHONE = devices["iPhone 13"];
-const WECHAT_UA = `${IPHONE.userAgent} MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN`;
-const ALIPAY_UA = `${IPHONE.userAgent} AlipayClient/10.5.96.6000 Language/zh-Hans`;
-
-async function shot(page, name) {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
 
 /** Records the widget's DOM events (they bubble out of the host) from the page's first script on. */
 function recordEvents(context) {
@@ -42,45 +37,10 @@ function recordEvents(context) {
   });
 }
 
-async function openShop(context, base, query = "") {
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${base}/${query}`);
-  await page.locator('button.wc-wallet[data-wallet="alipay"]').waitFor();
-  return { page, errors };
-}
 
-/** The wallets' English names (what the tests say) to their keys (what every language's button carries). */
-const WALLET_KEYS = { Alipay: "alipay", "WeChat Pay": "wechat_pay", UnionPay: "unionpay" };
 
-/** Clicks a wallet (by its English name, in any language) or another button, and resolves with the session the server created (read in flight, so a widget
- * that navigates away at once cannot lose it). */
-async function choose(page, wallet) {
-  let resolve;
-  const created = new Promise((r) => { resolve = r; });
-  const pattern = "**/api/checkout/sessions";
-  const handler = async (route) => {
-    const response = await route.fetch();
-    resolve(await response.json());
-    await route.fulfill({ response });
-  };
-  await page.route(pattern, handler);
-  const button = WALLET_KEYS[wallet]
-    ? page.locator(`button.wc-wallet[data-wallet="${WALLET_KEYS[wallet]}"]`)
-    : page.getByRole("button", { name: wallet, exact: true }); // "Try again" and the like
-  await button.click();
-  const session = await created;
-  await page.unroute(pattern, handler);
-  return session;
-}
 
-const status = (page, text) => page.getByRole("status").filter({ hasText: text }).waitFor({ timeout: 15_000 });
-
-async function noAxeFindings(page, state) {
-  assert.deepEqual(await axeFindings(page), [], `axe-core, state ${state}`);
-}
-
-test("iPhone: Alipay hands over to the wallet page, the shopper pays, comes back, and sees success", async () => {
+test("core: iPhone: Alipay hands over to the wallet page, the shopper pays, comes back, and sees success", async () => {
   const context = await browser.newContext({ ...IPHONE });
   await recordEvents(context);
   const { page, errors } = await openShop(context, server.base);
@@ -106,13 +66,13 @@ test("iPhone: Alipay hands over to the wallet page, the shopper pays, comes back
   assert.equal(await page.evaluate((o) => sessionStorage.getItem(`wallet-checkout:/api/checkout:${o}`), order), null, "forgotten once final");
   const focused = await page.evaluate(() => document.activeElement?.textContent);
   assert.equal(focused, "Payment successful", "focus moves to the outcome");
-  await noAxeFindings(page, "succeeded (phone)");
+  await noAxe(page, "succeeded (phone)");
   await shot(page, "phone-en-success");
   assert.deepEqual(errors, []);
   await context.close();
 });
 
-test("iPhone: back from the wallet page through the back/forward cache checks the status at once", async () => {
+test("core: iPhone: back from the wallet page through the back/forward cache checks the status at once", async () => {
   const context = await browser.newContext({ ...IPHONE });
   await recordEvents(context);
   const { page, errors } = await openShop(context, server.base, "?locale=zh-CN");
@@ -125,7 +85,7 @@ test("iPhone: back from the wallet page through the back/forward cache checks th
   await status(page, "正在确认支付结果");
   const link = page.getByRole("link", { name: "前往 支付宝" });
   assert.equal(await link.getAttribute("href"), session.action.url, "the shopper can go back to the wallet");
-  await noAxeFindings(page, "pending, back from the wallet (zh-CN)");
+  await noAxe(page, "pending, back from the wallet (zh-CN)");
   await shot(page, "phone-zh-confirming");
   await pay(server.base, lastSegment(session.action.url));
   await status(page, "支付成功");
@@ -134,7 +94,7 @@ test("iPhone: back from the wallet page through the back/forward cache checks th
   await context.close();
 });
 
-test("WeChat in-app: the widget waits for WeixinJSBridge, a closed sheet offers Pay again, the server decides", async () => {
+test("core: WeChat in-app: the widget waits for WeixinJSBridge, a closed sheet offers Pay again, the server decides", async () => {
   const own = await startServer(["--config", sandboxConfig(`[routing]\nwechat_pay = "alphapay"\n`)]);
   try {
     const context = await browser.newContext({ ...IPHONE, userAgent: WECHAT_UA });
@@ -160,7 +120,7 @@ test("WeChat in-app: the widget waits for WeixinJSBridge, a closed sheet offers 
     await page.getByText("The payment was not completed in WeChat Pay.").waitFor();
     const calls = await page.evaluate(() => window.__calls);
     assert.deepEqual(calls, [{ name: "getBrandWCPayRequest", params: session.action.params }]);
-    await noAxeFindings(page, "pending, bridge closed");
+    await noAxe(page, "pending, bridge closed");
     await shot(page, "wechat-en-bridge-closed");
     await page.getByRole("button", { name: "Pay with WeChat Pay" }).click();
     await status(page, "Payment successful");
@@ -172,7 +132,7 @@ test("WeChat in-app: the widget waits for WeixinJSBridge, a closed sheet offers 
   }
 });
 
-test("Alipay in-app: tradePay through AlipayJSBridge, success from the server", async () => {
+test("core: Alipay in-app: tradePay through AlipayJSBridge, success from the server", async () => {
   const context = await browser.newContext({ ...IPHONE, userAgent: ALIPAY_UA });
   await context.addInitScript(() => {
     window.__calls = [];
@@ -205,7 +165,7 @@ test("Alipay chosen inside WeChat: how to open the browser, the QR to save, and 
   await page.getByRole("button", { name: "Copy payment link" }).click();
   await page.getByText("Link copied").waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), session.action.url ?? session.action.content);
-  await noAxeFindings(page, "pending, Alipay inside WeChat");
+  await noAxe(page, "pending, Alipay inside WeChat");
   await shot(page, "wechat-en-alipay-guidance");
 
   // Without the Clipboard API (older WebViews, iOS quirks) the selection fallback still copies.
@@ -220,7 +180,7 @@ test("Alipay chosen inside WeChat: how to open the browser, the QR to save, and 
   await context.close();
 });
 
-test("expiry: the countdown follows the gateway, Get a new code cancels the old session, the new one pays", async () => {
+test("core: expiry: the countdown follows the gateway, Get a new code cancels the old session, the new one pays", async () => {
   const control = (body) => fetch(`${server.base}/sandbox/control`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   assert.equal((await control({ expiry_secs: 4 })).status, 200);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -233,7 +193,7 @@ test("expiry: the countdown follows the gateway, Get a new code cancels the old 
   await page.getByRole("timer").waitFor();
   await status(page, "Code QR expiré");
   const renew = page.getByRole("button", { name: "Obtenir un nouveau code" });
-  await noAxeFindings(page, "expired (fr)");
+  await noAxe(page, "expired (fr)");
   await shot(page, "desktop-fr-expired");
   const created = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions") && r.request().method() === "POST");
   await renew.click();
@@ -270,7 +230,7 @@ test("the server stops in the middle of a wait and starts again: the widget reco
     await page.getByRole("img", { name: /QR code/ }).waitFor();
     await page.getByRole("button", { name: "Cancel" }).click();
     await status(page, "Payment cancelled");
-    await noAxeFindings(page, "cancelled");
+    await noAxe(page, "cancelled");
     await shot(page, "desktop-en-cancelled");
     await context.close();
   } finally {
@@ -446,7 +406,7 @@ for (const [locale, waiting, name] of [
     assert.equal(await page.locator(".wc").getAttribute("lang"), locale);
     const expected = await page.evaluate((l) => new Intl.NumberFormat(l, { style: "currency", currency: "CAD" }).format("12.34"), locale);
     assert.equal(await page.locator(".wc-amount").innerText(), expected);
-    await noAxeFindings(page, `pending (${locale})`);
+    await noAxe(page, `pending (${locale})`);
     await shot(page, `desktop-${locale}-qr`);
     assert.deepEqual(errors, []);
     await context.close();
@@ -457,7 +417,7 @@ test("the browser's languages pick the widget's when no option says", async () =
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "fr-CA" });
   const { page } = await openShop(context, server.base);
   assert.equal(await page.getByRole("group").getAttribute("aria-label"), "Choisissez votre moyen de paiement");
-  await noAxeFindings(page, "choosing (fr)");
+  await noAxe(page, "choosing (fr)");
   await context.close();
   const japanese = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ja-JP" });
   const { page: ja } = await openShop(japanese, server.base);
@@ -475,7 +435,7 @@ test("a page that supports dark gets dark defaults (a theme still overrides), on
     return { text: wc.color, background: button.backgroundColor };
   });
   assert.deepEqual(await look(), { text: "rgb(232, 234, 237)", background: "rgb(31, 35, 40)" });
-  await noAxeFindings(page, "choosing (dark)");
+  await noAxe(page, "choosing (dark)");
   // The demo declares `color-scheme: light dark`; a page that declares only light keeps the light widget.
   await page.evaluate(() => { document.documentElement.style.colorScheme = "light"; });
   assert.deepEqual(await look(), { text: "rgb(29, 33, 39)", background: "rgb(255, 255, 255)" });
@@ -506,7 +466,7 @@ test("declined in the wallet: Payment failed, and Try again starts a new session
   const declined = await fetch(`${server.base}/sandbox/wallet/${lastSegment(first.action.content)}/decline`, { method: "POST", redirect: "manual" });
   assert.equal(declined.status, 303);
   await status(page, "支付失败");
-  await noAxeFindings(page, "failed (zh-CN)");
+  await noAxe(page, "failed (zh-CN)");
   await shot(page, "desktop-zh-CN-failed");
   const again = await choose(page, "重试"); // Try again
   assert.notEqual(again.id, first.id);

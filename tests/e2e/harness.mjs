@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, devices } from "playwright-core";
@@ -15,7 +15,8 @@ import { PNG } from "pngjs";
 
 export { devices };
 
-function required(name) {
+/** The value of the environment variable `name`, which `cargo xtask test` sets. */
+export function required(name) {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run the suite through \`cargo xtask test\``);
   return v;
@@ -117,17 +118,83 @@ export function watchErrors(page) {
 
 export const SHOTS = process.env.WALLET_CHECKOUT_SHOTS; // a folder to save screenshots into, if set
 
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+let axeSource = null;
 
-/** Runs axe-core over `selector` and returns its serious and critical findings (none is the goal). */
+/** Runs axe-core over `selector` and returns its serious and critical findings (none is the goal).
+ * `page` is a Playwright page or an engine page of `engines.mjs` (`eval`, `addScript`). */
 export async function axeFindings(page, selector = "#checkout") {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async (sel) => {
+  const engine = typeof page.evaluate !== "function";
+  const run = (fn, arg) => (engine ? page.eval(fn, arg) : page.evaluate(fn, arg));
+  if (!(await run(() => typeof window.axe === "object"))) {
+    if (engine) {
+      axeSource ??= readFileSync(AXE_PATH, "utf8");
+      await page.addScript(axeSource);
+    } else {
+      await page.addScriptTag({ path: AXE_PATH });
+    }
+  }
+  const violations = await run(async (sel) => {
     const result = await window.axe.run(sel, { resultTypes: ["violations"] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
   }, selector);
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
+
+/** Asserts axe-core finds nothing serious in `state`. */
+export async function noAxe(page, state) {
+  assert.deepEqual(await axeFindings(page), [], `axe-core, ${state}`);
+}
+
+/** Saves a full-page screenshot as `name` when `WALLET_CHECKOUT_SHOTS` names a folder. */
+export async function shot(page, name) {
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+/** Opens the demo shop at `base` (with `query`) in a new page of `context`, waiting for the wallets;
+ * resolves with the page and the errors it logs. */
+export async function openShop(context, base, query = "") {
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${base}/${query}`);
+  await page.locator('button.wc-wallet[data-wallet="alipay"]').waitFor();
+  return { page, errors };
+}
+
+/** The wallets' English names (what the tests say) to their keys (what every language's button carries). */
+const WALLET_KEYS = { Alipay: "alipay", "WeChat Pay": "wechat_pay", UnionPay: "unionpay" };
+
+/** Clicks a wallet (by its English name, in any language) or another button ("Try again"), and
+ * resolves with the server's answer to the create, { status, body }, read in flight (a widget that
+ * navigates away at once cannot lose it). */
+export async function chooseAnswer(page, wallet) {
+  let resolve;
+  const created = new Promise((r) => { resolve = r; });
+  const pattern = "**/api/checkout/sessions";
+  const handler = async (route) => {
+    const response = await route.fetch();
+    resolve({ status: response.status(), body: await response.json() });
+    await route.fulfill({ response });
+  };
+  await page.route(pattern, handler);
+  const button = WALLET_KEYS[wallet]
+    ? page.locator(`button.wc-wallet[data-wallet="${WALLET_KEYS[wallet]}"]`)
+    : page.getByRole("button", { name: wallet, exact: true });
+  await button.click();
+  const answer = await created;
+  await page.unroute(pattern, handler);
+  return answer;
+}
+
+/** `chooseAnswer`'s session. */
+export const choose = async (page, wallet) => (await chooseAnswer(page, wallet)).body;
+
+/** Waits (15 s at most) for the widget's status line to say `text`. */
+export const status = (page, text) => page.getByRole("status").filter({ hasText: text }).waitFor({ timeout: 15_000 });
+
+export const IPHONE_UA = devices["iPhone 13"].userAgent;
+export const WECHAT_UA = `${IPHONE_UA} MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN`;
+export const ALIPAY_UA = `${IPHONE_UA} AlipayClient/10.5.96.6000 Language/zh-Hans`;
 
 /** A demo order (12.34 CAD) created on the server at `base`; resolves with its reference. */
 export async function newOrder(base) {

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { once } from "node:events";
 import * as harness from "./harness.mjs";
-import { launchBrowser, watchErrors, pay, lastSegment, freePort, devices } from "./harness.mjs";
+import { launchBrowser, watchErrors, pay, lastSegment, freePort, devices, required } from "./harness.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TOKEN = "e2e-instances-admin-token-0123456789-abc";
@@ -22,12 +22,6 @@ const P2P = "e2e-instances-pass2pay-secret-0123456789";
 const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-instances-"));
 const children = [];
 let browser, nginx, gateway, instances, shopPort, front;
-
-function required(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the suite through \`cargo xtask test\``);
-  return v;
-}
 
 /** `startProcess`, stopped after the suite. */
 async function startProcess(program, args, env, name) {

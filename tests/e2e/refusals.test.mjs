@@ -5,7 +5,7 @@
 //! (a fake `AlipayJSBridge`) and inside a mini program's web-view (a fake `my`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, sandboxConfig, launchBrowser, watchErrors, devices, axeFindings, SHOTS } from "./harness.mjs";
+import { startServer, sandboxConfig, launchBrowser, watchErrors, devices, axeFindings, SHOTS, shot, openShop, chooseAnswer as choose, status, ALIPAY_UA } from "./harness.mjs";
 
 let server;
 let browser;
@@ -21,12 +21,7 @@ after(async () => {
 });
 
 const IPHONE = devices["iPhone 13"];
-const ALIPAY_UA = `${IPHONE.userAgent} AlipayClient/10.5.96.6000 Language/zh-Hans`;
 const MINI_PROGRAM_UA = `${IPHONE.userAgent} ChannelId(0) Nebula AlipayDefined(nt:WIFI) AliApp(AP/10.5.96) AlipayClient/10.5.96.6000 Language/zh-Hans MiniProgram`;
-
-async function shot(page, name) {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
 
 /** The next answer of `gateway` to `op`, as a person would set it from the command line. */
 async function force(base, gateway, op, answer) {
@@ -43,23 +38,6 @@ function unexpected(errors) {
   return errors.filter((e) => !e.includes("Failed to load resource"));
 }
 
-async function openShop(context, base, query = "") {
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${base}/${query}`);
-  await page.getByRole("button", { name: "Alipay", exact: true }).waitFor();
-  return { page, errors };
-}
-
-/** Clicks a wallet and resolves with the server's answer to the create (status and body). */
-async function choose(page, wallet) {
-  const answer = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions") && r.request().method() === "POST");
-  await page.getByRole("button", { name: wallet, exact: true }).click();
-  const res = await answer;
-  return { status: res.status(), body: await res.json() };
-}
-
-const status = (page, text) => page.getByRole("status").filter({ hasText: text }).waitFor({ timeout: 15_000 });
 const qr = (page) => page.getByRole("img", { name: /QR code/ }).first();
 
 const RETRY = "The payment could not be started.";

@@ -129,8 +129,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if quick {
         step(2, "building the demo for the end-to-end suite");
         step(3, "the core scenarios in Chromium");
+        // The catalogue's Chromium rows: its own scenarios in Chromium and the `core: …` tests.
         total.add(end_to_end(
-            &["tests/e2e/engines.test.mjs".to_string()],
+            &[
+                "--test-name-pattern=^(core: |chromium)".to_string(),
+                "tests/e2e/engines.test.mjs".to_string(),
+                "tests/e2e/flows.test.mjs".to_string(),
+                "tests/e2e/checkout.test.mjs".to_string(),
+            ],
             Some("chromium"),
         )?);
     } else {
@@ -225,8 +231,8 @@ fn trunk_build(trunk: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the demo and runs the end-to-end suite (or only the files in `only`; only the engine
-/// `engines` names in the engine catalogue), files side by side.
+/// Builds the demo and runs the end-to-end suite (or only the files and `node --test` options in
+/// `only`; only the engines `engines` names in the engine catalogue), files side by side.
 fn end_to_end(only: &[String], engines: Option<&str>) -> Result<Counts, String> {
     let root = root();
     crate::dist::build()?;
@@ -236,7 +242,8 @@ fn end_to_end(only: &[String], engines: Option<&str>) -> Result<Counts, String> 
         "--test".to_string(),
         format!("--test-concurrency={E2E_CONCURRENCY}"),
     ];
-    if only.is_empty() {
+    if only.iter().all(|a| a.starts_with("--")) {
+        args.extend(only.iter().cloned());
         args.push("tests/e2e/".into());
     } else {
         args.extend(only.iter().cloned());
