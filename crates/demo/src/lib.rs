@@ -19,9 +19,9 @@ use wallet_checkout_protocol::Wallet;
 use wallet_checkout_sandbox::{
     AlphaPayMerchant, Pass2PayMerchant, Sandbox, SandboxOptions, YabandPayMerchant,
 };
-use wallet_checkout_server::clock::Clock;
 use wallet_checkout_server::config::{Admin, Config, FrameConfig, Gateways, SecretMap};
-use wallet_checkout_server::domain::random_id;
+use wallet_checkout_server::core::clock::Clock;
+use wallet_checkout_server::core::domain::random_id;
 use wallet_checkout_server::gateway::alphapay::AlphaPayConfig;
 use wallet_checkout_server::gateway::pass2pay::{default_client_ip, Pass2PayConfig};
 use wallet_checkout_server::gateway::yabandpay::YabandPayConfig;

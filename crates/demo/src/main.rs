@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 use wallet_checkout_demo::{Credentials, DemoOptions};
-use wallet_checkout_server::clock::{Clock, SystemClock};
 use wallet_checkout_server::config::{Config, Env};
+use wallet_checkout_server::core::clock::{Clock, SystemClock};
 use wallet_checkout_server::{app, serve};
 
 const USAGE: &str = "usage: wallet-checkout-demo [--config FILE] [--site DIR]

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use wallet_checkout_protocol::Money;
-use wallet_checkout_server::clock::SystemClock;
 use wallet_checkout_server::config::{Config, Env};
+use wallet_checkout_server::core::clock::SystemClock;
 use wallet_checkout_server::orders::{Order, OrderSource};
 use wallet_checkout_server::Extras;
 

@@ -101,7 +101,7 @@ async fn create(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateRefund>,
 ) -> Result<(StatusCode, Json<RefundRecord>), ApiError> {
-    let key = checkout::idempotency_key(&headers)?;
+    let key = crate::error::idempotency_key(&headers)?;
     let refund = checkout::refund(&state, &id, req.amount, req.reason, key).await?;
     Ok((StatusCode::CREATED, Json(refund)))
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use wallet_checkout_protocol::{CreateSession, Session, Status, MAX_WAIT_SECS};
 
 use crate::checkout::{self, Created, NewSession};
-use crate::clock::parse_rfc3339;
+use crate::core::clock::parse_rfc3339;
 use crate::error::{not_found, ApiError, ApiJson};
 use crate::AppState;
 
@@ -51,7 +51,7 @@ async fn create(
     let client = state
         .limits
         .client_ip(crate::serve::peer(&extensions), &headers);
-    let idempotency_key = checkout::idempotency_key(&headers)?;
+    let idempotency_key = crate::error::idempotency_key(&headers)?;
     let client_ip = client.map(|ip| ip.to_string());
     let asked = NewSession {
         order: req.order,

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use axum::Router;
 
-use crate::clock::Clock;
 use crate::config::{Config, Secrets};
+use crate::core::clock::Clock;
 use crate::gateway::Connector;
 use crate::hub::Hub;
 use crate::orders::{NoOrders, OrderSource};

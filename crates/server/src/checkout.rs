@@ -9,11 +9,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use wallet_checkout_protocol::{ErrorCode, Flow, Money, Session, Status, Wallet};
 
-use crate::clock::rfc3339;
-use crate::error::ApiError;
+use crate::core::clock::rfc3339;
+use crate::core::error::{Kind, ServiceError};
 use crate::gateway::{
     Connector, CreatePayment, GatewayError, IncomingNotification, Notification, Observed,
     PaymentRef, RefundRequest, Refusal, Said,
@@ -24,6 +23,18 @@ use crate::store::{
     StoreError,
 };
 use crate::AppState;
+
+/// The right to change a status: only this module makes one (its field is private), so only the
+/// service can call `Store::transition` and `Store::update_refund`.
+pub struct Writer(());
+
+impl Writer {
+    /// The store conformance suite's writer: test code only.
+    #[cfg(any(test, feature = "conformance"))]
+    pub fn for_tests() -> Writer {
+        Writer(())
+    }
+}
 
 /// One async lock per idempotency key, so two concurrent retries cannot both reach the gateway.
 #[derive(Default)]
@@ -47,71 +58,71 @@ pub const MAX_KEY_LEN: usize = 255;
 /// Longest `return_url` accepted.
 pub const MAX_RETURN_URL: usize = 2048;
 
-impl From<StoreError> for ApiError {
+impl From<StoreError> for ServiceError {
     /// A store that cannot be reached is `503` with `Retry-After` (the request may be made again
     /// as it was: nothing was half-written); anything else reaching here is a bug, `500`.
-    fn from(e: StoreError) -> ApiError {
+    fn from(e: StoreError) -> ServiceError {
         tracing::error!(error = %e, "store failure");
         match e {
-            StoreError::Unavailable(_) => ApiError {
+            StoreError::Unavailable(_) => ServiceError {
                 retry_after: Some(1),
-                ..ApiError::new(
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                ..ServiceError::new(
+                    Kind::Unavailable,
                     ErrorCode::Internal,
                     "session store unavailable; try again",
                 )
             },
             // Only outside text can hold what PostgreSQL refuses (a NUL byte).
             StoreError::Invalid => {
-                ApiError::invalid("the request holds text that cannot be stored")
+                ServiceError::invalid("the request holds text that cannot be stored")
             }
-            _ => ApiError::internal("session store unavailable"),
+            _ => ServiceError::internal("session store unavailable"),
         }
     }
 }
 
-impl From<GatewayError> for ApiError {
-    fn from(e: GatewayError) -> ApiError {
+impl From<GatewayError> for ServiceError {
+    fn from(e: GatewayError) -> ServiceError {
         tracing::warn!(error = %e, "gateway call failed");
         match e {
-            GatewayError::Refused(m) => ApiError::invalid(m),
-            GatewayError::Timeout => ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
+            GatewayError::Refused(m) => ServiceError::invalid(m),
+            GatewayError::Timeout => ServiceError::new(
+                Kind::UpstreamTimeout,
                 ErrorCode::GatewayTimeout,
                 "gateway timed out",
             ),
             // What the gateway said stays in the log: a shopper (or whoever made the request)
             // hears only that the payment provider failed.
-            GatewayError::Transport(_) | GatewayError::BadResponse(_) => ApiError::new(
-                StatusCode::BAD_GATEWAY,
+            GatewayError::Transport(_) | GatewayError::BadResponse(_) => ServiceError::new(
+                Kind::Upstream,
                 ErrorCode::GatewayError,
                 "the payment provider could not be reached",
             ),
             // The contract's "Gateway refusals → codes": each connector's table says which kind.
             GatewayError::Declined { refusal, .. } => match refusal {
-                Refusal::Order => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                Refusal::Order => ServiceError::new(
+                    Kind::Unprocessable,
                     ErrorCode::GatewayRefused,
                     "the payment provider refused this order; another wallet may take it",
                 ),
-                Refusal::Wallet => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                Refusal::Wallet => ServiceError::new(
+                    Kind::Unprocessable,
                     ErrorCode::WalletUnavailable,
                     "the payment provider has not enabled this wallet for the shop",
                 ),
-                Refusal::Paid => ApiError::new(
-                    StatusCode::CONFLICT,
+                Refusal::Paid => ServiceError::new(
+                    Kind::Conflict,
                     ErrorCode::OrderAlreadyPaid,
                     "the payment provider says this order is already paid",
                 ),
-                Refusal::Transient | Refusal::Setup | Refusal::Unknown => ApiError::new(
-                    StatusCode::BAD_GATEWAY,
+                Refusal::Transient | Refusal::Setup | Refusal::Unknown => ServiceError::new(
+                    Kind::Upstream,
                     ErrorCode::GatewayError,
                     "the payment provider refused this request; try again",
                 ),
             },
-            GatewayError::Unsettled { .. } => ApiError::new(
-                StatusCode::BAD_GATEWAY,
+            GatewayError::Unsettled { .. } => ServiceError::new(
+                Kind::Upstream,
                 ErrorCode::GatewayError,
                 "the payment provider could not say whether the order was made; try again",
             ),
@@ -119,25 +130,17 @@ impl From<GatewayError> for ApiError {
     }
 }
 
-fn key_error() -> ApiError {
-    ApiError::invalid(format!(
+pub(crate) fn key_error() -> ServiceError {
+    ServiceError::invalid(format!(
         "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
     ))
 }
 
-fn check_key(key: Option<&str>) -> Result<(), ApiError> {
+fn check_key(key: Option<&str>) -> Result<(), ServiceError> {
     match key {
         Some(k) if k.is_empty() || k.len() > MAX_KEY_LEN => Err(key_error()),
         _ => Ok(()),
     }
-}
-
-/// The `Idempotency-Key` header, if any (checked again, with its length, by the function it goes to).
-pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
-    headers
-        .get("Idempotency-Key")
-        .map(|v| v.to_str().map(str::to_string).map_err(|_| key_error()))
-        .transpose()
 }
 
 /// A request for a session, as the API extracted it.
@@ -178,12 +181,12 @@ fn payment(record: &SessionRecord) -> PaymentRef<'_> {
 
 /// Creates a session: the amount from `OrderSource`, the order's earlier pending attempts closed
 /// first, one gateway order per idempotency key.
-pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiError> {
+pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ServiceError> {
     check_key(req.idempotency_key.as_deref())?;
     // The same rule as a PUT's: anything else cannot be an order, and never reaches a lock, the
     // shop's lookup or a log.
     if !crate::orders::valid_reference(&req.order) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "order must be 1 to 64 letters, digits, '-', '_', '.' or ':'",
         ));
     }
@@ -201,7 +204,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
     if let Some(k) = &req.idempotency_key {
         if let Some(existing) = state.store.by_idempotency_key(k).await? {
             if existing.session.order != req.order || existing.session.wallet != req.wallet {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "Idempotency-Key was already used for another request",
                 ));
             }
@@ -214,7 +217,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         .as_deref()
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
     state.limits.check_create(client).map_err(|wait| {
-        ApiError::rate_limited(
+        ServiceError::rate_limited(
             wait,
             "too many new sessions from this address; try again shortly",
         )
@@ -246,16 +249,16 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         None => match state.orders.order(&req.order).await {
             Ok(Some(o)) => o,
             Ok(None) => {
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
+                return Err(ServiceError::new(
+                    Kind::NotFound,
                     ErrorCode::OrderNotFound,
                     format!("no order {:?}", req.order),
                 ))
             }
             Err(why) => {
                 tracing::warn!(order = ?req.order, why = %crate::error::printable(&format!("{why:?}")), "the order source failed");
-                return Err(ApiError::new(
-                    StatusCode::BAD_GATEWAY,
+                return Err(ServiceError::new(
+                    Kind::Upstream,
                     ErrorCode::OrderUnavailable,
                     "the order source could not say what this order costs; try again",
                 ));
@@ -276,15 +279,15 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         .iter()
         .any(paid)
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(ServiceError::new(
+            Kind::Conflict,
             ErrorCode::OrderAlreadyPaid,
             "this order is already paid",
         ));
     }
     let unavailable = || {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::new(
+            Kind::Unprocessable,
             ErrorCode::WalletUnavailable,
             format!("{} is not offered", req.wallet),
         )
@@ -355,7 +358,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
                 code,
                 message,
             };
-            match state.store.insert(record.clone()).await {
+            match state.store.insert(record.clone(), Writer(())).await {
                 Ok(()) => {
                     note_refusal(state, &id, &e).await;
                     if let Err(err) = state.store.request_close(&id, Status::Cancelled).await {
@@ -392,7 +395,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         close_as: None,
         gateway_result: None,
     };
-    match state.store.insert(record.clone()).await {
+    match state.store.insert(record.clone(), Writer(())).await {
         Ok(()) => {}
         // Another instance stored a session under the same key meanwhile (the key's lock is one
         // process's): that one is the answer, and this gateway order is closed.
@@ -407,8 +410,8 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
         // The order's amount changed on another instance while the gateway was asked.
         Err(StoreError::Locked) => {
             close_at_gateway(state, &record, Status::Cancelled).await;
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(ServiceError::new(
+                Kind::Conflict,
                 ErrorCode::OrderUnavailable,
                 "the order changed while the session was made; try again",
             ));
@@ -443,11 +446,11 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, ApiErr
 
 /// A `return_url` is where the wallet sends the shopper after paying: only to an origin the shop
 /// listed (`[checkout] return_origins`, default `public_url`'s), never to whoever made the session.
-fn check_return_url(state: &AppState, url: &str) -> Result<String, ApiError> {
+fn check_return_url(state: &AppState, url: &str) -> Result<String, ServiceError> {
     let parsed = reqwest::Url::parse(url)
         .ok()
         .filter(|u| matches!(u.scheme(), "https" | "http") && url.len() <= MAX_RETURN_URL)
-        .ok_or_else(|| ApiError::invalid("return_url must be an absolute http(s) URL"))?;
+        .ok_or_else(|| ServiceError::invalid("return_url must be an absolute http(s) URL"))?;
     let origin = parsed.origin().ascii_serialization();
     let allowed = if state.return_origins.is_empty() {
         crate::config::origin_of(&state.public_url)
@@ -459,7 +462,7 @@ fn check_return_url(state: &AppState, url: &str) -> Result<String, ApiError> {
     if allowed.iter().any(|a| a.eq_ignore_ascii_case(&origin)) {
         Ok(parsed.to_string())
     } else {
-        Err(ApiError::invalid(
+        Err(ServiceError::invalid(
             "return_url's origin is not one of [checkout] return_origins",
         ))
     }
@@ -475,7 +478,7 @@ async fn note_refusal(state: &AppState, session: &str, e: &GatewayError) {
 
 /// Keeps the gateway's own words about a session for the shop's order view (`gateway_result`).
 async fn note_said(state: &AppState, session: &str, said: &Said) {
-    let result = crate::domain::GatewayResult {
+    let result = crate::core::domain::GatewayResult {
         code: crate::error::printable(&said.code),
         message: crate::error::printable(&said.message),
     };
@@ -495,22 +498,22 @@ fn sane_expiry(now: time::OffsetDateTime, given: time::OffsetDateTime) -> time::
 }
 
 /// The session by id, as the widget sees it.
-pub async fn read(state: &AppState, id: &str) -> Result<Session, ApiError> {
+pub async fn read(state: &AppState, id: &str) -> Result<Session, ServiceError> {
     state
         .store
         .get(id)
         .await?
         .map(present)
-        .ok_or_else(ApiError::session_not_found)
+        .ok_or_else(ServiceError::session_not_found)
 }
 
 /// The shopper gave up: a pending session is closed at the gateway (or found paid).
-pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ApiError> {
+pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ServiceError> {
     let record = state
         .store
         .get(id)
         .await?
-        .ok_or_else(ApiError::session_not_found)?;
+        .ok_or_else(ServiceError::session_not_found)?;
     if record.session.status == Status::Pending {
         close_at_gateway(state, &record, Status::Cancelled).await;
     }
@@ -577,7 +580,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
 /// forward, records the events it reports in the same transaction, and wakes the session's
 /// waiters. The only caller of `Store::transition`. Answers the record after the change and whether
 /// it changed; `Ok(None)` for an unknown session.
-pub async fn apply(
+pub(crate) async fn apply(
     state: &AppState,
     id: &str,
     status: Status,
@@ -617,7 +620,7 @@ pub async fn apply(
             .map(|kind| stamp.event(kind, data.clone()))
             .collect()
     });
-    let result = state.store.transition(id, status, events).await;
+    let result = state.store.transition(id, status, events, Writer(())).await;
     match &result {
         Ok(Some((_, true))) => {
             tracing::info!(session = %id, status = status.as_str(), source, "session updated");
@@ -630,6 +633,16 @@ pub async fn apply(
         }
     }
     result
+}
+
+/// `apply` for the integration tests (the `conformance` feature only; never in a release).
+#[cfg(feature = "conformance")]
+pub async fn apply_for_tests(
+    state: &AppState,
+    id: &str,
+    status: Status,
+) -> Result<Option<(SessionRecord, bool)>, StoreError> {
+    apply(state, id, status, "test").await
 }
 
 /// Every change that records an event rings the webhook worker (a final status always does; a
@@ -859,7 +872,7 @@ pub async fn refund(
     amount: Option<u64>,
     reason: Option<String>,
     idempotency_key: Option<String>,
-) -> Result<RefundRecord, ApiError> {
+) -> Result<RefundRecord, ServiceError> {
     check_key(idempotency_key.as_deref())?;
     // One refund at a time per session, so two requests cannot both fit under the paid amount.
     let _guard = state
@@ -870,7 +883,7 @@ pub async fn refund(
     if let Some(k) = &idempotency_key {
         if let Some(existing) = state.store.refund_by_key(k).await? {
             if existing.session_id != id || amount.is_some_and(|a| a != existing.amount.value) {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "Idempotency-Key was already used for another refund",
                 ));
             }
@@ -881,10 +894,10 @@ pub async fn refund(
         .store
         .get(id)
         .await?
-        .ok_or_else(ApiError::session_not_found)?;
+        .ok_or_else(ServiceError::session_not_found)?;
     if record.session.status != Status::Succeeded {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(ServiceError::new(
+            Kind::Conflict,
             ErrorCode::InvalidRequest,
             "only a succeeded session can be refunded",
         ));
@@ -897,10 +910,11 @@ pub async fn refund(
         .iter()
         .map(|r| (r.amount.value, r.status))
         .collect();
-    let value = amount.unwrap_or_else(|| crate::rules::refund_left(paid, so_far.iter().copied()));
+    let value =
+        amount.unwrap_or_else(|| crate::core::rules::refund_left(paid, so_far.iter().copied()));
     // Asked here before the gateway, and again by the store, atomically, as the refund is written.
     let over = |left: u64| {
-        ApiError::invalid(format!(
+        ServiceError::invalid(format!(
             "a refund must be between 0 and what is left to refund ({}), exclusive of 0",
             Money {
                 value: left,
@@ -908,11 +922,11 @@ pub async fn refund(
             }
         ))
     };
-    crate::rules::refund_fits(value, paid, so_far).map_err(over)?;
+    crate::core::rules::refund_fits(value, paid, so_far).map_err(over)?;
     let connector = state
         .connectors
         .get(&record.session.gateway)
-        .ok_or_else(|| ApiError::internal("the session's gateway is not configured"))?;
+        .ok_or_else(|| ServiceError::internal("the session's gateway is not configured"))?;
     let amount = Money {
         value,
         currency: record.session.amount.currency.clone(),
@@ -931,7 +945,7 @@ pub async fn refund(
     // Persist first: if the gateway call's outcome is lost, the refund is still on record.
     match state
         .store
-        .insert_refund(refund.clone(), record.session.amount.value)
+        .insert_refund(refund.clone(), record.session.amount.value, Writer(()))
         .await
     {
         Ok(()) => {}
@@ -985,8 +999,8 @@ pub async fn refund(
             refund.status = RefundStatus::Failed;
             let event = refund_event(state, &record, &refund).await?;
             record_refund(state, &refund.id, RefundStatus::Failed, None, event).await?;
-            Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
+            Err(ServiceError::new(
+                Kind::Upstream,
                 ErrorCode::GatewayError,
                 format!(
                     "the gateway refused the refund: {}: {}",
@@ -1012,7 +1026,7 @@ async fn record_refund(
     let rings = event.is_some();
     state
         .store
-        .update_refund(id, status, gateway_ref, event)
+        .update_refund(id, status, gateway_ref, event, Writer(()))
         .await?;
     if rings {
         wake_webhooks(state);
@@ -1021,24 +1035,25 @@ async fn record_refund(
 }
 
 /// A session's refunds, oldest first.
-pub async fn refunds(state: &AppState, session_id: &str) -> Result<Vec<RefundRecord>, ApiError> {
+pub async fn refunds(
+    state: &AppState,
+    session_id: &str,
+) -> Result<Vec<RefundRecord>, ServiceError> {
     state
         .store
         .get(session_id)
         .await?
-        .ok_or_else(ApiError::session_not_found)?;
+        .ok_or_else(ServiceError::session_not_found)?;
     Ok(state.store.refunds(session_id).await?)
 }
 
 /// A refund by id; one still `processing` is asked about at the gateway first.
-pub async fn refund_status(state: &AppState, refund_id: &str) -> Result<RefundRecord, ApiError> {
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::InvalidRequest,
-            "no such refund",
-        )
-    };
+pub async fn refund_status(
+    state: &AppState,
+    refund_id: &str,
+) -> Result<RefundRecord, ServiceError> {
+    let not_found =
+        || ServiceError::new(Kind::NotFound, ErrorCode::InvalidRequest, "no such refund");
     let mut refund = state
         .store
         .get_refund(refund_id)
@@ -1066,13 +1081,13 @@ pub async fn put_order(
     state: &AppState,
     reference: &str,
     body: PutOrder,
-) -> Result<(bool, OrderView), ApiError> {
+) -> Result<(bool, OrderView), ServiceError> {
     if !crate::orders::valid_reference(reference) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "the reference must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
         ));
     }
-    body.check().map_err(ApiError::invalid)?;
+    body.check().map_err(ServiceError::invalid)?;
     let _order_guard = state
         .idempotency_locks
         .lock_for(&format!("order:{reference}"))
@@ -1083,8 +1098,8 @@ pub async fn put_order(
         Ok(Put::Created(o)) => (true, o),
         Ok(Put::Updated(o)) => (false, o),
         Err(StoreError::Locked) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(ServiceError::new(
+                Kind::Conflict,
                 ErrorCode::OrderLocked,
                 "the order has a session: its amount can no longer change (other fields can)",
             ))
@@ -1096,18 +1111,14 @@ pub async fn put_order(
 }
 
 /// `GET /admin/orders/{reference}`.
-pub async fn order(state: &AppState, reference: &str) -> Result<OrderView, ApiError> {
+pub async fn order(state: &AppState, reference: &str) -> Result<OrderView, ServiceError> {
     let stored = state.store.get_order(reference).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::OrderNotFound,
-            "no such order",
-        )
+        ServiceError::new(Kind::NotFound, ErrorCode::OrderNotFound, "no such order")
     })?;
     view(state, stored).await
 }
 
-async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ApiError> {
+async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ServiceError> {
     let sessions = state.store.by_order(&o.reference).await?;
     let mut refunded = 0u64;
     for s in &sessions {
@@ -1168,15 +1179,15 @@ pub async fn events(
     state: &AppState,
     after: Option<&str>,
     limit: usize,
-) -> Result<EventPage, ApiError> {
+) -> Result<EventPage, ServiceError> {
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid("limit must be 1 to 100"));
+        return Err(ServiceError::invalid("limit must be 1 to 100"));
     }
     let mut page = state
         .store
         .events_after(after, limit + 1)
         .await?
-        .ok_or_else(|| ApiError::invalid("after names no event"))?;
+        .ok_or_else(|| ServiceError::invalid("after names no event"))?;
     let has_more = page.len() > limit;
     page.truncate(limit);
     Ok(EventPage {
@@ -1197,13 +1208,13 @@ pub async fn events(
 
 /// Asks the shop's backend about an order it did not PUT (`[orders] lookup_url`); an answered
 /// order is stored as if PUT. `Ok(None)`: no lookup configured.
-async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord>, ApiError> {
+async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord>, ServiceError> {
     let Some(lookup) = &state.lookup else {
         return Ok(None);
     };
     if !crate::orders::valid_reference(reference) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
+        return Err(ServiceError::new(
+            Kind::NotFound,
             ErrorCode::OrderNotFound,
             "no such order",
         ));
@@ -1218,15 +1229,15 @@ async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord
                 Put::Created(o) | Put::Updated(o) => Ok(Some(o)),
             }
         }
-        crate::orders::Looked::NotFound => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
+        crate::orders::Looked::NotFound => Err(ServiceError::new(
+            Kind::NotFound,
             ErrorCode::OrderNotFound,
             "no such order",
         )),
         crate::orders::Looked::Unavailable(why) => {
             tracing::warn!(order = ?reference, why = %crate::error::printable(&format!("{why:?}")), "order lookup failed");
-            Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
+            Err(ServiceError::new(
+                Kind::Upstream,
                 ErrorCode::OrderUnavailable,
                 "the shop could not say what this order costs; try again",
             ))

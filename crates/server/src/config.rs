@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use wallet_checkout_protocol::Wallet;
 
-use crate::clock::Clock;
+use crate::core::clock::Clock;
 use crate::gateway::alphapay::AlphaPayConfig;
 use crate::gateway::pass2pay::Pass2PayConfig;
 use crate::gateway::yabandpay::YabandPayConfig;

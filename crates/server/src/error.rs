@@ -56,6 +56,43 @@ impl ApiError {
     }
 }
 
+/// The one place a service error becomes HTTP: each kind its status code.
+impl From<crate::core::error::ServiceError> for ApiError {
+    fn from(e: crate::core::error::ServiceError) -> ApiError {
+        use crate::core::error::Kind;
+        let status = match e.kind {
+            Kind::Invalid => StatusCode::BAD_REQUEST,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Upstream => StatusCode::BAD_GATEWAY,
+            Kind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            status,
+            code: e.code,
+            message: e.message,
+            retry_after: e.retry_after,
+        }
+    }
+}
+
+/// The `Idempotency-Key` header, if any (checked again, with its length, by the service call it
+/// goes to).
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get("Idempotency-Key")
+        .map(|v| {
+            v.to_str()
+                .map(str::to_string)
+                .map_err(|_| ApiError::from(crate::checkout::key_error()))
+        })
+        .transpose()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {

@@ -30,7 +30,10 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value
     // The store's own limits hold (PostgreSQL: 5 s for a connection); this one bounds the rest.
     match tokio::time::timeout(Duration::from_secs(5), state.store.ping()).await {
         Ok(Ok(())) => Ok(Json(serde_json::json!({ "status": "ok" }))),
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => Err(crate::store::StoreError::Unavailable("no answer within 5 s".into()).into()),
+        Ok(Err(e)) => Err(crate::core::error::ServiceError::from(e).into()),
+        Err(_) => Err(crate::core::error::ServiceError::from(
+            crate::store::StoreError::Unavailable("no answer within 5 s".into()),
+        )
+        .into()),
     }
 }

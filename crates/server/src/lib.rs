@@ -9,9 +9,8 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod checkout;
-pub mod clock;
 pub mod config;
-pub mod domain;
+pub mod core;
 pub mod error;
 pub mod frame;
 pub mod gateway;
@@ -21,7 +20,6 @@ pub mod limits;
 pub mod notify;
 pub mod orders;
 pub mod reconcile;
-pub mod rules;
 pub mod serve;
 pub mod store;
 pub mod webhooks;
@@ -32,7 +30,7 @@ use std::sync::Arc;
 use axum::Router;
 use wallet_checkout_protocol::Wallet;
 
-use crate::clock::Clock;
+use crate::core::clock::Clock;
 use crate::gateway::Connector;
 use crate::hub::Hub;
 use crate::orders::OrderSource;
@@ -47,7 +45,8 @@ pub struct AppState {
 }
 
 pub struct Inner {
-    pub store: Arc<dyn Store>,
+    /// Only this crate reaches the store; the service is the only writer of a status.
+    pub(crate) store: Arc<dyn Store>,
     pub orders: Arc<dyn OrderSource>,
     /// Gateway name → connector.
     pub connectors: BTreeMap<String, Arc<dyn Connector>>,
@@ -68,6 +67,13 @@ pub struct Inner {
     pub limits: limits::Limits,
     /// The origins a `return_url` may have (`[checkout] return_origins`; default `public_url`'s).
     pub return_origins: Vec<String>,
+}
+
+impl Inner {
+    /// The store, to read (every write of a status takes the service's `Writer`).
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
 }
 
 impl AppState {

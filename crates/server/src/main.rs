@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use tracing_subscriber::EnvFilter;
-use wallet_checkout_server::clock::SystemClock;
 use wallet_checkout_server::config::{Config, Env};
+use wallet_checkout_server::core::clock::SystemClock;
 use wallet_checkout_server::reconcile::ReconcileConfig;
 use wallet_checkout_server::{app, serve, AppState, Extras};
 

@@ -39,7 +39,7 @@ pub struct PutOrder {
     pub amount: Money,
     pub description: String,
     #[serde(default)]
-    pub customer: Option<crate::domain::Customer>,
+    pub customer: Option<crate::core::domain::Customer>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
 }
@@ -63,8 +63,8 @@ pub fn valid_reference(r: &str) -> bool {
 
 impl PutOrder {
     /// The order as stored, first put at `now`.
-    pub fn into_record(self, reference: &str, now: String) -> crate::domain::OrderRecord {
-        crate::domain::OrderRecord {
+    pub fn into_record(self, reference: &str, now: String) -> crate::core::domain::OrderRecord {
+        crate::core::domain::OrderRecord {
             reference: reference.to_string(),
             amount: self.amount,
             description: self.description,
@@ -121,7 +121,7 @@ impl PutOrder {
                 }
             }
             if let Some(t) = &c.registered_at {
-                if crate::clock::parse_rfc3339(t).is_none() {
+                if crate::core::clock::parse_rfc3339(t).is_none() {
                     return Err("customer.registered_at must be an RFC 3339 time".into());
                 }
             }
@@ -156,7 +156,7 @@ pub struct SessionView {
     pub session: wallet_checkout_protocol::Session,
     pub gateway_ref: String,
     /// The gateway's last refusal about this session (`{ code, message }`), or null.
-    pub gateway_result: Option<crate::domain::GatewayResult>,
+    pub gateway_result: Option<crate::core::domain::GatewayResult>,
 }
 
 /// `GET /admin/orders/{reference}`.
@@ -166,7 +166,7 @@ pub struct OrderView {
     pub amount: Money,
     pub description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub customer: Option<crate::domain::Customer>,
+    pub customer: Option<crate::core::domain::Customer>,
     pub metadata: BTreeMap<String, String>,
     /// `paid` once a session succeeded, else `open`.
     pub status: &'static str,
@@ -301,7 +301,7 @@ impl Lookup {
 
     pub async fn ask(&self, reference: &str, now_secs: i64) -> Looked {
         let body = serde_json::json!({ "reference": reference }).to_string();
-        let id = format!("lkp_{}", crate::domain::random_id(24));
+        let id = format!("lkp_{}", crate::core::domain::random_id(24));
         let signature = match self.hooks.sign(&id, now_secs, &body) {
             Ok(s) => s,
             Err(e) => return Looked::Unavailable(e),

@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
 use crate::checkout;
-use crate::clock::{parse_rfc3339, unix_ms};
+use crate::core::clock::{parse_rfc3339, unix_ms};
 use crate::AppState;
 
 #[cfg(test)]
@@ -115,7 +115,7 @@ pub fn spawn(state: AppState, config: ReconcileConfig) -> tokio::task::JoinHandl
         let holder = config
             .holder
             .clone()
-            .unwrap_or_else(|| format!("rc_{}", crate::domain::random_id(12)));
+            .unwrap_or_else(|| format!("rc_{}", crate::core::domain::random_id(12)));
         let mut schedule = HashMap::new();
         let mut refunds_due = tokio::time::Instant::now() + config.refund_every;
         loop {

@@ -14,7 +14,7 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::config::{ConfigError, Secrets};
-use crate::domain::EventRecord;
+use crate::core::domain::EventRecord;
 use crate::store::Attempt;
 use crate::AppState;
 
@@ -174,7 +174,7 @@ impl Webhooks {
 
 /// Unix milliseconds of the server's clock.
 pub fn now_ms(state: &AppState) -> i64 {
-    crate::clock::unix_ms(state.clock.now())
+    crate::core::clock::unix_ms(state.clock.now())
 }
 
 /// Attempts in flight at once; due events beyond it wait for the next look.

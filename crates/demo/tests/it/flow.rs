@@ -108,10 +108,10 @@ async fn a_session_expires_at_the_gateways_time_and_loses_its_action() {
     let order = demo_order(&base, 500, "CAD").await;
     let (_, session) = create_session(&base, &order, None).await;
     let id = session["id"].as_str().expect("id");
-    let created = wallet_checkout_server::clock::parse_rfc3339(
+    let created = wallet_checkout_server::core::clock::parse_rfc3339(
         session["created_at"].as_str().expect("created"),
     );
-    let expires = wallet_checkout_server::clock::parse_rfc3339(
+    let expires = wallet_checkout_server::core::clock::parse_rfc3339(
         session["expires_at"].as_str().expect("expires"),
     );
     assert_eq!(

@@ -31,7 +31,7 @@ async fn a_gateway_answering_500_is_a_gateway_error() {
     assert_error(status, &body, 502, "gateway_error");
     assert!(
         state
-            .store
+            .store()
             .by_idempotency_key("k")
             .await
             .expect("store")

@@ -122,7 +122,7 @@ async fn every_gateway_pays_notifies_answers_queries_and_refunds_within_what_was
         // The gateway agrees when asked.
         let record = d
             .state
-            .store
+            .store()
             .get(&id)
             .await
             .expect("store")

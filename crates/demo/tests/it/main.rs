@@ -24,8 +24,8 @@ use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use wallet_checkout_demo::{self as demo, DemoOptions, DemoOrders};
 use wallet_checkout_protocol::Wallet;
-use wallet_checkout_server::clock::{Clock, OffsetClock};
 use wallet_checkout_server::config::SecretMap;
+use wallet_checkout_server::core::clock::{Clock, OffsetClock};
 use wallet_checkout_server::gateway::alphapay::AlphaPay;
 use wallet_checkout_server::gateway::Connector;
 use wallet_checkout_server::reconcile::ReconcileConfig;
@@ -96,6 +96,8 @@ pub fn start_binary(config: &std::path::Path, env: &[(&str, &str)]) -> (Running,
 /// A running demo: its base URL, the clock tests move, the server's state and the sandbox.
 pub struct TestDemo {
     pub base: String,
+    /// The store the server runs on, for tests that read what it wrote (only the service writes).
+    pub store: Arc<dyn Store>,
     pub clock: Arc<OffsetClock>,
     pub state: AppState,
     pub sandbox: wallet_checkout_sandbox::Sandbox,
@@ -167,6 +169,7 @@ pub async fn demo_at(
         ..ReconcileConfig::default()
     });
     adjust(&mut options);
+    let store = options.store.clone().expect("a store");
     let demo = demo::build(options).await.expect("demo builds");
     let router = demo.router;
     let mut tasks = vec![tokio::spawn(async move {
@@ -175,6 +178,7 @@ pub async fn demo_at(
     tasks.extend(demo.tasks);
     TestDemo {
         base,
+        store,
         clock,
         state: demo.state,
         sandbox: demo.sandbox.expect("the demo runs its sandbox"),

@@ -14,32 +14,35 @@ async fn setup() -> (String, AppState) {
     let (base, state) =
         server_with_gateway("http://127.0.0.1:9", kat_key().to_public_key(), 1000).await;
     state
-        .store
-        .insert(SessionRecord {
-            session: Session {
-                id: "cs_n".into(),
-                order: "A1".into(),
-                status: Status::Pending,
-                wallet: Wallet::Alipay,
-                flow: Flow::Qr,
-                gateway: "alphapay".into(),
-                amount: Money::new(1234, "CAD").expect("money"),
-                description: "Tea".into(),
-                created_at: "2026-01-01T00:00:00Z".into(),
-                expires_at: "2999-01-01T00:00:00Z".into(),
-                action: Some(Action::Qr {
-                    content: Some("x".into()),
-                    image: None,
-                    url: None,
-                }),
+        .store()
+        .insert(
+            SessionRecord {
+                session: Session {
+                    id: "cs_n".into(),
+                    order: "A1".into(),
+                    status: Status::Pending,
+                    wallet: Wallet::Alipay,
+                    flow: Flow::Qr,
+                    gateway: "alphapay".into(),
+                    amount: Money::new(1234, "CAD").expect("money"),
+                    description: "Tea".into(),
+                    created_at: "2026-01-01T00:00:00Z".into(),
+                    expires_at: "2999-01-01T00:00:00Z".into(),
+                    action: Some(Action::Qr {
+                        content: Some("x".into()),
+                        image: None,
+                        url: None,
+                    }),
+                },
+                gateway_ref: PAYMENT_ID.into(),
+                merchant_ref: "cs_n".into(),
+                idempotency_key: None,
+                return_url: None,
+                close_as: None,
+                gateway_result: None,
             },
-            gateway_ref: PAYMENT_ID.into(),
-            merchant_ref: "cs_n".into(),
-            idempotency_key: None,
-            return_url: None,
-            close_as: None,
-            gateway_result: None,
-        })
+            wallet_checkout_server::checkout::Writer::for_tests(),
+        )
         .await
         .expect("inserted");
     (base, state)
@@ -109,7 +112,7 @@ async fn send_altered(
 
 async fn status_of(state: &AppState) -> Status {
     state
-        .store
+        .store()
         .get("cs_n")
         .await
         .expect("store")

@@ -140,7 +140,7 @@ async fn with_every_notification_dropped_reconciliation_settles_every_session() 
             order.state
         );
     }
-    assert!(d.state.store.pending().await.expect("store").is_empty());
+    assert!(d.store.pending().await.expect("store").is_empty());
 }
 
 #[tokio::test]
@@ -197,7 +197,7 @@ async fn a_gateway_answering_500_or_nothing_on_create_leaves_no_half_made_order(
         assert_error(status, &body, 504, "gateway_timeout");
         assert!(
             d.state
-                .store
+                .store()
                 .by_order(&order)
                 .await
                 .expect("store")

@@ -127,7 +127,7 @@ async fn every_documented_code_on_create_reaches_the_widget_as_its_contract_code
             );
             assert!(
                 d.state
-                    .store
+                    .store()
                     .by_idempotency_key(&key)
                     .await
                     .expect("store")
@@ -459,7 +459,7 @@ async fn yabandpay_mini_program_pay_hands_over_alipays_trade_number() {
     let id = s["id"].as_str().expect("id").to_string();
     let record = d
         .state
-        .store
+        .store()
         .get(&id)
         .await
         .expect("store")

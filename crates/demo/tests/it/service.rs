@@ -92,7 +92,7 @@ async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
     let order = demo_order(&d.base, 500, "CAD").await;
     let s = create(&d.state, &order, "created").await;
     let waiter = d.state.hub.subscribe(&s.id).expect("room");
-    let (_, changed) = checkout::apply(&d.state, &s.id, Status::Expired, "test")
+    let (_, changed) = checkout::apply_for_tests(&d.state, &s.id, Status::Expired)
         .await
         .expect("store")
         .expect("known");
@@ -102,7 +102,7 @@ async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
     // wake-up land before the next waiter comes, so what it sees is the next call's alone.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let waiter = d.state.hub.subscribe(&s.id).expect("room");
-    let (record, changed) = checkout::apply(&d.state, &s.id, Status::Cancelled, "test")
+    let (record, changed) = checkout::apply_for_tests(&d.state, &s.id, Status::Cancelled)
         .await
         .expect("store")
         .expect("known");
@@ -111,14 +111,14 @@ async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
         "no move back, no wake-up"
     );
     assert_eq!(record.session.status, Status::Expired);
-    let (record, changed) = checkout::apply(&d.state, &s.id, Status::Succeeded, "test")
+    let (record, changed) = checkout::apply_for_tests(&d.state, &s.id, Status::Succeeded)
         .await
         .expect("store")
         .expect("known");
     assert!(changed && waiter.has_changed(), "a late payment still wins");
     assert_eq!(record.session.status, Status::Succeeded);
     assert!(
-        checkout::apply(&d.state, "cs_none", Status::Succeeded, "test")
+        checkout::apply_for_tests(&d.state, "cs_none", Status::Succeeded)
             .await
             .expect("store")
             .is_none()
@@ -133,7 +133,11 @@ async fn refunds_never_exceed_what_was_paid() {
     let e = checkout::refund(&d.state, &s.id, None, None, None)
         .await
         .expect_err("not paid yet");
-    assert_eq!(e.status.as_u16(), 409);
+    assert_eq!(
+        e.kind,
+        wallet_checkout_server::core::error::Kind::Conflict,
+        "409"
+    );
     shopper(
         &d.base,
         &gateway_id(&serde_json::to_value(&s).expect("json")),

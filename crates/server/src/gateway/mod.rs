@@ -14,7 +14,7 @@ use axum::response::Response;
 use time::OffsetDateTime;
 use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
-pub use crate::domain::RefundStatus;
+pub use crate::core::domain::RefundStatus;
 use crate::error::printable;
 
 /// What the server asks a gateway to create.
@@ -33,7 +33,7 @@ pub struct CreatePayment<'a> {
     /// The shop's order reference.
     pub order: &'a str,
     /// The shopper as the shop's order names them (`PUT /admin/orders`' `customer`), when it does.
-    pub customer: Option<&'a crate::domain::Customer>,
+    pub customer: Option<&'a crate::core::domain::Customer>,
 }
 
 /// The payment a later call is about: the gateway's id, ours, and what we expect it to be worth.

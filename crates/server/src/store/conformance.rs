@@ -7,6 +7,11 @@ use std::sync::Arc;
 
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
+/// The service's right to write a status, as the suite holds it.
+fn w() -> crate::checkout::Writer {
+    crate::checkout::Writer::for_tests()
+}
+
 use super::{
     random_id, Attempt, Customer, EventsFor, GatewayResult, NewEvent, OrderRecord, Put,
     RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
@@ -108,10 +113,10 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
     // A change made through one is read through the other, and racing changes win once.
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
-    must("insert", a.insert(record).await);
+    must("insert", a.insert(record, w()).await);
     let (x, y) = tokio::join!(
-        a.transition(&id, Status::Succeeded, events_for("session.succeeded")),
-        b.transition(&id, Status::Succeeded, events_for("session.succeeded"))
+        a.transition(&id, Status::Succeeded, events_for("session.succeeded"), w()),
+        b.transition(&id, Status::Succeeded, events_for("session.succeeded"), w())
     );
     let changed = [x, y]
         .into_iter()
@@ -126,11 +131,16 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
     for _ in 0..20 {
         let r = sample_record(&format!("O{}", random_id(8)), 0, None);
         let rid = r.session.id.clone();
-        must("insert", a.insert(r).await);
+        must("insert", a.insert(r, w()).await);
         must(
             "pay",
-            a.transition(&rid, Status::Succeeded, events_for("session.succeeded"))
-                .await,
+            a.transition(
+                &rid,
+                Status::Succeeded,
+                events_for("session.succeeded"),
+                w(),
+            )
+            .await,
         );
     }
     let (one, two) = tokio::join!(
@@ -146,10 +156,10 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
     // Refunds through both, for more than was paid between them: one is written.
     let paid = sample_record(&format!("O{}", random_id(8)), 0, None);
     let pid = paid.session.id.clone();
-    must("insert", a.insert(paid).await);
+    must("insert", a.insert(paid, w()).await);
     let (x, y) = tokio::join!(
-        a.insert_refund(refund(&pid, 700, 1), 1000),
-        b.insert_refund(refund(&pid, 700, 2), 1000)
+        a.insert_refund(refund(&pid, 700, 1), 1000, w()),
+        b.insert_refund(refund(&pid, 700, 2), 1000, w())
     );
     assert_eq!(
         usize::from(x.is_ok()) + usize::from(y.is_ok()),
@@ -166,13 +176,15 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
             &kept[0].id,
             RefundStatus::Succeeded,
             Some("G1"),
-            Some(refund_event())
+            Some(refund_event()),
+            w()
         ),
         b.update_refund(
             &kept[0].id,
             RefundStatus::Succeeded,
             Some("G1"),
-            Some(refund_event())
+            Some(refund_event()),
+            w()
         )
     );
     must("end", x);
@@ -207,7 +219,7 @@ fn refund_event() -> NewEvent {
 async fn leases_go_to_one_holder_at_a_time(a: &dyn Store, b: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
-    must("insert", a.insert(record).await);
+    must("insert", a.insert(record, w()).await);
     let (x, y) = tokio::join!(
         a.lease(&id, "A", 1_000, 5_000),
         b.lease(&id, "B", 1_000, 5_000)
@@ -227,7 +239,7 @@ async fn leases_go_to_one_holder_at_a_time(a: &dyn Store, b: &dyn Store) {
         must("lease", a.lease(&id, other, 9_000, 12_000).await),
         "a lease runs out and another takes it"
     );
-    must("end", a.transition(&id, Status::Expired, none()).await);
+    must("end", a.transition(&id, Status::Expired, none(), w()).await);
     assert!(
         !must("lease", a.lease(&id, other, 20_000, 30_000).await),
         "only pending sessions"
@@ -238,16 +250,20 @@ async fn leases_go_to_one_holder_at_a_time(a: &dyn Store, b: &dyn Store) {
 async fn refunds_never_exceed_what_was_paid(store: &dyn Store) {
     let paid = |n| sample_record(&format!("O{}", random_id(8)), n, None);
     let (one, two) = (paid(1), paid(2));
-    must("insert", store.insert(one.clone()).await);
-    must("insert", store.insert(two.clone()).await);
+    must("insert", store.insert(one.clone(), w()).await);
+    must("insert", store.insert(two.clone(), w()).await);
     let session = one.session.id.clone();
     must(
         "first",
-        store.insert_refund(refund(&session, 600, 1), 1000).await,
+        store
+            .insert_refund(refund(&session, 600, 1), 1000, w())
+            .await,
     );
     assert!(
         matches!(
-            store.insert_refund(refund(&session, 500, 2), 1000).await,
+            store
+                .insert_refund(refund(&session, 500, 2), 1000, w())
+                .await,
             Err(StoreError::OverRefund { left: 400 })
         ),
         "600 + 500 > 1000"
@@ -256,21 +272,23 @@ async fn refunds_never_exceed_what_was_paid(store: &dyn Store) {
     failed.status = RefundStatus::Failed;
     must(
         "a failed one is on record",
-        store.insert_refund(failed, u64::MAX).await,
+        store.insert_refund(failed, u64::MAX, w()).await,
     );
     must(
         "the rest",
-        store.insert_refund(refund(&session, 400, 4), 1000).await,
+        store
+            .insert_refund(refund(&session, 400, 4), 1000, w())
+            .await,
     );
     assert!(matches!(
-        store.insert_refund(refund(&session, 1, 5), 1000).await,
+        store.insert_refund(refund(&session, 1, 5), 1000, w()).await,
         Err(StoreError::OverRefund { left: 0 })
     ));
     // Two at once for more than is left between them: exactly one is written.
     let other = two.session.id.clone();
     let (a, b) = tokio::join!(
-        store.insert_refund(refund(&other, 700, 1), 1000),
-        store.insert_refund(refund(&other, 700, 2), 1000)
+        store.insert_refund(refund(&other, 700, 1), 1000, w()),
+        store.insert_refund(refund(&other, 700, 2), 1000, w())
     );
     assert_eq!(
         usize::from(a.is_ok()) + usize::from(b.is_ok()),
@@ -287,13 +305,13 @@ async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
         sample_record(&order, 1, None),
         sample_record(&order, 2, None),
     );
-    must("insert", store.insert(open.clone()).await);
-    must("insert", store.insert(done.clone()).await);
+    must("insert", store.insert(open.clone(), w()).await);
+    must("insert", store.insert(done.clone(), w()).await);
     let none: EventsFor = Box::new(|_, _| Vec::new());
     must(
         "paid",
         store
-            .transition(&done.session.id, Status::Succeeded, none)
+            .transition(&done.session.id, Status::Succeeded, none, w())
             .await,
     );
     must(
@@ -364,8 +382,8 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     let order_ref = format!("O{}", random_id(8));
     let first = sample_record(&order_ref, 1, None);
     let second = sample_record(&order_ref, 2, None);
-    must("insert", store.insert(first.clone()).await);
-    must("insert", store.insert(second.clone()).await);
+    must("insert", store.insert(first.clone(), w()).await);
+    must("insert", store.insert(second.clone(), w()).await);
     let m = marker.clone();
     let seen = Arc::new(AtomicBool::new(true));
     let s2 = seen.clone();
@@ -381,7 +399,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     must(
         "pay",
         store
-            .transition(&first.session.id, Status::Succeeded, made)
+            .transition(&first.session.id, Status::Succeeded, made, w())
             .await,
     );
     assert!(
@@ -397,7 +415,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     must(
         "no move",
         store
-            .transition(&first.session.id, Status::Expired, unchanged)
+            .transition(&first.session.id, Status::Expired, unchanged, w())
             .await,
     );
     assert!(!called.load(Ordering::SeqCst), "no change, no event");
@@ -413,7 +431,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     must(
         "pay again",
         store
-            .transition(&second.session.id, Status::Succeeded, twice)
+            .transition(&second.session.id, Status::Succeeded, twice, w())
             .await,
     );
     assert!(
@@ -425,20 +443,20 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     refund.status = RefundStatus::Processing;
     must(
         "refund",
-        store.insert_refund(refund.clone(), u64::MAX).await,
+        store.insert_refund(refund.clone(), u64::MAX, w()).await,
     );
     let ends = Some(event("refund.succeeded", &marker, None));
     must(
         "ends",
         store
-            .update_refund(&refund.id, RefundStatus::Succeeded, None, ends)
+            .update_refund(&refund.id, RefundStatus::Succeeded, None, ends, w())
             .await,
     );
     let again = Some(event("refund.succeeded", "twice", None));
     must(
         "again",
         store
-            .update_refund(&refund.id, RefundStatus::Succeeded, None, again)
+            .update_refund(&refund.id, RefundStatus::Succeeded, None, again, w())
             .await,
     );
 
@@ -628,13 +646,16 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
     // the read and the write) is refused, and nothing is written.
     let stale = sample_record(&reference, 0, None);
     assert!(
-        matches!(store.insert(stale.clone()).await, Err(StoreError::Locked)),
+        matches!(
+            store.insert(stale.clone(), w()).await,
+            Err(StoreError::Locked)
+        ),
         "1234 is not the order's 999"
     );
     assert_eq!(must("get", store.get(&stale.session.id).await), None);
     let mut session = sample_record(&reference, 0, None);
     session.session.amount = kept.amount.clone();
-    must("session", store.insert(session).await);
+    must("session", store.insert(session, w()).await);
     assert!(
         matches!(
             store.put_order(order(&reference, 1000)).await,
@@ -660,7 +681,7 @@ async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
     let order = format!("O{}", random_id(8));
     let key = format!("k-{}", random_id(8));
     let first = sample_record(&order, 1, Some(&key));
-    must("insert", store.insert(first.clone()).await);
+    must("insert", store.insert(first.clone(), w()).await);
     assert_eq!(
         must("get", store.get(&first.session.id).await),
         Some(first.clone()),
@@ -670,12 +691,14 @@ async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
     let mut same_id = sample_record(&order, 2, None);
     same_id.session.id = first.session.id.clone();
     assert!(
-        matches!(store.insert(same_id).await, Err(StoreError::Conflict)),
+        matches!(store.insert(same_id, w()).await, Err(StoreError::Conflict)),
         "a second session with the same id is a conflict"
     );
     assert!(
         matches!(
-            store.insert(sample_record(&order, 3, Some(&key))).await,
+            store
+                .insert(sample_record(&order, 3, Some(&key)), w())
+                .await,
             Err(StoreError::Conflict)
         ),
         "a second session with the same idempotency key is a conflict"
@@ -687,8 +710,8 @@ async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
     // Written out of order; read back oldest first.
     let later = sample_record(&order, 9, None);
     let earlier = sample_record(&order, 5, None);
-    must("insert", store.insert(later.clone()).await);
-    must("insert", store.insert(earlier.clone()).await);
+    must("insert", store.insert(later.clone(), w()).await);
+    must("insert", store.insert(earlier.clone(), w()).await);
     let ids: Vec<String> = must("by order", store.by_order(&order).await)
         .into_iter()
         .map(|r| r.session.id)
@@ -705,11 +728,11 @@ async fn transitions_follow_may_become(store: &dyn Store) {
         for to in STATUSES {
             let record = sample_record(&format!("O{}", random_id(8)), 0, None);
             let id = record.session.id.clone();
-            must("insert", store.insert(record).await);
+            must("insert", store.insert(record, w()).await);
             if from != Status::Pending {
-                must("setup", store.transition(&id, from, none()).await);
+                must("setup", store.transition(&id, from, none(), w()).await);
             }
-            let (after, changed) = must("transition", store.transition(&id, to, none()).await)
+            let (after, changed) = must("transition", store.transition(&id, to, none(), w()).await)
                 .unwrap_or_else(|| panic!("{id} vanished"));
             assert_eq!(
                 changed,
@@ -725,7 +748,7 @@ async fn transitions_follow_may_become(store: &dyn Store) {
     assert!(must(
         "transition",
         store
-            .transition("cs_missing", Status::Succeeded, none())
+            .transition("cs_missing", Status::Succeeded, none(), w())
             .await
     )
     .is_none());
@@ -734,11 +757,11 @@ async fn transitions_follow_may_become(store: &dyn Store) {
 async fn concurrent_transitions_change_once(store: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
-    must("insert", store.insert(record).await);
+    must("insert", store.insert(record, w()).await);
     let (a, b, c) = tokio::join!(
-        store.transition(&id, Status::Expired, none()),
-        store.transition(&id, Status::Cancelled, none()),
-        store.transition(&id, Status::Failed, none()),
+        store.transition(&id, Status::Expired, none(), w()),
+        store.transition(&id, Status::Cancelled, none(), w()),
+        store.transition(&id, Status::Failed, none(), w()),
     );
     let changed = [a, b, c]
         .into_iter()
@@ -754,12 +777,12 @@ async fn concurrent_transitions_change_once(store: &dyn Store) {
 async fn pending_lists_only_pending(store: &dyn Store) {
     let waiting = sample_record(&format!("O{}", random_id(8)), 0, None);
     let paid = sample_record(&format!("O{}", random_id(8)), 0, None);
-    must("insert", store.insert(waiting.clone()).await);
-    must("insert", store.insert(paid.clone()).await);
+    must("insert", store.insert(waiting.clone(), w()).await);
+    must("insert", store.insert(paid.clone(), w()).await);
     must(
         "pay",
         store
-            .transition(&paid.session.id, Status::Succeeded, none())
+            .transition(&paid.session.id, Status::Succeeded, none(), w())
             .await,
     );
     let pending = must("pending", store.pending().await);
@@ -771,17 +794,20 @@ async fn pending_lists_only_pending(store: &dyn Store) {
 async fn refunds_are_kept_in_order(store: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
-    must("insert", store.insert(record).await);
+    must("insert", store.insert(record, w()).await);
     let second = refund(&id, 200, 7);
     let first = refund(&id, 100, 3);
     must(
         "refund",
-        store.insert_refund(second.clone(), u64::MAX).await,
+        store.insert_refund(second.clone(), u64::MAX, w()).await,
     );
-    must("refund", store.insert_refund(first.clone(), u64::MAX).await);
+    must(
+        "refund",
+        store.insert_refund(first.clone(), u64::MAX, w()).await,
+    );
     assert!(
         matches!(
-            store.insert_refund(first.clone(), u64::MAX).await,
+            store.insert_refund(first.clone(), u64::MAX, w()).await,
             Err(StoreError::Conflict)
         ),
         "a refund id is unique"
@@ -791,7 +817,10 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         idempotency_key: Some(key.clone()),
         ..refund(&id, 50, 9)
     };
-    must("keyed", store.insert_refund(keyed.clone(), u64::MAX).await);
+    must(
+        "keyed",
+        store.insert_refund(keyed.clone(), u64::MAX, w()).await,
+    );
     assert_eq!(
         must("by key", store.refund_by_key(&key).await),
         Some(keyed.clone())
@@ -802,7 +831,7 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     };
     assert!(
         matches!(
-            store.insert_refund(again, u64::MAX).await,
+            store.insert_refund(again, u64::MAX, w()).await,
             Err(StoreError::Conflict)
         ),
         "one refund per idempotency key"
@@ -827,13 +856,13 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     must(
         "update",
         store
-            .update_refund(&first.id, RefundStatus::Processing, Some("R9"), None)
+            .update_refund(&first.id, RefundStatus::Processing, Some("R9"), None, w())
             .await,
     );
     must(
         "update",
         store
-            .update_refund(&first.id, RefundStatus::Succeeded, None, None)
+            .update_refund(&first.id, RefundStatus::Succeeded, None, None, w())
             .await,
     );
     let got = must("get refund", store.get_refund(&first.id).await)
@@ -865,23 +894,23 @@ pub struct Sample {
 /// Writes a paid session with a refund (durability checks reopen the store afterwards).
 pub async fn write_sample(store: &dyn Store) -> Sample {
     let mut session = sample_record(&format!("O{}", random_id(8)), 0, Some(&random_id(12)));
-    must("insert", store.insert(session.clone()).await);
+    must("insert", store.insert(session.clone(), w()).await);
     must(
         "pay",
         store
-            .transition(&session.session.id, Status::Succeeded, none())
+            .transition(&session.session.id, Status::Succeeded, none(), w())
             .await,
     );
     session.session.status = Status::Succeeded;
     let mut refund = refund(&session.session.id, 234, 1);
     must(
         "refund",
-        store.insert_refund(refund.clone(), u64::MAX).await,
+        store.insert_refund(refund.clone(), u64::MAX, w()).await,
     );
     must(
         "update",
         store
-            .update_refund(&refund.id, RefundStatus::Succeeded, Some("R9"), None)
+            .update_refund(&refund.id, RefundStatus::Succeeded, Some("R9"), None, w())
             .await,
     );
     refund.status = RefundStatus::Succeeded;

@@ -7,9 +7,9 @@ use wallet_checkout_protocol::Status;
 
 use super::{
     random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, Put,
-    RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
+    RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Writer,
 };
-use crate::rules;
+use crate::core::rules;
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -46,7 +46,7 @@ impl MemoryStore {
 
 #[async_trait::async_trait]
 impl Store for MemoryStore {
-    async fn insert(&self, record: SessionRecord) -> Result<(), StoreError> {
+    async fn insert(&self, record: SessionRecord, _: Writer) -> Result<(), StoreError> {
         // Sessions, then orders: the same lock order as `put_order`.
         let mut map = self.lock();
         let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
@@ -96,6 +96,7 @@ impl Store for MemoryStore {
         id: &str,
         next: Status,
         events: EventsFor,
+        _: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
         let mut map = self.lock();
         let Some(current) = map.get(id).cloned() else {
@@ -146,7 +147,12 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn insert_refund(&self, refund: RefundRecord, paid: u64) -> Result<(), StoreError> {
+    async fn insert_refund(
+        &self,
+        refund: RefundRecord,
+        paid: u64,
+        _: Writer,
+    ) -> Result<(), StoreError> {
         let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
         if v.iter().any(|r| {
             r.id == refund.id
@@ -202,6 +208,7 @@ impl Store for MemoryStore {
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
+        _: Writer,
     ) -> Result<(), StoreError> {
         let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
         // Only a refund still processing moves: an ended one never changes again.

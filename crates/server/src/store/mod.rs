@@ -4,7 +4,8 @@
 //!
 //! Status changes go through `transition`, a compare-and-set that only moves a session forward
 //! (`Status::may_become`), so duplicate or out-of-order notifications cannot undo a payment. Only the
-//! checkout service (`checkout.rs`) calls it.
+//! checkout service (`checkout.rs`) can call it and `update_refund`: both take a `Writer`, which
+//! only that module can make (so do `insert` and `insert_refund`, which write a status too).
 
 /// The suite every store passes, and a throwaway PostgreSQL database for tests: test code only
 /// (`cfg(test)`, or the `conformance` feature the integration tests turn on), never in a release.
@@ -18,7 +19,9 @@ use std::sync::Arc;
 
 use wallet_checkout_protocol::Status;
 
-pub use crate::domain::{
+pub use crate::checkout::Writer;
+
+pub use crate::core::domain::{
     random_id, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
     RefundRecord, RefundStatus, SessionRecord,
 };
@@ -93,7 +96,7 @@ pub enum Put {
 pub trait Store: Send + Sync {
     /// Stores a new session; `Locked` (nothing written) when its order is stored with another
     /// amount (the order changed after the session's amount was read: checked and written in one step).
-    async fn insert(&self, record: SessionRecord) -> Result<(), StoreError>;
+    async fn insert(&self, record: SessionRecord, writer: Writer) -> Result<(), StoreError>;
     async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
     async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError>;
     /// Every session of one order, oldest first.
@@ -102,11 +105,15 @@ pub trait Store: Send + Sync {
     /// and whether it changed. When it changed, the events `events` makes are recorded in the same
     /// transaction (so no crash loses the webhook of a change, and no event tells of a change that
     /// did not happen).
+    ///
+    /// `Writer` is the service's: no code outside `checkout.rs` can make one, so no other code can
+    /// change a status.
     async fn transition(
         &self,
         id: &str,
         next: Status,
         events: EventsFor,
+        writer: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError>;
     /// Marks a `pending` session for reconciliation to close as `status` (see
     /// `SessionRecord::close_as`); a session no longer pending is left as it is.
@@ -129,7 +136,12 @@ pub trait Store: Send + Sync {
     /// Stores a refund only if, with every refund of its session not `failed`, it stays within
     /// `paid` (minor units): checked and written in one transaction (`OverRefund` otherwise), so
     /// two requests, or two instances, can never both fit under the paid amount.
-    async fn insert_refund(&self, refund: RefundRecord, paid: u64) -> Result<(), StoreError>;
+    async fn insert_refund(
+        &self,
+        refund: RefundRecord,
+        paid: u64,
+        writer: Writer,
+    ) -> Result<(), StoreError>;
     async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// A session's refunds, oldest first.
     async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
@@ -145,6 +157,7 @@ pub trait Store: Send + Sync {
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
+        writer: Writer,
     ) -> Result<(), StoreError>;
     /// Stores an order, or updates it keeping its `created_at`. Once a session of the order exists,
     /// a different amount is `Locked` and nothing is written (checked and written in one step).

@@ -22,11 +22,11 @@ use futures_util::StreamExt;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
-use crate::rules;
+use crate::core::rules;
 
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
-    Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Wake,
+    Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Wake, Writer,
 };
 
 /// The channel status changes are published on (the payload is the session id).
@@ -490,7 +490,7 @@ async fn listening_connection(
 
 #[async_trait::async_trait]
 impl Store for PgStore {
-    async fn insert(&self, r: SessionRecord) -> Result<(), StoreError> {
+    async fn insert(&self, r: SessionRecord, _: Writer) -> Result<(), StoreError> {
         let action = r.session.action.as_ref().map(json_text).transpose()?;
         let value = value_i64(&r.session.amount)?;
         let s = &r.session;
@@ -577,6 +577,7 @@ impl Store for PgStore {
         id: &str,
         next: Status,
         events: EventsFor,
+        _: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(err)?;
@@ -677,7 +678,7 @@ impl Store for PgStore {
         Ok(n == 1)
     }
 
-    async fn insert_refund(&self, r: RefundRecord, paid: u64) -> Result<(), StoreError> {
+    async fn insert_refund(&self, r: RefundRecord, paid: u64, _: Writer) -> Result<(), StoreError> {
         let value = value_i64(&r.amount)?;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(err)?;
@@ -759,6 +760,7 @@ impl Store for PgStore {
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
+        _: Writer,
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(err)?;
@@ -1088,9 +1090,17 @@ mod cluster_tests {
     ) -> String {
         let record = conformance::sample_record("O-listen", second, None);
         let id = record.session.id.clone();
-        store.insert(record).await.expect("insert");
         store
-            .transition(&id, to, Box::new(|_, _| Vec::new()))
+            .insert(record, crate::checkout::Writer::for_tests())
+            .await
+            .expect("insert");
+        store
+            .transition(
+                &id,
+                to,
+                Box::new(|_, _| Vec::new()),
+                crate::checkout::Writer::for_tests(),
+            )
             .await
             .expect("transition");
         id

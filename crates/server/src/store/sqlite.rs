@@ -15,11 +15,11 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
-use crate::rules;
+use crate::core::rules;
 
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
-    Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
+    Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Writer,
 };
 
 pub struct SqliteStore {
@@ -443,7 +443,7 @@ fn refund_amounts(
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
-    async fn insert(&self, r: SessionRecord) -> Result<(), StoreError> {
+    async fn insert(&self, r: SessionRecord, _: Writer) -> Result<(), StoreError> {
         let action = match &r.session.action {
             Some(a) => {
                 Some(serde_json::to_string(a).map_err(|e| StoreError::Unavailable(e.to_string()))?)
@@ -550,6 +550,7 @@ impl Store for SqliteStore {
         id: &str,
         next: Status,
         events: EventsFor,
+        _: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
         let id = id.to_string();
         self.with(move |conn| {
@@ -627,7 +628,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn insert_refund(&self, r: RefundRecord, paid: u64) -> Result<(), StoreError> {
+    async fn insert_refund(&self, r: RefundRecord, paid: u64, _: Writer) -> Result<(), StoreError> {
         let value = value_i64(&r.amount)?;
         self.with(move |conn| {
             // IMMEDIATE: the write lock is taken before the sum is read, so nothing slips between.
@@ -706,6 +707,7 @@ impl Store for SqliteStore {
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
+        _: Writer,
     ) -> Result<(), StoreError> {
         let id = id.to_string();
         let gateway_ref = gateway_ref.map(str::to_string);
@@ -920,7 +922,10 @@ mod tests {
         let store = SqliteStore::open(&path).expect("opens");
         let record = super::super::conformance::sample_record("R1", 1, None);
         let id = record.session.id.clone();
-        store.insert(record).await.expect("writes");
+        store
+            .insert(record, crate::checkout::Writer::for_tests())
+            .await
+            .expect("writes");
         // Another connection in the middle of a write: the reader answers at once with what was
         // committed, not with the write in progress.
         let other = Connection::open(&path).expect("opens a second connection");
@@ -966,7 +971,10 @@ mod tests {
         let (dir, path) = temp_db();
         let store = SqliteStore::open(&path).expect("opens");
         store
-            .insert(super::super::conformance::sample_record("P1", 1, None))
+            .insert(
+                super::super::conformance::sample_record("P1", 1, None),
+                crate::checkout::Writer::for_tests(),
+            )
             .await
             .expect("writes");
         for file in [path.clone(), path.with_extension("db-wal")] {

@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
 use wallet_checkout_protocol::Money;
-use wallet_checkout_server::clock::{Clock, OffsetClock};
 use wallet_checkout_server::config::{Config, SecretMap};
+use wallet_checkout_server::core::clock::{Clock, OffsetClock};
 use wallet_checkout_server::gateway::alphapay::sign as alpha;
 use wallet_checkout_server::gateway::pass2pay::sign as p2p;
 use wallet_checkout_server::gateway::yabandpay::sign as yb;
@@ -287,7 +287,7 @@ proptest! {
 
     #[test]
     fn times_and_encodings_of_any_text_never_panic(s in "\\PC{0,64}|[0-9:TZ+.\\- ]{0,40}") {
-        let _ = wallet_checkout_server::clock::parse_rfc3339(&s);
+        let _ = wallet_checkout_server::core::clock::parse_rfc3339(&s);
         let _ = alpha::parse_time(&s);
         let _ = alpha::url_decode(&s);
         let _ = alpha::parse_header(&s);

@@ -21,7 +21,7 @@ use super::{
     http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification, Notification,
     NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus, Refusal, Said,
 };
-use crate::clock::Clock;
+use crate::core::clock::Clock;
 use std::sync::Arc;
 
 /// A request or notification whose `Request-Time` is further than this from our clock is refused.
@@ -74,7 +74,7 @@ impl AlphaPay {
     /// Signs and sends one API call; returns the raw body once the response signature verifies.
     async fn call(&self, uri: &str, body: String) -> Result<String, GatewayError> {
         let time = sign::format_time(self.clock.now());
-        let nonce = crate::domain::random_id(32);
+        let nonce = crate::core::domain::random_id(32);
         let content = sign::content("POST", uri, &self.merchant_code, &time, &nonce, &body);
         let signature = sign::header_value(&sign::sign(&self.private_key, &content));
         let url = format!("{}{}", self.base_url.trim_end_matches('/'), uri);

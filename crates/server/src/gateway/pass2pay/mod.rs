@@ -25,7 +25,7 @@ use super::{
     Notification, NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
     Refusal, Said,
 };
-use crate::clock::Clock;
+use crate::core::clock::Clock;
 
 /// How long a Pass2Pay order may be paid; the widget's countdown follows it.
 pub const ORDER_LIFETIME: Duration = Duration::minutes(15);
@@ -292,7 +292,7 @@ impl super::Connector for Pass2Pay {
                 let registered = c
                     .registered_at
                     .as_deref()
-                    .and_then(crate::clock::parse_rfc3339)
+                    .and_then(crate::core::clock::parse_rfc3339)
                     .unwrap_or(now);
                 p.insert("custNo", c.id.clone());
                 p.insert("registerTime", millis(registered));

@@ -27,7 +27,7 @@ use super::{
     Notification, NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
     Refusal,
 };
-use crate::clock::Clock;
+use crate::core::clock::Clock;
 
 /// Minutes an order may be paid (`timeout`); the widget's countdown follows it.
 pub const TIMEOUT_MINUTES: i64 = 15;

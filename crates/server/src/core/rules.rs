@@ -5,7 +5,7 @@
 
 use wallet_checkout_protocol::{Money, Status};
 
-use crate::domain::RefundStatus;
+use crate::core::domain::RefundStatus;
 
 /// A session that just succeeded was paid twice when another session of its order had already
 /// succeeded (`order.paid_twice`): `others` are the statuses of the order's other sessions.
