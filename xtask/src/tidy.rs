@@ -1,7 +1,9 @@
 //! The tidy test (part of `cargo test --workspace`, so of `cargo xtask test`): what ARCHITECTURE.md
 //! promises that code can check. Every source file opens with its `//!` line; the widget (`src/`,
 //! `www/`) names no gateway; `protocol` has no IO and no gateway names; the production server does
-//! not depend on the sandbox; the code map names every crate and every server module.
+//! not depend on the sandbox; the server's layers (its core and service speak no HTTP and read no
+//! config, nothing below the composition root imports the config, the store knows no gateway); the
+//! code map names every crate and every server module, and every path it names exists.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -207,5 +209,123 @@ fn the_code_map_names_every_crate_and_server_module() {
     assert!(
         missing.is_empty(),
         "ARCHITECTURE.md's code map lacks {missing:?}"
+    );
+}
+
+/// The words a file's text must not contain, for each file under `dir` (relative to the root).
+fn forbid(dir: &str, only: Option<&str>, words: &[&str], bad: &mut Vec<String>) {
+    for f in files(dir, &[".rs"]) {
+        if only.is_some_and(|o| !shown(&f).ends_with(o)) {
+            continue;
+        }
+        // Code only: a comment may name what the code must not use.
+        let text: String = read(&f)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for w in words {
+            if text.contains(w) {
+                bad.push(format!("{} uses {w}", shown(&f)));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_server_is_in_layers() {
+    let mut bad = Vec::new();
+    // The core and the service speak no HTTP, read no TOML and no config, and call no HTTP client.
+    let edge = [
+        "axum",
+        "hyper",
+        "tower",
+        "reqwest",
+        "toml",
+        "StatusCode",
+        "crate::config",
+        "crate::error",
+        "crate::api",
+        "crate::admin",
+    ];
+    forbid("crates/server/src/core", None, &edge, &mut bad);
+    forbid(
+        "crates/server/src",
+        Some("src/checkout.rs"),
+        &edge,
+        &mut bad,
+    );
+    // The core is below everything: it imports nothing of the server but itself.
+    for f in files("crates/server/src/core", &[".rs"]) {
+        for line in read(&f)
+            .lines()
+            .filter(|l| l.contains("crate::") && !l.trim_start().starts_with("//"))
+        {
+            let rest = line.split("crate::").skip(1);
+            for r in rest {
+                if !r.starts_with("core::") {
+                    bad.push(format!("{} imports crate::{r}", shown(&f)));
+                }
+            }
+        }
+    }
+    // The config is on top: only the composition root and the binaries read it.
+    for f in files("crates/server/src", &[".rs"]) {
+        let rel = shown(&f);
+        if ["src/config.rs", "src/app.rs", "src/main.rs", "src/lib.rs"]
+            .iter()
+            .any(|ok| rel.ends_with(ok))
+        {
+            continue;
+        }
+        let code = read(&f)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .any(|l| l.contains("crate::config"));
+        if code {
+            bad.push(format!("{rel} imports crate::config"));
+        }
+    }
+    // The store keeps records; it knows no gateway.
+    forbid(
+        "crates/server/src/store",
+        None,
+        &["crate::gateway"],
+        &mut bad,
+    );
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+#[test]
+fn every_path_the_code_map_names_exists() {
+    let map = read(&root().join("ARCHITECTURE.md"));
+    let tops = [
+        "src/",
+        "www/",
+        "crates/",
+        "xtask/",
+        "tests/",
+        "bench/",
+        "docs/",
+        "examples/",
+        ".ci/",
+        ".cargo/",
+    ];
+    let mut missing = Vec::new();
+    for token in map.split('`').skip(1).step_by(2) {
+        let path = token.trim_end_matches([',', ':', ';']);
+        if path.contains(char::is_whitespace)
+            || path.contains(['<', '{', '*', '…'])
+            || !tops.iter().any(|t| path.starts_with(t))
+        {
+            continue;
+        }
+        if !root().join(path).exists() {
+            missing.push(path.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist: {missing:?}"
     );
 }

@@ -256,7 +256,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
                 ))
             }
             Err(why) => {
-                tracing::warn!(order = ?req.order, why = %crate::error::printable(&format!("{why:?}")), "the order source failed");
+                tracing::warn!(order = ?req.order, why = %crate::core::printable::printable(&format!("{why:?}")), "the order source failed");
                 return Err(ServiceError::new(
                     Kind::Upstream,
                     ErrorCode::OrderUnavailable,
@@ -447,13 +447,13 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
 /// A `return_url` is where the wallet sends the shopper after paying: only to an origin the shop
 /// listed (`[checkout] return_origins`, default `public_url`'s), never to whoever made the session.
 fn check_return_url(state: &AppState, url: &str) -> Result<String, ServiceError> {
-    let parsed = reqwest::Url::parse(url)
+    let parsed = url::Url::parse(url)
         .ok()
         .filter(|u| matches!(u.scheme(), "https" | "http") && url.len() <= MAX_RETURN_URL)
         .ok_or_else(|| ServiceError::invalid("return_url must be an absolute http(s) URL"))?;
     let origin = parsed.origin().ascii_serialization();
     let allowed = if state.return_origins.is_empty() {
-        crate::config::origin_of(&state.public_url)
+        crate::urls::origin_of(&state.public_url)
             .map(|o| vec![o])
             .unwrap_or_default()
     } else {
@@ -479,8 +479,8 @@ async fn note_refusal(state: &AppState, session: &str, e: &GatewayError) {
 /// Keeps the gateway's own words about a session for the shop's order view (`gateway_result`).
 async fn note_said(state: &AppState, session: &str, said: &Said) {
     let result = crate::core::domain::GatewayResult {
-        code: crate::error::printable(&said.code),
-        message: crate::error::printable(&said.message),
+        code: crate::core::printable::printable(&said.code),
+        message: crate::core::printable::printable(&said.message),
     };
     if let Err(e) = state.store.note_gateway_result(session, result).await {
         tracing::error!(session = %session, error = %e, "cannot keep the gateway's answer");
@@ -527,7 +527,7 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ServiceError>
 async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: Status) {
     // Reconciliation (on any instance) leaves the session alone while this close runs: it sees
     // `close_as` below and would close it too. Best effort: a shopper's cancel never waits for it.
-    let now_ms = crate::webhooks::now_ms(state);
+    let now_ms = crate::core::clock::unix_ms(state.clock.now());
     let _ = state
         .store
         .lease(
@@ -552,7 +552,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
     };
     // The close has answered: reconciliation may take the session again at once (a lease that
     // ends now; it was this holder's only if taken above).
-    let done_ms = crate::webhooks::now_ms(state);
+    let done_ms = crate::core::clock::unix_ms(state.clock.now());
     let _ = state
         .store
         .lease(&record.session.id, "api-close", done_ms, done_ms)
@@ -668,7 +668,7 @@ impl EventStamp {
             first_attempt_ms: state
                 .webhooks
                 .is_some()
-                .then(|| crate::webhooks::now_ms(state)),
+                .then(|| crate::core::clock::unix_ms(state.clock.now())),
             metadata: state
                 .store
                 .get_order(order)
@@ -1004,8 +1004,8 @@ pub async fn refund(
                 ErrorCode::GatewayError,
                 format!(
                     "the gateway refused the refund: {}: {}",
-                    crate::error::printable(&code),
-                    crate::error::printable(&message)
+                    crate::core::printable::printable(&code),
+                    crate::core::printable::printable(&message)
                 ),
             ))
         }
@@ -1235,7 +1235,7 @@ async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord
             "no such order",
         )),
         crate::orders::Looked::Unavailable(why) => {
-            tracing::warn!(order = ?reference, why = %crate::error::printable(&format!("{why:?}")), "order lookup failed");
+            tracing::warn!(order = ?reference, why = %crate::core::printable::printable(&format!("{why:?}")), "order lookup failed");
             Err(ServiceError::new(
                 Kind::Upstream,
                 ErrorCode::OrderUnavailable,

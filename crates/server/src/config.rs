@@ -15,6 +15,8 @@ use crate::gateway::alphapay::AlphaPayConfig;
 use crate::gateway::pass2pay::Pass2PayConfig;
 use crate::gateway::yabandpay::YabandPayConfig;
 use crate::gateway::Connector;
+pub use crate::secrets::{secret_from_env, ConfigError, Env, SecretMap, Secrets};
+pub use crate::urls::{check_url, origin_of};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,25 +57,6 @@ pub struct CheckoutSection {
     /// The origins a `return_url` may have (default: `public_url`'s).
     #[serde(default)]
     pub return_origins: Vec<String>,
-}
-
-/// A URL the server calls or gives out: `https`, or `http` to a loopback host only (a gateway's
-/// unsigned answer over plain HTTP could be forged by anyone on the path). The error names `key`.
-pub fn check_url(key: &str, url: &str) -> Result<reqwest::Url, String> {
-    let bad = |why: &str| format!("{key} {url:?} {why}");
-    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("is not a URL ({e})")))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => return Err(bad("has no host")),
-    };
-    match parsed.scheme() {
-        "https" => Ok(parsed),
-        "http" if loopback => Ok(parsed),
-        "http" => Err(bad("must be https (http only to a loopback host)")),
-        _ => Err(bad("must be an https URL")),
-    }
 }
 
 impl Config {
@@ -153,61 +136,11 @@ pub struct Gateways {
     pub yabandpay: Option<YabandPayConfig>,
 }
 
-/// Where secrets come from: the names a config gives, resolved.
-pub trait Secrets {
-    fn secret(&self, name: &str) -> Result<String, ConfigError>;
-}
-
-/// The process environment (the production server's only source).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Env;
-
-impl Secrets for Env {
-    fn secret(&self, name: &str) -> Result<String, ConfigError> {
-        secret_from_env(name)
-    }
-}
-
-/// Named secrets held in memory, the environment for any other name (the demo's made-up keys).
-#[derive(Default, Clone)]
-pub struct SecretMap(pub BTreeMap<String, String>);
-
-impl std::fmt::Debug for SecretMap {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Names only: a secret's value never reaches a log.
-        f.debug_list().entries(self.0.keys()).finish()
-    }
-}
-
-impl Secrets for SecretMap {
-    fn secret(&self, name: &str) -> Result<String, ConfigError> {
-        match self.0.get(name) {
-            Some(v) => Ok(v.clone()),
-            None => secret_from_env(name),
-        }
-    }
-}
-
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
 }
 fn default_store() -> String {
     "memory".into()
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Parse { path: String, message: String },
-    #[error("environment variable {0} is not set (it should hold a secret named in the config)")]
-    MissingEnv(String),
-    #[error("{0}")]
-    Invalid(String),
 }
 
 /// The longest config file read (a config is a few hundred bytes; this is a mistake's limit).
@@ -403,21 +336,6 @@ impl Config {
                     .ok_or_else(|| ConfigError::Invalid(format!("[routing]: unknown wallet {wallet:?} (expected alipay, wechat_pay or unionpay)")))
             })
             .collect()
-    }
-}
-
-/// `scheme://host[:port]` of a URL.
-pub fn origin_of(url: &str) -> Result<String, String> {
-    reqwest::Url::parse(url)
-        .map(|u| u.origin().ascii_serialization())
-        .map_err(|e| format!("{url:?} is not a URL ({e})"))
-}
-
-/// Reads a secret from the environment variable the config names.
-pub fn secret_from_env(var: &str) -> Result<String, ConfigError> {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(ConfigError::MissingEnv(var.to_string())),
     }
 }
 

@@ -20,8 +20,10 @@ pub mod limits;
 pub mod notify;
 pub mod orders;
 pub mod reconcile;
+pub mod secrets;
 pub mod serve;
 pub mod store;
+pub mod urls;
 pub mod webhooks;
 
 use std::collections::BTreeMap;

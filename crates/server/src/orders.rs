@@ -290,7 +290,7 @@ impl Lookup {
         url: &str,
         hooks: std::sync::Arc<crate::webhooks::Webhooks>,
     ) -> Result<Lookup, String> {
-        let url = crate::config::check_url("[orders] lookup_url", url)?;
+        let url = crate::urls::check_url("[orders] lookup_url", url)?;
         let http = reqwest::Client::builder()
             .timeout(LOOKUP_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())

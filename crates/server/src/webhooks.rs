@@ -13,8 +13,8 @@ use std::time::Duration;
 use rand::Rng;
 use serde::Deserialize;
 
-use crate::config::{ConfigError, Secrets};
 use crate::core::domain::EventRecord;
+use crate::secrets::{ConfigError, Secrets};
 use crate::store::Attempt;
 use crate::AppState;
 
@@ -80,7 +80,7 @@ impl Webhooks {
         retry_secs: &[u64],
         timeout_secs: u64,
     ) -> Result<Webhooks, String> {
-        let url = crate::config::check_url("url", url)?;
+        let url = crate::urls::check_url("url", url)?;
         let key = secret
             .strip_prefix("whsec_")
             .and_then(|b| {

@@ -1,5 +1,5 @@
 //! `ServiceError`: how the checkout service says no, in its own words (a kind, the contract's code
-//! and a message), never in HTTP's. `crate::error` is the one place a kind becomes a status code.
+//! and a message), never in HTTP's. The HTTP edge (`error.rs`) is the one place a kind becomes a status code.
 
 use wallet_checkout_protocol::ErrorCode;
 

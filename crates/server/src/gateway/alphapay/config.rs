@@ -7,8 +7,8 @@ use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use serde::Deserialize;
 
 use super::AlphaPay;
-use crate::config::{ConfigError, Secrets};
 use crate::core::clock::Clock;
+use crate::secrets::{ConfigError, Secrets};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

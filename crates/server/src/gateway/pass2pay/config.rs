@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::Pass2Pay;
-use crate::config::{ConfigError, Secrets};
 use crate::core::clock::Clock;
+use crate::secrets::{ConfigError, Secrets};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
