@@ -11,9 +11,7 @@ use serde::Deserialize;
 use wallet_checkout_protocol::Wallet;
 
 use crate::core::clock::Clock;
-use crate::gateway::alphapay::AlphaPayConfig;
-use crate::gateway::pass2pay::Pass2PayConfig;
-use crate::gateway::yabandpay::YabandPayConfig;
+pub use crate::gateway::registry::Gateways;
 use crate::gateway::Connector;
 pub use crate::secrets::{secret_from_env, ConfigError, Env, SecretMap, Secrets};
 pub use crate::urls::{check_url, origin_of};
@@ -128,14 +126,6 @@ pub struct Admin {
     pub listen: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Gateways {
-    pub alphapay: Option<AlphaPayConfig>,
-    pub pass2pay: Option<Pass2PayConfig>,
-    pub yabandpay: Option<YabandPayConfig>,
-}
-
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
 }
@@ -218,29 +208,20 @@ impl Config {
     /// Every URL the file names is `https`, or `http` to a loopback host.
     fn check_urls(&self) -> Result<(), String> {
         check_url("public_url", &self.public_url)?;
-        let g = &self.gateways;
-        let bases = [
+        let mut bases = self.gateways.base_urls();
+        bases.extend([
             (
-                "[gateways.alphapay] base_url",
-                g.alphapay.as_ref().map(|a| &a.base_url),
+                "[webhooks] url".to_string(),
+                self.webhooks.as_ref().map(|w| &w.url),
             ),
             (
-                "[gateways.pass2pay] base_url",
-                g.pass2pay.as_ref().map(|p| &p.base_url),
-            ),
-            (
-                "[gateways.yabandpay] base_url",
-                g.yabandpay.as_ref().map(|y| &y.base_url),
-            ),
-            ("[webhooks] url", self.webhooks.as_ref().map(|w| &w.url)),
-            (
-                "[orders] lookup_url",
+                "[orders] lookup_url".to_string(),
                 self.orders.as_ref().and_then(|o| o.lookup_url.as_ref()),
             ),
-        ];
+        ]);
         for (key, url) in bases {
             if let Some(url) = url {
-                check_url(key, url)?;
+                check_url(&key, url)?;
             }
         }
         Ok(())
@@ -279,26 +260,7 @@ impl Config {
         clock: Arc<dyn Clock>,
         http: reqwest::Client,
     ) -> Result<BTreeMap<String, Arc<dyn Connector>>, ConfigError> {
-        let mut out: BTreeMap<String, Arc<dyn Connector>> = BTreeMap::new();
-        let g = &self.gateways;
-        if let Some(a) = &g.alphapay {
-            out.insert(
-                "alphapay".into(),
-                Arc::new(a.connect(secrets, http.clone(), clock.clone())?),
-            );
-        }
-        if let Some(p) = &g.pass2pay {
-            out.insert(
-                "pass2pay".into(),
-                Arc::new(p.connect(secrets, http.clone(), clock.clone())?),
-            );
-        }
-        if let Some(y) = &g.yabandpay {
-            out.insert(
-                "yabandpay".into(),
-                Arc::new(y.connect(secrets, http.clone(), clock.clone())?),
-            );
-        }
+        let out = self.gateways.connect(secrets, clock, http)?;
         for (wallet, gateway) in self.routing_table()? {
             if !out.contains_key(&gateway) {
                 return Err(ConfigError::Invalid(format!(

@@ -7,6 +7,7 @@ pub mod alphapay;
 pub mod form;
 pub mod http;
 pub mod pass2pay;
+pub mod registry;
 pub mod yabandpay;
 
 use axum::http::HeaderMap;
