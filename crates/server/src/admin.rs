@@ -19,6 +19,7 @@ use serde::Deserialize;
 use wallet_checkout_protocol::ErrorCode;
 
 use crate::checkout;
+use crate::core::ids::{OrderRef, RefundId, SessionId};
 use crate::error::{ApiError, ApiJson};
 use crate::gateway::constant_time_eq;
 use crate::orders::{OrderView, PutOrder};
@@ -97,7 +98,7 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 
 async fn create(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateRefund>,
 ) -> Result<(StatusCode, Json<RefundRecord>), ApiError> {
@@ -108,14 +109,14 @@ async fn create(
 
 async fn list(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
 ) -> Result<Json<Vec<RefundRecord>>, ApiError> {
     Ok(Json(checkout::refunds(&state, &id).await?))
 }
 
 async fn read(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<RefundId>,
 ) -> Result<Json<RefundRecord>, ApiError> {
     Ok(Json(checkout::refund_status(&state, &id).await?))
 }
@@ -124,7 +125,7 @@ async fn read(
 /// is a `400 invalid_request` whose message names the field.
 async fn put_order(
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<OrderRef>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
     let order = PutOrder::parse(&body).map_err(ApiError::invalid)?;
@@ -139,7 +140,7 @@ async fn put_order(
 
 async fn get_order(
     State(state): State<AppState>,
-    Path(reference): Path<String>,
+    Path(reference): Path<OrderRef>,
 ) -> Result<Json<OrderView>, ApiError> {
     Ok(Json(checkout::order(&state, &reference).await?))
 }

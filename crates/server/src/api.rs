@@ -16,6 +16,7 @@ use wallet_checkout_protocol::{CreateSession, Session, Status, MAX_WAIT_SECS};
 
 use crate::checkout::{self, Created, NewSession};
 use crate::core::clock::parse_rfc3339;
+use crate::core::ids::SessionId;
 use crate::error::{not_found, ApiError, ApiJson};
 use crate::AppState;
 
@@ -76,7 +77,7 @@ struct ReadQuery {
 
 async fn read(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
     query: Result<Query<ReadQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Session>, ApiError> {
     let Query(q) = query?;
@@ -110,7 +111,7 @@ async fn read(
 /// Comments every 15 s keep proxies from closing an idle stream.
 async fn events(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     // Subscribe before the first read, so no change between the two is missed.
     let waiter = state.hub.subscribe(&id).map_err(too_many_waiters)?;
@@ -124,7 +125,7 @@ async fn events(
     }
     let start = Stream {
         state,
-        id,
+        id: id.to_string(),
         waiter,
         next: Some(first),
         last: None,
@@ -150,7 +151,7 @@ async fn events(
                     SseEvent::default().comment("closing: the server is restarting; reconnect");
                 return Some((Ok(last), None));
             }
-            match checkout::read(&st.state, &st.id).await {
+            match checkout::read(&st.state, &SessionId::from(&st.id)).await {
                 Ok(session) => {
                     if st.last.as_ref() != Some(&session) {
                         st.next = Some(session);
@@ -172,7 +173,7 @@ async fn events(
 /// cannot), else `415`; the body may be `{}` or empty.
 async fn cancel(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
     headers: HeaderMap,
 ) -> Result<Json<Session>, ApiError> {
     let json = headers

@@ -13,6 +13,7 @@ use wallet_checkout_protocol::{ErrorCode, Flow, Money, Session, Status, Wallet};
 
 use crate::core::clock::rfc3339;
 use crate::core::error::{Kind, ServiceError};
+use crate::core::ids::{OrderRef, RefundId, SessionId};
 use crate::gateway::{
     Connector, CreatePayment, GatewayError, IncomingNotification, Notification, Observed,
     PaymentRef, RefundRequest, Refusal, Said,
@@ -235,9 +236,9 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         .lock_owned()
         .await;
     // The shop's own orders (PUT) first, then whatever source the server was given.
-    let mut stored = state.store.get_order(&req.order).await?;
+    let mut stored = state.store.get_order(&OrderRef::from(&req.order)).await?;
     if stored.is_none() {
-        stored = look_up(state, &req.order).await?;
+        stored = look_up(state, &OrderRef::from(&req.order)).await?;
     }
     let customer = stored.as_ref().and_then(|o| o.customer.clone());
     let order = match stored {
@@ -266,7 +267,11 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         },
     };
     // Close every earlier attempt that could still be paid first.
-    for earlier in state.store.by_order(&order.reference).await? {
+    for earlier in state
+        .store
+        .by_order(&OrderRef::from(&order.reference))
+        .await?
+    {
         if earlier.session.status == Status::Pending {
             close_at_gateway(state, &earlier, Status::Cancelled).await;
         }
@@ -274,7 +279,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     let paid = |r: &SessionRecord| r.session.status == Status::Succeeded;
     if state
         .store
-        .by_order(&order.reference)
+        .by_order(&OrderRef::from(&order.reference))
         .await?
         .iter()
         .any(paid)
@@ -360,8 +365,12 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
             };
             match state.store.insert(record.clone(), Writer(())).await {
                 Ok(()) => {
-                    note_refusal(state, &id, &e).await;
-                    if let Err(err) = state.store.request_close(&id, Status::Cancelled).await {
+                    note_refusal(state, &record.id(), &e).await;
+                    if let Err(err) = state
+                        .store
+                        .request_close(&record.id(), Status::Cancelled)
+                        .await
+                    {
                         tracing::error!(session = %id, error = %err, "store failure marking a close");
                     }
                 }
@@ -420,7 +429,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     }
     tracing::info!(session = %record.session.id, order = %record.session.order, gateway = %record.session.gateway, "session created");
     if let Some(said) = &made.said {
-        note_said(state, &record.session.id, said).await;
+        note_said(state, &record.id(), said).await;
     }
     // Final at once (Pass2Pay paid or failed at create): moved on as a notification would, events
     // and webhooks included.
@@ -437,7 +446,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         other => other,
     };
     if let Some(status) = settled {
-        if let Ok(Some((after, _))) = apply(state, &record.session.id, status, "create").await {
+        if let Ok(Some((after, _))) = apply(state, &record.id(), status, "create").await {
             return Ok(Created::New(present(after)));
         }
     }
@@ -470,14 +479,14 @@ fn check_return_url(state: &AppState, url: &str) -> Result<String, ServiceError>
 
 /// Keeps what a gateway said when it refused something about a session, for the shop's order view
 /// (`gateway_result`); transport failures and timeouts are not the gateway's words and are not kept.
-async fn note_refusal(state: &AppState, session: &str, e: &GatewayError) {
+async fn note_refusal(state: &AppState, session: &SessionId, e: &GatewayError) {
     if let Some(said) = e.said() {
         note_said(state, session, &said).await;
     }
 }
 
 /// Keeps the gateway's own words about a session for the shop's order view (`gateway_result`).
-async fn note_said(state: &AppState, session: &str, said: &Said) {
+async fn note_said(state: &AppState, session: &SessionId, said: &Said) {
     let result = crate::core::domain::GatewayResult {
         code: crate::core::printable::printable(&said.code),
         message: crate::core::printable::printable(&said.message),
@@ -498,7 +507,7 @@ fn sane_expiry(now: time::OffsetDateTime, given: time::OffsetDateTime) -> time::
 }
 
 /// The session by id, as the widget sees it.
-pub async fn read(state: &AppState, id: &str) -> Result<Session, ServiceError> {
+pub async fn read(state: &AppState, id: &SessionId) -> Result<Session, ServiceError> {
     state
         .store
         .get(id)
@@ -508,7 +517,7 @@ pub async fn read(state: &AppState, id: &str) -> Result<Session, ServiceError> {
 }
 
 /// The shopper gave up: a pending session is closed at the gateway (or found paid).
-pub async fn cancel(state: &AppState, id: &str) -> Result<Session, ServiceError> {
+pub async fn cancel(state: &AppState, id: &SessionId) -> Result<Session, ServiceError> {
     let record = state
         .store
         .get(id)
@@ -531,7 +540,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
     let _ = state
         .store
         .lease(
-            &record.session.id,
+            &record.id(),
             "api-close",
             now_ms,
             now_ms.saturating_add(CLOSE_LEASE_MS),
@@ -539,11 +548,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
         .await;
     // What the close is for is written first, so a notification of the closed order that comes
     // before the answer ends the session the same way (`apply`).
-    if let Err(e) = state
-        .store
-        .request_close(&record.session.id, closed_as)
-        .await
-    {
+    if let Err(e) = state.store.request_close(&record.id(), closed_as).await {
         tracing::error!(session = %record.session.id, error = %e, "store failure marking a close");
     }
     let outcome = match state.connectors.get(&record.session.gateway) {
@@ -555,7 +560,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
     let done_ms = crate::core::clock::unix_ms(state.clock.now());
     let _ = state
         .store
-        .lease(&record.session.id, "api-close", done_ms, done_ms)
+        .lease(&record.id(), "api-close", done_ms, done_ms)
         .await;
     let next = match outcome {
         // Found paid (AlphaPay `ORDER_PAID`): it counts only once a query confirms the amount.
@@ -567,13 +572,13 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
         Ok(Status::Failed) => Status::Failed,
         Ok(_) => closed_as,
         Err(e) => {
-            note_refusal(state, &record.session.id, &e).await;
+            note_refusal(state, &record.id(), &e).await;
             // `close_as` is on record: reconciliation retries the close.
             tracing::warn!(session = %record.session.id, error = %e, "could not close the gateway order; it stays pending and reconciliation retries the close");
             return;
         }
     };
-    apply(state, &record.session.id, next, "close").await.ok();
+    apply(state, &record.id(), next, "close").await.ok();
 }
 
 /// Applies a status learned from a gateway (notification, query, close) if it moves the session
@@ -582,7 +587,7 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
 /// it changed; `Ok(None)` for an unknown session.
 pub(crate) async fn apply(
     state: &AppState,
-    id: &str,
+    id: &SessionId,
     status: Status,
     source: &'static str,
 ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
@@ -601,7 +606,7 @@ pub(crate) async fn apply(
     if !record.session.status.may_become(status) {
         return Ok(Some((record, false)));
     }
-    let stamp = EventStamp::now(state, &record.session.order).await?;
+    let stamp = EventStamp::now(state, &record.order_ref()).await?;
     let events: EventsFor = Box::new(move |after, paid_before| {
         let data = stamp.data(after, None);
         let kinds: &[&'static str] = match after.session.status {
@@ -639,7 +644,7 @@ pub(crate) async fn apply(
 #[cfg(feature = "conformance")]
 pub async fn apply_for_tests(
     state: &AppState,
-    id: &str,
+    id: &SessionId,
     status: Status,
 ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
     apply(state, id, status, "test").await
@@ -662,7 +667,7 @@ struct EventStamp {
 }
 
 impl EventStamp {
-    async fn now(state: &AppState, order: &str) -> Result<EventStamp, StoreError> {
+    async fn now(state: &AppState, order: &OrderRef) -> Result<EventStamp, StoreError> {
         Ok(EventStamp {
             created_at: rfc3339(state.clock.now()),
             first_attempt_ms: state
@@ -711,7 +716,7 @@ async fn refund_event(
         RefundStatus::Failed => "refund.failed",
         RefundStatus::Processing => return Ok(None),
     };
-    let stamp = EventStamp::now(state, &session.session.order).await?;
+    let stamp = EventStamp::now(state, &session.order_ref()).await?;
     Ok(Some(stamp.event(kind, stamp.data(session, Some(refund)))))
 }
 
@@ -751,7 +756,7 @@ pub async fn notified(
     else {
         return Verdict::Accepted;
     };
-    let record = match state.store.get(&merchant_ref).await {
+    let record = match state.store.get(&SessionId::from(&merchant_ref)).await {
         Ok(Some(r)) if r.session.gateway == gateway && r.gateway_ref == gateway_ref => r,
         Ok(_) => {
             tracing::warn!(gateway, "notification for an unknown payment");
@@ -767,7 +772,7 @@ pub async fn notified(
         tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "notification amount mismatch");
         return Verdict::Refused;
     }
-    match apply(state, &record.session.id, status, "notification").await {
+    match apply(state, &record.id(), status, "notification").await {
         Ok(Some(_)) => Verdict::Accepted,
         Ok(None) => Verdict::Refused,
         Err(_) => Verdict::Retry,
@@ -812,12 +817,12 @@ pub async fn query(state: &AppState, record: &SessionRecord) {
     match connector.query(payment(record)).await {
         Ok(observed) if trustworthy(record, &observed) => {
             if let Some(status) = observed.status.filter(|s| s.is_final()) {
-                apply(state, &record.session.id, status, "query").await.ok();
+                apply(state, &record.id(), status, "query").await.ok();
             }
         }
         Ok(_) => {}
         Err(e) => {
-            note_refusal(state, &record.session.id, &e).await;
+            note_refusal(state, &record.id(), &e).await;
             tracing::warn!(session = %record.session.id, error = %e, "reconciliation query failed")
         }
     }
@@ -828,7 +833,7 @@ pub async fn query(state: &AppState, record: &SessionRecord) {
 /// else `expired`. `give_up`: the gateway stayed unreachable past expiry and the grace, so the
 /// order can no longer be paid there either; end it here.
 pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
-    let id = &record.session.id;
+    let id = &record.id();
     let closed = record.close_as.unwrap_or(Status::Expired);
     let Some(connector) = state.connectors.get(&record.session.gateway) else {
         apply(state, id, closed, "expiry").await.ok();
@@ -868,7 +873,7 @@ pub async fn expire(state: &AppState, record: &SessionRecord, give_up: bool) {
 /// paid. The refund is on record before the gateway is asked, so a lost answer loses nothing.
 pub async fn refund(
     state: &AppState,
-    id: &str,
+    id: &SessionId,
     amount: Option<u64>,
     reason: Option<String>,
     idempotency_key: Option<String>,
@@ -882,7 +887,9 @@ pub async fn refund(
         .await;
     if let Some(k) = &idempotency_key {
         if let Some(existing) = state.store.refund_by_key(k).await? {
-            if existing.session_id != id || amount.is_some_and(|a| a != existing.amount.value) {
+            if existing.session_id != id.as_str()
+                || amount.is_some_and(|a| a != existing.amount.value)
+            {
                 return Err(ServiceError::invalid(
                     "Idempotency-Key was already used for another refund",
                 ));
@@ -970,7 +977,14 @@ pub async fn refund(
             refund.status = o.status;
             refund.gateway_ref = o.gateway_ref.clone();
             let event = refund_event(state, &record, &refund).await?;
-            record_refund(state, &refund.id, o.status, o.gateway_ref.as_deref(), event).await?;
+            record_refund(
+                state,
+                &RefundId::from(&refund.id),
+                o.status,
+                o.gateway_ref.as_deref(),
+                event,
+            )
+            .await?;
             tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
             Ok(refund)
         }
@@ -998,7 +1012,14 @@ pub async fn refund(
             .await;
             refund.status = RefundStatus::Failed;
             let event = refund_event(state, &record, &refund).await?;
-            record_refund(state, &refund.id, RefundStatus::Failed, None, event).await?;
+            record_refund(
+                state,
+                &RefundId::from(&refund.id),
+                RefundStatus::Failed,
+                None,
+                event,
+            )
+            .await?;
             Err(ServiceError::new(
                 Kind::Upstream,
                 ErrorCode::GatewayError,
@@ -1018,7 +1039,7 @@ pub async fn refund(
 /// webhook worker is rung when there is one.
 async fn record_refund(
     state: &AppState,
-    id: &str,
+    id: &RefundId,
     status: RefundStatus,
     gateway_ref: Option<&str>,
     event: Option<NewEvent>,
@@ -1037,7 +1058,7 @@ async fn record_refund(
 /// A session's refunds, oldest first.
 pub async fn refunds(
     state: &AppState,
-    session_id: &str,
+    session_id: &SessionId,
 ) -> Result<Vec<RefundRecord>, ServiceError> {
     state
         .store
@@ -1050,7 +1071,7 @@ pub async fn refunds(
 /// A refund by id; one still `processing` is asked about at the gateway first.
 pub async fn refund_status(
     state: &AppState,
-    refund_id: &str,
+    refund_id: &RefundId,
 ) -> Result<RefundRecord, ServiceError> {
     let not_found =
         || ServiceError::new(Kind::NotFound, ErrorCode::InvalidRequest, "no such refund");
@@ -1060,7 +1081,11 @@ pub async fn refund_status(
         .await?
         .ok_or_else(not_found)?;
     if refund.status == RefundStatus::Processing {
-        if let Some(record) = state.store.get(&refund.session_id).await? {
+        if let Some(record) = state
+            .store
+            .get(&SessionId::from(&refund.session_id))
+            .await?
+        {
             if let Some(connector) = state.connectors.get(&record.session.gateway) {
                 // Without the gateway's id (its answer was lost or named none) it is asked by ours.
                 let status = connector
@@ -1068,7 +1093,7 @@ pub async fn refund_status(
                     .await?;
                 refund.status = status;
                 let event = refund_event(state, &record, &refund).await?;
-                record_refund(state, &refund.id, status, None, event).await?;
+                record_refund(state, &RefundId::from(&refund.id), status, None, event).await?;
             }
         }
     }
@@ -1079,7 +1104,7 @@ pub async fn refund_status(
 /// Under the order's lock, so a create cannot read an amount a concurrent PUT is changing.
 pub async fn put_order(
     state: &AppState,
-    reference: &str,
+    reference: &OrderRef,
     body: PutOrder,
 ) -> Result<(bool, OrderView), ServiceError> {
     if !crate::orders::valid_reference(reference) {
@@ -1111,7 +1136,7 @@ pub async fn put_order(
 }
 
 /// `GET /admin/orders/{reference}`.
-pub async fn order(state: &AppState, reference: &str) -> Result<OrderView, ServiceError> {
+pub async fn order(state: &AppState, reference: &OrderRef) -> Result<OrderView, ServiceError> {
     let stored = state.store.get_order(reference).await?.ok_or_else(|| {
         ServiceError::new(Kind::NotFound, ErrorCode::OrderNotFound, "no such order")
     })?;
@@ -1119,10 +1144,10 @@ pub async fn order(state: &AppState, reference: &str) -> Result<OrderView, Servi
 }
 
 async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ServiceError> {
-    let sessions = state.store.by_order(&o.reference).await?;
+    let sessions = state.store.by_order(&OrderRef::from(&o.reference)).await?;
     let mut refunded = 0u64;
     for s in &sessions {
-        for r in state.store.refunds(&s.session.id).await? {
+        for r in state.store.refunds(&s.id()).await? {
             if r.status == RefundStatus::Succeeded {
                 refunded = refunded.saturating_add(r.amount.value);
             }
@@ -1208,7 +1233,10 @@ pub async fn events(
 
 /// Asks the shop's backend about an order it did not PUT (`[orders] lookup_url`); an answered
 /// order is stored as if PUT. `Ok(None)`: no lookup configured.
-async fn look_up(state: &AppState, reference: &str) -> Result<Option<OrderRecord>, ServiceError> {
+async fn look_up(
+    state: &AppState,
+    reference: &OrderRef,
+) -> Result<Option<OrderRecord>, ServiceError> {
     let Some(lookup) = &state.lookup else {
         return Ok(None);
     };
@@ -1256,7 +1284,7 @@ pub async fn settle_refunds(state: &AppState) {
         }
     };
     for refund in waiting {
-        if let Err(e) = refund_status(state, &refund.id).await {
+        if let Err(e) = refund_status(state, &RefundId::from(&refund.id)).await {
             tracing::warn!(refund = %refund.id, code = e.code.as_str(), "refund status query failed; will retry");
         }
     }

@@ -188,7 +188,7 @@ async fn run_once(
         let until = later(now, wait.max(config.lease));
         match state
             .store
-            .lease(&record.session.id, holder, unix_ms(now), unix_ms(until))
+            .lease(&record.id(), holder, unix_ms(now), unix_ms(until))
             .await
         {
             Ok(true) => {}

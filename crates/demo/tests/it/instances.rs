@@ -156,7 +156,12 @@ async fn with_every_notification_dropped_each_session_is_queried_by_one_instance
     for (id, _, paid) in &sessions {
         let end = final_on(&b.base, id, 60).await;
         assert_eq!(end, if *paid { "succeeded" } else { "expired" }, "{id}");
-        let record = a.store.get(id).await.expect("store").expect("kept");
+        let record = a
+            .store
+            .get(&wallet_checkout_server::core::ids::SessionId::from(id))
+            .await
+            .expect("store")
+            .expect("kept");
         let calls = a.sandbox.order_calls(&record.merchant_ref);
         assert!(calls.total >= 1, "{id} was asked about: {calls:?}");
         assert_eq!(

@@ -23,6 +23,18 @@ pub struct SessionRecord {
     pub gateway_result: Option<GatewayResult>,
 }
 
+impl SessionRecord {
+    /// The session's id, as the type the service and the store pass.
+    pub fn id(&self) -> crate::core::ids::SessionId {
+        crate::core::ids::SessionId::from(&self.session.id)
+    }
+
+    /// Its order's reference.
+    pub fn order_ref(&self) -> crate::core::ids::OrderRef {
+        crate::core::ids::OrderRef::from(&self.session.order)
+    }
+}
+
 /// A gateway's own code and message, already made printable.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GatewayResult {

@@ -96,12 +96,36 @@ pub async fn check_store(store: &dyn Store) {
 /// Outside text reaches lookups as it came (`/sessions/%00`): it finds nothing, never an error.
 async fn a_key_with_a_nul_byte_names_nothing(store: &dyn Store) {
     let nul = "cs_\0x";
-    assert!(must("get", store.get(nul).await).is_none());
+    assert!(must(
+        "get",
+        store.get(&crate::core::ids::SessionId::from(nul)).await
+    )
+    .is_none());
     assert!(must("key", store.by_idempotency_key(nul).await).is_none());
-    assert!(must("order", store.get_order(nul).await).is_none());
-    assert!(must("by order", store.by_order(nul).await).is_empty());
-    assert!(must("refund", store.get_refund(nul).await).is_none());
-    assert!(must("refunds", store.refunds(nul).await).is_empty());
+    assert!(must(
+        "order",
+        store
+            .get_order(&crate::core::ids::OrderRef::from(nul))
+            .await
+    )
+    .is_none());
+    assert!(must(
+        "by order",
+        store.by_order(&crate::core::ids::OrderRef::from(nul)).await
+    )
+    .is_empty());
+    assert!(must(
+        "refund",
+        store
+            .get_refund(&crate::core::ids::RefundId::from(nul))
+            .await
+    )
+    .is_none());
+    assert!(must(
+        "refunds",
+        store.refunds(&crate::core::ids::SessionId::from(nul)).await
+    )
+    .is_empty());
     assert!(must("refund key", store.refund_by_key(nul).await).is_none());
     assert!(must("events", store.events_after(Some(nul), 10).await).is_none());
 }
@@ -114,9 +138,20 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
     must("insert", a.insert(record, w()).await);
+    let id_0 = crate::core::ids::SessionId::from(&id);
     let (x, y) = tokio::join!(
-        a.transition(&id, Status::Succeeded, events_for("session.succeeded"), w()),
-        b.transition(&id, Status::Succeeded, events_for("session.succeeded"), w())
+        a.transition(
+            &id_0,
+            Status::Succeeded,
+            events_for("session.succeeded"),
+            w()
+        ),
+        b.transition(
+            &id_0,
+            Status::Succeeded,
+            events_for("session.succeeded"),
+            w()
+        )
     );
     let changed = [x, y]
         .into_iter()
@@ -124,7 +159,8 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
         .count();
     assert_eq!(changed, 1, "one of two instances moves the session");
     assert_eq!(
-        must("read", b.get(&id).await).map(|r| r.session.status),
+        must("read", b.get(&crate::core::ids::SessionId::from(&id)).await)
+            .map(|r| r.session.status),
         Some(Status::Succeeded)
     );
     // Claims made at once through both never take the same event.
@@ -135,7 +171,7 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
         must(
             "pay",
             a.transition(
-                &rid,
+                &crate::core::ids::SessionId::from(&rid),
                 Status::Succeeded,
                 events_for("session.succeeded"),
                 w(),
@@ -167,20 +203,24 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
         "{x:?} {y:?}"
     );
     // The refund ends once, and tells of it once, whichever instance asks.
-    let kept = must("list", b.refunds(&pid).await);
+    let kept = must(
+        "list",
+        b.refunds(&crate::core::ids::SessionId::from(&pid)).await,
+    );
     let before = must("events", a.events_after(None, 10_000).await)
         .unwrap_or_default()
         .len();
+    let id_0 = crate::core::ids::RefundId::from(&kept[0].id);
     let (x, y) = tokio::join!(
         a.update_refund(
-            &kept[0].id,
+            &id_0,
             RefundStatus::Succeeded,
             Some("G1"),
             Some(refund_event()),
             w()
         ),
         b.update_refund(
-            &kept[0].id,
+            &id_0,
             RefundStatus::Succeeded,
             Some("G1"),
             Some(refund_event()),
@@ -220,31 +260,76 @@ async fn leases_go_to_one_holder_at_a_time(a: &dyn Store, b: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
     must("insert", a.insert(record, w()).await);
+    let id_0 = crate::core::ids::SessionId::from(&id);
     let (x, y) = tokio::join!(
-        a.lease(&id, "A", 1_000, 5_000),
-        b.lease(&id, "B", 1_000, 5_000)
+        a.lease(&id_0, "A", 1_000, 5_000),
+        b.lease(&id_0, "B", 1_000, 5_000)
     );
     let (x, y) = (must("lease", x), must("lease", y));
     assert!(x ^ y, "one holder: {x} {y}");
     let (holder, other) = if x { ("A", "B") } else { ("B", "A") };
     assert!(
-        !must("lease", b.lease(&id, other, 4_999, 9_000).await),
+        !must(
+            "lease",
+            b.lease(&crate::core::ids::SessionId::from(&id), other, 4_999, 9_000)
+                .await
+        ),
         "held until 5000"
     );
     assert!(
-        must("lease", b.lease(&id, holder, 4_000, 9_000).await),
+        must(
+            "lease",
+            b.lease(
+                &crate::core::ids::SessionId::from(&id),
+                holder,
+                4_000,
+                9_000
+            )
+            .await
+        ),
         "the holder renews"
     );
     assert!(
-        must("lease", a.lease(&id, other, 9_000, 12_000).await),
+        must(
+            "lease",
+            a.lease(
+                &crate::core::ids::SessionId::from(&id),
+                other,
+                9_000,
+                12_000
+            )
+            .await
+        ),
         "a lease runs out and another takes it"
     );
-    must("end", a.transition(&id, Status::Expired, none(), w()).await);
+    must(
+        "end",
+        a.transition(
+            &crate::core::ids::SessionId::from(&id),
+            Status::Expired,
+            none(),
+            w(),
+        )
+        .await,
+    );
     assert!(
-        !must("lease", a.lease(&id, other, 20_000, 30_000).await),
+        !must(
+            "lease",
+            a.lease(
+                &crate::core::ids::SessionId::from(&id),
+                other,
+                20_000,
+                30_000
+            )
+            .await
+        ),
         "only pending sessions"
     );
-    assert!(!must("lease", a.lease("cs_nobody", "A", 0, 1).await));
+    assert!(!must(
+        "lease",
+        a.lease(&crate::core::ids::SessionId::from("cs_nobody"), "A", 0, 1)
+            .await
+    ));
 }
 
 async fn refunds_never_exceed_what_was_paid(store: &dyn Store) {
@@ -295,7 +380,12 @@ async fn refunds_never_exceed_what_was_paid(store: &dyn Store) {
         1,
         "{a:?} {b:?}"
     );
-    let kept = must("list", store.refunds(&other).await);
+    let kept = must(
+        "list",
+        store
+            .refunds(&crate::core::ids::SessionId::from(&other))
+            .await,
+    );
     assert_eq!(kept.len(), 1);
 }
 
@@ -311,26 +401,48 @@ async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
     must(
         "paid",
         store
-            .transition(&done.session.id, Status::Succeeded, none, w())
+            .transition(
+                &crate::core::ids::SessionId::from(&done.session.id),
+                Status::Succeeded,
+                none,
+                w(),
+            )
             .await,
     );
     must(
         "mark",
         store
-            .request_close(&open.session.id, Status::Cancelled)
+            .request_close(
+                &crate::core::ids::SessionId::from(&open.session.id),
+                Status::Cancelled,
+            )
             .await,
     );
     must(
         "mark",
         store
-            .request_close(&done.session.id, Status::Cancelled)
+            .request_close(
+                &crate::core::ids::SessionId::from(&done.session.id),
+                Status::Cancelled,
+            )
             .await,
     );
     must(
         "mark",
-        store.request_close("cs_nobody", Status::Cancelled).await,
+        store
+            .request_close(
+                &crate::core::ids::SessionId::from("cs_nobody"),
+                Status::Cancelled,
+            )
+            .await,
     );
-    let read = |id: String| async move { must("get", store.get(&id).await).expect("kept") };
+    let read = |id: String| async move {
+        must(
+            "get",
+            store.get(&crate::core::ids::SessionId::from(&id)).await,
+        )
+        .expect("kept")
+    };
     let marked = read(open.session.id.clone()).await;
     assert_eq!(
         (marked.session.status, marked.close_as),
@@ -354,11 +466,21 @@ async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
     };
     must(
         "note",
-        store.note_gateway_result(&done.session.id, said("A")).await,
+        store
+            .note_gateway_result(
+                &crate::core::ids::SessionId::from(&done.session.id),
+                said("A"),
+            )
+            .await,
     );
     must(
         "note",
-        store.note_gateway_result(&done.session.id, said("B")).await,
+        store
+            .note_gateway_result(
+                &crate::core::ids::SessionId::from(&done.session.id),
+                said("B"),
+            )
+            .await,
     );
     assert_eq!(
         read(done.session.id.clone()).await.gateway_result,
@@ -399,7 +521,12 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     must(
         "pay",
         store
-            .transition(&first.session.id, Status::Succeeded, made, w())
+            .transition(
+                &crate::core::ids::SessionId::from(&first.session.id),
+                Status::Succeeded,
+                made,
+                w(),
+            )
             .await,
     );
     assert!(
@@ -415,7 +542,12 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     must(
         "no move",
         store
-            .transition(&first.session.id, Status::Expired, unchanged, w())
+            .transition(
+                &crate::core::ids::SessionId::from(&first.session.id),
+                Status::Expired,
+                unchanged,
+                w(),
+            )
             .await,
     );
     assert!(!called.load(Ordering::SeqCst), "no change, no event");
@@ -431,7 +563,12 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     must(
         "pay again",
         store
-            .transition(&second.session.id, Status::Succeeded, twice, w())
+            .transition(
+                &crate::core::ids::SessionId::from(&second.session.id),
+                Status::Succeeded,
+                twice,
+                w(),
+            )
             .await,
     );
     assert!(
@@ -449,14 +586,26 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
     must(
         "ends",
         store
-            .update_refund(&refund.id, RefundStatus::Succeeded, None, ends, w())
+            .update_refund(
+                &crate::core::ids::RefundId::from(&refund.id),
+                RefundStatus::Succeeded,
+                None,
+                ends,
+                w(),
+            )
             .await,
     );
     let again = Some(event("refund.succeeded", "twice", None));
     must(
         "again",
         store
-            .update_refund(&refund.id, RefundStatus::Succeeded, None, again, w())
+            .update_refund(
+                &crate::core::ids::RefundId::from(&refund.id),
+                RefundStatus::Succeeded,
+                None,
+                again,
+                w(),
+            )
             .await,
     );
 
@@ -621,7 +770,12 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         Put::Created(first.clone())
     );
     assert_eq!(
-        must("get", store.get_order(&reference).await),
+        must(
+            "get",
+            store
+                .get_order(&crate::core::ids::OrderRef::from(&reference))
+                .await
+        ),
         Some(first.clone())
     );
     let mut changed = order(&reference, 999);
@@ -639,7 +793,12 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         "without a session everything may change; created_at stays"
     );
     assert_eq!(
-        must("get", store.get_order(&reference).await),
+        must(
+            "get",
+            store
+                .get_order(&crate::core::ids::OrderRef::from(&reference))
+                .await
+        ),
         Some(kept.clone())
     );
     // A session for an amount the order no longer has (a PUT on another instance came between
@@ -652,7 +811,15 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         ),
         "1234 is not the order's 999"
     );
-    assert_eq!(must("get", store.get(&stale.session.id).await), None);
+    assert_eq!(
+        must(
+            "get",
+            store
+                .get(&crate::core::ids::SessionId::from(&stale.session.id))
+                .await
+        ),
+        None
+    );
     let mut session = sample_record(&reference, 0, None);
     session.session.amount = kept.amount.clone();
     must("session", store.insert(session, w()).await);
@@ -664,7 +831,12 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         "a session locks the amount"
     );
     assert_eq!(
-        must("get", store.get_order(&reference).await),
+        must(
+            "get",
+            store
+                .get_order(&crate::core::ids::OrderRef::from(&reference))
+                .await
+        ),
         Some(kept.clone()),
         "a locked put writes nothing"
     );
@@ -674,7 +846,15 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         must("update", store.put_order(same_amount).await),
         Put::Updated(o) if o.description == "Oolong"
     ));
-    assert_eq!(must("get", store.get_order("O-missing").await), None);
+    assert_eq!(
+        must(
+            "get",
+            store
+                .get_order(&crate::core::ids::OrderRef::from("O-missing"))
+                .await
+        ),
+        None
+    );
 }
 
 async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
@@ -683,11 +863,24 @@ async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
     let first = sample_record(&order, 1, Some(&key));
     must("insert", store.insert(first.clone(), w()).await);
     assert_eq!(
-        must("get", store.get(&first.session.id).await),
+        must(
+            "get",
+            store
+                .get(&crate::core::ids::SessionId::from(&first.session.id))
+                .await
+        ),
         Some(first.clone()),
         "a session reads back exactly as written"
     );
-    assert_eq!(must("get", store.get("cs_missing").await), None);
+    assert_eq!(
+        must(
+            "get",
+            store
+                .get(&crate::core::ids::SessionId::from("cs_missing"))
+                .await
+        ),
+        None
+    );
     let mut same_id = sample_record(&order, 2, None);
     same_id.session.id = first.session.id.clone();
     assert!(
@@ -712,10 +905,15 @@ async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
     let earlier = sample_record(&order, 5, None);
     must("insert", store.insert(later.clone(), w()).await);
     must("insert", store.insert(earlier.clone(), w()).await);
-    let ids: Vec<String> = must("by order", store.by_order(&order).await)
-        .into_iter()
-        .map(|r| r.session.id)
-        .collect();
+    let ids: Vec<String> = must(
+        "by order",
+        store
+            .by_order(&crate::core::ids::OrderRef::from(&order))
+            .await,
+    )
+    .into_iter()
+    .map(|r| r.session.id)
+    .collect();
     assert_eq!(
         ids,
         [first.session.id, earlier.session.id, later.session.id],
@@ -730,10 +928,20 @@ async fn transitions_follow_may_become(store: &dyn Store) {
             let id = record.session.id.clone();
             must("insert", store.insert(record, w()).await);
             if from != Status::Pending {
-                must("setup", store.transition(&id, from, none(), w()).await);
+                must(
+                    "setup",
+                    store
+                        .transition(&crate::core::ids::SessionId::from(&id), from, none(), w())
+                        .await,
+                );
             }
-            let (after, changed) = must("transition", store.transition(&id, to, none(), w()).await)
-                .unwrap_or_else(|| panic!("{id} vanished"));
+            let (after, changed) = must(
+                "transition",
+                store
+                    .transition(&crate::core::ids::SessionId::from(&id), to, none(), w())
+                    .await,
+            )
+            .unwrap_or_else(|| panic!("{id} vanished"));
             assert_eq!(
                 changed,
                 from.may_become(to),
@@ -741,14 +949,23 @@ async fn transitions_follow_may_become(store: &dyn Store) {
             );
             let want = if changed { to } else { from };
             assert_eq!(after.session.status, want, "{from:?} → {to:?}");
-            let read = must("get", store.get(&id).await).map(|r| r.session.status);
+            let read = must(
+                "get",
+                store.get(&crate::core::ids::SessionId::from(&id)).await,
+            )
+            .map(|r| r.session.status);
             assert_eq!(read, Some(want), "{from:?} → {to:?} as read back");
         }
     }
     assert!(must(
         "transition",
         store
-            .transition("cs_missing", Status::Succeeded, none(), w())
+            .transition(
+                &crate::core::ids::SessionId::from("cs_missing"),
+                Status::Succeeded,
+                none(),
+                w()
+            )
             .await
     )
     .is_none());
@@ -758,10 +975,11 @@ async fn concurrent_transitions_change_once(store: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
     must("insert", store.insert(record, w()).await);
+    let id_0 = crate::core::ids::SessionId::from(&id);
     let (a, b, c) = tokio::join!(
-        store.transition(&id, Status::Expired, none(), w()),
-        store.transition(&id, Status::Cancelled, none(), w()),
-        store.transition(&id, Status::Failed, none(), w()),
+        store.transition(&id_0, Status::Expired, none(), w()),
+        store.transition(&id_0, Status::Cancelled, none(), w()),
+        store.transition(&id_0, Status::Failed, none(), w()),
     );
     let changed = [a, b, c]
         .into_iter()
@@ -782,7 +1000,12 @@ async fn pending_lists_only_pending(store: &dyn Store) {
     must(
         "pay",
         store
-            .transition(&paid.session.id, Status::Succeeded, none(), w())
+            .transition(
+                &crate::core::ids::SessionId::from(&paid.session.id),
+                Status::Succeeded,
+                none(),
+                w(),
+            )
             .await,
     );
     let pending = must("pending", store.pending().await);
@@ -844,10 +1067,13 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     assert!(
         processing.iter().any(|r| r.id == first.id) && processing.iter().any(|r| r.id == second.id)
     );
-    let listed: Vec<String> = must("refunds", store.refunds(&id).await)
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let listed: Vec<String> = must(
+        "refunds",
+        store.refunds(&crate::core::ids::SessionId::from(&id)).await,
+    )
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
     assert_eq!(
         listed,
         [first.id.clone(), second.id.clone(), keyed.id.clone()],
@@ -856,17 +1082,34 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     must(
         "update",
         store
-            .update_refund(&first.id, RefundStatus::Processing, Some("R9"), None, w())
+            .update_refund(
+                &crate::core::ids::RefundId::from(&first.id),
+                RefundStatus::Processing,
+                Some("R9"),
+                None,
+                w(),
+            )
             .await,
     );
     must(
         "update",
         store
-            .update_refund(&first.id, RefundStatus::Succeeded, None, None, w())
+            .update_refund(
+                &crate::core::ids::RefundId::from(&first.id),
+                RefundStatus::Succeeded,
+                None,
+                None,
+                w(),
+            )
             .await,
     );
-    let got = must("get refund", store.get_refund(&first.id).await)
-        .unwrap_or_else(|| panic!("refund {} vanished", first.id));
+    let got = must(
+        "get refund",
+        store
+            .get_refund(&crate::core::ids::RefundId::from(&first.id))
+            .await,
+    )
+    .unwrap_or_else(|| panic!("refund {} vanished", first.id));
     assert!(
         !must("processing", store.processing_refunds().await)
             .iter()
@@ -879,7 +1122,12 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         "a later update without a gateway ref keeps the earlier one"
     );
     assert_eq!(
-        must("get refund", store.get_refund("rf_missing").await),
+        must(
+            "get refund",
+            store
+                .get_refund(&crate::core::ids::RefundId::from("rf_missing"))
+                .await
+        ),
         None
     );
 }
@@ -898,7 +1146,12 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
     must(
         "pay",
         store
-            .transition(&session.session.id, Status::Succeeded, none(), w())
+            .transition(
+                &crate::core::ids::SessionId::from(&session.session.id),
+                Status::Succeeded,
+                none(),
+                w(),
+            )
             .await,
     );
     session.session.status = Status::Succeeded;
@@ -910,7 +1163,13 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
     must(
         "update",
         store
-            .update_refund(&refund.id, RefundStatus::Succeeded, Some("R9"), None, w())
+            .update_refund(
+                &crate::core::ids::RefundId::from(&refund.id),
+                RefundStatus::Succeeded,
+                Some("R9"),
+                None,
+                w(),
+            )
             .await,
     );
     refund.status = RefundStatus::Succeeded;
@@ -922,11 +1181,18 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
 pub async fn check_sample(store: &dyn Store, sample: &Sample) {
     let id = &sample.session.session.id;
     assert_eq!(
-        must("get", store.get(id).await).as_ref(),
+        must(
+            "get",
+            store.get(&crate::core::ids::SessionId::from(id)).await
+        )
+        .as_ref(),
         Some(&sample.session)
     );
     assert_eq!(
-        must("refunds", store.refunds(id).await),
+        must(
+            "refunds",
+            store.refunds(&crate::core::ids::SessionId::from(id)).await
+        ),
         std::slice::from_ref(&sample.refund)
     );
     let key = sample

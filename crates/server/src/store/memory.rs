@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use wallet_checkout_protocol::Status;
 
 use super::{
-    random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, Put,
-    RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Writer,
+    random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, OrderRef,
+    Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionRecord, Store, StoreError, Writer,
 };
 use crate::core::rules;
 
@@ -68,7 +68,8 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        let id = id.as_str();
         Ok(self.lock().get(id).cloned())
     }
 
@@ -80,7 +81,8 @@ impl Store for MemoryStore {
             .cloned())
     }
 
-    async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn by_order(&self, order: &OrderRef) -> Result<Vec<SessionRecord>, StoreError> {
+        let order = order.as_str();
         let mut v: Vec<_> = self
             .lock()
             .values()
@@ -93,11 +95,12 @@ impl Store for MemoryStore {
 
     async fn transition(
         &self,
-        id: &str,
+        id: &SessionId,
         next: Status,
         events: EventsFor,
         _: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
+        let id = id.as_str();
         let mut map = self.lock();
         let Some(current) = map.get(id).cloned() else {
             return Ok(None);
@@ -122,7 +125,8 @@ impl Store for MemoryStore {
         Ok(Some((after, true)))
     }
 
-    async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError> {
+    async fn request_close(&self, id: &SessionId, status: Status) -> Result<(), StoreError> {
+        let id = id.as_str();
         if let Some(r) = self.lock().get_mut(id) {
             if r.session.status == Status::Pending {
                 r.close_as = Some(status);
@@ -131,7 +135,12 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError> {
+    async fn note_gateway_result(
+        &self,
+        id: &SessionId,
+        result: GatewayResult,
+    ) -> Result<(), StoreError> {
+        let id = id.as_str();
         if let Some(r) = self.lock().get_mut(id) {
             r.gateway_result = Some(result);
         }
@@ -170,12 +179,14 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
+    async fn get_refund(&self, id: &RefundId) -> Result<Option<RefundRecord>, StoreError> {
+        let id = id.as_str();
         let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
         Ok(v.iter().find(|r| r.id == id).cloned())
     }
 
-    async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+    async fn refunds(&self, session_id: &SessionId) -> Result<Vec<RefundRecord>, StoreError> {
+        let session_id = session_id.as_str();
         let v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
         let mut mine: Vec<RefundRecord> = v
             .iter()
@@ -204,12 +215,13 @@ impl Store for MemoryStore {
 
     async fn update_refund(
         &self,
-        id: &str,
+        id: &RefundId,
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
         _: Writer,
     ) -> Result<(), StoreError> {
+        let id = id.as_str();
         let mut v = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
         // Only a refund still processing moves: an ended one never changes again.
         if let Some(r) = v
@@ -254,7 +266,8 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError> {
+    async fn get_order(&self, reference: &OrderRef) -> Result<Option<OrderRecord>, StoreError> {
+        let reference = reference.as_str();
         let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         Ok(orders.get(reference).cloned())
     }
@@ -298,11 +311,12 @@ impl Store for MemoryStore {
 
     async fn lease(
         &self,
-        id: &str,
+        id: &SessionId,
         holder: &str,
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
+        let id = id.as_str();
         let pending = self
             .lock()
             .get(id)

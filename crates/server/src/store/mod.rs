@@ -20,6 +20,7 @@ use std::sync::Arc;
 use wallet_checkout_protocol::Status;
 
 pub use crate::checkout::Writer;
+pub use crate::core::ids::{OrderRef, RefundId, SessionId};
 
 pub use crate::core::domain::{
     random_id, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
@@ -97,10 +98,10 @@ pub trait Store: Send + Sync {
     /// Stores a new session; `Locked` (nothing written) when its order is stored with another
     /// amount (the order changed after the session's amount was read: checked and written in one step).
     async fn insert(&self, record: SessionRecord, writer: Writer) -> Result<(), StoreError>;
-    async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError>;
     async fn by_idempotency_key(&self, key: &str) -> Result<Option<SessionRecord>, StoreError>;
     /// Every session of one order, oldest first.
-    async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError>;
+    async fn by_order(&self, order: &OrderRef) -> Result<Vec<SessionRecord>, StoreError>;
     /// Moves a session to `next` if `Status::may_become` allows it; returns the record after the call
     /// and whether it changed. When it changed, the events `events` makes are recorded in the same
     /// transaction (so no crash loses the webhook of a change, and no event tells of a change that
@@ -110,16 +111,20 @@ pub trait Store: Send + Sync {
     /// change a status.
     async fn transition(
         &self,
-        id: &str,
+        id: &SessionId,
         next: Status,
         events: EventsFor,
         writer: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError>;
     /// Marks a `pending` session for reconciliation to close as `status` (see
     /// `SessionRecord::close_as`); a session no longer pending is left as it is.
-    async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError>;
+    async fn request_close(&self, id: &SessionId, status: Status) -> Result<(), StoreError>;
     /// Keeps the gateway's last refusal about a session (`SessionRecord::gateway_result`).
-    async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError>;
+    async fn note_gateway_result(
+        &self,
+        id: &SessionId,
+        result: GatewayResult,
+    ) -> Result<(), StoreError>;
     /// Every session still `pending` (reconciliation's work list).
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
     /// Takes (or renews) a pending session for reconciliation by `holder` until `until_ms`, unless
@@ -128,7 +133,7 @@ pub trait Store: Send + Sync {
     /// another takes the session over.
     async fn lease(
         &self,
-        id: &str,
+        id: &SessionId,
         holder: &str,
         now_ms: i64,
         until_ms: i64,
@@ -142,9 +147,9 @@ pub trait Store: Send + Sync {
         paid: u64,
         writer: Writer,
     ) -> Result<(), StoreError>;
-    async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError>;
+    async fn get_refund(&self, id: &RefundId) -> Result<Option<RefundRecord>, StoreError>;
     /// A session's refunds, oldest first.
-    async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
+    async fn refunds(&self, session_id: &SessionId) -> Result<Vec<RefundRecord>, StoreError>;
     /// The refund an admin request with this `Idempotency-Key` made.
     async fn refund_by_key(&self, key: &str) -> Result<Option<RefundRecord>, StoreError>;
     /// Every refund still `processing` (reconciliation asks the gateway how each ended).
@@ -153,7 +158,7 @@ pub trait Store: Send + Sync {
     /// refund never changes again. `event` is recorded in the same transaction if it ends here.
     async fn update_refund(
         &self,
-        id: &str,
+        id: &RefundId,
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
@@ -162,7 +167,7 @@ pub trait Store: Send + Sync {
     /// Stores an order, or updates it keeping its `created_at`. Once a session of the order exists,
     /// a different amount is `Locked` and nothing is written (checked and written in one step).
     async fn put_order(&self, order: OrderRecord) -> Result<Put, StoreError>;
-    async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError>;
+    async fn get_order(&self, reference: &OrderRef) -> Result<Option<OrderRecord>, StoreError>;
     /// Events oldest first, after the one with id `after` (from the first without); `None` if
     /// `after` names no event.
     async fn events_after(

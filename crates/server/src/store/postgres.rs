@@ -26,7 +26,8 @@ use crate::core::rules;
 
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
-    Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Wake, Writer,
+    OrderRef, Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionRecord, Store,
+    StoreError, Wake, Writer,
 };
 
 /// The channel status changes are published on (the payload is the session id).
@@ -550,7 +551,8 @@ impl Store for PgStore {
         tx.commit().await.map_err(err)
     }
 
-    async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        let id = id.as_str();
         if holds_nul(&[id]) {
             return Ok(None);
         }
@@ -564,7 +566,8 @@ impl Store for PgStore {
         self.one_session("idempotency_key = $1", &[&key]).await
     }
 
-    async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn by_order(&self, order: &OrderRef) -> Result<Vec<SessionRecord>, StoreError> {
+        let order = order.as_str();
         if holds_nul(&[order]) {
             return Ok(Vec::new());
         }
@@ -574,11 +577,12 @@ impl Store for PgStore {
 
     async fn transition(
         &self,
-        id: &str,
+        id: &SessionId,
         next: Status,
         events: EventsFor,
         _: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
+        let id = id.as_str();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(err)?;
         let Some(order) = tx
@@ -630,7 +634,8 @@ impl Store for PgStore {
         Ok(Some((record, changed)))
     }
 
-    async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError> {
+    async fn request_close(&self, id: &SessionId, status: Status) -> Result<(), StoreError> {
+        let id = id.as_str();
         let client = self.client().await?;
         client
             .execute(
@@ -642,7 +647,12 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError> {
+    async fn note_gateway_result(
+        &self,
+        id: &SessionId,
+        result: GatewayResult,
+    ) -> Result<(), StoreError> {
+        let id = id.as_str();
         let client = self.client().await?;
         client
             .execute(
@@ -661,11 +671,12 @@ impl Store for PgStore {
 
     async fn lease(
         &self,
-        id: &str,
+        id: &SessionId,
         holder: &str,
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
+        let id = id.as_str();
         let client = self.client().await?;
         // One UPDATE: the row lock makes two instances' attempts one after the other.
         let n = client
@@ -719,7 +730,8 @@ impl Store for PgStore {
         tx.commit().await.map_err(err)
     }
 
-    async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
+    async fn get_refund(&self, id: &RefundId) -> Result<Option<RefundRecord>, StoreError> {
+        let id = id.as_str();
         if holds_nul(&[id]) {
             return Ok(None);
         }
@@ -730,7 +742,8 @@ impl Store for PgStore {
             .next())
     }
 
-    async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+    async fn refunds(&self, session_id: &SessionId) -> Result<Vec<RefundRecord>, StoreError> {
+        let session_id = session_id.as_str();
         if holds_nul(&[session_id]) {
             return Ok(Vec::new());
         }
@@ -756,12 +769,13 @@ impl Store for PgStore {
 
     async fn update_refund(
         &self,
-        id: &str,
+        id: &RefundId,
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
         _: Writer,
     ) -> Result<(), StoreError> {
+        let id = id.as_str();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(err)?;
         // The row is locked by the read: a second instance's update waits, then finds it ended.
@@ -866,7 +880,8 @@ impl Store for PgStore {
         Ok(put)
     }
 
-    async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError> {
+    async fn get_order(&self, reference: &OrderRef) -> Result<Option<OrderRecord>, StoreError> {
+        let reference = reference.as_str();
         if holds_nul(&[reference]) {
             return Ok(None);
         }
@@ -1096,7 +1111,7 @@ mod cluster_tests {
             .expect("insert");
         store
             .transition(
-                &id,
+                &crate::core::ids::SessionId::from(&id),
                 to,
                 Box::new(|_, _| Vec::new()),
                 crate::checkout::Writer::for_tests(),

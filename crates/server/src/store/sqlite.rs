@@ -19,7 +19,8 @@ use crate::core::rules;
 
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
-    Put, RefundRecord, RefundStatus, SessionRecord, Store, StoreError, Writer,
+    OrderRef, Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionRecord, Store,
+    StoreError, Writer,
 };
 
 pub struct SqliteStore {
@@ -492,7 +493,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn request_close(&self, id: &str, status: Status) -> Result<(), StoreError> {
+    async fn request_close(&self, id: &SessionId, status: Status) -> Result<(), StoreError> {
+        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             conn.execute(
@@ -505,7 +507,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn note_gateway_result(&self, id: &str, result: GatewayResult) -> Result<(), StoreError> {
+    async fn note_gateway_result(
+        &self,
+        id: &SessionId,
+        result: GatewayResult,
+    ) -> Result<(), StoreError> {
+        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             conn.execute(
@@ -518,7 +525,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+    async fn get(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        let id = id.as_str();
         if let Some(found) = self.get_here(id) {
             return Ok(found);
         }
@@ -537,7 +545,8 @@ impl Store for SqliteStore {
             .next())
     }
 
-    async fn by_order(&self, order: &str) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn by_order(&self, order: &OrderRef) -> Result<Vec<SessionRecord>, StoreError> {
+        let order = order.as_str();
         self.sessions_where(
             "order_ref = ?1 ORDER BY created_at, rowid",
             vec![order.to_string()],
@@ -547,11 +556,12 @@ impl Store for SqliteStore {
 
     async fn transition(
         &self,
-        id: &str,
+        id: &SessionId,
         next: Status,
         events: EventsFor,
         _: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
+        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             let tx = conn
@@ -605,11 +615,12 @@ impl Store for SqliteStore {
 
     async fn lease(
         &self,
-        id: &str,
+        id: &SessionId,
         holder: &str,
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
+        let id = id.as_str();
         let (id, holder) = (id.to_string(), holder.to_string());
         self.with(move |conn| {
             let n = conn
@@ -648,7 +659,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_refund(&self, id: &str) -> Result<Option<RefundRecord>, StoreError> {
+    async fn get_refund(&self, id: &RefundId) -> Result<Option<RefundRecord>, StoreError> {
+        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             conn.query_row(
@@ -662,7 +674,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn refunds(&self, session_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+    async fn refunds(&self, session_id: &SessionId) -> Result<Vec<RefundRecord>, StoreError> {
+        let session_id = session_id.as_str();
         let session_id = session_id.to_string();
         self.with(move |conn| {
             let mut stmt = conn
@@ -703,12 +716,13 @@ impl Store for SqliteStore {
 
     async fn update_refund(
         &self,
-        id: &str,
+        id: &RefundId,
         status: RefundStatus,
         gateway_ref: Option<&str>,
         event: Option<NewEvent>,
         _: Writer,
     ) -> Result<(), StoreError> {
+        let id = id.as_str();
         let id = id.to_string();
         let gateway_ref = gateway_ref.map(str::to_string);
         self.with(move |conn| {
@@ -795,7 +809,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_order(&self, reference: &str) -> Result<Option<OrderRecord>, StoreError> {
+    async fn get_order(&self, reference: &OrderRef) -> Result<Option<OrderRecord>, StoreError> {
+        let reference = reference.as_str();
         let reference = reference.to_string();
         self.with(move |conn| {
             conn.query_row(
@@ -959,7 +974,10 @@ mod tests {
             "a reader writes nothing"
         );
         drop(other);
-        let pooled = store.get(&id).await.expect("reads");
+        let pooled = store
+            .get(&crate::core::ids::SessionId::from(&id))
+            .await
+            .expect("reads");
         assert_eq!(pooled.map(|r| r.session.id), Some(id));
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -1025,7 +1043,11 @@ mod tests {
             .expect("old schema");
         }
         let store = SqliteStore::open(&path).expect("opens and migrates");
-        let old = store.get_refund("rf_old").await.expect("ok").expect("kept");
+        let old = store
+            .get_refund(&crate::core::ids::RefundId::from("rf_old"))
+            .await
+            .expect("ok")
+            .expect("kept");
         assert_eq!((old.amount.value, old.idempotency_key), (100, None));
         drop(store);
         let store = SqliteStore::open(&path).expect("a second open changes nothing");
