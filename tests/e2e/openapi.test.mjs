@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const SRC = join(ROOT, "crates/server/src");
+const SRC = join(ROOT, "crates/server/src/http");
 const doc = JSON.parse(readFileSync(join(ROOT, "docs/openapi.json"), "utf8"));
 
 /** `.route("/path", get(a).post(b))` in a router file → ["GET /prefix/path", "POST …"]: each

@@ -244,9 +244,9 @@ fn the_server_is_in_layers() {
         "toml",
         "StatusCode",
         "crate::config",
-        "crate::error",
-        "crate::api",
-        "crate::admin",
+        "crate::http::error",
+        "crate::http::api",
+        "crate::http::admin",
     ];
     forbid("crates/server/src/core", None, &edge, &mut bad);
     forbid(

@@ -25,11 +25,11 @@ use wallet_checkout_server::core::domain::random_id;
 use wallet_checkout_server::gateway::alphapay::AlphaPayConfig;
 use wallet_checkout_server::gateway::pass2pay::{default_client_ip, Pass2PayConfig};
 use wallet_checkout_server::gateway::yabandpay::YabandPayConfig;
-use wallet_checkout_server::limits::LimitsConfig;
+use wallet_checkout_server::http::limits::LimitsConfig;
 use wallet_checkout_server::orders::{NoOrders, OrderSource};
-use wallet_checkout_server::reconcile::ReconcileConfig;
 use wallet_checkout_server::store::{MemoryStore, Store};
-use wallet_checkout_server::webhooks::WebhooksConfig;
+use wallet_checkout_server::workers::reconcile::ReconcileConfig;
+use wallet_checkout_server::workers::webhooks::WebhooksConfig;
 use wallet_checkout_server::{AppState, Extras};
 
 pub use orders::DemoOrders;

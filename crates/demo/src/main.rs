@@ -9,9 +9,10 @@ use std::sync::Arc;
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 use wallet_checkout_demo::{Credentials, DemoOptions};
+use wallet_checkout_server::app;
 use wallet_checkout_server::config::{Config, Env};
 use wallet_checkout_server::core::clock::{Clock, SystemClock};
-use wallet_checkout_server::{app, serve};
+use wallet_checkout_server::http::serve;
 
 const USAGE: &str = "usage: wallet-checkout-demo [--config FILE] [--site DIR]
 

@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use wallet_checkout_protocol::{CreateDemoOrder, DemoOrder, Money};
 use wallet_checkout_server::core::domain::random_id;
-use wallet_checkout_server::error::{ApiError, ApiJson};
+use wallet_checkout_server::http::error::{ApiError, ApiJson};
 use wallet_checkout_server::orders::{Order, OrderSource};
 
 #[derive(Debug, Default)]

@@ -10,12 +10,13 @@ use axum::Router;
 
 use crate::config::{Config, Secrets};
 use crate::core::clock::Clock;
+use crate::core::hub::Hub;
 use crate::gateway::Connector;
-use crate::hub::Hub;
+use crate::http::serve;
 use crate::orders::{NoOrders, OrderSource};
-use crate::reconcile::ReconcileConfig;
 use crate::store::Store;
-use crate::{serve, AppState, Inner};
+use crate::workers::reconcile::ReconcileConfig;
+use crate::{AppState, Inner};
 
 /// What a binary or a test adds to what the config says. `Extras::default()` is the production
 /// server's: nothing added.
@@ -120,20 +121,23 @@ pub async fn build(
     crate::watch_store(&state);
     let mut tasks = Vec::new();
     if let Some(r) = extras.reconcile {
-        tasks.push(crate::reconcile::spawn(state.clone(), r));
+        tasks.push(crate::workers::reconcile::spawn(state.clone(), r));
     }
-    tasks.extend(crate::webhooks::spawn(state.clone(), extras.webhook_tick));
+    tasks.extend(crate::workers::webhooks::spawn(
+        state.clone(),
+        extras.webhook_tick,
+    ));
     let apart = config.admin.as_ref().is_some_and(|a| a.listen.is_some());
     let (mut router, admin) = if apart {
         (
-            crate::public_app(state.clone()),
-            Some(crate::admin_app(state.clone())),
+            crate::http::public_app(state.clone()),
+            Some(crate::http::admin_app(state.clone())),
         )
     } else {
-        (crate::app(state.clone()), None)
+        (crate::http::app(state.clone()), None)
     };
     if let Some(frame) = frame {
-        router = router.merge(crate::frame::router(frame));
+        router = router.merge(crate::http::frame::router(frame));
     }
     router = router.merge(extras.routes);
     Ok(App {

@@ -39,13 +39,13 @@ pub struct Config {
     /// The iframe page (iframe mode), served at `/api/checkout/frame`.
     pub frame: Option<FrameConfig>,
     /// Webhooks to the shop's backend.
-    pub webhooks: Option<crate::webhooks::WebhooksConfig>,
+    pub webhooks: Option<crate::workers::webhooks::WebhooksConfig>,
     /// Order lookup at the shop's backend.
     pub orders: Option<crate::orders::OrdersConfig>,
     /// What the checkout API accepts from a shopper's browser.
     pub checkout: Option<CheckoutSection>,
     /// Connections, waiters per session, creates per address, trusted proxies.
-    pub limits: Option<crate::limits::LimitsConfig>,
+    pub limits: Option<crate::http::limits::LimitsConfig>,
 }
 
 /// `[checkout]`.
@@ -65,7 +65,7 @@ impl Config {
         secrets: &dyn Secrets,
     ) -> Result<
         (
-            Option<Arc<crate::webhooks::Webhooks>>,
+            Option<Arc<crate::workers::webhooks::Webhooks>>,
             Option<crate::orders::Lookup>,
         ),
         ConfigError,
@@ -99,17 +99,17 @@ pub struct FrameConfig {
 }
 
 impl FrameConfig {
-    pub fn checked(&self) -> Result<crate::frame::FramePage, String> {
+    pub fn checked(&self) -> Result<crate::http::frame::FramePage, String> {
         if let Some(bad) = self
             .ancestors
             .iter()
-            .find(|a| !crate::frame::valid_origin(a))
+            .find(|a| !crate::http::frame::valid_origin(a))
         {
             return Err(format!(
                 "[frame] ancestors: {bad:?} is not an origin such as \"https://shop.example\""
             ));
         }
-        Ok(crate::frame::FramePage {
+        Ok(crate::http::frame::FramePage {
             page: self.page.clone(),
             ancestors: self.ancestors.clone(),
         })
@@ -228,7 +228,7 @@ impl Config {
     }
 
     /// `[limits]`, checked; the contract's defaults without the section.
-    pub fn limits(&self) -> Result<crate::limits::Limits, String> {
+    pub fn limits(&self) -> Result<crate::http::limits::Limits, String> {
         self.limits.clone().unwrap_or_default().checked()
     }
 
@@ -239,7 +239,7 @@ impl Config {
             .as_ref()
             .map(|c| c.return_origins.clone())
             .unwrap_or_default();
-        if let Some(bad) = listed.iter().find(|o| !crate::frame::valid_origin(o)) {
+        if let Some(bad) = listed.iter().find(|o| !crate::http::frame::valid_origin(o)) {
             return Err(format!(
                 "[checkout] return_origins: {bad:?} is not an origin such as \"https://shop.example\""
             ));

@@ -5,36 +5,26 @@
 //! a clock and extras: both binaries, the examples and the integration tests call it.
 //! The widget never talks to a gateway; this crate is the only place that holds keys and signs.
 
-pub mod admin;
-pub mod api;
 pub mod app;
 pub mod checkout;
 pub mod config;
 pub mod core;
-pub mod error;
-pub mod frame;
 pub mod gateway;
-pub mod health;
-pub mod hub;
-pub mod limits;
-pub mod notify;
+pub mod http;
 pub mod orders;
-pub mod reconcile;
 pub mod secrets;
-pub mod serve;
 pub mod store;
 pub mod urls;
-pub mod webhooks;
+pub mod workers;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Router;
 use wallet_checkout_protocol::Wallet;
 
 use crate::core::clock::Clock;
+use crate::core::hub::Hub;
 use crate::gateway::Connector;
-use crate::hub::Hub;
 use crate::orders::OrderSource;
 use crate::store::Store;
 
@@ -62,11 +52,11 @@ pub struct Inner {
     /// Bearer token of the admin API (orders, refunds, events); the API answers 404 without one.
     pub admin_token: Option<String>,
     /// Where events go (`[webhooks]`); without it they are only listed at `/admin/events`.
-    pub webhooks: Option<Arc<webhooks::Webhooks>>,
+    pub webhooks: Option<Arc<workers::webhooks::Webhooks>>,
     /// Asks the shop about orders it did not PUT (`[orders] lookup_url`).
     pub lookup: Option<orders::Lookup>,
     /// `[limits]`: the create rate per client address and whose `X-Forwarded-For` is believed.
-    pub limits: limits::Limits,
+    pub limits: http::limits::Limits,
     /// The origins a `return_url` may have (`[checkout] return_origins`; default `public_url`'s).
     pub return_origins: Vec<String>,
 }
@@ -104,32 +94,4 @@ pub(crate) fn watch_store(state: &AppState) {
             Some(id) => hub.changed(id),
             None => hub.changed_all(),
         }));
-}
-
-/// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`, each body
-/// bounded (`serve::bounded`: 64 KiB within 30 s).
-pub(crate) fn app(state: AppState) -> Router {
-    serve::bounded(public_routes(state.clone()).merge(admin_routes(state)))
-}
-
-/// The routes shoppers and gateways reach: `/api/checkout/…`, `/notify/{gateway}`.
-pub(crate) fn public_app(state: AppState) -> Router {
-    serve::bounded(public_routes(state))
-}
-
-/// The shop's backend's routes, `/admin/…` (alone on `[admin] listen` when it is set).
-pub(crate) fn admin_app(state: AppState) -> Router {
-    serve::bounded(admin_routes(state))
-}
-
-fn public_routes(state: AppState) -> Router {
-    Router::new()
-        .nest("/api/checkout", api::router())
-        .merge(health::router())
-        .merge(notify::router())
-        .with_state(state)
-}
-
-fn admin_routes(state: AppState) -> Router {
-    admin::router(state.clone()).with_state(state)
 }

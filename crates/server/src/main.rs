@@ -8,8 +8,9 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use wallet_checkout_server::config::{Config, Env};
 use wallet_checkout_server::core::clock::SystemClock;
-use wallet_checkout_server::reconcile::ReconcileConfig;
-use wallet_checkout_server::{app, serve, AppState, Extras};
+use wallet_checkout_server::http::serve;
+use wallet_checkout_server::workers::reconcile::ReconcileConfig;
+use wallet_checkout_server::{app, AppState, Extras};
 
 const USAGE: &str = "usage: wallet-checkout-server --config FILE
 

@@ -271,7 +271,7 @@ pub const MAX_LOOKUP_BODY: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Lookup {
     url: reqwest::Url,
-    hooks: std::sync::Arc<crate::webhooks::Webhooks>,
+    hooks: std::sync::Arc<crate::workers::webhooks::Webhooks>,
     http: reqwest::Client,
 }
 
@@ -288,7 +288,7 @@ pub enum Looked {
 impl Lookup {
     pub fn new(
         url: &str,
-        hooks: std::sync::Arc<crate::webhooks::Webhooks>,
+        hooks: std::sync::Arc<crate::workers::webhooks::Webhooks>,
     ) -> Result<Lookup, String> {
         let url = crate::urls::check_url("[orders] lookup_url", url)?;
         let http = reqwest::Client::builder()

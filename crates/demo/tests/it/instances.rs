@@ -125,10 +125,12 @@ async fn a_payment_heard_by_one_instance_wakes_the_long_poll_held_by_the_other()
 async fn with_every_notification_dropped_each_session_is_queried_by_one_instance_at_a_time() {
     // Leases outlast a call (as 30 s outlasts the 15 s gateway timeout in production).
     let (a, b) = two_instances(|o| {
-        o.reconcile = Some(wallet_checkout_server::reconcile::ReconcileConfig {
-            lease: Duration::from_secs(5),
-            ..quick_reconcile()
-        })
+        o.reconcile = Some(
+            wallet_checkout_server::workers::reconcile::ReconcileConfig {
+                lease: Duration::from_secs(5),
+                ..quick_reconcile()
+            },
+        )
     })
     .await;
     // A slow gateway: each query takes longer than the instances' query interval, so two

@@ -28,8 +28,8 @@ use wallet_checkout_server::config::SecretMap;
 use wallet_checkout_server::core::clock::{Clock, OffsetClock};
 use wallet_checkout_server::gateway::alphapay::AlphaPay;
 use wallet_checkout_server::gateway::Connector;
-use wallet_checkout_server::reconcile::ReconcileConfig;
 use wallet_checkout_server::store::{random_id, MemoryStore, SqliteStore, Store};
+use wallet_checkout_server::workers::reconcile::ReconcileConfig;
 use wallet_checkout_server::{AppState, Extras};
 
 /// The throwaway key of gateways.md §1.2 (never registered anywhere).

@@ -99,11 +99,13 @@ async fn a_payment_and_a_refund_reach_the_shop_signed_and_are_listed() {
         o.admin(ADMIN_TOKEN);
         o.webhooks(&url, SECRET, &[1]);
         o.webhook_tick = Duration::from_millis(50);
-        o.reconcile = Some(wallet_checkout_server::reconcile::ReconcileConfig {
-            tick: Duration::from_millis(100),
-            refund_every: Duration::from_millis(300),
-            ..Default::default()
-        });
+        o.reconcile = Some(
+            wallet_checkout_server::workers::reconcile::ReconcileConfig {
+                tick: Duration::from_millis(100),
+                refund_every: Duration::from_millis(300),
+                ..Default::default()
+            },
+        );
     })
     .await;
     put_order(&d.base, "W1", 1000).await;

@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod hub;
 pub mod ids;
 pub mod printable;
 pub mod rules;

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
 pub use crate::core::domain::RefundStatus;
-use crate::error::printable;
+use crate::core::printable::printable;
 
 /// What the server asks a gateway to create.
 #[derive(Debug, Clone)]

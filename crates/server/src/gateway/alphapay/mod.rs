@@ -177,10 +177,10 @@ fn refused(result: wire::ResultInfo) -> GatewayError {
     let refusal = codes::refusal(&result.result_code);
     match refusal {
         Refusal::Setup => {
-            tracing::error!(code = %crate::error::printable(&result.result_code), hint = codes::setup_hint(&result.result_code), "AlphaPay refused the merchant's setup")
+            tracing::error!(code = %crate::core::printable::printable(&result.result_code), hint = codes::setup_hint(&result.result_code), "AlphaPay refused the merchant's setup")
         }
         Refusal::Unknown => {
-            tracing::warn!(code = %crate::error::printable(&result.result_code), "AlphaPay answered a resultCode this build does not know")
+            tracing::warn!(code = %crate::core::printable::printable(&result.result_code), "AlphaPay answered a resultCode this build does not know")
         }
         _ => {}
     }

@@ -149,10 +149,10 @@ impl YabandPay {
             let refusal = codes::refusal(&code);
             match refusal {
                 Refusal::Setup => {
-                    tracing::error!(code = %crate::error::printable(&code), "YabandPay refused our signature: check the secret")
+                    tracing::error!(code = %crate::core::printable::printable(&code), "YabandPay refused our signature: check the secret")
                 }
                 Refusal::Unknown => {
-                    tracing::warn!(code = %crate::error::printable(&code), "YabandPay answered a code this build does not know")
+                    tracing::warn!(code = %crate::core::printable::printable(&code), "YabandPay answered a code this build does not know")
                 }
                 _ => {}
             }

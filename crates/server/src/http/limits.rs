@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use governor::clock::{Clock as _, DefaultClock};
 use serde::Deserialize;
 
-use crate::hub::DEFAULT_STREAMS_PER_SESSION;
+use crate::core::hub::DEFAULT_STREAMS_PER_SESSION;
 
 /// `[limits]` as written; every key has the contract's default.
 #[derive(Debug, Clone, Deserialize)]

@@ -20,8 +20,8 @@ use wallet_checkout_protocol::ErrorCode;
 
 use crate::checkout;
 use crate::core::ids::{OrderRef, RefundId, SessionId};
-use crate::error::{ApiError, ApiJson};
 use crate::gateway::constant_time_eq;
+use crate::http::error::{ApiError, ApiJson};
 use crate::orders::{OrderView, PutOrder};
 use crate::store::RefundRecord;
 use crate::AppState;
@@ -102,7 +102,7 @@ async fn create(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateRefund>,
 ) -> Result<(StatusCode, Json<RefundRecord>), ApiError> {
-    let key = crate::error::idempotency_key(&headers)?;
+    let key = crate::http::error::idempotency_key(&headers)?;
     let refund = checkout::refund(&state, &id, req.amount, req.reason, key).await?;
     Ok((StatusCode::CREATED, Json(refund)))
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::AppState;
 
 /// `GET /healthz`: `200 {"status":"ok"}` only when the store answers (readiness: a load balancer

@@ -17,7 +17,7 @@ use wallet_checkout_protocol::{CreateSession, Session, Status, MAX_WAIT_SECS};
 use crate::checkout::{self, Created, NewSession};
 use crate::core::clock::parse_rfc3339;
 use crate::core::ids::SessionId;
-use crate::error::{not_found, ApiError, ApiJson};
+use crate::http::error::{not_found, ApiError, ApiJson};
 use crate::AppState;
 
 /// Every answer carries `Cache-Control: no-store`: a session is never kept by a browser or a proxy.
@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Past `[limits] streams_per_session`.
-fn too_many_waiters(_: crate::hub::Full) -> ApiError {
+fn too_many_waiters(_: crate::core::hub::Full) -> ApiError {
     ApiError::rate_limited(
         5,
         "too many event streams and long polls on this session; close one or try again",
@@ -51,8 +51,8 @@ async fn create(
     // The shopper's address: the peer's, or `X-Forwarded-For` from a trusted proxy only.
     let client = state
         .limits
-        .client_ip(crate::serve::peer(&extensions), &headers);
-    let idempotency_key = crate::error::idempotency_key(&headers)?;
+        .client_ip(crate::http::serve::peer(&extensions), &headers);
+    let idempotency_key = crate::http::error::idempotency_key(&headers)?;
     let client_ip = client.map(|ip| ip.to_string());
     let asked = NewSession {
         order: req.order,
@@ -119,7 +119,7 @@ async fn events(
     struct Stream {
         state: AppState,
         id: String,
-        waiter: crate::hub::Waiter,
+        waiter: crate::core::hub::Waiter,
         next: Option<Session>,
         last: Option<Session>,
     }

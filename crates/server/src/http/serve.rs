@@ -31,8 +31,8 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 use wallet_checkout_protocol::ErrorCode;
 
-use crate::error::ApiError;
-use crate::hub::Hub;
+use crate::core::hub::Hub;
+use crate::http::error::ApiError;
 
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);

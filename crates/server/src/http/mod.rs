@@ -1,0 +1,45 @@
+//! The HTTP edge: the routers (`/api/checkout/…` for shoppers, `/notify/{gateway}` for gateways,
+//! `/admin/…` for the shop's backend, `/healthz`, the iframe page), the extractors and limits, the
+//! accept loop, and `error.rs`, the one place a service error becomes an HTTP answer. Handlers
+//! extract, call one service function (or read the store), and respond.
+
+pub mod admin;
+pub mod api;
+pub mod error;
+pub mod frame;
+pub mod health;
+pub mod limits;
+pub mod notify;
+pub mod serve;
+
+use axum::Router;
+
+use crate::AppState;
+
+/// The merchant server's routes: `/api/checkout/…`, `/notify/{gateway}`, `/admin/…`, each body
+/// bounded (`serve::bounded`: 64 KiB within 30 s).
+pub(crate) fn app(state: AppState) -> Router {
+    serve::bounded(public_routes(state.clone()).merge(admin_routes(state)))
+}
+
+/// The routes shoppers and gateways reach: `/api/checkout/…`, `/notify/{gateway}`.
+pub(crate) fn public_app(state: AppState) -> Router {
+    serve::bounded(public_routes(state))
+}
+
+/// The shop's backend's routes, `/admin/…` (alone on `[admin] listen` when it is set).
+pub(crate) fn admin_app(state: AppState) -> Router {
+    serve::bounded(admin_routes(state))
+}
+
+fn public_routes(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/checkout", api::router())
+        .merge(health::router())
+        .merge(notify::router())
+        .with_state(state)
+}
+
+fn admin_routes(state: AppState) -> Router {
+    admin::router(state.clone()).with_state(state)
+}
