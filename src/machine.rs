@@ -275,6 +275,8 @@ pub enum Effect {
     Remember { id: String },
     /// Drop what `Remember` kept.
     Forget,
+    /// Forget an in-app bridge still waiting for its app (its answer no longer means anything).
+    Unbridge,
 }
 
 /// Backoff before the n-th retry of a failed status check: 1 s, 2 s, 4 s, … capped at 16 s.
@@ -297,7 +299,70 @@ pub struct Context {
     pub serial: u32,
 }
 
+/// One step: the next state and what the runtime must do. Leaving `Pending` always ends what was
+/// listening (the stream, a request in flight, a bridge still waiting for its app), whatever the
+/// event: `StopWatching` and `Unbridge` come first.
 pub fn step(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
+    let was_pending = matches!(state, State::Pending(_));
+    let (next, mut effects) = transition(state, event, ctx);
+    if was_pending && !matches!(next, State::Pending(_)) {
+        let at = match effects.first() {
+            Some(Effect::StopWatching) => 1,
+            _ => {
+                effects.insert(0, Effect::StopWatching);
+                1
+            }
+        };
+        effects.insert(at, Effect::Unbridge);
+    }
+    (next, effects)
+}
+
+/// In-app bridges' answers, read into what they mean. `WeixinJSBridge` answers `err_msg` ending in
+/// `:ok`, `:cancel` or anything else (failed).
+pub fn wechat_answer(err_msg: &str) -> BridgeOutcome {
+    if err_msg.ends_with(":ok") {
+        BridgeOutcome::Ok
+    } else if err_msg.ends_with(":cancel") {
+        BridgeOutcome::Cancelled
+    } else {
+        BridgeOutcome::Failed
+    }
+}
+
+/// `AlipayJSBridge`'s `resultCode`: 9000 paid; 8000 and 6004 processing (the server will tell, so
+/// both are "ok, wait"); 6001 cancelled; anything else failed.
+pub fn alipay_answer(result_code: &str) -> BridgeOutcome {
+    match result_code {
+        "9000" | "8000" | "6004" => BridgeOutcome::Ok,
+        "6001" => BridgeOutcome::Cancelled,
+        _ => BridgeOutcome::Failed,
+    }
+}
+
+/// What the merchant hears after a step from `before` to `after`: whether the state changed name
+/// (`statechange`), and the outcome's own notice (`success`, `failure`, `expire`, `cancel`,
+/// `error`) when `after` is one and is new.
+pub fn notices(before: Option<&State>, after: &State) -> (bool, Option<crate::seam::Notice>) {
+    use crate::seam::Notice;
+    if before.is_some_and(|b| b.name() == after.name()) {
+        return (false, None);
+    }
+    let outcome = match after {
+        State::Done(s) => match s.status {
+            Status::Succeeded => Some(Notice::Success),
+            Status::Failed => Some(Notice::Failure),
+            Status::Expired => Some(Notice::Expire),
+            Status::Cancelled => Some(Notice::Cancel),
+            Status::Pending => None,
+        },
+        State::Error { .. } => Some(Notice::Error),
+        _ => None,
+    };
+    (true, outcome)
+}
+
+fn transition(state: State, event: Event, ctx: Context) -> (State, Vec<Effect>) {
     use Event as E;
     use State as S;
     match (state, event) {
@@ -742,7 +807,122 @@ mod tests {
             .into(),
             Effect::Remember { id } => format!("remember {id}"),
             Effect::Forget => "forget".into(),
+            Effect::Unbridge => "unbridge".into(),
         }
+    }
+
+    #[test]
+    fn bridge_answers_mean_paid_waiting_cancelled_or_failed() {
+        for (err_msg, want) in [
+            ("get_brand_wcpay_request:ok", BridgeOutcome::Ok),
+            ("get_brand_wcpay_request:cancel", BridgeOutcome::Cancelled),
+            ("get_brand_wcpay_request:fail", BridgeOutcome::Failed),
+            ("", BridgeOutcome::Failed),
+            ("ok", BridgeOutcome::Failed),
+        ] {
+            assert_eq!(wechat_answer(err_msg), want, "{err_msg:?}");
+        }
+        for (code, want) in [
+            ("9000", BridgeOutcome::Ok),
+            ("8000", BridgeOutcome::Ok),
+            ("6004", BridgeOutcome::Ok),
+            ("6001", BridgeOutcome::Cancelled),
+            ("4000", BridgeOutcome::Failed),
+            ("", BridgeOutcome::Failed),
+            ("\"9000\"", BridgeOutcome::Failed),
+        ] {
+            assert_eq!(alipay_answer(code), want, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn the_merchant_hears_each_new_state_and_each_outcome_once() {
+        use crate::seam::Notice;
+        let error = State::Error {
+            failure: Failure::network("down"),
+            retry: Retry::Create {
+                wallet: Wallet::Alipay,
+                attempt: 1,
+            },
+        };
+        type Case = (Option<State>, State, (bool, Option<Notice>));
+        let cases: Vec<Case> = vec![
+            (None, State::Choosing, (true, None)),
+            (Some(State::Choosing), State::Choosing, (false, None)),
+            (Some(pending()), pending(), (false, None)),
+            (Some(State::Choosing), pending(), (true, None)),
+            (
+                Some(pending()),
+                done(Status::Succeeded),
+                (true, Some(Notice::Success)),
+            ),
+            (
+                Some(pending()),
+                done(Status::Failed),
+                (true, Some(Notice::Failure)),
+            ),
+            (
+                Some(pending()),
+                done(Status::Expired),
+                (true, Some(Notice::Expire)),
+            ),
+            (
+                Some(pending()),
+                done(Status::Cancelled),
+                (true, Some(Notice::Cancel)),
+            ),
+            (
+                Some(State::Choosing),
+                error.clone(),
+                (true, Some(Notice::Error)),
+            ),
+            (Some(error.clone()), error, (false, None)),
+            (
+                Some(done(Status::Succeeded)),
+                done(Status::Succeeded),
+                (false, None),
+            ),
+        ];
+        for (before, after, want) in cases {
+            assert_eq!(
+                notices(before.as_ref(), &after),
+                want,
+                "{:?} → {}",
+                before.as_ref().map(State::name),
+                after.name()
+            );
+        }
+    }
+
+    #[test]
+    fn leaving_pending_always_stops_watching_and_forgets_the_bridge_first() {
+        let (next, effects) = step(
+            pending(),
+            Event::SessionUpdated(s(Status::Succeeded)),
+            ctx(T0),
+        );
+        assert_eq!(next.name(), "succeeded");
+        let shown: Vec<String> = effects.iter().map(short).collect();
+        assert_eq!(&shown[..2], ["stop", "unbridge"], "{shown:?}");
+        assert_eq!(
+            shown.iter().filter(|e| *e == "stop").count(),
+            1,
+            "stopped once: {shown:?}"
+        );
+        // Another wallet while pending: the transition's own stop comes first, once.
+        let (next, effects) = step(pending(), Event::WalletChosen(Wallet::WechatPay), ctx(T0));
+        assert_eq!(next.name(), "creating");
+        let shown: Vec<String> = effects.iter().map(short).collect();
+        assert_eq!(&shown[..2], ["stop", "unbridge"], "{shown:?}");
+        assert_eq!(
+            shown.iter().filter(|e| *e == "stop").count(),
+            1,
+            "{shown:?}"
+        );
+        // Staying pending: nothing is stopped.
+        let (next, effects) = step(pending(), Event::Tick { now_ms: T0 + 1000 }, ctx(T0 + 1000));
+        assert_eq!(next.name(), "pending");
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Unbridge)));
     }
 
     struct Case {
@@ -866,7 +1046,7 @@ mod tests {
                 pending(),
                 vec![E::SessionUpdated(s(Succeeded))],
                 "succeeded",
-                &["forget"],
+                &["stop", "unbridge", "forget"],
             ),
             case(
                 "duplicate success → still one outcome",
@@ -876,7 +1056,7 @@ mod tests {
                     E::SessionUpdated(s(Succeeded)),
                 ],
                 "succeeded",
-                &["forget"],
+                &["stop", "unbridge", "forget"],
             ),
             case(
                 "out of order: pending after succeeded is ignored",
@@ -886,7 +1066,7 @@ mod tests {
                     E::SessionUpdated(s(Pending)),
                 ],
                 "succeeded",
-                &["forget"],
+                &["stop", "unbridge", "forget"],
             ),
             case(
                 "another session's answer is ignored",
@@ -938,7 +1118,7 @@ mod tests {
                 pending_with(|p| p.transport = Transport::Poll),
                 vec![polled(Failed, 5)],
                 "failed",
-                &["forget"],
+                &["stop", "unbridge", "forget"],
             ),
             case(
                 "error budget exhausted → error with retry",
@@ -953,6 +1133,8 @@ mod tests {
                     "watch cs_1 LongPoll 4000",
                     "watch cs_1 LongPoll 8000",
                     "watch cs_1 LongPoll 16000",
+                    "stop",
+                    "unbridge",
                 ],
             ),
             case(
@@ -968,6 +1150,8 @@ mod tests {
                     "watch cs_1 LongPoll 4000",
                     "watch cs_1 LongPoll 8000",
                     "watch cs_1 LongPoll 16000",
+                    "stop",
+                    "unbridge",
                     "watch cs_1 LongPoll 0",
                 ],
             ),
@@ -1023,14 +1207,14 @@ mod tests {
                     E::SessionUpdated(s(Succeeded)),
                 ],
                 "succeeded",
-                &["forget"],
+                &["stop", "unbridge", "forget"],
             ),
             case(
                 "server says expired → done expired",
                 pending(),
                 vec![E::SessionUpdated(s(Expired))],
                 "expired",
-                &["forget"],
+                &["stop", "unbridge", "forget"],
             ),
             case(
                 "payment landing after expired → success",
@@ -1107,35 +1291,35 @@ mod tests {
                 pending(),
                 vec![E::NewCodePressed, E::SessionUpdated(s(Cancelled))],
                 "creating",
-                &["stop", "cancel cs_1", "create alipay 7"],
+                &["stop", "unbridge", "cancel cs_1", "create alipay 7"],
             ),
             case(
                 "new code but the old was paid meanwhile → success, nothing created",
                 pending(),
                 vec![E::NewCodePressed, E::SessionUpdated(s(Succeeded))],
                 "succeeded",
-                &["stop", "cancel cs_1", "forget"],
+                &["stop", "unbridge", "cancel cs_1", "forget"],
             ),
             case(
                 "new code, the cancel fails → create anyway (server closes the old)",
                 pending(),
                 vec![E::NewCodePressed, net()],
                 "creating",
-                &["stop", "cancel cs_1", "create alipay 7"],
+                &["stop", "unbridge", "cancel cs_1", "create alipay 7"],
             ),
             case(
                 "cancel → cancelled",
                 pending(),
                 vec![E::CancelPressed, E::SessionUpdated(s(Cancelled))],
                 "cancelled",
-                &["stop", "cancel cs_1", "forget"],
+                &["stop", "unbridge", "cancel cs_1", "forget"],
             ),
             case(
                 "cancel racing a payment → the payment wins",
                 pending(),
                 vec![E::CancelPressed, E::SessionUpdated(s(Succeeded))],
                 "succeeded",
-                &["stop", "cancel cs_1", "forget"],
+                &["stop", "unbridge", "cancel cs_1", "forget"],
             ),
             case(
                 "a stream message racing the cancel is ignored until the answer",
@@ -1148,14 +1332,14 @@ mod tests {
                     },
                 ],
                 "cancelling",
-                &["stop", "cancel cs_1"],
+                &["stop", "unbridge", "cancel cs_1"],
             ),
             case(
                 "cancel fails → error; retry cancels again",
                 pending(),
                 vec![E::CancelPressed, net(), E::RetryPressed],
                 "cancelling",
-                &["stop", "cancel cs_1", "cancel cs_1"],
+                &["stop", "unbridge", "cancel cs_1", "cancel cs_1"],
             ),
             case(
                 "resume after a redirect → read, then follow",
@@ -1245,7 +1429,7 @@ mod tests {
                 pending(),
                 vec![E::WalletChosen(Wallet::WechatPay)],
                 "creating",
-                &["stop", "create wechat_pay 7"],
+                &["stop", "unbridge", "create wechat_pay 7"],
             ),
             case(
                 "the same wallet while waiting → nothing",

@@ -70,6 +70,46 @@ impl Notice {
     }
 }
 
+/// Who reads a mount option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The widget (`web/options.rs` checks it; the iframe page passes it on).
+    Widget,
+    /// A callback: checked by the widget, called by the shell; it never crosses into a frame.
+    Callback,
+    /// Only the embedding layer (`www/core.js`): how to mount, never seen by the wasm.
+    Embedding,
+}
+
+/// Every mount option, once: its name, who reads it, and its `<wallet-checkout>` attribute. The
+/// widget's checks read this table; a host test holds `www/core.js` (`ATTRIBUTES`, `FRAME_ONLY`)
+/// and `www/index.d.ts` (`CheckoutOptions`) to it.
+pub const OPTIONS: [(&str, Reach, Option<&str>); 15] = [
+    ("order", Reach::Widget, Some("order")),
+    ("endpoint", Reach::Widget, Some("endpoint")),
+    ("wallets", Reach::Widget, Some("wallets")),
+    ("flow", Reach::Widget, Some("flow")),
+    ("locale", Reach::Widget, Some("locale")),
+    ("returnUrl", Reach::Widget, Some("return-url")),
+    ("onSuccess", Reach::Callback, None),
+    ("onFailure", Reach::Callback, None),
+    ("onExpire", Reach::Callback, None),
+    ("onCancel", Reach::Callback, None),
+    ("onError", Reach::Callback, None),
+    ("onStateChange", Reach::Callback, None),
+    ("mode", Reach::Embedding, Some("mode")),
+    ("frame", Reach::Embedding, Some("frame")),
+    ("title", Reach::Embedding, None),
+];
+
+/// The options the widget accepts (the embedding layer takes its own off first).
+pub fn widget_options() -> impl Iterator<Item = (&'static str, Reach)> {
+    OPTIONS
+        .iter()
+        .filter(|(_, reach, _)| *reach != Reach::Embedding)
+        .map(|(name, reach, _)| (*name, *reach))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +191,64 @@ mod tests {
                 "index.d.ts lacks {callback}"
             );
         }
+    }
+
+    #[test]
+    fn the_options_shape_is_written_once() {
+        // index.d.ts: `CheckoutOptions`'s fields are the table's names, in its order.
+        let body = TYPES
+            .split("export interface CheckoutOptions {")
+            .nth(1)
+            .and_then(|rest| rest.split("\n}").next())
+            .expect("index.d.ts: interface CheckoutOptions");
+        let fields: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("/**") && !l.starts_with('*') && !l.is_empty())
+            .filter_map(|l| l.split([':', '?']).next())
+            .collect();
+        let names: Vec<&str> = OPTIONS.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(fields, names, "www/index.d.ts: CheckoutOptions");
+        // core.js: the attributes and the options only the embedding layer reads.
+        let mut attributes = literal_strings(constant(CORE, "ATTRIBUTES").expect("ATTRIBUTES"));
+        attributes.sort();
+        let mut want: Vec<String> = OPTIONS
+            .iter()
+            .filter_map(|(n, _, a)| a.map(|a| [a.to_string(), n.to_string()]))
+            .flatten()
+            .collect();
+        // Keys are written bare (`order: "order"`) or quoted (`"return-url": "returnUrl"`): the
+        // quoted strings are read above, the bare keys here.
+        let bare: Vec<String> = constant(CORE, "ATTRIBUTES")
+            .expect("ATTRIBUTES")
+            .trim_matches(|c| c == '{' || c == '}' || c == ' ')
+            .split(',')
+            .filter_map(|kv| kv.split(':').next())
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.starts_with('"'))
+            .collect();
+        attributes.extend(bare);
+        attributes.sort();
+        want.sort();
+        assert_eq!(attributes, want, "www/core.js: ATTRIBUTES");
+        let mut frame_only = literal_strings(constant(CORE, "FRAME_ONLY").expect("FRAME_ONLY"));
+        frame_only.sort();
+        let mut embedding: Vec<String> = OPTIONS
+            .iter()
+            .filter(|(_, r, _)| *r == Reach::Embedding)
+            .map(|(n, _, _)| n.to_string())
+            .collect();
+        embedding.sort();
+        assert_eq!(frame_only, embedding, "www/core.js: FRAME_ONLY");
+        // The callbacks are the notices' callbacks.
+        let mut callbacks: Vec<&str> = OPTIONS
+            .iter()
+            .filter(|(_, r, _)| *r == Reach::Callback)
+            .map(|(n, _, _)| *n)
+            .collect();
+        let mut notices: Vec<&str> = NOTICES.iter().map(|(_, _, c)| *c).collect();
+        callbacks.sort();
+        notices.sort();
+        assert_eq!(callbacks, notices, "every notice has its callback option");
     }
 }

@@ -4,6 +4,8 @@ use js_sys::{Array, Reflect};
 use wallet_checkout_protocol::{Flow, Wallet};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::seam;
+
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Base of the merchant's checkout API (default `/api/checkout`).
@@ -19,20 +21,6 @@ pub struct Options {
 }
 
 const SHAPE: &str = "{ order: \"A1001\", endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\" | \"ja\" | \"ko\" | \"de\" | \"es\" | \"it\" | \"nl\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
-const KNOWN: [&str; 12] = [
-    "order",
-    "endpoint",
-    "wallets",
-    "flow",
-    "locale",
-    "returnUrl",
-    "onSuccess",
-    "onFailure",
-    "onExpire",
-    "onCancel",
-    "onError",
-    "onStateChange",
-];
 
 /// A callback is checked here and called by the shell (`www/shell.js`), which holds the options.
 fn optional_function(obj: &JsValue, field: &str) -> Result<(), String> {
@@ -95,10 +83,13 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
     let object: &js_sys::Object = raw.unchecked_ref();
     for key in js_sys::Object::keys(object).iter() {
         let key = key.as_string().unwrap_or_default();
-        if !KNOWN.contains(&key.as_str()) {
+        if !seam::widget_options().any(|(name, _)| name == key.as_str()) {
             return Err(format!(
                 "wallet-checkout: unknown option \"{key}\" (known: {}). Expected options: {SHAPE}",
-                KNOWN.join(", ")
+                seam::widget_options()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -174,7 +165,7 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
             ));
         }
     }
-    for callback in &KNOWN[6..] {
+    for (callback, _) in seam::widget_options().filter(|(_, r)| *r == seam::Reach::Callback) {
         optional_function(raw, callback)?;
     }
     Ok(Options {

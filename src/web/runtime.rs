@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use js_sys::{Object, Reflect};
 use leptos::prelude::*;
-use wallet_checkout_protocol::{Action, CreateSession, Flow, Status};
+use wallet_checkout_protocol::{Action, CreateSession, Flow};
 use wasm_bindgen::prelude::*;
 
 use super::options::Options;
@@ -80,25 +80,14 @@ fn get_string(obj: &JsValue, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `WeixinJSBridge`'s answer: `err_msg` ends in `:ok`, `:cancel` or something else.
+/// `WeixinJSBridge`'s answer, read by `machine::wechat_answer`.
 fn read_wechat(res: &JsValue) -> BridgeOutcome {
-    let msg = get_string(res, "err_msg");
-    if msg.ends_with(":ok") {
-        BridgeOutcome::Ok
-    } else if msg.ends_with(":cancel") {
-        BridgeOutcome::Cancelled
-    } else {
-        BridgeOutcome::Failed
-    }
+    crate::machine::wechat_answer(&get_string(res, "err_msg"))
 }
 
-/// `AlipayJSBridge`'s answer: 9000 paid; 8000 and 6004 processing (the server will tell); 6001 cancelled.
+/// `AlipayJSBridge`'s answer, read by `machine::alipay_answer`.
 fn read_alipay(res: &JsValue) -> BridgeOutcome {
-    match get_string(res, "resultCode").as_str() {
-        "9000" | "8000" | "6004" => BridgeOutcome::Ok,
-        "6001" => BridgeOutcome::Cancelled,
-        _ => BridgeOutcome::Failed,
-    }
+    crate::machine::alipay_answer(&get_string(res, "resultCode"))
 }
 
 impl Runtime {
@@ -296,12 +285,6 @@ impl Runtime {
             );
         }
         let changed = before != next;
-        // Nothing listens once the wait is over (the stream ends, a stale poll is dropped, a bridge
-        // still waiting for its app is forgotten).
-        if !matches!(next, State::Pending(_)) && matches!(before, State::Pending(_)) {
-            self.stop_watching();
-            self.shell.unbridge();
-        }
         // While a session is pending the clock ticks on its expiry's second boundaries (so the shown
         // second changes when the remaining whole second does); otherwise it is still.
         self.shell.clock(match &next {
@@ -326,38 +309,27 @@ impl Runtime {
     /// `cancel`, `error`). The shell calls the callbacks (one that throws is logged, never fatal).
     fn announce(&self, before: Option<&State>) {
         let Some(state) = self.state() else { return };
-        let name = state.name();
-        if before.is_some_and(|b| b.name() == name) {
+        let (changed, outcome) = crate::machine::notices(before, &state);
+        if !changed {
             return;
         }
         let detail = Object::new();
-        set(&detail, "state", &JsValue::from_str(name));
+        set(&detail, "state", &JsValue::from_str(state.name()));
         if let Some(session) = state.session() {
             set(&detail, "session", &decode::session_to_js(session));
         }
         self.shell.emit(Notice::StateChange.event(), &detail);
-        let outcome = match &state {
-            State::Done(s) => match s.status {
-                Status::Succeeded => Some(Notice::Success),
-                Status::Failed => Some(Notice::Failure),
-                Status::Expired => Some(Notice::Expire),
-                Status::Cancelled => Some(Notice::Cancel),
-                Status::Pending => None,
-            },
-            State::Error { failure, .. } => {
-                set(&detail, "kind", &JsValue::from_str(failure.kind.as_str()));
-                set(
-                    &detail,
-                    "code",
-                    &failure
-                        .code
-                        .map_or(JsValue::NULL, |c| JsValue::from_str(c.as_str())),
-                );
-                set(&detail, "message", &JsValue::from_str(&failure.detail));
-                Some(Notice::Error)
-            }
-            _ => None,
-        };
+        if let State::Error { failure, .. } = &state {
+            set(&detail, "kind", &JsValue::from_str(failure.kind.as_str()));
+            set(
+                &detail,
+                "code",
+                &failure
+                    .code
+                    .map_or(JsValue::NULL, |c| JsValue::from_str(c.as_str())),
+            );
+            set(&detail, "message", &JsValue::from_str(&failure.detail));
+        }
         if let Some(notice) = outcome {
             self.shell.emit(notice.event(), &detail);
         }
@@ -389,6 +361,7 @@ impl Runtime {
         }
         match effect {
             Effect::StopWatching => self.stop_watching(),
+            Effect::Unbridge => self.shell.unbridge(),
             Effect::HandOver(action) => self.hand_over(action),
             Effect::Remember { id } => {
                 self.shell

@@ -68,11 +68,14 @@ fn has_version(bin: &Path, version: &str) -> bool {
         .is_some_and(|v| v.split_whitespace().any(|w| w == version))
 }
 
+/// `debug`: built without optimisation, for a tool the tests run a few times (trunk, geckodriver):
+/// it compiles in a third of the time, which is most of a cold run's wait.
 fn ensure_cargo_tool(
     bin: &str,
     krate: &str,
     version: &str,
     locked: bool,
+    debug: bool,
     minutes: u32,
 ) -> Result<(), String> {
     if has_version(&cargo_bin().join(bin), version) {
@@ -85,6 +88,9 @@ fn ensure_cargo_tool(
     cmd.args(["install", krate, "--version", version]);
     if locked {
         cmd.arg("--locked");
+    }
+    if debug {
+        cmd.arg("--debug");
     }
     run(&mut cmd)
 }
@@ -118,7 +124,7 @@ pub fn ensure_build_tools() -> Result<(), String> {
     ensure_wasm_target()?;
     let wb = wasm_bindgen_version()?;
     // Not --locked: its lockfile pins a webpki-roots the registry here lacks (see ARCHITECTURE.md).
-    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &wb, false, 4)?;
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &wb, false, false, 4)?;
     ensure_npm_packages()
 }
 
@@ -126,7 +132,7 @@ pub fn ensure_build_tools() -> Result<(), String> {
 pub const TRUNK_VERSION: &str = "0.21.14";
 
 pub fn ensure_trunk() -> Result<PathBuf, String> {
-    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, 10)?;
+    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, true, 4)?;
     Ok(cargo_bin().join("trunk"))
 }
 
@@ -178,7 +184,14 @@ pub fn ensure_browser() -> Result<(), String> {
 pub const GECKODRIVER_VERSION: &str = "0.37.0";
 
 pub fn ensure_geckodriver() -> Result<PathBuf, String> {
-    ensure_cargo_tool("geckodriver", "geckodriver", GECKODRIVER_VERSION, true, 6)?;
+    ensure_cargo_tool(
+        "geckodriver",
+        "geckodriver",
+        GECKODRIVER_VERSION,
+        true,
+        true,
+        2,
+    )?;
     Ok(cargo_bin().join("geckodriver"))
 }
 
