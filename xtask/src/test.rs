@@ -24,6 +24,11 @@ const ON_BOTH_STORES: [&str; 6] = [
     "webhooks::",
 ];
 
+/// Integration tests run at once in one binary: most of their time is spent waiting on servers,
+/// timers and the sandbox, not on the two cores (the longest, a killed instance's work finished by
+/// the other on real reconciliation timers, takes about a minute by itself).
+const TEST_THREADS: &str = "8";
+
 /// End-to-end files run at once: each starts its own servers on free ports, and most of their time
 /// is spent waiting on timers, so two cores carry three.
 const E2E_CONCURRENCY: &str = "3";
@@ -64,7 +69,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let native = run_capture(
         Command::new("cargo")
             .args(["test", "--workspace"])
-            .current_dir(&root),
+            .current_dir(&root)
+            .env("RUST_TEST_THREADS", TEST_THREADS),
     )?;
     total.add(require_tests("native tests", Counts::scan(&native))?);
     if !quick {
