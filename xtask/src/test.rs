@@ -82,6 +82,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         cmd.args(["test", "--workspace", "--test", "it", "--"])
             .args(ON_BOTH_STORES)
             .current_dir(&root)
+            .env("RUST_TEST_THREADS", TEST_THREADS)
             .env("WALLET_CHECKOUT_IT_STORE", "postgres");
         let on_postgres = run_capture(&mut cmd)?;
         total.add(require_tests(
