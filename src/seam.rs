@@ -70,45 +70,48 @@ impl Notice {
     }
 }
 
-/// Who reads a mount option.
+/// Who reads a mount option the widget accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
     /// The widget (`web/options.rs` checks it; the iframe page passes it on).
     Widget,
     /// A callback: checked by the widget, called by the shell; it never crosses into a frame.
     Callback,
-    /// Only the embedding layer (`www/core.js`): how to mount, never seen by the wasm.
-    Embedding,
 }
 
-/// Every mount option, once: its name, who reads it, and its `<wallet-checkout>` attribute. The
-/// widget's checks read this table; a host test holds `www/core.js` (`ATTRIBUTES`, `FRAME_ONLY`)
-/// and `www/index.d.ts` (`CheckoutOptions`) to it.
-pub const OPTIONS: [(&str, Reach, Option<&str>); 15] = [
-    ("order", Reach::Widget, Some("order")),
-    ("endpoint", Reach::Widget, Some("endpoint")),
-    ("wallets", Reach::Widget, Some("wallets")),
-    ("flow", Reach::Widget, Some("flow")),
-    ("locale", Reach::Widget, Some("locale")),
-    ("returnUrl", Reach::Widget, Some("return-url")),
-    ("onSuccess", Reach::Callback, None),
-    ("onFailure", Reach::Callback, None),
-    ("onExpire", Reach::Callback, None),
-    ("onCancel", Reach::Callback, None),
-    ("onError", Reach::Callback, None),
-    ("onStateChange", Reach::Callback, None),
-    ("mode", Reach::Embedding, Some("mode")),
-    ("frame", Reach::Embedding, Some("frame")),
-    ("title", Reach::Embedding, None),
+/// The mount options, once. `OPTIONS` are the widget's (the wasm carries only these);
+/// `EMBEDDING_OPTIONS` are read by the embedding layer alone (`www/core.js`), never by the wasm;
+/// `ATTRIBUTES` are `<wallet-checkout>`'s attributes and the option each sets. A host test holds
+/// `www/core.js` (`ATTRIBUTES`, `FRAME_ONLY`) and `www/index.d.ts` (`CheckoutOptions`) to them.
+pub const OPTIONS: [(&str, Reach); 12] = [
+    ("order", Reach::Widget),
+    ("endpoint", Reach::Widget),
+    ("wallets", Reach::Widget),
+    ("flow", Reach::Widget),
+    ("locale", Reach::Widget),
+    ("returnUrl", Reach::Widget),
+    ("onSuccess", Reach::Callback),
+    ("onFailure", Reach::Callback),
+    ("onExpire", Reach::Callback),
+    ("onCancel", Reach::Callback),
+    ("onError", Reach::Callback),
+    ("onStateChange", Reach::Callback),
 ];
 
-/// The options the widget accepts (the embedding layer takes its own off first).
-pub fn widget_options() -> impl Iterator<Item = (&'static str, Reach)> {
-    OPTIONS
-        .iter()
-        .filter(|(_, reach, _)| *reach != Reach::Embedding)
-        .map(|(name, reach, _)| (*name, *reach))
-}
+/// See `OPTIONS`.
+pub const EMBEDDING_OPTIONS: [&str; 3] = ["mode", "frame", "title"];
+
+/// See `OPTIONS`: (attribute, option).
+pub const ATTRIBUTES: [(&str, &str); 8] = [
+    ("endpoint", "endpoint"),
+    ("order", "order"),
+    ("wallets", "wallets"),
+    ("flow", "flow"),
+    ("locale", "locale"),
+    ("return-url", "returnUrl"),
+    ("mode", "mode"),
+    ("frame", "frame"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -195,7 +198,8 @@ mod tests {
 
     #[test]
     fn the_options_shape_is_written_once() {
-        // index.d.ts: `CheckoutOptions`'s fields are the table's names, in its order.
+        // index.d.ts: `CheckoutOptions`'s fields are the widget's options then the embedding
+        // layer's, in the tables' order.
         let body = TYPES
             .split("export interface CheckoutOptions {")
             .nth(1)
@@ -207,44 +211,44 @@ mod tests {
             .filter(|l| !l.starts_with("/**") && !l.starts_with('*') && !l.is_empty())
             .filter_map(|l| l.split([':', '?']).next())
             .collect();
-        let names: Vec<&str> = OPTIONS.iter().map(|(n, _, _)| *n).collect();
-        assert_eq!(fields, names, "www/index.d.ts: CheckoutOptions");
-        // core.js: the attributes and the options only the embedding layer reads.
-        let mut attributes = literal_strings(constant(CORE, "ATTRIBUTES").expect("ATTRIBUTES"));
-        attributes.sort();
-        let mut want: Vec<String> = OPTIONS
+        let names: Vec<&str> = OPTIONS
             .iter()
-            .filter_map(|(n, _, a)| a.map(|a| [a.to_string(), n.to_string()]))
-            .flatten()
+            .map(|(n, _)| *n)
+            .chain(EMBEDDING_OPTIONS)
             .collect();
-        // Keys are written bare (`order: "order"`) or quoted (`"return-url": "returnUrl"`): the
-        // quoted strings are read above, the bare keys here.
-        let bare: Vec<String> = constant(CORE, "ATTRIBUTES")
-            .expect("ATTRIBUTES")
+        assert_eq!(fields, names, "www/index.d.ts: CheckoutOptions");
+        // core.js: `ATTRIBUTES`, pair by pair (keys bare or quoted, values quoted), and every
+        // option it sets is one of the tables'.
+        let text = constant(CORE, "ATTRIBUTES").expect("core.js: ATTRIBUTES");
+        let pairs: Vec<(String, String)> = text
             .trim_matches(|c| c == '{' || c == '}' || c == ' ')
             .split(',')
-            .filter_map(|kv| kv.split(':').next())
-            .map(|k| k.trim().to_string())
-            .filter(|k| !k.starts_with('"'))
+            .filter_map(|kv| {
+                let (k, v) = kv.split_once(':')?;
+                Some((
+                    k.trim().trim_matches('"').to_string(),
+                    v.trim().trim_matches('"').to_string(),
+                ))
+            })
             .collect();
-        attributes.extend(bare);
-        attributes.sort();
-        want.sort();
-        assert_eq!(attributes, want, "www/core.js: ATTRIBUTES");
-        let mut frame_only = literal_strings(constant(CORE, "FRAME_ONLY").expect("FRAME_ONLY"));
-        frame_only.sort();
-        let mut embedding: Vec<String> = OPTIONS
+        let want: Vec<(String, String)> = ATTRIBUTES
             .iter()
-            .filter(|(_, r, _)| *r == Reach::Embedding)
-            .map(|(n, _, _)| n.to_string())
+            .map(|(a, o)| (a.to_string(), o.to_string()))
             .collect();
-        embedding.sort();
-        assert_eq!(frame_only, embedding, "www/core.js: FRAME_ONLY");
+        assert_eq!(pairs, want, "www/core.js: ATTRIBUTES");
+        for (_, option) in ATTRIBUTES {
+            assert!(names.contains(&option), "{option} is an option");
+        }
+        assert_eq!(
+            literal_strings(constant(CORE, "FRAME_ONLY").expect("core.js: FRAME_ONLY")),
+            EMBEDDING_OPTIONS,
+            "www/core.js: FRAME_ONLY"
+        );
         // The callbacks are the notices' callbacks.
         let mut callbacks: Vec<&str> = OPTIONS
             .iter()
-            .filter(|(_, r, _)| *r == Reach::Callback)
-            .map(|(n, _, _)| *n)
+            .filter(|(_, r)| *r == Reach::Callback)
+            .map(|(n, _)| *n)
             .collect();
         let mut notices: Vec<&str> = NOTICES.iter().map(|(_, _, c)| *c).collect();
         callbacks.sort();

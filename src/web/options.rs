@@ -83,13 +83,10 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
     let object: &js_sys::Object = raw.unchecked_ref();
     for key in js_sys::Object::keys(object).iter() {
         let key = key.as_string().unwrap_or_default();
-        if !seam::widget_options().any(|(name, _)| name == key.as_str()) {
+        if !seam::OPTIONS.iter().any(|(name, _)| *name == key.as_str()) {
             return Err(format!(
                 "wallet-checkout: unknown option \"{key}\" (known: {}). Expected options: {SHAPE}",
-                seam::widget_options()
-                    .map(|(name, _)| name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                seam::OPTIONS.map(|(name, _)| name).join(", ")
             ));
         }
     }
@@ -165,8 +162,10 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
             ));
         }
     }
-    for (callback, _) in seam::widget_options().filter(|(_, r)| *r == seam::Reach::Callback) {
-        optional_function(raw, callback)?;
+    for (callback, reach) in seam::OPTIONS {
+        if reach == seam::Reach::Callback {
+            optional_function(raw, callback)?;
+        }
     }
     Ok(Options {
         endpoint,
