@@ -2,7 +2,7 @@
 //! AlphaPay sandbox (signed HTTP) → sandbox wallet page → signed notification → long poll → success.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, axeFindings, SHOTS, shot, openShop } from "./harness.mjs";
+import { startServer, launchBrowser, decodeQrOnScreen, watchErrors, devices, axeFindings, SHOTS, shot, openShop, noAxe } from "./harness.mjs";
 
 let server;
 let browser;
@@ -23,6 +23,7 @@ test("core: desktop: pay with Alipay by scanning the QR, see Payment successful"
   for (const name of ["Alipay", "WeChat Pay", "UnionPay"]) {
     await page.getByRole("button", { name, exact: true }).waitFor();
   }
+  await noAxe(page, "choosing");
 
   const created = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions") && r.request().method() === "POST");
   await page.getByRole("button", { name: "Alipay", exact: true }).click();
@@ -38,6 +39,7 @@ test("core: desktop: pay with Alipay by scanning the QR, see Payment successful"
   assert.match(await page.getByRole("timer").innerText(), /\d\d:\d\d/);
   const decoded = await decodeQrOnScreen(page);
   assert.equal(decoded, session.action.content, "the QR on screen encodes the session's content");
+  await noAxe(page, "pending (QR)");
   await shot(page, "desktop-qr");
 
   // The shopper "scans": opens the QR's URL on their phone and presses Pay.
@@ -50,6 +52,7 @@ test("core: desktop: pay with Alipay by scanning the QR, see Payment successful"
 
   await page.getByRole("status").filter({ hasText: "Payment successful" }).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByRole("img", { name: /QR code/ }).count(), 0, "the QR is gone once paid");
+  await noAxe(page, "succeeded");
   await shot(page, "desktop-success");
   assert.deepEqual(errors, []);
   await phone.close();

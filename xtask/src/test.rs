@@ -12,11 +12,13 @@ use crate::run::{root, run as exec, run_capture, say, Counts};
 use crate::tools;
 
 /// The integration modules whose behaviour rests on the store (sessions, orders, refunds and
-/// events written and read back, restarts): run a second time on PostgreSQL. The others (limits,
-/// gateways' wire formats, refusals, secrets in logs) and the multi-instance ones (already on
-/// PostgreSQL) run once.
-const ON_BOTH_STORES: [&str; 6] = [
+/// events written and read back, restarts; each gateway's pay, query and refund): run a second time
+/// on PostgreSQL. The others (limits and abuse, gateways' refusal codes and failures, other
+/// gateways' notifications, secrets in logs) and the multi-instance ones (already on PostgreSQL)
+/// run once.
+const ON_BOTH_STORES: [&str; 7] = [
     "flow::",
+    "gateways::",
     "merchant::",
     "notify::",
     "recovery::",

@@ -25,7 +25,6 @@ use wallet_checkout_server::core::domain::random_id;
 use wallet_checkout_server::gateway::alphapay::AlphaPayConfig;
 use wallet_checkout_server::gateway::pass2pay::{default_client_ip, Pass2PayConfig};
 use wallet_checkout_server::gateway::yabandpay::YabandPayConfig;
-use wallet_checkout_server::http::limits::LimitsConfig;
 use wallet_checkout_server::orders::{NoOrders, OrderSource};
 use wallet_checkout_server::store::{MemoryStore, Store};
 use wallet_checkout_server::workers::reconcile::ReconcileConfig;
@@ -114,8 +113,9 @@ pub const ADMIN_TOKEN_ENV: &str = "DEMO_ADMIN_TOKEN";
 pub const WEBHOOK_SECRET_ENV: &str = "DEMO_WEBHOOK_SECRET";
 
 /// The server's config for a demo at `public_url`: the contract's example routing, every gateway's
-/// section (pointed at the sandbox by `build`), the store in memory, and no create limit (one
-/// person plays; a `[limits]` section in a rehearsed config puts it back).
+/// section (pointed at the sandbox by `build`), the store in memory, and no `[limits]` (the demo
+/// then has no create limit: one person plays; a `[limits]` section in a rehearsed config puts it
+/// back).
 pub fn demo_config(public_url: &str) -> Config {
     Config {
         listen: String::new(),
@@ -132,15 +132,7 @@ pub fn demo_config(public_url: &str) -> Config {
         webhooks: None,
         orders: None,
         checkout: None,
-        limits: Some(no_create_limit()),
-    }
-}
-
-/// `[limits]` with the contract's defaults but creates limited only by the range's top.
-pub fn no_create_limit() -> LimitsConfig {
-    LimitsConfig {
-        creates_per_minute_per_ip: 100_000,
-        ..LimitsConfig::default()
+        limits: None,
     }
 }
 
@@ -347,7 +339,13 @@ pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
         let index = dir.join("index.html");
         routes = routes.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
     }
+    // Without `[limits]`: the contract's defaults, but no create limit.
+    let limits = config
+        .limits
+        .is_none()
+        .then(wallet_checkout_server::http::limits::Limits::without_create_limit);
     let extras = Extras {
+        limits,
         orders,
         routes,
         store: o.store.take(),
@@ -356,14 +354,16 @@ pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
         webhook_tick: o.webhook_tick,
         gateway_timeout: o.gateway_timeout,
     };
-    let app = wallet_checkout_server::build(&config, &secrets, o.clock.clone(), extras).await?;
+    let mut app = wallet_checkout_server::build(&config, &secrets, o.clock.clone(), extras).await?;
+    // The demo's address is bound before it is built (the sandbox's links need it).
+    let tasks = app.start();
     Ok(Demo {
         router: app.router,
         admin: app.admin,
         state: app.state,
         sandbox,
         orders: book,
-        tasks: app.tasks,
+        tasks,
         config,
     })
 }

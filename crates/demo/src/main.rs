@@ -130,6 +130,26 @@ async fn start(
         Some(c) if section.sandbox => Some(credentials_from(c, Credentials::generate()?)?),
         _ => None,
     };
+    // Everything else the config says is checked before binding too, the store opened and, with
+    // real gateways, the connectors made (the composition root makes them again: it is cheap).
+    let store = match &config {
+        Some(c) => {
+            app::check(c, &Env)?;
+            if !section.sandbox {
+                let http = reqwest::Client::builder()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                c.connectors(&Env, clock.clone(), http)
+                    .map_err(|e| e.to_string())?;
+            }
+            Some(
+                wallet_checkout_server::store::open(&c.store)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -138,13 +158,9 @@ async fn start(
     let mut options = DemoOptions::new(&bound, clock)?;
     options.site = args.site;
     if let Some(mut c) = config {
-        // The config's store, orders only if `[demo] orders`.
-        options.store = None;
+        // The config's store (opened above), orders only if `[demo] orders`.
+        options.store = store;
         options.demo_orders = section.orders;
-        // Without `[limits]` the demo keeps creates unlimited (one person plays).
-        if c.limits.is_none() {
-            c.limits = Some(wallet_checkout_demo::no_create_limit());
-        }
         if c.routing.is_empty() {
             c.routing = options.config.routing.clone();
         }

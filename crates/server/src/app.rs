@@ -37,6 +37,9 @@ pub struct Extras {
     pub webhook_tick: Duration,
     /// The gateways' HTTP timeout.
     pub gateway_timeout: Duration,
+    /// These limits instead of the config's (the demo without `[limits]`: no create limit, one
+    /// person plays).
+    pub limits: Option<crate::http::limits::Limits>,
 }
 
 impl Default for Extras {
@@ -49,23 +52,60 @@ impl Default for Extras {
             reconcile: Some(ReconcileConfig::default()),
             webhook_tick: Duration::from_millis(250),
             gateway_timeout: Duration::from_secs(15),
+            limits: None,
         }
     }
 }
 
-/// A built server, not yet listening.
+/// A built server, not yet listening, its background work not started.
 pub struct App {
     pub state: AppState,
     /// The public listener's routes (with the admin API unless `[admin] listen` is set).
     pub router: Router,
     /// The admin API alone, for `[admin] listen`.
     pub admin: Option<Router>,
-    /// The background work started: reconciliation and webhook delivery. Aborting them is a crash.
-    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The background work, started by `start` once the server listens.
+    background: Option<(Option<ReconcileConfig>, Duration)>,
+}
+
+impl App {
+    /// Starts the background work: other instances' changes heard (`watch_store`), reconciliation
+    /// and webhook delivery. Call it once the listeners are bound, so a server that cannot bind
+    /// never claims a webhook or a lease. Answers the tasks (aborting them is a crash); a second
+    /// call starts nothing.
+    pub fn start(&mut self) -> Vec<tokio::task::JoinHandle<()>> {
+        let Some((reconcile, webhook_tick)) = self.background.take() else {
+            return Vec::new();
+        };
+        crate::watch_store(&self.state);
+        let mut tasks = Vec::new();
+        if let Some(r) = reconcile {
+            tasks.push(crate::workers::reconcile::spawn(self.state.clone(), r));
+        }
+        tasks.extend(crate::workers::webhooks::spawn(
+            self.state.clone(),
+            webhook_tick,
+        ));
+        tasks
+    }
+}
+
+/// What `build` checks of the config that needs the secrets but neither the store nor a gateway:
+/// the routing's wallets, the admin token, `[frame]`, the webhooks and the order lookup, the
+/// limits and the return origins. A binary that binds before it builds calls it first.
+pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<(), String> {
+    config.routing_table().map_err(|e| e.to_string())?;
+    config.admin_token(secrets).map_err(|e| e.to_string())?;
+    config.frame.as_ref().map(|f| f.checked()).transpose()?;
+    config.shop_links(secrets).map_err(|e| e.to_string())?;
+    config.limits()?;
+    config.return_origins()?;
+    Ok(())
 }
 
 /// Builds the server `config` describes: every check of the config, the store, the connectors,
-/// the shop's links, then the state, the routers and the background work. Nothing is bound.
+/// the shop's links, then the state and the routers. Nothing is bound and nothing runs yet
+/// (`App::start`).
 pub async fn build(
     config: &Config,
     secrets: &dyn Secrets,
@@ -95,7 +135,10 @@ pub async fn build(
     let admin_token = config.admin_token(secrets).map_err(|e| e.to_string())?;
     let frame = config.frame.as_ref().map(|f| f.checked()).transpose()?;
     let (webhooks, lookup) = config.shop_links(secrets).map_err(|e| e.to_string())?;
-    let limits = config.limits()?;
+    let limits = match extras.limits {
+        Some(l) => l,
+        None => config.limits()?,
+    };
     let return_origins = config.return_origins()?;
     let store = match extras.store {
         Some(s) => s,
@@ -118,15 +161,6 @@ pub async fn build(
         limits,
         return_origins,
     });
-    crate::watch_store(&state);
-    let mut tasks = Vec::new();
-    if let Some(r) = extras.reconcile {
-        tasks.push(crate::workers::reconcile::spawn(state.clone(), r));
-    }
-    tasks.extend(crate::workers::webhooks::spawn(
-        state.clone(),
-        extras.webhook_tick,
-    ));
     let apart = config.admin.as_ref().is_some_and(|a| a.listen.is_some());
     let (mut router, admin) = if apart {
         (
@@ -144,7 +178,7 @@ pub async fn build(
         state,
         router,
         admin,
-        tasks,
+        background: Some((extras.reconcile, extras.webhook_tick)),
     })
 }
 

@@ -80,12 +80,15 @@ async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>
         }),
         ..Extras::default()
     };
-    let app = wallet_checkout_server::build(&config, &Env, Arc::new(SystemClock), extras).await?;
+    let mut app =
+        wallet_checkout_server::build(&config, &Env, Arc::new(SystemClock), extras).await?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let listeners = app::listeners(&config, listener, app.router, app.admin).await?;
+    let listeners = app::listeners(&config, listener, app.router.clone(), app.admin.take()).await?;
+    // Bound: now the background work may claim webhooks and leases.
+    app.start();
     println!("wallet-checkout server running at http://{addr}/");
     Ok((app.state, listeners))
 }

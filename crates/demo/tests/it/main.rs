@@ -274,7 +274,7 @@ pub async fn server_with_gateway(
         Extras {
             orders: orders.clone(),
             routes: demo::orders::router(orders),
-            store: Some(Arc::new(MemoryStore::default())),
+            store: Some(test_store().await),
             connectors: Some(BTreeMap::from([("alphapay".to_string(), connector)])),
             reconcile: None,
             ..Extras::default()
@@ -282,6 +282,8 @@ pub async fn server_with_gateway(
     )
     .await
     .expect("the server builds");
+    let mut built = built;
+    built.start();
     let (router, state) = (built.router, built.state);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
