@@ -66,32 +66,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     step(
         if quick { 1 } else { 2 },
-        "native tests of every crate (the integration tests on SQLite)",
+        "native tests of every crate (the integration tests on SQLite; the multi-instance ones and, \
+         unless --quick, the store-dependent ones on PostgreSQL, side by side)",
     );
-    let native = run_capture(
-        Command::new("cargo")
-            .args(["test", "--workspace"])
-            .current_dir(&root)
-            .env("RUST_TEST_THREADS", TEST_THREADS),
-    )?;
-    total.add(require_tests("native tests", Counts::scan(&native))?);
+    total.add(native_tests(&root, quick)?);
     if !quick {
-        say("2/6 the store-dependent integration tests again, on the throwaway PostgreSQL");
-        let mut cmd = Command::new("cargo");
-        // `--workspace`, as in the first pass: the same features, so nothing is built again (with
-        // `--package`, cargo unifies features differently and rebuilds the dependencies). The
-        // server's own `it` has no test these names match.
-        cmd.args(["test", "--workspace", "--test", "it", "--"])
-            .args(ON_BOTH_STORES)
-            .current_dir(&root)
-            .env("RUST_TEST_THREADS", TEST_THREADS)
-            .env("WALLET_CHECKOUT_IT_STORE", "postgres");
-        let on_postgres = run_capture(&mut cmd)?;
-        total.add(require_tests(
-            "integration tests on PostgreSQL",
-            Counts::scan(&on_postgres),
-        )?);
-
         for (engine, driver, path) in [
             (
                 "Chromium",
@@ -195,6 +174,94 @@ fn lint(root: &std::path::Path) -> Result<(), String> {
             ])
             .current_dir(root),
     )
+}
+
+/// The native tests in three processes side by side, after one build: every crate's tests but the
+/// multi-instance ones (`cargo test`, on SQLite), the demo's multi-instance tests (its `it` binary
+/// run directly: they wait about a minute on real reconciliation timers), and unless `quick` the
+/// store-dependent modules again on PostgreSQL (the same binary with `WALLET_CHECKOUT_IT_STORE`).
+/// Each runs `TEST_THREADS` tests at a time; a failure in any is the step's failure.
+fn native_tests(root: &std::path::Path, quick: bool) -> Result<Counts, String> {
+    // Built once, quietly (the JSON names the binaries; diagnostics still reach stderr).
+    say("$ cargo test --workspace --no-run --message-format=json-render-diagnostics");
+    let built = Command::new("cargo")
+        .args([
+            "test",
+            "--workspace",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if !built.status.success() {
+        return Err(format!("the native tests do not build ({})", built.status));
+    }
+    let lines: Vec<String> = String::from_utf8_lossy(&built.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let it = demo_integration_binary(&lines)?;
+    let demo_dir = root.join("crates/demo");
+    let mut passes: Vec<(&str, Command)> = Vec::new();
+    let mut main = Command::new("cargo");
+    main.args(["test", "--workspace", "--", "--skip", "instances::"])
+        .current_dir(root)
+        .env("RUST_TEST_THREADS", TEST_THREADS);
+    passes.push(("native tests", main));
+    let mut instances = Command::new(&it);
+    instances
+        .arg("instances::")
+        .current_dir(&demo_dir)
+        .env("RUST_TEST_THREADS", TEST_THREADS);
+    passes.push(("the multi-instance integration tests", instances));
+    if !quick {
+        let mut on_postgres = Command::new(&it);
+        on_postgres
+            .args(ON_BOTH_STORES)
+            .current_dir(&demo_dir)
+            .env("RUST_TEST_THREADS", TEST_THREADS)
+            .env("WALLET_CHECKOUT_IT_STORE", "postgres");
+        passes.push(("integration tests on PostgreSQL", on_postgres));
+    }
+    let results: Vec<(&str, Result<Vec<String>, String>)> = std::thread::scope(|scope| {
+        let running: Vec<_> = passes
+            .into_iter()
+            .map(|(name, mut cmd)| (name, scope.spawn(move || run_capture(&mut cmd))))
+            .collect();
+        running
+            .into_iter()
+            .map(|(name, h)| {
+                (
+                    name,
+                    h.join()
+                        .unwrap_or_else(|_| Err(format!("{name}: the runner panicked"))),
+                )
+            })
+            .collect()
+    });
+    let mut total = Counts::default();
+    for (name, result) in results {
+        total.add(require_tests(name, Counts::scan(&result?))?);
+    }
+    Ok(total)
+}
+
+/// The demo's integration test binary, from `cargo test --no-run --message-format=json`'s lines.
+fn demo_integration_binary(lines: &[String]) -> Result<std::path::PathBuf, String> {
+    lines
+        .iter()
+        .filter(|l| {
+            l.contains("\"reason\":\"compiler-artifact\"")
+                && l.contains("crates/demo/Cargo.toml")
+                && l.contains("\"name\":\"it\"")
+        })
+        .find_map(|l| {
+            let rest = l.split("\"executable\":\"").nth(1)?;
+            Some(std::path::PathBuf::from(rest.split('"').next()?))
+        })
+        .ok_or_else(|| "cargo built no integration test binary for crates/demo".to_string())
 }
 
 /// `trunk build` as `trunk serve` runs it, then checks the page it wrote loads the widget it built.
