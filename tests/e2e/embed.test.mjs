@@ -192,7 +192,7 @@ test("a tampered wasm is refused by its integrity: `ready` rejects with a clear 
   await context.close();
 });
 
-// Inline mode under a strict CSP is the engine catalogue's (engines.test.mjs, all three engines).
+// Inline mode under a strict CSP is the scenario catalogue's (catalogue.mjs, all three engines).
 
 test("iframe mode under default-src 'self'; script-src 'self' (no wasm allowed on the host): no violation, pays, resizes, events reach the host", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -21,10 +21,11 @@ const FIREFOX_BIDI = resolve(import.meta.dirname, "firefox-bidi.mjs");
 const MINIBROWSER = process.env.MINIBROWSER ?? "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 const WEBKITDRIVER = process.env.WEBKITWEBDRIVER ?? "/usr/bin/WebKitWebDriver";
 
-/** One `describe` per engine, the engine started before its tests and closed after: `body(engine)`
- * gets an object whose `name` is set at once and whose `newPage` works inside the tests. */
-export function forEachEngine(body) {
-  for (const name of ENGINES) {
+/** One `describe` per engine (of `ENGINES`, narrowed to `only`), the engine started before its
+ * tests and closed after: `body(engine)` gets an object whose `name` is set at once and whose
+ * `newPage` works inside the tests. */
+export function forEachEngine(body, only = ENGINES) {
+  for (const name of ENGINES.filter((n) => only.includes(n))) {
     describe(name, () => {
       let started = null;
       before(async () => { started = await openEngine(name); });

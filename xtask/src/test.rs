@@ -117,7 +117,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         total.add(end_to_end(
             &[
                 "--test-name-pattern=^(core: |chromium)".to_string(),
-                "tests/e2e/engines.test.mjs".to_string(),
+                "tests/e2e/engines-chromium.test.mjs".to_string(),
                 "tests/e2e/flows.test.mjs".to_string(),
                 "tests/e2e/checkout.test.mjs".to_string(),
             ],

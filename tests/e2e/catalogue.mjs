@@ -1,4 +1,6 @@
-//! The core scenarios in Chromium, Firefox and WebKit (`engines.mjs`), against the real demo server
+//! The scenario catalogue: the core scenarios for Chromium, Firefox and WebKit (`engines.mjs`),
+//! one engine per test file (`engines-<engine>.test.mjs`, so the three run side by side), against
+//! the real demo server
 //! and sandbox: desktop QR to success, phone hand-over and return (and back through the back/forward
 //! cache), the WeChat and Alipay in-app bridges (fakes: the apps cannot run here), expiry and a new
 //! code, the script tag with integrity and the custom element under a strict CSP, iframe mode under
@@ -59,10 +61,16 @@ function scenario(engine, engines, title, body) {
 }
 
 let server;
-before(async () => { server = await startServer(); });
-after(async () => { await server?.stop(); });
 
-forEachEngine((engine) => {
+/** Registers the catalogue's scenarios for `name` (nothing when `WALLET_CHECKOUT_ENGINES` leaves
+ * it out), with a demo server of the file's own. */
+export function catalogue(name) {
+  before(async () => { server = await startServer(); });
+  after(async () => { await server?.stop(); });
+  forEachEngine((engine) => register(engine), [name]);
+}
+
+function register(engine) {
   const { name } = engine;
 
   // Chromium: checkout.test.mjs "core: desktop: pay with Alipay by scanning the QR…".
@@ -288,4 +296,4 @@ forEachEngine((engine) => {
       await own.stop();
     }
   });
-});
+}
