@@ -235,61 +235,8 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         .lock_for(&format!("order:{}", req.order))
         .lock_owned()
         .await;
-    // The shop's own orders (PUT) first, then whatever source the server was given.
-    let mut stored = state.store.get_order(&OrderRef::from(&req.order)).await?;
-    if stored.is_none() {
-        stored = look_up(state, &OrderRef::from(&req.order)).await?;
-    }
-    let customer = stored.as_ref().and_then(|o| o.customer.clone());
-    let order = match stored {
-        Some(o) => Order {
-            reference: o.reference,
-            amount: o.amount,
-            description: o.description,
-        },
-        None => match state.orders.order(&req.order).await {
-            Ok(Some(o)) => o,
-            Ok(None) => {
-                return Err(ServiceError::new(
-                    Kind::NotFound,
-                    ErrorCode::OrderNotFound,
-                    format!("no order {:?}", req.order),
-                ))
-            }
-            Err(why) => {
-                tracing::warn!(order = ?req.order, why = %crate::core::printable::printable(&format!("{why:?}")), "the order source failed");
-                return Err(ServiceError::new(
-                    Kind::Upstream,
-                    ErrorCode::OrderUnavailable,
-                    "the order source could not say what this order costs; try again",
-                ));
-            }
-        },
-    };
-    // Close every earlier attempt that could still be paid first.
-    for earlier in state
-        .store
-        .by_order(&OrderRef::from(&order.reference))
-        .await?
-    {
-        if earlier.session.status == Status::Pending {
-            close_at_gateway(state, &earlier, Status::Cancelled).await;
-        }
-    }
-    let paid = |r: &SessionRecord| r.session.status == Status::Succeeded;
-    if state
-        .store
-        .by_order(&OrderRef::from(&order.reference))
-        .await?
-        .iter()
-        .any(paid)
-    {
-        return Err(ServiceError::new(
-            Kind::Conflict,
-            ErrorCode::OrderAlreadyPaid,
-            "this order is already paid",
-        ));
-    }
+    let (order, customer) = order_for(state, &OrderRef::from(&req.order)).await?;
+    close_earlier_attempts(state, &OrderRef::from(&order.reference)).await?;
     let unavailable = || {
         ServiceError::new(
             Kind::Unprocessable,
@@ -337,73 +284,42 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         }) => {
             // An order the gateway made in a state it could not say: kept (never shown), so
             // reconciliation closes it and asks what it became; the shopper retries.
-            let record = SessionRecord {
-                session: Session {
-                    id: id.clone(),
-                    order: order.reference.clone(),
-                    status: Status::Pending,
-                    wallet: req.wallet,
-                    flow: req.flow,
-                    gateway: connector.name().to_string(),
-                    amount: order.amount.clone(),
-                    description: order.description.clone(),
-                    created_at: rfc3339(now),
-                    expires_at: rfc3339(now + time::Duration::minutes(15)),
-                    action: None,
-                },
-                gateway_ref: gateway_ref.clone(),
-                merchant_ref: id.clone(),
-                idempotency_key: None,
-                return_url: checked_return.clone(),
-                close_as: None,
-                gateway_result: None,
-            };
+            let record = new_record(
+                &id,
+                &order,
+                req.wallet,
+                req.flow,
+                connector.name(),
+                now,
+                now + time::Duration::minutes(15),
+                None,
+                gateway_ref.clone(),
+                None,
+                checked_return.clone(),
+            );
             let e = GatewayError::Unsettled {
                 gateway_ref,
                 code,
                 message,
             };
-            match state.store.insert(record.clone(), Writer(())).await {
-                Ok(()) => {
-                    note_refusal(state, &record.id(), &e).await;
-                    if let Err(err) = state
-                        .store
-                        .request_close(&record.id(), Status::Cancelled)
-                        .await
-                    {
-                        tracing::error!(session = %id, error = %err, "store failure marking a close");
-                    }
-                }
-                Err(err) => {
-                    tracing::error!(session = %id, error = %err, "cannot keep a gateway order of unknown state; closing it at the gateway");
-                    close_at_gateway(state, &record, Status::Cancelled).await;
-                }
-            }
+            keep_unsettled(state, &record, &e).await;
             return Err(e.into());
         }
         Err(e) => return Err(e.into()),
     };
-    let record = SessionRecord {
-        session: Session {
-            id: id.clone(),
-            order: order.reference,
-            status: Status::Pending,
-            wallet: req.wallet,
-            flow: made.flow,
-            gateway: connector.name().to_string(),
-            amount: order.amount,
-            description: order.description,
-            created_at: rfc3339(now),
-            expires_at: rfc3339(sane_expiry(now, made.expires_at)),
-            action: made.action,
-        },
-        gateway_ref: made.gateway_ref,
-        merchant_ref: id,
-        idempotency_key: req.idempotency_key,
-        return_url: checked_return,
-        close_as: None,
-        gateway_result: None,
-    };
+    let record = new_record(
+        &id,
+        &order,
+        req.wallet,
+        made.flow,
+        connector.name(),
+        now,
+        sane_expiry(now, made.expires_at),
+        made.action,
+        made.gateway_ref,
+        req.idempotency_key,
+        checked_return,
+    );
     match state.store.insert(record.clone(), Writer(())).await {
         Ok(()) => {}
         // Another instance stored a session under the same key meanwhile (the key's lock is one
@@ -431,11 +347,40 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     if let Some(said) = &made.said {
         note_said(state, &record.id(), said).await;
     }
-    // Final at once (Pass2Pay paid or failed at create): moved on as a notification would, events
-    // and webhooks included.
-    // A success said at create counts only once a signed query confirms it, amount included;
-    // unconfirmed, the session stays pending for the notification and reconciliation.
-    let settled = match made.settled {
+    Ok(Created::New(
+        settle_at_create(state, record, made.settled).await,
+    ))
+}
+
+/// One order, one payment: every earlier attempt that could still be paid is closed at the gateway
+/// first; an order already paid gets no new session.
+async fn close_earlier_attempts(state: &AppState, order: &OrderRef) -> Result<(), ServiceError> {
+    for earlier in state.store.by_order(order).await? {
+        if earlier.session.status == Status::Pending {
+            close_at_gateway(state, &earlier, Status::Cancelled).await;
+        }
+    }
+    let paid = |r: &SessionRecord| r.session.status == Status::Succeeded;
+    if state.store.by_order(order).await?.iter().any(paid) {
+        return Err(ServiceError::new(
+            Kind::Conflict,
+            ErrorCode::OrderAlreadyPaid,
+            "this order is already paid",
+        ));
+    }
+    Ok(())
+}
+
+/// A session final at once (Pass2Pay paid or failed at create) moves on as a notification would,
+/// events and webhooks included; a success said at create counts only once a signed query
+/// confirms it, amount included (unconfirmed, the session stays pending for the notification and
+/// reconciliation). Answers the session as the widget sees it.
+async fn settle_at_create(
+    state: &AppState,
+    record: SessionRecord,
+    settled: Option<Status>,
+) -> Session {
+    let settled = match settled {
         Some(Status::Succeeded) => match confirm_paid(state, &record).await {
             Some(true) => Some(Status::Succeeded),
             _ => {
@@ -447,10 +392,103 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     };
     if let Some(status) = settled {
         if let Ok(Some((after, _))) = apply(state, &record.id(), status, "create").await {
-            return Ok(Created::New(present(after)));
+            return present(after);
         }
     }
-    Ok(Created::New(present(record)))
+    present(record)
+}
+
+/// What an order costs and who the shopper is: the shop's own orders (PUT) first, then its lookup,
+/// then whatever source the server was given.
+async fn order_for(
+    state: &AppState,
+    reference: &OrderRef,
+) -> Result<(Order, Option<crate::core::domain::Customer>), ServiceError> {
+    let mut stored = state.store.get_order(reference).await?;
+    if stored.is_none() {
+        stored = look_up(state, reference).await?;
+    }
+    if let Some(o) = stored {
+        let order = Order {
+            reference: o.reference,
+            amount: o.amount,
+            description: o.description,
+        };
+        return Ok((order, o.customer));
+    }
+    match state.orders.order(reference).await {
+        Ok(Some(o)) => Ok((o, None)),
+        Ok(None) => Err(ServiceError::new(
+            Kind::NotFound,
+            ErrorCode::OrderNotFound,
+            format!("no order {:?}", reference.as_str()),
+        )),
+        Err(why) => {
+            tracing::warn!(order = ?reference.as_str(), why = %crate::core::printable::printable(&format!("{why:?}")), "the order source failed");
+            Err(ServiceError::new(
+                Kind::Upstream,
+                ErrorCode::OrderUnavailable,
+                "the order source could not say what this order costs; try again",
+            ))
+        }
+    }
+}
+
+/// Keeps a gateway order of unknown state (never shown) for reconciliation to close and ask
+/// about; one that cannot be kept is closed at the gateway at once.
+async fn keep_unsettled(state: &AppState, record: &SessionRecord, e: &GatewayError) {
+    let id = record.id();
+    match state.store.insert(record.clone(), Writer(())).await {
+        Ok(()) => {
+            note_refusal(state, &id, e).await;
+            if let Err(err) = state.store.request_close(&id, Status::Cancelled).await {
+                tracing::error!(session = %id, error = %err, "store failure marking a close");
+            }
+        }
+        Err(err) => {
+            tracing::error!(session = %id, error = %err, "cannot keep a gateway order of unknown state; closing it at the gateway");
+            close_at_gateway(state, record, Status::Cancelled).await;
+        }
+    }
+}
+
+/// A new session's record, still `pending`: the order's amount and description, what the gateway
+/// made (its id, flow, expiry and action; none for an order of unknown state, never shown).
+#[allow(clippy::too_many_arguments)]
+fn new_record(
+    id: &str,
+    order: &Order,
+    wallet: Wallet,
+    flow: Flow,
+    gateway: &str,
+    now: time::OffsetDateTime,
+    expires_at: time::OffsetDateTime,
+    action: Option<wallet_checkout_protocol::Action>,
+    gateway_ref: String,
+    idempotency_key: Option<String>,
+    return_url: Option<String>,
+) -> SessionRecord {
+    SessionRecord {
+        session: Session {
+            id: id.to_string(),
+            order: order.reference.clone(),
+            status: Status::Pending,
+            wallet,
+            flow,
+            gateway: gateway.to_string(),
+            amount: order.amount.clone(),
+            description: order.description.clone(),
+            created_at: rfc3339(now),
+            expires_at: rfc3339(expires_at),
+            action,
+        },
+        gateway_ref,
+        merchant_ref: id.to_string(),
+        idempotency_key,
+        return_url,
+        close_as: None,
+        gateway_result: None,
+    }
 }
 
 /// A `return_url` is where the wallet sends the shopper after paying: only to an origin the shop
