@@ -133,13 +133,21 @@ impl From<GatewayError> for ServiceError {
 
 pub(crate) fn key_error() -> ServiceError {
     ServiceError::invalid(format!(
-        "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
+        "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"
     ))
 }
 
+/// The contract's key: 1 to 255 printable ASCII characters (a tab, another control or a non-ASCII
+/// byte is refused; HTTP lets a tab through a header).
 fn check_key(key: Option<&str>) -> Result<(), ServiceError> {
     match key {
-        Some(k) if k.is_empty() || k.len() > MAX_KEY_LEN => Err(key_error()),
+        Some(k)
+            if k.is_empty()
+                || k.len() > MAX_KEY_LEN
+                || !k.bytes().all(|b| (0x20..=0x7e).contains(&b)) =>
+        {
+            Err(key_error())
+        }
         _ => Ok(()),
     }
 }
