@@ -143,10 +143,9 @@ async fn lock_name_idempotency_keys_cannot_hang_an_order() {
 async fn an_idempotency_key_with_a_control_character_is_refused() {
     let d = demo_with(|o| o.admin(ADMIN_TOKEN)).await;
     let order = demo_order(&d.base, 1000, "CAD").await;
-    for key in ["a\tb", "\tkey"] {
-        let (status, body) = create_session(&d.base, &order, Some(key)).await;
-        assert_error_says(status, &body, 400, "invalid_request", "printable ASCII");
-    }
+    // A tab inside (one at either end is HTTP's optional whitespace, trimmed before the server).
+    let (status, body) = create_session(&d.base, &order, Some("a\tb")).await;
+    assert_error_says(status, &body, 400, "invalid_request", "printable ASCII");
     let (status, s) = create_session(&d.base, &order, Some("a key with spaces")).await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
     let id = s["id"].as_str().expect("id").to_string();
