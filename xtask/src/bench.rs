@@ -29,17 +29,38 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         .arg("ulimit -n 65536 2>/dev/null || ulimit -n 16384; exec node bench/bench.mjs \"$@\"")
         .arg("bench")
         .args(args)
-        .current_dir(&root)
-        .env("WALLET_CHECKOUT_DEMO", server)
-        .env("WALLET_CHECKOUT_SITE", root.join("dist"))
-        .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
-        .env("WALLET_CHECKOUT_AXUM_PEER", peer)
-        .env("WALLET_CHECKOUT_LEPTOS_FLOOR", floor)
-        .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
-        .env("CHROMIUM", tools::CHROMIUM);
+        .current_dir(&root);
+    measured(
+        &mut cmd,
+        &Built {
+            server,
+            requests,
+            peer,
+            floor,
+        },
+    );
     run(&mut cmd)?;
     say("wrote bench/results/latest.json and bench/results/latest.md");
     Ok(())
+}
+
+/// What `bench/bench.mjs` measures and compares, as built.
+struct Built {
+    server: std::path::PathBuf,
+    requests: std::path::PathBuf,
+    peer: std::path::PathBuf,
+    floor: std::path::PathBuf,
+}
+
+/// The environment `bench/bench.mjs` reads: the binaries, the site, the browser.
+fn measured(cmd: &mut Command, built: &Built) {
+    cmd.env("WALLET_CHECKOUT_DEMO", &built.server)
+        .env("WALLET_CHECKOUT_SITE", root().join("dist"))
+        .env("WALLET_CHECKOUT_REQUESTS_BIN", &built.requests)
+        .env("WALLET_CHECKOUT_AXUM_PEER", &built.peer)
+        .env("WALLET_CHECKOUT_LEPTOS_FLOOR", &built.floor)
+        .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
+        .env("CHROMIUM", tools::CHROMIUM);
 }
 
 /// `cargo xtask bench smoke`: every part of the bench tiny, against the debug server, asserting
@@ -57,19 +78,19 @@ pub fn smoke() -> Result<(), String> {
     let requests = tools::build_requests_example("dev")?;
     let peer = tools::build_axum_peer("dev")?;
     let floor = tools::build_leptos_counter()?;
-    let root = root();
-    let out = crate::run::run_capture(
-        Command::new("node")
-            .args(["--test", "bench/smoke.test.mjs"])
-            .current_dir(&root)
-            .env("WALLET_CHECKOUT_DEMO", server)
-            .env("WALLET_CHECKOUT_SITE", root.join("dist"))
-            .env("WALLET_CHECKOUT_REQUESTS_BIN", requests)
-            .env("WALLET_CHECKOUT_AXUM_PEER", peer)
-            .env("WALLET_CHECKOUT_LEPTOS_FLOOR", floor)
-            .env("WALLET_CHECKOUT_WASM_UNOPT", tools::unoptimised_wasm())
-            .env("CHROMIUM", tools::CHROMIUM),
-    )?;
+    let mut cmd = Command::new("node");
+    cmd.args(["--test", "bench/smoke.test.mjs"])
+        .current_dir(root());
+    measured(
+        &mut cmd,
+        &Built {
+            server,
+            requests,
+            peer,
+            floor,
+        },
+    );
+    let out = crate::run::run_capture(&mut cmd)?;
     let counts = crate::run::Counts::scan(&out);
     if counts.failed > 0 || counts.passed == 0 {
         return Err(format!(

@@ -44,12 +44,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = root();
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
-    let geckodriver = tools::ensure_geckodriver()?;
-    let trunk = if quick {
+    // The full run's own tools: geckodriver for the wasm tests in Firefox, trunk for `trunk build`.
+    let full_tools = if quick {
         None
     } else {
-        tools::ensure_wrk()?;
-        Some(tools::ensure_trunk()?)
+        Some((tools::ensure_geckodriver()?, tools::ensure_trunk()?))
     };
     tools::ensure_nginx()?;
     // Up for the whole run: the store suite, the server's tests and the multi-instance ones use it.
@@ -70,7 +69,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
          unless --quick, the store-dependent ones on PostgreSQL, side by side)",
     );
     total.add(native_tests(&root, quick)?);
-    if !quick {
+    if let Some((geckodriver, trunk)) = &full_tools {
         for (engine, driver, path) in [
             (
                 "Chromium",
@@ -104,10 +103,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             )?);
         }
 
-        if let Some(trunk) = &trunk {
-            step(4, "`trunk build`: the `trunk serve` loop of Trunk.toml still builds the widget from index.html");
-            trunk_build(trunk)?;
-        }
+        step(4, "`trunk build`: the `trunk serve` loop of Trunk.toml still builds the widget from index.html");
+        trunk_build(trunk)?;
     }
 
     if quick {

@@ -158,8 +158,10 @@ pub struct DemoOptions {
     pub gateway_timeout: Duration,
     /// Reuse this sandbox (with the same credentials) instead of starting one: a server restart.
     pub sandbox: Option<Sandbox>,
-    /// The config's gateways are real (`[demo] sandbox = false`): nothing is simulated.
-    pub real_gateways: bool,
+    /// Real connectors, made from the config's gateways (`[demo] sandbox = false`): nothing is
+    /// simulated.
+    pub real_gateways:
+        Option<BTreeMap<String, Arc<dyn wallet_checkout_server::gateway::Connector>>>,
     /// `POST /demo/orders` and the book behind it (`[demo] orders`).
     pub demo_orders: bool,
     /// How often due webhooks are looked for.
@@ -179,7 +181,7 @@ impl DemoOptions {
             credentials: Credentials::generate()?,
             gateway_timeout: Duration::from_secs(15),
             sandbox: None,
-            real_gateways: false,
+            real_gateways: None,
             demo_orders: true,
             webhook_tick: Duration::from_millis(250),
         })
@@ -295,7 +297,8 @@ fn sandboxed(o: &DemoOptions, sandbox: &Sandbox) -> Result<(Gateways, SecretMap)
 /// Builds the demo through the composition root (`wallet_checkout_server::build`): the config,
 /// with the sandbox's routes, the demo orders and the shop as extras.
 pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
-    let (config, secrets, sandbox) = if o.real_gateways {
+    let real = o.real_gateways.take();
+    let (mut config, secrets, sandbox) = if real.is_some() {
         (o.config.clone(), o.secrets.clone(), None)
     } else {
         let sandbox = match o.sandbox.take() {
@@ -307,7 +310,6 @@ pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
         config.gateways = gateways;
         (config, secrets, Some(sandbox))
     };
-    let mut config = config;
     let book = o.demo_orders.then(|| Arc::new(DemoOrders::default()));
     let orders: Arc<dyn OrderSource> = match &book {
         Some(b) => b.clone(),
@@ -349,7 +351,7 @@ pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
         orders,
         routes,
         store: o.store.take(),
-        connectors: None,
+        connectors: real,
         reconcile: o.reconcile.take(),
         webhook_tick: o.webhook_tick,
         gateway_timeout: o.gateway_timeout,

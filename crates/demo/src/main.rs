@@ -131,24 +131,28 @@ async fn start(
         _ => None,
     };
     // Everything else the config says is checked before binding too, the store opened and, with
-    // real gateways, the connectors made (the composition root makes them again: it is cheap).
-    let store = match &config {
+    // real gateways, the connectors made (then handed to the build).
+    let (store, real) = match &config {
         Some(c) => {
             app::check(c, &Env)?;
-            if !section.sandbox {
+            let real = if section.sandbox {
+                None
+            } else {
                 let http = reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(15))
                     .build()
                     .map_err(|e| e.to_string())?;
-                c.connectors(&Env, clock.clone(), http)
-                    .map_err(|e| e.to_string())?;
-            }
-            Some(
-                wallet_checkout_server::store::open(&c.store)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            )
+                Some(
+                    c.connectors(&Env, clock.clone(), http)
+                        .map_err(|e| e.to_string())?,
+                )
+            };
+            let store = wallet_checkout_server::store::open(&c.store)
+                .await
+                .map_err(|e| e.to_string())?;
+            (Some(store), real)
         }
-        None => None,
+        None => (None, None),
     };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -174,7 +178,7 @@ async fn start(
                 }
             }
             // Real gateways: notifications go to the config's public URL.
-            None => options.real_gateways = true,
+            None => options.real_gateways = real,
         }
         options.config = c;
     }

@@ -90,17 +90,31 @@ impl App {
     }
 }
 
-/// What `build` checks of the config that needs the secrets but neither the store nor a gateway:
-/// the routing's wallets, the admin token, `[frame]`, the webhooks and the order lookup, the
-/// limits and the return origins. A binary that binds before it builds calls it first.
-pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<(), String> {
-    config.routing_table().map_err(|e| e.to_string())?;
-    config.admin_token(secrets).map_err(|e| e.to_string())?;
-    config.frame.as_ref().map(|f| f.checked()).transpose()?;
-    config.shop_links(secrets).map_err(|e| e.to_string())?;
-    config.limits()?;
-    config.return_origins()?;
-    Ok(())
+/// What the config says that needs the secrets but neither the store nor a gateway, checked:
+/// `build` takes it from `check`, and a binary that binds before it builds calls `check` first.
+pub struct Checked {
+    pub routing: BTreeMap<wallet_checkout_protocol::Wallet, String>,
+    pub admin_token: Option<String>,
+    pub frame: Option<crate::http::frame::FramePage>,
+    pub webhooks: Option<Arc<crate::workers::webhooks::Webhooks>>,
+    pub lookup: Option<crate::orders::Lookup>,
+    pub limits: crate::http::limits::Limits,
+    pub return_origins: Vec<String>,
+}
+
+/// The routing's wallets, the admin token, `[frame]`, the webhooks and the order lookup, the limits
+/// and the return origins, checked and made.
+pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<Checked, String> {
+    let (webhooks, lookup) = config.shop_links(secrets).map_err(|e| e.to_string())?;
+    Ok(Checked {
+        routing: config.routing_table().map_err(|e| e.to_string())?,
+        admin_token: config.admin_token(secrets).map_err(|e| e.to_string())?,
+        frame: config.frame.as_ref().map(|f| f.checked()).transpose()?,
+        webhooks,
+        lookup,
+        limits: config.limits()?,
+        return_origins: config.return_origins()?,
+    })
 }
 
 /// Builds the server `config` describes: every check of the config, the store, the connectors,
@@ -124,7 +138,15 @@ pub async fn build(
                 .map_err(|e| e.to_string())?
         }
     };
-    let routing = config.routing_table().map_err(|e| e.to_string())?;
+    let Checked {
+        routing,
+        admin_token,
+        frame,
+        webhooks,
+        lookup,
+        limits,
+        return_origins,
+    } = check(config, secrets)?;
     for (wallet, gateway) in &routing {
         if !connectors.contains_key(gateway) {
             return Err(format!(
@@ -132,14 +154,7 @@ pub async fn build(
             ));
         }
     }
-    let admin_token = config.admin_token(secrets).map_err(|e| e.to_string())?;
-    let frame = config.frame.as_ref().map(|f| f.checked()).transpose()?;
-    let (webhooks, lookup) = config.shop_links(secrets).map_err(|e| e.to_string())?;
-    let limits = match extras.limits {
-        Some(l) => l,
-        None => config.limits()?,
-    };
-    let return_origins = config.return_origins()?;
+    let limits = extras.limits.unwrap_or(limits);
     let store = match extras.store {
         Some(s) => s,
         None => crate::store::open(&config.store)

@@ -123,7 +123,7 @@ async fn every_gateway_pays_notifies_answers_queries_and_refunds_within_what_was
         let record = d
             .state
             .store()
-            .get(&wallet_checkout_server::core::ids::SessionId::from(&id))
+            .get(&SessionId::from(&id))
             .await
             .expect("store")
             .expect("record");

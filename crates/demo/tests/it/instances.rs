@@ -160,7 +160,7 @@ async fn with_every_notification_dropped_each_session_is_queried_by_one_instance
         assert_eq!(end, if *paid { "succeeded" } else { "expired" }, "{id}");
         let record = a
             .store
-            .get(&wallet_checkout_server::core::ids::SessionId::from(id))
+            .get(&SessionId::from(id))
             .await
             .expect("store")
             .expect("kept");

@@ -26,6 +26,8 @@ use wallet_checkout_demo::{self as demo, DemoOptions, DemoOrders};
 use wallet_checkout_protocol::Wallet;
 use wallet_checkout_server::config::SecretMap;
 use wallet_checkout_server::core::clock::{Clock, OffsetClock};
+pub use wallet_checkout_server::core::error::Kind;
+pub use wallet_checkout_server::core::ids::{OrderRef, RefundId, SessionId};
 use wallet_checkout_server::gateway::alphapay::AlphaPay;
 use wallet_checkout_server::gateway::Connector;
 use wallet_checkout_server::store::{random_id, MemoryStore, SqliteStore, Store};

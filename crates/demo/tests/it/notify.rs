@@ -113,7 +113,7 @@ async fn send_altered(
 async fn status_of(state: &AppState) -> Status {
     state
         .store()
-        .get(&wallet_checkout_server::core::ids::SessionId::from("cs_n"))
+        .get(&SessionId::from("cs_n"))
         .await
         .expect("store")
         .expect("session")

@@ -198,7 +198,7 @@ async fn a_gateway_answering_500_or_nothing_on_create_leaves_no_half_made_order(
         assert!(
             d.state
                 .store()
-                .by_order(&wallet_checkout_server::core::ids::OrderRef::from(&order))
+                .by_order(&OrderRef::from(&order))
                 .await
                 .expect("store")
                 .is_empty(),

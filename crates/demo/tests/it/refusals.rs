@@ -460,7 +460,7 @@ async fn yabandpay_mini_program_pay_hands_over_alipays_trade_number() {
     let record = d
         .state
         .store()
-        .get(&wallet_checkout_server::core::ids::SessionId::from(&id))
+        .get(&SessionId::from(&id))
         .await
         .expect("store")
         .expect("record");

@@ -69,12 +69,9 @@ async fn a_new_attempt_closes_the_earlier_one_and_a_paid_order_takes_none() {
     let order = demo_order(&d.base, 1234, "CAD").await;
     let first = create(&d.state, &order, "first").await;
     let second = create(&d.state, &order, "second").await;
-    let first = checkout::read(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&first.id),
-    )
-    .await
-    .expect("read");
+    let first = checkout::read(&d.state, &SessionId::from(&first.id))
+        .await
+        .expect("read");
     assert_eq!(first.status, Status::Cancelled, "closed before the new one");
     assert!(first.action.is_none(), "no action once final");
     shopper(
@@ -97,51 +94,40 @@ async fn apply_moves_only_forward_and_wakes_waiters_only_on_a_change() {
     let order = demo_order(&d.base, 500, "CAD").await;
     let s = create(&d.state, &order, "created").await;
     let waiter = d.state.hub.subscribe(&s.id).expect("room");
-    let (_, changed) = checkout::apply_for_tests(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
-        Status::Expired,
-    )
-    .await
-    .expect("store")
-    .expect("known");
+    let (_, changed) =
+        checkout::apply_for_tests(&d.state, &SessionId::from(&s.id), Status::Expired)
+            .await
+            .expect("store")
+            .expect("known");
     assert!(changed && waiter.has_changed(), "a change wakes the waiter");
     drop(waiter);
     // On PostgreSQL the change is also heard back through LISTEN, a moment later: let that
     // wake-up land before the next waiter comes, so what it sees is the next call's alone.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let waiter = d.state.hub.subscribe(&s.id).expect("room");
-    let (record, changed) = checkout::apply_for_tests(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
-        Status::Cancelled,
-    )
-    .await
-    .expect("store")
-    .expect("known");
+    let (record, changed) =
+        checkout::apply_for_tests(&d.state, &SessionId::from(&s.id), Status::Cancelled)
+            .await
+            .expect("store")
+            .expect("known");
     assert!(
         !changed && !waiter.has_changed(),
         "no move back, no wake-up"
     );
     assert_eq!(record.session.status, Status::Expired);
-    let (record, changed) = checkout::apply_for_tests(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
-        Status::Succeeded,
-    )
-    .await
-    .expect("store")
-    .expect("known");
+    let (record, changed) =
+        checkout::apply_for_tests(&d.state, &SessionId::from(&s.id), Status::Succeeded)
+            .await
+            .expect("store")
+            .expect("known");
     assert!(changed && waiter.has_changed(), "a late payment still wins");
     assert_eq!(record.session.status, Status::Succeeded);
-    assert!(checkout::apply_for_tests(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from("cs_none"),
-        Status::Succeeded
-    )
-    .await
-    .expect("store")
-    .is_none());
+    assert!(
+        checkout::apply_for_tests(&d.state, &SessionId::from("cs_none"), Status::Succeeded)
+            .await
+            .expect("store")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -149,20 +135,10 @@ async fn refunds_never_exceed_what_was_paid() {
     let d = demo_with(|_| {}).await;
     let order = demo_order(&d.base, 1000, "CAD").await;
     let s = create(&d.state, &order, "created").await;
-    let e = checkout::refund(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
-        None,
-        None,
-        None,
-    )
-    .await
-    .expect_err("not paid yet");
-    assert_eq!(
-        e.kind,
-        wallet_checkout_server::core::error::Kind::Conflict,
-        "409"
-    );
+    let e = checkout::refund(&d.state, &SessionId::from(&s.id), None, None, None)
+        .await
+        .expect_err("not paid yet");
+    assert_eq!(e.kind, Kind::Conflict, "409");
     shopper(
         &d.base,
         &gateway_id(&serde_json::to_value(&s).expect("json")),
@@ -172,7 +148,7 @@ async fn refunds_never_exceed_what_was_paid() {
     wait_change(&d.base, &s.id, "pending").await;
     let part = checkout::refund(
         &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
+        &SessionId::from(&s.id),
         Some(600),
         Some("spilt".into()),
         Some("rk-1".into()),
@@ -182,7 +158,7 @@ async fn refunds_never_exceed_what_was_paid() {
     assert_eq!(part.amount.value, 600);
     let retried = checkout::refund(
         &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
+        &SessionId::from(&s.id),
         Some(600),
         Some("spilt".into()),
         Some("rk-1".into()),
@@ -195,7 +171,7 @@ async fn refunds_never_exceed_what_was_paid() {
     );
     let e = checkout::refund(
         &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
+        &SessionId::from(&s.id),
         Some(100),
         None,
         Some("rk-1".into()),
@@ -203,34 +179,19 @@ async fn refunds_never_exceed_what_was_paid() {
     .await
     .expect_err("the key named another amount");
     assert_eq!(e.code, ErrorCode::InvalidRequest);
-    let e = checkout::refund(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
-        Some(401),
-        None,
-        None,
-    )
-    .await
-    .expect_err("only 400 left");
+    let e = checkout::refund(&d.state, &SessionId::from(&s.id), Some(401), None, None)
+        .await
+        .expect_err("only 400 left");
     assert!(e.message.contains("4.00"), "{}", e.message);
-    let rest = checkout::refund(
-        &d.state,
-        &wallet_checkout_server::core::ids::SessionId::from(&s.id),
-        None,
-        None,
-        None,
-    )
-    .await
-    .expect("the rest");
+    let rest = checkout::refund(&d.state, &SessionId::from(&s.id), None, None, None)
+        .await
+        .expect("the rest");
     assert_eq!(rest.amount.value, 400);
     assert_eq!(
-        checkout::refunds(
-            &d.state,
-            &wallet_checkout_server::core::ids::SessionId::from(&s.id)
-        )
-        .await
-        .expect("listed")
-        .len(),
+        checkout::refunds(&d.state, &SessionId::from(&s.id))
+            .await
+            .expect("listed")
+            .len(),
         2
     );
 }

@@ -16,6 +16,7 @@ use super::{
     random_id, Attempt, Customer, EventsFor, GatewayResult, NewEvent, OrderRecord, Put,
     RefundRecord, RefundStatus, SessionRecord, Store, StoreError,
 };
+use crate::core::ids::{OrderRef, RefundId, SessionId};
 
 const STATUSES: [Status; 5] = [
     Status::Pending,
@@ -96,36 +97,12 @@ pub async fn check_store(store: &dyn Store) {
 /// Outside text reaches lookups as it came (`/sessions/%00`): it finds nothing, never an error.
 async fn a_key_with_a_nul_byte_names_nothing(store: &dyn Store) {
     let nul = "cs_\0x";
-    assert!(must(
-        "get",
-        store.get(&crate::core::ids::SessionId::from(nul)).await
-    )
-    .is_none());
+    assert!(must("get", store.get(&SessionId::from(nul)).await).is_none());
     assert!(must("key", store.by_idempotency_key(nul).await).is_none());
-    assert!(must(
-        "order",
-        store
-            .get_order(&crate::core::ids::OrderRef::from(nul))
-            .await
-    )
-    .is_none());
-    assert!(must(
-        "by order",
-        store.by_order(&crate::core::ids::OrderRef::from(nul)).await
-    )
-    .is_empty());
-    assert!(must(
-        "refund",
-        store
-            .get_refund(&crate::core::ids::RefundId::from(nul))
-            .await
-    )
-    .is_none());
-    assert!(must(
-        "refunds",
-        store.refunds(&crate::core::ids::SessionId::from(nul)).await
-    )
-    .is_empty());
+    assert!(must("order", store.get_order(&OrderRef::from(nul)).await).is_none());
+    assert!(must("by order", store.by_order(&OrderRef::from(nul)).await).is_empty());
+    assert!(must("refund", store.get_refund(&RefundId::from(nul)).await).is_none());
+    assert!(must("refunds", store.refunds(&SessionId::from(nul)).await).is_empty());
     assert!(must("refund key", store.refund_by_key(nul).await).is_none());
     assert!(must("events", store.events_after(Some(nul), 10).await).is_none());
 }
@@ -138,7 +115,7 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
     must("insert", a.insert(record, w()).await);
-    let id_0 = crate::core::ids::SessionId::from(&id);
+    let id_0 = SessionId::from(&id);
     let (x, y) = tokio::join!(
         a.transition(
             &id_0,
@@ -159,8 +136,7 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
         .count();
     assert_eq!(changed, 1, "one of two instances moves the session");
     assert_eq!(
-        must("read", b.get(&crate::core::ids::SessionId::from(&id)).await)
-            .map(|r| r.session.status),
+        must("read", b.get(&SessionId::from(&id)).await).map(|r| r.session.status),
         Some(Status::Succeeded)
     );
     // Claims made at once through both never take the same event.
@@ -171,7 +147,7 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
         must(
             "pay",
             a.transition(
-                &crate::core::ids::SessionId::from(&rid),
+                &SessionId::from(&rid),
                 Status::Succeeded,
                 events_for("session.succeeded"),
                 w(),
@@ -203,14 +179,11 @@ pub async fn check_shared(a: &dyn Store, b: &dyn Store) {
         "{x:?} {y:?}"
     );
     // The refund ends once, and tells of it once, whichever instance asks.
-    let kept = must(
-        "list",
-        b.refunds(&crate::core::ids::SessionId::from(&pid)).await,
-    );
+    let kept = must("list", b.refunds(&SessionId::from(&pid)).await);
     let before = must("events", a.events_after(None, 10_000).await)
         .unwrap_or_default()
         .len();
-    let id_0 = crate::core::ids::RefundId::from(&kept[0].id);
+    let id_0 = RefundId::from(&kept[0].id);
     let (x, y) = tokio::join!(
         a.update_refund(
             &id_0,
@@ -260,7 +233,7 @@ async fn leases_go_to_one_holder_at_a_time(a: &dyn Store, b: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
     must("insert", a.insert(record, w()).await);
-    let id_0 = crate::core::ids::SessionId::from(&id);
+    let id_0 = SessionId::from(&id);
     let (x, y) = tokio::join!(
         a.lease(&id_0, "A", 1_000, 5_000),
         b.lease(&id_0, "B", 1_000, 5_000)
@@ -271,64 +244,39 @@ async fn leases_go_to_one_holder_at_a_time(a: &dyn Store, b: &dyn Store) {
     assert!(
         !must(
             "lease",
-            b.lease(&crate::core::ids::SessionId::from(&id), other, 4_999, 9_000)
-                .await
+            b.lease(&SessionId::from(&id), other, 4_999, 9_000).await
         ),
         "held until 5000"
     );
     assert!(
         must(
             "lease",
-            b.lease(
-                &crate::core::ids::SessionId::from(&id),
-                holder,
-                4_000,
-                9_000
-            )
-            .await
+            b.lease(&SessionId::from(&id), holder, 4_000, 9_000).await
         ),
         "the holder renews"
     );
     assert!(
         must(
             "lease",
-            a.lease(
-                &crate::core::ids::SessionId::from(&id),
-                other,
-                9_000,
-                12_000
-            )
-            .await
+            a.lease(&SessionId::from(&id), other, 9_000, 12_000).await
         ),
         "a lease runs out and another takes it"
     );
     must(
         "end",
-        a.transition(
-            &crate::core::ids::SessionId::from(&id),
-            Status::Expired,
-            none(),
-            w(),
-        )
-        .await,
+        a.transition(&SessionId::from(&id), Status::Expired, none(), w())
+            .await,
     );
     assert!(
         !must(
             "lease",
-            a.lease(
-                &crate::core::ids::SessionId::from(&id),
-                other,
-                20_000,
-                30_000
-            )
-            .await
+            a.lease(&SessionId::from(&id), other, 20_000, 30_000).await
         ),
         "only pending sessions"
     );
     assert!(!must(
         "lease",
-        a.lease(&crate::core::ids::SessionId::from("cs_nobody"), "A", 0, 1)
-            .await
+        a.lease(&SessionId::from("cs_nobody"), "A", 0, 1).await
     ));
 }
 
@@ -380,12 +328,7 @@ async fn refunds_never_exceed_what_was_paid(store: &dyn Store) {
         1,
         "{a:?} {b:?}"
     );
-    let kept = must(
-        "list",
-        store
-            .refunds(&crate::core::ids::SessionId::from(&other))
-            .await,
-    );
+    let kept = must("list", store.refunds(&SessionId::from(&other)).await);
     assert_eq!(kept.len(), 1);
 }
 
@@ -402,7 +345,7 @@ async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
         "paid",
         store
             .transition(
-                &crate::core::ids::SessionId::from(&done.session.id),
+                &SessionId::from(&done.session.id),
                 Status::Succeeded,
                 none,
                 w(),
@@ -412,36 +355,23 @@ async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
     must(
         "mark",
         store
-            .request_close(
-                &crate::core::ids::SessionId::from(&open.session.id),
-                Status::Cancelled,
-            )
+            .request_close(&SessionId::from(&open.session.id), Status::Cancelled)
             .await,
     );
     must(
         "mark",
         store
-            .request_close(
-                &crate::core::ids::SessionId::from(&done.session.id),
-                Status::Cancelled,
-            )
+            .request_close(&SessionId::from(&done.session.id), Status::Cancelled)
             .await,
     );
     must(
         "mark",
         store
-            .request_close(
-                &crate::core::ids::SessionId::from("cs_nobody"),
-                Status::Cancelled,
-            )
+            .request_close(&SessionId::from("cs_nobody"), Status::Cancelled)
             .await,
     );
     let read = |id: String| async move {
-        must(
-            "get",
-            store.get(&crate::core::ids::SessionId::from(&id)).await,
-        )
-        .expect("kept")
+        must("get", store.get(&SessionId::from(&id)).await).expect("kept")
     };
     let marked = read(open.session.id.clone()).await;
     assert_eq!(
@@ -467,19 +397,13 @@ async fn a_close_to_retry_is_kept_on_pending_sessions_only(store: &dyn Store) {
     must(
         "note",
         store
-            .note_gateway_result(
-                &crate::core::ids::SessionId::from(&done.session.id),
-                said("A"),
-            )
+            .note_gateway_result(&SessionId::from(&done.session.id), said("A"))
             .await,
     );
     must(
         "note",
         store
-            .note_gateway_result(
-                &crate::core::ids::SessionId::from(&done.session.id),
-                said("B"),
-            )
+            .note_gateway_result(&SessionId::from(&done.session.id), said("B"))
             .await,
     );
     assert_eq!(
@@ -522,7 +446,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         "pay",
         store
             .transition(
-                &crate::core::ids::SessionId::from(&first.session.id),
+                &SessionId::from(&first.session.id),
                 Status::Succeeded,
                 made,
                 w(),
@@ -543,7 +467,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         "no move",
         store
             .transition(
-                &crate::core::ids::SessionId::from(&first.session.id),
+                &SessionId::from(&first.session.id),
                 Status::Expired,
                 unchanged,
                 w(),
@@ -564,7 +488,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         "pay again",
         store
             .transition(
-                &crate::core::ids::SessionId::from(&second.session.id),
+                &SessionId::from(&second.session.id),
                 Status::Succeeded,
                 twice,
                 w(),
@@ -587,7 +511,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         "ends",
         store
             .update_refund(
-                &crate::core::ids::RefundId::from(&refund.id),
+                &RefundId::from(&refund.id),
                 RefundStatus::Succeeded,
                 None,
                 ends,
@@ -600,7 +524,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
         "again",
         store
             .update_refund(
-                &crate::core::ids::RefundId::from(&refund.id),
+                &RefundId::from(&refund.id),
                 RefundStatus::Succeeded,
                 None,
                 again,
@@ -770,12 +694,7 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         Put::Created(first.clone())
     );
     assert_eq!(
-        must(
-            "get",
-            store
-                .get_order(&crate::core::ids::OrderRef::from(&reference))
-                .await
-        ),
+        must("get", store.get_order(&OrderRef::from(&reference)).await),
         Some(first.clone())
     );
     let mut changed = order(&reference, 999);
@@ -793,12 +712,7 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         "without a session everything may change; created_at stays"
     );
     assert_eq!(
-        must(
-            "get",
-            store
-                .get_order(&crate::core::ids::OrderRef::from(&reference))
-                .await
-        ),
+        must("get", store.get_order(&OrderRef::from(&reference)).await),
         Some(kept.clone())
     );
     // A session for an amount the order no longer has (a PUT on another instance came between
@@ -812,12 +726,7 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         "1234 is not the order's 999"
     );
     assert_eq!(
-        must(
-            "get",
-            store
-                .get(&crate::core::ids::SessionId::from(&stale.session.id))
-                .await
-        ),
+        must("get", store.get(&SessionId::from(&stale.session.id)).await),
         None
     );
     let mut session = sample_record(&reference, 0, None);
@@ -831,12 +740,7 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         "a session locks the amount"
     );
     assert_eq!(
-        must(
-            "get",
-            store
-                .get_order(&crate::core::ids::OrderRef::from(&reference))
-                .await
-        ),
+        must("get", store.get_order(&OrderRef::from(&reference)).await),
         Some(kept.clone()),
         "a locked put writes nothing"
     );
@@ -847,12 +751,7 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
         Put::Updated(o) if o.description == "Oolong"
     ));
     assert_eq!(
-        must(
-            "get",
-            store
-                .get_order(&crate::core::ids::OrderRef::from("O-missing"))
-                .await
-        ),
+        must("get", store.get_order(&OrderRef::from("O-missing")).await),
         None
     );
 }
@@ -863,22 +762,12 @@ async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
     let first = sample_record(&order, 1, Some(&key));
     must("insert", store.insert(first.clone(), w()).await);
     assert_eq!(
-        must(
-            "get",
-            store
-                .get(&crate::core::ids::SessionId::from(&first.session.id))
-                .await
-        ),
+        must("get", store.get(&SessionId::from(&first.session.id)).await),
         Some(first.clone()),
         "a session reads back exactly as written"
     );
     assert_eq!(
-        must(
-            "get",
-            store
-                .get(&crate::core::ids::SessionId::from("cs_missing"))
-                .await
-        ),
+        must("get", store.get(&SessionId::from("cs_missing")).await),
         None
     );
     let mut same_id = sample_record(&order, 2, None);
@@ -905,15 +794,10 @@ async fn inserts_reads_and_refuses_duplicates(store: &dyn Store) {
     let earlier = sample_record(&order, 5, None);
     must("insert", store.insert(later.clone(), w()).await);
     must("insert", store.insert(earlier.clone(), w()).await);
-    let ids: Vec<String> = must(
-        "by order",
-        store
-            .by_order(&crate::core::ids::OrderRef::from(&order))
-            .await,
-    )
-    .into_iter()
-    .map(|r| r.session.id)
-    .collect();
+    let ids: Vec<String> = must("by order", store.by_order(&OrderRef::from(&order)).await)
+        .into_iter()
+        .map(|r| r.session.id)
+        .collect();
     assert_eq!(
         ids,
         [first.session.id, earlier.session.id, later.session.id],
@@ -931,14 +815,14 @@ async fn transitions_follow_may_become(store: &dyn Store) {
                 must(
                     "setup",
                     store
-                        .transition(&crate::core::ids::SessionId::from(&id), from, none(), w())
+                        .transition(&SessionId::from(&id), from, none(), w())
                         .await,
                 );
             }
             let (after, changed) = must(
                 "transition",
                 store
-                    .transition(&crate::core::ids::SessionId::from(&id), to, none(), w())
+                    .transition(&SessionId::from(&id), to, none(), w())
                     .await,
             )
             .unwrap_or_else(|| panic!("{id} vanished"));
@@ -949,11 +833,8 @@ async fn transitions_follow_may_become(store: &dyn Store) {
             );
             let want = if changed { to } else { from };
             assert_eq!(after.session.status, want, "{from:?} → {to:?}");
-            let read = must(
-                "get",
-                store.get(&crate::core::ids::SessionId::from(&id)).await,
-            )
-            .map(|r| r.session.status);
+            let read =
+                must("get", store.get(&SessionId::from(&id)).await).map(|r| r.session.status);
             assert_eq!(read, Some(want), "{from:?} → {to:?} as read back");
         }
     }
@@ -961,7 +842,7 @@ async fn transitions_follow_may_become(store: &dyn Store) {
         "transition",
         store
             .transition(
-                &crate::core::ids::SessionId::from("cs_missing"),
+                &SessionId::from("cs_missing"),
                 Status::Succeeded,
                 none(),
                 w()
@@ -975,7 +856,7 @@ async fn concurrent_transitions_change_once(store: &dyn Store) {
     let record = sample_record(&format!("O{}", random_id(8)), 0, None);
     let id = record.session.id.clone();
     must("insert", store.insert(record, w()).await);
-    let id_0 = crate::core::ids::SessionId::from(&id);
+    let id_0 = SessionId::from(&id);
     let (a, b, c) = tokio::join!(
         store.transition(&id_0, Status::Expired, none(), w()),
         store.transition(&id_0, Status::Cancelled, none(), w()),
@@ -1001,7 +882,7 @@ async fn pending_lists_only_pending(store: &dyn Store) {
         "pay",
         store
             .transition(
-                &crate::core::ids::SessionId::from(&paid.session.id),
+                &SessionId::from(&paid.session.id),
                 Status::Succeeded,
                 none(),
                 w(),
@@ -1067,13 +948,10 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     assert!(
         processing.iter().any(|r| r.id == first.id) && processing.iter().any(|r| r.id == second.id)
     );
-    let listed: Vec<String> = must(
-        "refunds",
-        store.refunds(&crate::core::ids::SessionId::from(&id)).await,
-    )
-    .into_iter()
-    .map(|r| r.id)
-    .collect();
+    let listed: Vec<String> = must("refunds", store.refunds(&SessionId::from(&id)).await)
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     assert_eq!(
         listed,
         [first.id.clone(), second.id.clone(), keyed.id.clone()],
@@ -1083,7 +961,7 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         "update",
         store
             .update_refund(
-                &crate::core::ids::RefundId::from(&first.id),
+                &RefundId::from(&first.id),
                 RefundStatus::Processing,
                 Some("R9"),
                 None,
@@ -1095,7 +973,7 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
         "update",
         store
             .update_refund(
-                &crate::core::ids::RefundId::from(&first.id),
+                &RefundId::from(&first.id),
                 RefundStatus::Succeeded,
                 None,
                 None,
@@ -1105,9 +983,7 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     );
     let got = must(
         "get refund",
-        store
-            .get_refund(&crate::core::ids::RefundId::from(&first.id))
-            .await,
+        store.get_refund(&RefundId::from(&first.id)).await,
     )
     .unwrap_or_else(|| panic!("refund {} vanished", first.id));
     assert!(
@@ -1124,9 +1000,7 @@ async fn refunds_are_kept_in_order(store: &dyn Store) {
     assert_eq!(
         must(
             "get refund",
-            store
-                .get_refund(&crate::core::ids::RefundId::from("rf_missing"))
-                .await
+            store.get_refund(&RefundId::from("rf_missing")).await
         ),
         None
     );
@@ -1147,7 +1021,7 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
         "pay",
         store
             .transition(
-                &crate::core::ids::SessionId::from(&session.session.id),
+                &SessionId::from(&session.session.id),
                 Status::Succeeded,
                 none(),
                 w(),
@@ -1164,7 +1038,7 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
         "update",
         store
             .update_refund(
-                &crate::core::ids::RefundId::from(&refund.id),
+                &RefundId::from(&refund.id),
                 RefundStatus::Succeeded,
                 Some("R9"),
                 None,
@@ -1181,18 +1055,11 @@ pub async fn write_sample(store: &dyn Store) -> Sample {
 pub async fn check_sample(store: &dyn Store, sample: &Sample) {
     let id = &sample.session.session.id;
     assert_eq!(
-        must(
-            "get",
-            store.get(&crate::core::ids::SessionId::from(id)).await
-        )
-        .as_ref(),
+        must("get", store.get(&SessionId::from(id)).await).as_ref(),
         Some(&sample.session)
     );
     assert_eq!(
-        must(
-            "refunds",
-            store.refunds(&crate::core::ids::SessionId::from(id)).await
-        ),
+        must("refunds", store.refunds(&SessionId::from(id)).await),
         std::slice::from_ref(&sample.refund)
     );
     let key = sample

@@ -1111,7 +1111,7 @@ mod cluster_tests {
             .expect("insert");
         store
             .transition(
-                &crate::core::ids::SessionId::from(&id),
+                &SessionId::from(&id),
                 to,
                 Box::new(|_, _| Vec::new()),
                 crate::checkout::Writer::for_tests(),

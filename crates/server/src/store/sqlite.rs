@@ -494,7 +494,6 @@ impl Store for SqliteStore {
     }
 
     async fn request_close(&self, id: &SessionId, status: Status) -> Result<(), StoreError> {
-        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             conn.execute(
@@ -512,7 +511,6 @@ impl Store for SqliteStore {
         id: &SessionId,
         result: GatewayResult,
     ) -> Result<(), StoreError> {
-        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             conn.execute(
@@ -561,7 +559,6 @@ impl Store for SqliteStore {
         events: EventsFor,
         _: Writer,
     ) -> Result<Option<(SessionRecord, bool)>, StoreError> {
-        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             let tx = conn
@@ -620,7 +617,6 @@ impl Store for SqliteStore {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let id = id.as_str();
         let (id, holder) = (id.to_string(), holder.to_string());
         self.with(move |conn| {
             let n = conn
@@ -660,7 +656,6 @@ impl Store for SqliteStore {
     }
 
     async fn get_refund(&self, id: &RefundId) -> Result<Option<RefundRecord>, StoreError> {
-        let id = id.as_str();
         let id = id.to_string();
         self.with(move |conn| {
             conn.query_row(
@@ -675,7 +670,6 @@ impl Store for SqliteStore {
     }
 
     async fn refunds(&self, session_id: &SessionId) -> Result<Vec<RefundRecord>, StoreError> {
-        let session_id = session_id.as_str();
         let session_id = session_id.to_string();
         self.with(move |conn| {
             let mut stmt = conn
@@ -722,7 +716,6 @@ impl Store for SqliteStore {
         event: Option<NewEvent>,
         _: Writer,
     ) -> Result<(), StoreError> {
-        let id = id.as_str();
         let id = id.to_string();
         let gateway_ref = gateway_ref.map(str::to_string);
         self.with(move |conn| {
@@ -810,7 +803,6 @@ impl Store for SqliteStore {
     }
 
     async fn get_order(&self, reference: &OrderRef) -> Result<Option<OrderRecord>, StoreError> {
-        let reference = reference.as_str();
         let reference = reference.to_string();
         self.with(move |conn| {
             conn.query_row(
@@ -974,10 +966,7 @@ mod tests {
             "a reader writes nothing"
         );
         drop(other);
-        let pooled = store
-            .get(&crate::core::ids::SessionId::from(&id))
-            .await
-            .expect("reads");
+        let pooled = store.get(&SessionId::from(&id)).await.expect("reads");
         assert_eq!(pooled.map(|r| r.session.id), Some(id));
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -1044,7 +1033,7 @@ mod tests {
         }
         let store = SqliteStore::open(&path).expect("opens and migrates");
         let old = store
-            .get_refund(&crate::core::ids::RefundId::from("rf_old"))
+            .get_refund(&RefundId::from("rf_old"))
             .await
             .expect("ok")
             .expect("kept");

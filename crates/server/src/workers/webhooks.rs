@@ -173,7 +173,7 @@ impl Webhooks {
 }
 
 /// Unix milliseconds of the server's clock.
-pub fn now_ms(state: &AppState) -> i64 {
+fn now_ms(state: &AppState) -> i64 {
     crate::core::clock::unix_ms(state.clock.now())
 }
 
