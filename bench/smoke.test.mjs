@@ -41,8 +41,9 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(r.parts.server.session_creation.per_s, "session creation");
   number(r.parts.webhooks.p95_ms, "webhook first attempt");
   assert.equal(r.parts.webhooks.delivered, r.parts.webhooks.payments, "every payment's webhook delivered");
-  assert.equal(r.parts.abuse.rows.length, 7, "no attack, then each of the six");
+  assert.equal(r.parts.abuse.rows.length, 8, "no attack, then each of the seven");
   for (const row of r.parts.abuse.rows) {
+    assert.equal(row.watched_session, "pending", `the shopper's session undisturbed by ${row.attack}`);
     number(row.read_p99_ms, `read p99 under ${row.attack}`);
     number(row.ack_p99_ms, `ack p99 under ${row.attack}`);
     assert.equal(row.acknowledged, row.sent, `every notification acknowledged under ${row.attack}`);

@@ -83,8 +83,9 @@ pub enum Reach {
 /// `EMBEDDING_OPTIONS` are read by the embedding layer alone (`www/core.js`), never by the wasm;
 /// `ATTRIBUTES` are `<wallet-checkout>`'s attributes and the option each sets. A host test holds
 /// `www/core.js` (`ATTRIBUTES`, `FRAME_ONLY`) and `www/index.d.ts` (`CheckoutOptions`) to them.
-pub const OPTIONS: [(&str, Reach); 12] = [
+pub const OPTIONS: [(&str, Reach); 13] = [
     ("order", Reach::Widget),
+    ("clientSecret", Reach::Widget),
     ("endpoint", Reach::Widget),
     ("wallets", Reach::Widget),
     ("flow", Reach::Widget),
@@ -102,9 +103,10 @@ pub const OPTIONS: [(&str, Reach); 12] = [
 pub const EMBEDDING_OPTIONS: [&str; 3] = ["mode", "frame", "title"];
 
 /// See `OPTIONS`: (attribute, option).
-pub const ATTRIBUTES: [(&str, &str); 8] = [
+pub const ATTRIBUTES: [(&str, &str); 9] = [
     ("endpoint", "endpoint"),
     ("order", "order"),
+    ("client-secret", "clientSecret"),
     ("wallets", "wallets"),
     ("flow", "flow"),
     ("locale", "locale"),

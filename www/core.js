@@ -10,7 +10,7 @@ const PREFIX = "wallet-checkout";
 const FRAME_ONLY = ["mode", "frame", "title"];
 const EVENTS = { success: "onSuccess", failure: "onFailure", expire: "onExpire", cancel: "onCancel", error: "onError", statechange: "onStateChange" };
 // attribute → option
-const ATTRIBUTES = { endpoint: "endpoint", order: "order", wallets: "wallets", flow: "flow", locale: "locale", "return-url": "returnUrl", mode: "mode", frame: "frame" };
+const ATTRIBUTES = { endpoint: "endpoint", order: "order", "client-secret": "clientSecret", wallets: "wallets", flow: "flow", locale: "locale", "return-url": "returnUrl", mode: "mode", frame: "frame" };
 
 const THEME = ["accent", "text", "muted", "radius", "success", "danger"];
 const fail = (message) => new TypeError(`${PREFIX}: ${message}`);

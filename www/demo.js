@@ -1,6 +1,8 @@
 //! The demo shop: asks the server for a demo order (the server, not the page, owns the amount),
 //! then mounts the widget for it through the script tag's `window.WalletCheckout`. The order stays in
-//! the address (`?order=…`), so coming back from a wallet's page resumes the same order.
+//! the address (`?order=…`), so coming back from a wallet's page resumes the same order. Its client
+//! secret, which the server answered with the order, never goes in the address: the tab keeps it
+//! (`sessionStorage`), as a shop's page keeps it in what its backend rendered.
 //! `?locale=zh-CN`, `?flow=qr` and `?mode=iframe` pass through as options.
 const ORDER = { amount: { value: 1234, currency: "CAD" }, description: "Green tea ×2" };
 
@@ -8,7 +10,15 @@ async function start() {
   const slot = document.getElementById("checkout");
   const params = new URLSearchParams(location.search);
   let order = params.get("order");
-  if (!order) {
+  const kept = (ref) => {
+    try {
+      return sessionStorage.getItem(`wallet-checkout-demo:${ref}`);
+    } catch {
+      return null; // storage refused (a private mode): a new order then
+    }
+  };
+  let clientSecret = order ? kept(order) : null;
+  if (!order || !clientSecret) {
     try {
       const res = await fetch("/demo/orders", {
         method: "POST",
@@ -16,7 +26,12 @@ async function start() {
         body: JSON.stringify(ORDER),
       });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      ({ order } = await res.json());
+      ({ order, client_secret: clientSecret } = await res.json());
+      try {
+        sessionStorage.setItem(`wallet-checkout-demo:${order}`, clientSecret);
+      } catch {
+        // kept in this page only
+      }
     } catch (e) {
       slot.textContent = `The demo server could not create an order (${e.message}).`;
       return;
@@ -25,7 +40,7 @@ async function start() {
     history.replaceState(null, "", `${location.pathname}?${params}`);
   }
   document.getElementById("order-ref").textContent = order;
-  const options = { order, endpoint: "/api/checkout" };
+  const options = { order, clientSecret, endpoint: "/api/checkout" };
   for (const key of ["locale", "flow", "mode"]) if (params.has(key)) options[key] = params.get(key);
   if (options.locale) document.documentElement.lang = options.locale;
   window.demoCheckout = window.WalletCheckout.mount(slot, options);

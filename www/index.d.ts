@@ -107,6 +107,10 @@ export type CheckoutCallback = (detail: CheckoutEventDetail) => void;
 export interface CheckoutOptions {
   /** The merchant's order reference (at most 128 characters); the server decides the amount. */
   order: string;
+  /** The order's client secret, from the shop's backend (the reference server's order answer):
+   * only its holder can pay the order. Required unless the server sets `require_client_secret = false`.
+   * Never put it in a URL. */
+  clientSecret?: string;
   /** Base of the merchant's checkout API (default `"/api/checkout"`). */
   endpoint?: string;
   /** Wallets offered, in this order (default: all three). */
@@ -155,9 +159,11 @@ export function load(): Promise<unknown>;
 /** Registers the custom element as `name` (default `"wallet-checkout"`); does nothing without custom elements. */
 export function defineElement(name?: string): void;
 
-/** `<wallet-checkout>`: each property mirrors its attribute (`returnUrl` is `return-url`); it mounts once `order` is set. */
+/** `<wallet-checkout>`: each property mirrors its attribute (`returnUrl` is `return-url`, `clientSecret` is `client-secret`); it mounts once `order` is set. */
 export interface WalletCheckoutElement extends HTMLElement {
   order: string | null;
+  /** The `client-secret` attribute. */
+  clientSecret: string | null;
   endpoint: string | null;
   /** The `wallets` attribute, space- or comma-separated. */
   wallets: Wallet[] | null;

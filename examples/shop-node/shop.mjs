@@ -32,7 +32,8 @@ function save() {
   renameSync(`${DB}.tmp`, DB);
 }
 
-/** Tells the checkout server what the order costs: the browser never does. */
+/** Tells the checkout server what the order costs (the browser never does); resolves with the
+ * order's client secret, which only this order's checkout page is given. */
 async function putOrder(order) {
   const res = await fetch(new URL(`/admin/orders/${order.reference}`, SERVER), {
     method: "PUT",
@@ -41,6 +42,7 @@ async function putOrder(order) {
     signal: AbortSignal.timeout(5000),
   });
   if (!res.ok) throw new Error(`the checkout server answered ${res.status}: ${await res.text()}`);
+  return (await res.json()).client_secret;
 }
 
 /** A webhook: verified (signature and time), then applied once. Each event carries the whole
@@ -92,7 +94,7 @@ async function checkoutPage(order) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sample shop · ${order.reference}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">${tag}</head>
 <body><h1>Order ${escape(order.reference)}</h1><p>${escape(order.description)}: ${(order.amount.value / 100).toFixed(2)} ${escape(order.amount.currency)}</p>
-<wallet-checkout order="${escape(order.reference)}"></wallet-checkout></body></html>`;
+<wallet-checkout order="${escape(order.reference)}" client-secret="${escape(order.client_secret)}"></wallet-checkout></body></html>`;
 }
 
 const server = createServer(async (req, res) => {
@@ -106,7 +108,7 @@ const server = createServer(async (req, res) => {
       // A new order for the demo: Green tea ×2, 12.34 CAD.
       const reference = `S${randomBytes(5).toString("hex").toUpperCase()}`;
       const order = { reference, amount: { value: 1234, currency: "CAD" }, description: "Green tea ×2", status: "open" };
-      await putOrder(order);
+      order.client_secret = await putOrder(order);
       db.orders[reference] = order;
       save();
       res.writeHead(303, { location: `/checkout/${reference}` }).end();
@@ -116,7 +118,9 @@ const server = createServer(async (req, res) => {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(await checkoutPage(order));
     } else if (req.method === "GET" && url.pathname.startsWith("/orders/")) {
       const order = db.orders[url.pathname.slice("/orders/".length)];
-      res.writeHead(order ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(order ?? null));
+      // The order's status for whoever asks; its client secret only ever on its checkout page.
+      const { client_secret: _, ...shown } = order ?? {};
+      res.writeHead(order ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(order ? shown : null));
     } else {
       proxy(req, res);
     }

@@ -12,6 +12,8 @@ pub struct Options {
     pub endpoint: String,
     /// The merchant's order reference; the server decides the amount from it.
     pub order: String,
+    /// The order's client secret (from the shop's backend), sent with each create.
+    pub client_secret: Option<String>,
     /// Wallets offered, in order (default: all three).
     pub wallets: Vec<Wallet>,
     /// Forces a flow instead of detecting it from the device.
@@ -20,7 +22,7 @@ pub struct Options {
     pub return_url: Option<String>,
 }
 
-const SHAPE: &str = "{ order: \"A1001\", endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\" | \"ja\" | \"ko\" | \"de\" | \"es\" | \"it\" | \"nl\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
+const SHAPE: &str = "{ order: \"A1001\", clientSecret?, endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\" | \"ja\" | \"ko\" | \"de\" | \"es\" | \"it\" | \"nl\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
 
 /// A callback is checked here and called by the shell (`www/shell.js`), which holds the options.
 fn optional_function(obj: &JsValue, field: &str) -> Result<(), String> {
@@ -109,6 +111,8 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
             &JsValue::from_str(&order),
         ));
     }
+    // Passed through as given: the server checks it (and answers a wrong one as an unknown order).
+    let client_secret = optional_string(raw, "clientSecret", "a string")?;
     let endpoint = optional_string(
         raw,
         "endpoint",
@@ -170,6 +174,7 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
     Ok(Options {
         endpoint,
         order,
+        client_secret,
         wallets,
         flow,
         locale,

@@ -395,6 +395,7 @@ impl Runtime {
             } => {
                 let body = CreateSession {
                     order: self.options.order.clone(),
+                    client_secret: self.options.client_secret.clone(),
                     wallet: *wallet,
                     flow: *flow,
                     return_url: self.return_url.clone(),

@@ -11,7 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, sandboxConfig, pay, lastSegment, newOrder, freePort, decodeQr, noAxe, WECHAT_UA, ALIPAY_UA } from "./harness.mjs";
+import { startServer, sandboxConfig, pay, lastSegment, newOrder, secretOf, freePort, decodeQr, noAxe, WECHAT_UA, ALIPAY_UA } from "./harness.mjs";
 import { forEachEngine, IPHONE_UA, waitFor, widgetText, statusIs, hostSite } from "./engines.mjs";
 
 const SITE = process.env.WALLET_CHECKOUT_SITE ?? join(resolve(import.meta.dirname, "../.."), "dist");
@@ -259,9 +259,9 @@ function register(engine) {
       const [inline, framed] = [await newOrder(own.base), await newOrder(own.base)];
       const site = await hostSite(own.base, {
         "/shop/inline.html": { csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'",
-          body: `${listenScript}<wallet-checkout order="${inline}" locale="de"></wallet-checkout>${tag}` },
+          body: `${listenScript}<wallet-checkout order="${inline}" client-secret="${secretOf(inline)}" locale="de"></wallet-checkout>${tag}` },
         "/shop/iframe.html": { csp: "default-src 'self'; script-src 'self'",
-          body: `${listenScript}<wallet-checkout order="${framed}" mode="iframe"></wallet-checkout>${tag}` },
+          body: `${listenScript}<wallet-checkout order="${framed}" client-secret="${secretOf(framed)}" mode="iframe"></wallet-checkout>${tag}` },
         "/shop/listen.js": { type: "text/javascript", raw: `window.__violations = [];
           document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
           window.__session = null;

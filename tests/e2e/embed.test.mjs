@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { startServer, launchBrowser, watchErrors, newOrder as orderOn, pay as payOn, lastSegment } from "./harness.mjs";
+import { startServer, launchBrowser, watchErrors, newOrder as orderOn, pay as payOn, lastSegment, secretOf, withSecret } from "./harness.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SITE = process.env.WALLET_CHECKOUT_SITE ?? join(ROOT, "dist");
@@ -90,7 +90,7 @@ test("custom element: attributes, a theme override, ::part, style isolation both
   const order = await newOrder();
   const { page, errors } = await hostPage(context, "/shop/element.html",
     `<p class="wc-status" id="outside">A page paragraph with the widget's class name</p>
-     <wallet-checkout endpoint="/api/checkout" order="${order}" wallets="alipay wechat_pay" locale="zh-CN"></wallet-checkout>
+     <wallet-checkout endpoint="/api/checkout" order="${order}" client-secret="${secretOf(order)}" wallets="alipay wechat_pay" locale="zh-CN"></wallet-checkout>
      <script src="/shop/listen.js"></script>
      ${scriptTag()}`,
     { head: `<link rel="stylesheet" href="/shop/theme.css">`, files: {
@@ -154,7 +154,7 @@ test("script tag with a wrong integrity hash: the browser refuses it, nothing is
   const order = await newOrder();
   const bad = `sha384-${Buffer.alloc(48, 7).toString("base64")}`;
   const { page, errors } = await hostPage(context, "/shop/tampered.html",
-    `<wallet-checkout order="${order}"></wallet-checkout>${scriptTag(bad)}`);
+    `<wallet-checkout order="${order}" client-secret="${secretOf(order)}"></wallet-checkout>${scriptTag(bad)}`);
   await page.waitForLoadState("load");
   const state = await page.evaluate(() => ({
     api: typeof window.WalletCheckout,
@@ -199,7 +199,7 @@ test("iframe mode under default-src 'self'; script-src 'self' (no wasm allowed o
   const order = await newOrder();
   const csp = "default-src 'self'; script-src 'self'";
   const { page, errors } = await hostPage(context, "/shop/iframe-csp.html",
-    `<wallet-checkout order="${order}" mode="iframe"></wallet-checkout>
+    `<wallet-checkout order="${order}" client-secret="${secretOf(order)}" mode="iframe"></wallet-checkout>
      <script src="/shop/listen.js"></script>${scriptTag()}`, { csp, head: `<link rel="stylesheet" href="/shop/theme.css">`, files: {
       "/shop/theme.css": ["text/css", `wallet-checkout { --wallet-checkout-accent: rgb(200, 0, 100); font-family: monospace; }`],
       "/shop/listen.js": ["text/javascript", `window.__events = [];
@@ -235,7 +235,7 @@ test("the iframe page ignores messages from anyone but its parent, and the host 
   const context = await browser.newContext();
   const order = await newOrder();
   const { page } = await hostPage(context, "/shop/iframe-origin.html",
-    `<wallet-checkout order="${order}" mode="iframe"></wallet-checkout>${scriptTag()}`);
+    `<wallet-checkout order="${order}" client-secret="${secretOf(order)}" mode="iframe"></wallet-checkout>${scriptTag()}`);
   const frame = page.frameLocator("wallet-checkout iframe");
   await frame.getByRole("button", { name: "Alipay", exact: true }).waitFor();
   // A message that claims to be the frame but comes from the page itself changes nothing.
@@ -250,7 +250,7 @@ test("two widgets on one page work independently", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
   const [a, b] = [await newOrder(), await newOrder()];
   const { page, errors } = await hostPage(context, "/shop/two.html",
-    `<wallet-checkout id="a" order="${a}"></wallet-checkout><wallet-checkout id="b" order="${b}" locale="fr"></wallet-checkout>${scriptTag()}`);
+    `<wallet-checkout id="a" order="${a}" client-secret="${secretOf(a)}"></wallet-checkout><wallet-checkout id="b" order="${b}" client-secret="${secretOf(b)}" locale="fr"></wallet-checkout>${scriptTag()}`);
   const first = page.locator("#a");
   const second = page.locator("#b");
   let created = nextSession(page);
@@ -339,7 +339,7 @@ test("mount, unmount and mount again: no listener, timer or event stream is left
   const count = () => page.evaluate(() => ({ listeners: window.__live.listeners, intervals: window.__live.intervals.size, timers: window.__live.timers.size, streams: window.__live.streams }));
   const baseline = await count();
   for (let round = 0; round < 2; round++) {
-    await page.evaluate(async (o) => { window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order: o }); await window.h.ready; }, order);
+    await page.evaluate(async (o) => { window.h = window.WalletCheckout.mount(document.getElementById("slot"), o); await window.h.ready; }, withSecret(order));
     if (round === 0) {
       const created = nextSession(page);
       await page.getByRole("button", { name: "Alipay", exact: true }).click();
@@ -371,9 +371,9 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
 
   // 1. onStateChange unmounts as soon as the session is pending: nothing is asked afterwards.
   const first = await newOrder();
-  await page.evaluate(async (order) => {
+  await page.evaluate(async ({ order, clientSecret }) => {
     window.seen = [];
-    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, onStateChange: (d) => {
+    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, clientSecret, onStateChange: (d) => {
       window.seen.push(d.state);
       if (d.state === "pending") {
         window.h.unmount();
@@ -381,7 +381,7 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
       }
     } });
     await window.h.ready;
-  }, first);
+  }, withSecret(first));
   await page.getByRole("button", { name: "Alipay", exact: true }).click();
   await page.waitForFunction(() => window.__asksAtUnmount !== undefined);
   await page.waitForTimeout(2500); // a poll, a retry or a delayed stream would have gone by now
@@ -395,10 +395,10 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
 
   // 2. A callback that throws is logged; the widget goes on to its QR.
   const second = await newOrder();
-  await page.evaluate(async (order) => {
-    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, onStateChange: () => { throw new Error("merchant bug"); } });
+  await page.evaluate(async ({ order, clientSecret }) => {
+    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, clientSecret, onStateChange: () => { throw new Error("merchant bug"); } });
     await window.h.ready;
-  }, second);
+  }, withSecret(second));
   await page.getByRole("button", { name: "Alipay", exact: true }).click();
   await page.locator("#slot svg.wc-qr").waitFor();
   await page.evaluate(() => window.h.unmount());
@@ -407,17 +407,17 @@ test("callbacks that unmount, throw, or mount again: the widget stays consistent
 
   // 3. A callback that unmounts and mounts again: the new widget resumes the pending session.
   const third = await newOrder();
-  await page.evaluate(async (order) => {
+  await page.evaluate(async ({ order, clientSecret }) => {
     window.remounted = false;
     const again = (d) => {
       if (d.state !== "pending" || window.remounted) return;
       window.remounted = true;
       window.h.unmount();
-      window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order });
+      window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, clientSecret });
     };
-    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, onStateChange: again });
+    window.h = window.WalletCheckout.mount(document.getElementById("slot"), { order, clientSecret, onStateChange: again });
     await window.h.ready;
-  }, third);
+  }, withSecret(third));
   await page.getByRole("button", { name: "Alipay", exact: true }).click();
   await page.waitForFunction(() => window.remounted);
   await page.evaluate(() => window.h.ready);

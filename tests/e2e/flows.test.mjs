@@ -354,6 +354,7 @@ test("callbacks and DOM events tell the merchant every state and outcome", async
     slot.addEventListener("wallet-checkout:success", (e) => window.__calls.push(["event:success", e.detail.state, e.detail.session.amount.value]));
     window.mine = window.WalletCheckout.mount(slot, {
       order: o,
+      clientSecret: sessionStorage.getItem(`wallet-checkout-demo:${o}`), // where the demo shop keeps it
       onStateChange: log("state"),
       onSuccess: log("success"),
       onError: log("error"),

@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, sandboxConfig, launchBrowser, watchErrors, newOrder, pay, lastSegment } from "./harness.mjs";
+import { startServer, sandboxConfig, launchBrowser, watchErrors, newOrder, pay, lastSegment, secretOf } from "./harness.mjs";
 
 const site = process.env.WALLET_CHECKOUT_SITE;
 const manifest = JSON.parse(readFileSync(join(site, "manifest.json"), "utf8"));
@@ -22,7 +22,8 @@ let SHOP;
 let STRANGER;
 const shops = [];
 
-/** A shop's own web server: its checkout page (the order in the query) with a strict CSP that
+/** A shop's own web server: its checkout page (the order in the query, its client secret from the
+ * shop's own records, never from the address) with a strict CSP that
  * allows only the merchant server's frame, and the released loader and embedding code, pinned by
  * their integrity, served as the merchant would serve them. */
 async function startShop() {
@@ -35,7 +36,7 @@ async function startShop() {
       });
       const order = (url.searchParams.get("order") ?? "").replace(/[^A-Z0-9]/g, "");
       res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>
-<wallet-checkout order="${order}" mode="iframe" frame="${server.base}/api/checkout/frame"></wallet-checkout>
+<wallet-checkout order="${order}" client-secret="${secretOf(order) ?? ""}" mode="iframe" frame="${server.base}/api/checkout/frame"></wallet-checkout>
 <script src="/${manifest.loader}" integrity="${loader.sha384}" crossorigin="anonymous" async></script></body></html>`);
       return;
     }

@@ -205,14 +205,26 @@ export const IPHONE_UA = devices["iPhone 13"].userAgent;
 export const WECHAT_UA = `${IPHONE_UA} MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN`;
 export const ALIPAY_UA = `${IPHONE_UA} AlipayClient/10.5.96.6000 Language/zh-Hans`;
 
-/** A demo order (12.34 CAD) created on the server at `base`; resolves with its reference. */
+/** The client secrets of the orders `newOrder` made: what a shop's backend hands its page. */
+const SECRETS = new Map();
+
+/** The client secret of an order `newOrder` made (`client-secret`, `clientSecret`). */
+export const secretOf = (order) => SECRETS.get(order);
+
+/** `{ order, clientSecret }`: the mount options that pay an order `newOrder` made. */
+export const withSecret = (order) => ({ order, clientSecret: secretOf(order) });
+
+/** A demo order (12.34 CAD) created on the server at `base`; resolves with its reference (its
+ * client secret: `secretOf`). */
 export async function newOrder(base) {
   const res = await fetch(`${base}/demo/orders`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ amount: { value: 1234, currency: "CAD" }, description: "Green tea ×2" }),
   });
-  return (await res.json()).order;
+  const { order, client_secret: secret } = await res.json();
+  SECRETS.set(order, secret);
+  return order;
 }
 
 /** Presses Pay on the sandbox's wallet page for `paymentId`, as a shopper would. */

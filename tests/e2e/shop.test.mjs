@@ -83,6 +83,9 @@ test("the sample shop takes a payment and a refund, told by verified webhooks", 
   assert.match(reference, /^S[0-9A-F]{10}$/);
   const held = await (await admin(`/admin/orders/${reference}`)).json();
   assert.deepEqual([held.status, held.amount], ["open", { value: 1234, currency: "CAD" }], "the server holds the shop's order");
+  assert.match(held.client_secret, /^[A-Za-z0-9_-]{32,255}$/);
+  assert.equal(await page.locator("wallet-checkout").getAttribute("client-secret"), held.client_secret, "the shop hands its page the order's secret");
+  assert.ok(!page.url().includes(held.client_secret), "never in the address");
 
   const created = page.waitForResponse((r) => r.url().endsWith("/api/checkout/sessions") && r.request().method() === "POST");
   await page.getByRole("button", { name: "Alipay", exact: true }).click();
@@ -96,6 +99,7 @@ test("the sample shop takes a payment and a refund, told by verified webhooks", 
     return o?.status === "paid" && o;
   });
   assert.equal(paid.session, session.id, "from the webhook's session");
+  assert.equal(paid.client_secret, undefined, "the shop's order page shows no secret");
 
   const refund = await (await admin(`/admin/sessions/${session.id}/refunds`, { method: "POST", body: JSON.stringify({ amount: 234 }) })).json();
   assert.equal(refund.amount.value, 234);

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { once } from "node:events";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { sandboxConfig, startServer, newOrder, pay, lastSegment } from "./harness.mjs";
+import { sandboxConfig, startServer, newOrder, pay, lastSegment, secretOf } from "./harness.mjs";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw1HUwUGmGK/s=";
 const readme = readFileSync("README.md", "utf8");
@@ -43,7 +43,7 @@ retry_secs = [1]
   const order = await newOrder(server.base);
   const res = await fetch(`${server.base}/api/checkout/sessions`, {
     method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ order, wallet: "alipay", flow: "qr" }),
+    body: JSON.stringify({ order, client_secret: secretOf(order), wallet: "alipay", flow: "qr" }),
   });
   const session = await res.json();
   await pay(server.base, lastSegment(session.action.content));

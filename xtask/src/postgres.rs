@@ -15,6 +15,11 @@ use crate::tools;
 
 /// The environment variable the tests read: `postgres://postgres@127.0.0.1:PORT` (no database).
 pub const ENV: &str = "WALLET_CHECKOUT_TEST_POSTGRES";
+/// A second cluster that speaks TLS only with a certificate from a CA made here:
+/// `postgres://postgres@127.0.0.1:PORT`, the CA's PEM file, and an unrelated CA's.
+pub const TLS_ENV: &str = "WALLET_CHECKOUT_TEST_POSTGRES_TLS";
+pub const CA_ENV: &str = "WALLET_CHECKOUT_TEST_POSTGRES_CA";
+pub const OTHER_CA_ENV: &str = "WALLET_CHECKOUT_TEST_POSTGRES_OTHER_CA";
 
 pub struct Cluster {
     bin: PathBuf,
@@ -64,11 +69,127 @@ fn free_port() -> Result<u16, String> {
     Ok(probe.local_addr().map_err(|e| e.to_string())?.port())
 }
 
+/// `openssl` with `args` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
+    run(Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null()))
+}
+
+/// A CA (`{name}.pem`, `{name}.key`) in `dir`: an ECDSA P-256 root good for two days.
+fn make_ca(dir: &Path, name: &str) -> Result<(), String> {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN=wallet-checkout test {name}"),
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+        ],
+    )
+}
+
+/// The CA and the other CA, and a server certificate for `localhost` and 127.0.0.1 signed by the CA.
+fn make_certificates(dir: &Path) -> Result<(), String> {
+    if output("openssl", &["version"]).is_none() {
+        say("installing Debian's openssl with apt-get");
+        tools::apt_install_quiet_services(&["openssl"])?;
+    }
+    make_ca(dir, "ca")?;
+    make_ca(dir, "other-ca")?;
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    )?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1
+basicConstraints=CA:FALSE
+keyUsage=digitalSignature
+extendedKeyUsage=serverAuth
+",
+    )
+    .map_err(|e| e.to_string())?;
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ],
+    )?;
+    if is_root() {
+        run(Command::new("chown")
+            .args(["postgres:postgres", "server.key", "server.crt"])
+            .current_dir(dir))?;
+    }
+    run(Command::new("chmod")
+        .args(["0600", "server.key"])
+        .current_dir(dir))
+}
+
 impl Cluster {
     /// Makes and starts a cluster; fails (never skips) when PostgreSQL cannot start.
     pub fn start() -> Result<Cluster, String> {
+        Cluster::start_as("pg", false)
+    }
+
+    /// A cluster that also speaks TLS (`ssl = on`) with a certificate from a CA made here; the CA's
+    /// and another CA's PEM files are `ca_file` and `other_ca_file`.
+    pub fn start_tls() -> Result<Cluster, String> {
+        Cluster::start_as("pg-tls", true)
+    }
+
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    pub fn other_ca_file(&self) -> PathBuf {
+        self.dir.join("other-ca.pem")
+    }
+
+    fn start_as(name: &str, tls: bool) -> Result<Cluster, String> {
         let bin = ensure_installed()?;
-        let dir = std::env::temp_dir().join(format!("wallet-checkout-pg-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("wallet-checkout-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if is_root() {
@@ -90,6 +211,18 @@ impl Cluster {
             .arg(&data)
             .stdout(Stdio::null()))?;
         let port = free_port()?;
+        let mut tls_args = Vec::new();
+        if tls {
+            make_certificates(&dir)?;
+            tls_args = vec![
+                "-c".to_string(),
+                "ssl=on".to_string(),
+                "-c".to_string(),
+                format!("ssl_cert_file={}", dir.join("server.crt").display()),
+                "-c".to_string(),
+                format!("ssl_key_file={}", dir.join("server.key").display()),
+            ];
+        }
         let server = as_owner(&bin.join("postgres"))
             .arg("-D")
             .arg(&data)
@@ -101,8 +234,13 @@ impl Cluster {
                 "-c",
                 "max_connections=400",
                 "-c",
-                "shared_buffers=64MB",
+                if tls {
+                    "shared_buffers=16MB"
+                } else {
+                    "shared_buffers=64MB"
+                },
             ])
+            .args(&tls_args)
             .stdout(Stdio::null())
             .stderr(
                 std::fs::File::create(dir.join("server.log"))

@@ -51,9 +51,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some((tools::ensure_geckodriver()?, tools::ensure_trunk()?))
     };
     tools::ensure_nginx()?;
-    // Up for the whole run: the store suite, the server's tests and the multi-instance ones use it.
+    // Up for the whole run: the store suite, the server's tests and the multi-instance ones use it;
+    // the second, with TLS, the store's TLS cases.
     let postgres = crate::postgres::Cluster::start()?;
     std::env::set_var(crate::postgres::ENV, &postgres.url);
+    let postgres_tls = crate::postgres::Cluster::start_tls()?;
+    std::env::set_var(crate::postgres::TLS_ENV, &postgres_tls.url);
+    std::env::set_var(crate::postgres::CA_ENV, postgres_tls.ca_file());
+    std::env::set_var(crate::postgres::OTHER_CA_ENV, postgres_tls.other_ca_file());
     let mut total = Counts::default();
     let steps = if quick { 3 } else { 6 };
     let step = |n: usize, what: &str| say(&format!("{n}/{steps} {what}"));

@@ -104,7 +104,14 @@ async fn start(
     String,
 > {
     let config = match &args.config {
-        Some(path) => Some(Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?),
+        Some(path) => {
+            let mut c = Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?;
+            // A rehearsal without `store` plays on memory (the production server refuses that).
+            if c.store.is_empty() {
+                c.store = "memory".into();
+            }
+            Some(c)
+        }
         None => None,
     };
     let section: DemoSection = match config.as_ref().and_then(|c| c.demo.clone()) {
@@ -138,10 +145,10 @@ async fn start(
             let real = if section.sandbox {
                 None
             } else {
-                let http = reqwest::Client::builder()
-                    .timeout(std::time::Duration::from_secs(15))
-                    .build()
-                    .map_err(|e| e.to_string())?;
+                let http = wallet_checkout_server::gateway::http_client(
+                    std::time::Duration::from_secs(15),
+                )
+                .map_err(|e| e.to_string())?;
                 Some(
                     c.connectors(&Env, clock.clone(), http)
                         .map_err(|e| e.to_string())?,

@@ -28,6 +28,7 @@ impl DemoOrders {
             reference: reference.clone(),
             amount,
             description,
+            client_secret: Some(wallet_checkout_server::core::domain::new_client_secret()),
         };
         let mut book = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         if book.len() >= MAX_ORDERS {
@@ -80,6 +81,7 @@ async fn create_demo_order(
         StatusCode::CREATED,
         Json(DemoOrder {
             order: order.reference,
+            client_secret: order.client_secret.unwrap_or_default(),
         }),
     ))
 }

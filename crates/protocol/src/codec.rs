@@ -173,6 +173,7 @@ fn put_optional<J: JsonOut>(obj: &mut J, key: &str, value: &Option<String>) {
 pub fn create_body<J: JsonOut>(body: &CreateSession) -> J {
     let mut obj = J::object();
     put(&mut obj, "order", &body.order);
+    put_optional(&mut obj, "client_secret", &body.client_secret);
     put(&mut obj, "wallet", body.wallet.as_str());
     put(&mut obj, "flow", body.flow.as_str());
     put_optional(&mut obj, "return_url", &body.return_url);
@@ -395,6 +396,7 @@ mod tests {
         for body in [
             CreateSession {
                 order: "A1".into(),
+                client_secret: Some("sec_0123456789abcdefghijklmnopqrstuvwxyz".into()),
                 wallet: Wallet::WechatPay,
                 flow: Flow::WechatInApp,
                 return_url: Some("https://shop.example/r".into()),
@@ -402,6 +404,7 @@ mod tests {
             },
             CreateSession {
                 order: "A2".into(),
+                client_secret: None,
                 wallet: Wallet::Unionpay,
                 flow: Flow::Redirect,
                 return_url: None,

@@ -140,6 +140,13 @@ impl Status {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CreateSession {
     pub order: String,
+    /// The order's secret, handed to the page by the shop's backend: only its holder may pay or
+    /// disturb the order.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub client_secret: Option<String>,
     pub wallet: Wallet,
     pub flow: Flow,
     #[cfg_attr(
@@ -241,6 +248,8 @@ pub struct CreateDemoOrder {
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct DemoOrder {
     pub order: String,
+    /// For the page to hand the widget (`client-secret`).
+    pub client_secret: String,
 }
 
 /// The error shape every endpoint uses: `{ "error": { "code", "message" } }`.

@@ -14,19 +14,21 @@ use wallet_checkout_server::core::clock::SystemClock;
 use wallet_checkout_server::orders::{Order, OrderSource};
 use wallet_checkout_server::Extras;
 
-/// Your database (a map here); `order` may await a query.
-struct Catalogue(HashMap<String, (u64, &'static str)>);
+/// Your database (a map here); `order` may await a query. Each order has a client secret your page
+/// hands the widget (`client-secret`); keep it with the order.
+struct Catalogue(HashMap<String, (u64, &'static str, &'static str)>);
 
 #[async_trait::async_trait]
 impl OrderSource for Catalogue {
     async fn order(&self, reference: &str) -> Result<Option<Order>, String> {
-        let Some((value, description)) = self.0.get(reference) else {
+        let Some((value, description, secret)) = self.0.get(reference) else {
             return Ok(None);
         };
         Ok(Some(Order {
             reference: reference.to_string(),
             amount: Money::new(*value, "CAD").map_err(|e| e.to_string())?,
             description: (*description).to_string(),
+            client_secret: Some((*secret).to_string()),
         }))
     }
 }
@@ -35,7 +37,11 @@ impl OrderSource for Catalogue {
 async fn main() -> Result<(), String> {
     let orders = Catalogue(HashMap::from([(
         "A1001".to_string(),
-        (1234, "Green tea ×2"),
+        (
+            1234,
+            "Green tea ×2",
+            "sec_example_only_make_yours_random_per_order",
+        ),
     )]));
     // The same composition root as `wallet-checkout-server`: a config (here written in code),
     // secrets from the environment, the clock, and your order source as an extra.

@@ -100,6 +100,7 @@ pub struct Checked {
     pub lookup: Option<crate::orders::Lookup>,
     pub limits: crate::http::limits::Limits,
     pub return_origins: Vec<String>,
+    pub require_client_secret: bool,
 }
 
 /// The routing's wallets, the admin token, `[frame]`, the webhooks and the order lookup, the limits
@@ -114,6 +115,7 @@ pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<Checked, String> 
         lookup,
         limits: config.limits()?,
         return_origins: config.return_origins()?,
+        require_client_secret: config.require_client_secret(),
     })
 }
 
@@ -129,10 +131,8 @@ pub async fn build(
     let connectors = match extras.connectors {
         Some(c) => c,
         None => {
-            let http = reqwest::Client::builder()
-                .timeout(extras.gateway_timeout)
-                .build()
-                .map_err(|e| e.to_string())?;
+            let http =
+                crate::gateway::http_client(extras.gateway_timeout).map_err(|e| e.to_string())?;
             config
                 .connectors(secrets, clock.clone(), http)
                 .map_err(|e| e.to_string())?
@@ -146,7 +146,11 @@ pub async fn build(
         lookup,
         limits,
         return_origins,
+        require_client_secret,
     } = check(config, secrets)?;
+    if !require_client_secret {
+        tracing::warn!("[checkout] require_client_secret = false: anyone who knows an order's reference can create sessions for it, closing the shopper's live one");
+    }
     for (wallet, gateway) in &routing {
         if !connectors.contains_key(gateway) {
             return Err(format!(
@@ -157,9 +161,14 @@ pub async fn build(
     let limits = extras.limits.unwrap_or(limits);
     let store = match extras.store {
         Some(s) => s,
-        None => crate::store::open(&config.store)
-            .await
-            .map_err(|e| e.to_string())?,
+        None => {
+            if config.store == "memory" {
+                tracing::warn!("store = \"memory\": every session, order, refund and undelivered webhook is lost at restart, and a later notification of a paid order is refused as unknown; use sqlite://PATH or postgres://… for a shop");
+            }
+            crate::store::open(&config.store)
+                .await
+                .map_err(|e| e.to_string())?
+        }
     };
     let state = AppState::new(Inner {
         store,
@@ -170,11 +179,14 @@ pub async fn build(
         hub: Hub::with_cap(limits.streams_per_session),
         public_url: config.public_url.trim_end_matches('/').to_string(),
         idempotency_locks: Default::default(),
+        closing: Default::default(),
+        instance: format!("in_{}", crate::core::domain::random_id(12)),
         admin_token,
         webhooks,
         lookup,
         limits,
         return_origins,
+        require_client_secret,
     });
     let apart = config.admin.as_ref().is_some_and(|a| a.listen.is_some());
     let (mut router, admin) = if apart {

@@ -53,6 +53,57 @@ impl KeyLocks {
 
 /// How long a close the API makes keeps reconciliation off its session: longer than a gateway call.
 const CLOSE_LEASE_MS: i64 = 60_000;
+/// After a close failed, how long until the API or reconciliation calls the gateway again for it.
+const CLOSE_RETRY_MS: i64 = 15_000;
+
+/// The closes this instance is making, and those that failed lately (until when they wait).
+#[derive(Default)]
+pub struct Closing {
+    sessions: Mutex<HashMap<String, Option<time::OffsetDateTime>>>,
+}
+
+/// A close under way; dropping it ends it (a failed one stays, to wait out its retry).
+pub struct CloseTurn<'a> {
+    closing: &'a Closing,
+    id: String,
+}
+
+impl Closing {
+    fn begin(&self, id: &SessionId, now: time::OffsetDateTime) -> Option<CloseTurn<'_>> {
+        let mut map = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, until| until.is_none_or(|u| u > now));
+        if map.contains_key(id.as_str()) {
+            return None;
+        }
+        map.insert(id.to_string(), None);
+        Some(CloseTurn {
+            closing: self,
+            id: id.to_string(),
+        })
+    }
+
+    fn failed(&self, id: &SessionId, now: time::OffsetDateTime) {
+        let mut map = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(
+            id.to_string(),
+            Some(now + time::Duration::milliseconds(CLOSE_RETRY_MS)),
+        );
+    }
+}
+
+impl Drop for CloseTurn<'_> {
+    fn drop(&mut self) {
+        let mut map = self
+            .closing
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // Still `None`: it ended without failing.
+        if matches!(map.get(&self.id), Some(None)) {
+            map.remove(&self.id);
+        }
+    }
+}
 
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_KEY_LEN: usize = 255;
@@ -162,6 +213,8 @@ pub struct NewSession {
     pub idempotency_key: Option<String>,
     /// The shopper's address as the merchant's proxy reported it (some gateways want it).
     pub client_ip: Option<String>,
+    /// The order's secret, as the shop's page handed it to the widget.
+    pub client_secret: Option<String>,
 }
 
 /// A session made now, or the one an earlier request with the same idempotency key made.
@@ -199,6 +252,30 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
             "order must be 1 to 64 letters, digits, '-', '_', '.' or ':'",
         ));
     }
+    let client = req
+        .client_ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
+    // A retry with the key of a session already made is answered with it (a read, no lock): the key
+    // is as secret as the session it made, and the order may since be gone from its source.
+    if let Some(replayed) = replay(state, &req).await? {
+        return Ok(replayed);
+    }
+    // Only the holder of the order's secret goes further: before any lock, close, store write,
+    // stored lookup or gateway call (docs/protocol.md, "Client secrets").
+    let mut counted = false;
+    let looked = if state.require_client_secret {
+        authorize(
+            state,
+            &OrderRef::from(&req.order),
+            req.client_secret.as_deref(),
+            client,
+            &mut counted,
+        )
+        .await?
+    } else {
+        None
+    };
     // Client keys live in their own namespace: `order:…` and `refund:…` are the server's locks.
     let _guard = match &req.idempotency_key {
         Some(k) => Some(
@@ -210,27 +287,14 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         ),
         None => None,
     };
-    if let Some(k) = &req.idempotency_key {
-        if let Some(existing) = state.store.by_idempotency_key(k).await? {
-            if existing.session.order != req.order || existing.session.wallet != req.wallet {
-                return Err(ServiceError::invalid(
-                    "Idempotency-Key was already used for another request",
-                ));
-            }
-            return Ok(Created::Replayed(present(existing)));
-        }
+    // Again under the key's lock: a concurrent retry may have made it meanwhile.
+    if let Some(replayed) = replay(state, &req).await? {
+        return Ok(replayed);
     }
     // After the replay: a widget retrying with its key gets its session, never a 429.
-    let client = req
-        .client_ip
-        .as_deref()
-        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
-    state.limits.check_create(client).map_err(|wait| {
-        ServiceError::rate_limited(
-            wait,
-            "too many new sessions from this address; try again shortly",
-        )
-    })?;
+    if !counted {
+        count_create(state, client)?;
+    }
     // Checked, then stored and sent in its parsed form: what the gateway gets is what was checked.
     let checked_return = match &req.return_url {
         Some(url) => Some(check_return_url(state, url)?),
@@ -243,7 +307,10 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         .lock_for(&format!("order:{}", req.order))
         .lock_owned()
         .await;
-    let (order, customer) = order_for(state, &OrderRef::from(&req.order)).await?;
+    // And across instances sharing the store: two creates for one order never overlap, so the
+    // second closes the first's session before making its own.
+    let _order_hold = state.store.hold_order(&OrderRef::from(&req.order)).await?;
+    let (order, customer) = order_for(state, &OrderRef::from(&req.order), looked).await?;
     close_earlier_attempts(state, &OrderRef::from(&order.reference)).await?;
     let unavailable = || {
         ServiceError::new(
@@ -360,6 +427,128 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     ))
 }
 
+/// The session an earlier create with this request's key made, if any; the key with another order
+/// or wallet is `400`.
+async fn replay(state: &AppState, req: &NewSession) -> Result<Option<Created>, ServiceError> {
+    let Some(k) = &req.idempotency_key else {
+        return Ok(None);
+    };
+    let Some(existing) = state.store.by_idempotency_key(k).await? else {
+        return Ok(None);
+    };
+    if existing.session.order != req.order || existing.session.wallet != req.wallet {
+        return Err(ServiceError::invalid(
+            "Idempotency-Key was already used for another request",
+        ));
+    }
+    Ok(Some(Created::Replayed(present(existing))))
+}
+
+/// One more create from `client` (`[limits] creates_per_minute_per_ip`), or `429`.
+fn count_create(state: &AppState, client: Option<std::net::IpAddr>) -> Result<(), ServiceError> {
+    state.limits.check_create(client).map_err(|wait| {
+        ServiceError::rate_limited(
+            wait,
+            "too many new sessions from this address; try again shortly",
+        )
+    })
+}
+
+/// An order this server cannot or may not pay: one answer, byte for byte, whether the reference is
+/// unknown or the secret missing or wrong.
+fn no_such_order() -> ServiceError {
+    ServiceError::new(Kind::NotFound, ErrorCode::OrderNotFound, "no such order")
+}
+
+/// Equal secrets, compared in constant time (their digests, so the length says nothing either).
+fn same_secret(kept: &str, given: &str) -> bool {
+    use sha2::Digest;
+    use subtle::ConstantTimeEq;
+    let a = sha2::Sha256::digest(kept.as_bytes());
+    let b = sha2::Sha256::digest(given.as_bytes());
+    a.ct_eq(&b).into()
+}
+
+/// Lets a create go on only with the order's secret. A refusal is counted against the create
+/// limit and answers as an unknown order does. Reads only: the stored order, else the shop's
+/// lookup (counted before it is asked; its answer kept for the create to store once locked, and
+/// nothing stored when the secret does not match), else the order source.
+async fn authorize(
+    state: &AppState,
+    reference: &OrderRef,
+    given: Option<&str>,
+    client: Option<std::net::IpAddr>,
+    counted: &mut bool,
+) -> Result<Option<PutOrder>, ServiceError> {
+    let refuse = |counted: bool| -> ServiceError {
+        if !counted {
+            if let Err(limited) = count_create(state, client) {
+                return limited;
+            }
+        }
+        no_such_order()
+    };
+    let Some(given) = given.filter(|g| crate::core::domain::valid_client_secret(g)) else {
+        return Err(refuse(false));
+    };
+    if let Some(kept) = state.store.get_order(reference).await? {
+        return match same_secret(&kept.client_secret, given) {
+            true => Ok(None),
+            false => Err(refuse(false)),
+        };
+    }
+    if let Some(lookup) = &state.lookup {
+        // Asking the shop is counted as a create, so a stranger cannot make it ask without end.
+        count_create(state, client)?;
+        *counted = true;
+        return match lookup
+            .ask(reference, state.clock.now().unix_timestamp())
+            .await
+        {
+            crate::orders::Looked::Found(body) => match body.client_secret.as_deref() {
+                Some(kept) if same_secret(kept, given) => Ok(Some(*body)),
+                Some(_) => Err(no_such_order()),
+                None => {
+                    tracing::warn!(order = ?reference.as_str(), "the shop's lookup answer has no client_secret; the order is treated as not found");
+                    Err(no_such_order())
+                }
+            },
+            crate::orders::Looked::NotFound => Err(no_such_order()),
+            crate::orders::Looked::Unavailable(why) => Err(lookup_failed(reference, &why)),
+        };
+    }
+    match state.orders.order(reference).await {
+        Ok(Some(o)) => match o.client_secret.as_deref() {
+            Some(kept) if same_secret(kept, given) => Ok(None),
+            Some(_) => Err(refuse(false)),
+            None => {
+                tracing::warn!(order = ?reference.as_str(), "the order source gave an order without a client secret; it is treated as not found");
+                Err(refuse(false))
+            }
+        },
+        Ok(None) => Err(refuse(false)),
+        Err(why) => Err(source_failed(reference, &why)),
+    }
+}
+
+fn source_failed(reference: &OrderRef, why: &str) -> ServiceError {
+    tracing::warn!(order = ?reference.as_str(), why = %crate::core::printable::printable(&format!("{why:?}")), "the order source failed");
+    ServiceError::new(
+        Kind::Upstream,
+        ErrorCode::OrderUnavailable,
+        "the order source could not say what this order costs; try again",
+    )
+}
+
+fn lookup_failed(reference: &OrderRef, why: &str) -> ServiceError {
+    tracing::warn!(order = ?reference.as_str(), why = %crate::core::printable::printable(&format!("{why:?}")), "order lookup failed");
+    ServiceError::new(
+        Kind::Upstream,
+        ErrorCode::OrderUnavailable,
+        "the shop could not say what this order costs; try again",
+    )
+}
+
 /// One order, one payment: every earlier attempt that could still be paid is closed at the gateway
 /// first; an order already paid gets no new session.
 async fn close_earlier_attempts(state: &AppState, order: &OrderRef) -> Result<(), ServiceError> {
@@ -411,34 +600,41 @@ async fn settle_at_create(
 async fn order_for(
     state: &AppState,
     reference: &OrderRef,
+    looked: Option<PutOrder>,
 ) -> Result<(Order, Option<crate::core::domain::Customer>), ServiceError> {
     let mut stored = state.store.get_order(reference).await?;
     if stored.is_none() {
-        stored = look_up(state, reference).await?;
+        stored = match looked {
+            // Asked (and the secret matched) before the lock: stored now, under it.
+            Some(body) => Some(store_looked(state, reference, body).await?),
+            None => look_up(state, reference).await?,
+        };
     }
     if let Some(o) = stored {
         let order = Order {
             reference: o.reference,
             amount: o.amount,
             description: o.description,
+            client_secret: Some(o.client_secret),
         };
         return Ok((order, o.customer));
     }
     match state.orders.order(reference).await {
         Ok(Some(o)) => Ok((o, None)),
-        Ok(None) => Err(ServiceError::new(
-            Kind::NotFound,
-            ErrorCode::OrderNotFound,
-            format!("no order {:?}", reference.as_str()),
-        )),
-        Err(why) => {
-            tracing::warn!(order = ?reference.as_str(), why = %crate::core::printable::printable(&format!("{why:?}")), "the order source failed");
-            Err(ServiceError::new(
-                Kind::Upstream,
-                ErrorCode::OrderUnavailable,
-                "the order source could not say what this order costs; try again",
-            ))
-        }
+        Ok(None) => Err(no_such_order()),
+        Err(why) => Err(source_failed(reference, &why)),
+    }
+}
+
+/// Stores the order a lookup answered, as if PUT.
+async fn store_looked(
+    state: &AppState,
+    reference: &OrderRef,
+    body: PutOrder,
+) -> Result<OrderRecord, ServiceError> {
+    let record = body.into_record(reference, rfc3339(state.clock.now()));
+    match state.store.put_order(record).await? {
+        Put::Created(o) | Put::Updated(o) => Ok(o),
     }
 }
 
@@ -580,33 +776,49 @@ pub async fn cancel(state: &AppState, id: &SessionId) -> Result<Session, Service
 /// session stays `pending` (its QR may still be paid) and is marked for reconciliation, which
 /// retries the close until the gateway confirms it or the gateway's own expiry has passed.
 async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: Status) {
-    // Reconciliation (on any instance) leaves the session alone while this close runs: it sees
-    // `close_as` below and would close it too. Best effort: a shopper's cancel never waits for it.
+    // What the close is for is written first, so a notification of the closed order that comes
+    // before the answer ends the session the same way (`apply`), and whoever holds the session
+    // (below) closes it as meant.
+    if let Err(e) = state.store.request_close(&record.id(), closed_as).await {
+        tracing::error!(session = %record.session.id, error = %e, "store failure marking a close");
+    }
+    // One close of a session at a time, across instances (its lease, under this instance's name)
+    // and within this one: a cancel while another close or reconciliation of it runs, or soon
+    // after one failed, leaves it to them instead of calling the gateway again.
+    let Some(_closing) = state.closing.begin(&record.id(), state.clock.now()) else {
+        return;
+    };
+    let holder = format!("close:{}", state.instance);
     let now_ms = crate::core::clock::unix_ms(state.clock.now());
-    let _ = state
+    let taken = state
         .store
         .lease(
             &record.id(),
-            "api-close",
+            &holder,
             now_ms,
             now_ms.saturating_add(CLOSE_LEASE_MS),
         )
         .await;
-    // What the close is for is written first, so a notification of the closed order that comes
-    // before the answer ends the session the same way (`apply`).
-    if let Err(e) = state.store.request_close(&record.id(), closed_as).await {
-        tracing::error!(session = %record.session.id, error = %e, "store failure marking a close");
+    if !matches!(taken, Ok(true)) {
+        return;
     }
     let outcome = match state.connectors.get(&record.session.gateway) {
         Some(connector) => connector.close(payment(record)).await,
         None => Ok(closed_as),
     };
-    // The close has answered: reconciliation may take the session again at once (a lease that
-    // ends now; it was this holder's only if taken above).
+    // The close has answered: reconciliation may take the session again at once; after a failed
+    // one, only once `CLOSE_RETRY_MS` has passed (so cancels cannot hammer a failing gateway).
     let done_ms = crate::core::clock::unix_ms(state.clock.now());
+    let free_at = match &outcome {
+        Ok(_) => done_ms,
+        Err(_) => {
+            state.closing.failed(&record.id(), state.clock.now());
+            done_ms.saturating_add(CLOSE_RETRY_MS)
+        }
+    };
     let _ = state
         .store
-        .lease(&record.id(), "api-close", done_ms, done_ms)
+        .lease(&record.id(), &holder, done_ms, free_at)
         .await;
     let next = match outcome {
         // Found paid (AlphaPay `ORDER_PAID`): it counts only once a query confirms the amount.
@@ -830,6 +1042,11 @@ fn trustworthy(record: &SessionRecord, observed: &Observed) -> bool {
     match (&observed.status, &observed.amount) {
         (Some(Status::Succeeded), Some(amount)) if *amount != record.session.amount => {
             tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "ALERT: gateway reports a payment of another amount");
+            false
+        }
+        // A success is believed only with its amount (an unsigned answer may have lost it on the way).
+        (Some(Status::Succeeded), None) => {
+            tracing::warn!(session = %record.session.id, "the gateway said paid without an amount; not believed, asked again later");
             false
         }
         _ => true,
@@ -1158,6 +1375,11 @@ pub async fn put_order(
             "the reference must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
         ));
     }
+    if body.client_secret.is_some() {
+        return Err(ServiceError::invalid(
+            "client_secret is made by the server: read it from this answer",
+        ));
+    }
     body.check().map_err(ServiceError::invalid)?;
     let _order_guard = state
         .idempotency_locks
@@ -1212,6 +1434,7 @@ async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ServiceErro
         description: o.description,
         customer: o.customer,
         metadata: o.metadata,
+        client_secret: o.client_secret,
         status: if paid { "paid" } else { "open" },
         created_at: o.created_at,
         updated_at: o.updated_at,
@@ -1287,35 +1510,17 @@ async fn look_up(
         return Ok(None);
     };
     if !crate::orders::valid_reference(reference) {
-        return Err(ServiceError::new(
-            Kind::NotFound,
-            ErrorCode::OrderNotFound,
-            "no such order",
-        ));
+        return Err(no_such_order());
     }
     match lookup
         .ask(reference, state.clock.now().unix_timestamp())
         .await
     {
         crate::orders::Looked::Found(body) => {
-            let record = body.into_record(reference, rfc3339(state.clock.now()));
-            match state.store.put_order(record).await? {
-                Put::Created(o) | Put::Updated(o) => Ok(Some(o)),
-            }
+            Ok(Some(store_looked(state, reference, *body).await?))
         }
-        crate::orders::Looked::NotFound => Err(ServiceError::new(
-            Kind::NotFound,
-            ErrorCode::OrderNotFound,
-            "no such order",
-        )),
-        crate::orders::Looked::Unavailable(why) => {
-            tracing::warn!(order = ?reference, why = %crate::core::printable::printable(&format!("{why:?}")), "order lookup failed");
-            Err(ServiceError::new(
-                Kind::Upstream,
-                ErrorCode::OrderUnavailable,
-                "the shop could not say what this order costs; try again",
-            ))
-        }
+        crate::orders::Looked::NotFound => Err(no_such_order()),
+        crate::orders::Looked::Unavailable(why) => Err(lookup_failed(reference, &why)),
     }
 }
 

@@ -23,8 +23,9 @@ pub struct Config {
     pub listen: String,
     /// Builds notify URLs: `{public_url}/notify/{gateway}`.
     pub public_url: String,
-    /// `sqlite://PATH` or `memory`.
-    #[serde(default = "default_store")]
+    /// `sqlite://PATH`, `postgres://…` or `memory`. The production server requires it (empty: not
+    /// given); the demo binary runs on memory without it.
+    #[serde(default)]
     pub store: String,
     /// Wallet (`alipay`, `wechat_pay`, `unionpay`) → gateway name.
     #[serde(default)]
@@ -55,10 +56,17 @@ pub struct CheckoutSection {
     /// The origins a `return_url` may have (default: `public_url`'s).
     #[serde(default)]
     pub return_origins: Vec<String>,
+    /// A create must carry the order's client secret (default `true`).
+    #[serde(default = "yes")]
+    pub require_client_secret: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Config {
-    /// The webhooks and the order lookup (which signs with the webhooks' secret).
+    /// The webhooks and the order lookup (which signs with a key of its own).
     #[allow(clippy::type_complexity)]
     pub fn shop_links(
         &self,
@@ -74,16 +82,9 @@ impl Config {
             Some(w) => Some(Arc::new(w.connect(secrets)?)),
             None => None,
         };
-        let lookup = match (self.orders.as_ref().and_then(|o| o.lookup_url.as_deref()), &hooks) {
-            (None, _) => None,
-            (Some(_), None) => {
-                return Err(ConfigError::Invalid(
-                    "[orders] lookup_url is signed with the [webhooks] secret: add a [webhooks] section".into(),
-                ))
-            }
-            (Some(url), Some(h)) => {
-                Some(crate::orders::Lookup::new(url, h.clone()).map_err(ConfigError::Invalid)?)
-            }
+        let lookup = match &self.orders {
+            Some(o) => o.connect(secrets)?,
+            None => None,
         };
         Ok((hooks, lookup))
     }
@@ -128,9 +129,6 @@ pub struct Admin {
 
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
-}
-fn default_store() -> String {
-    "memory".into()
 }
 
 /// The longest config file read (a config is a few hundred bytes; this is a mistake's limit).
@@ -192,6 +190,9 @@ impl Config {
         if config.demo.is_some() {
             return Err("[demo] is for wallet-checkout-demo; the production server refuses it (remove the section)".into());
         }
+        if config.store.is_empty() {
+            return Err("store is required: store = \"sqlite://data/checkout.db\" (one file), \"postgres://user@host/db?sslmode=verify-full\" (several instances), or \"memory\" (every payment lost at restart)".into());
+        }
         Ok(config)
     }
 
@@ -250,6 +251,13 @@ impl Config {
         // As a parsed URL writes them (`https://shop.example:443` is `https://shop.example`), so
         // they compare equal to a return_url's origin.
         listed.iter().map(|o| origin_of(o)).collect()
+    }
+
+    /// `[checkout] require_client_secret` (default `true`).
+    pub fn require_client_secret(&self) -> bool {
+        self.checkout
+            .as_ref()
+            .is_none_or(|c| c.require_client_secret)
     }
 
     /// The connectors the file configures, secrets resolved by `secrets`; `[routing]` must name
@@ -390,7 +398,7 @@ gateway_public_key_env = "ALPHAPAY_PUBLIC_KEY"
             "[limits]\ntrusted_proxies = [\"nope\"]\n",
         );
         let c = Config::parse(
-            "public_url = \"https://pay.example\"\n[checkout]\nreturn_origins = [\"https://shop.example:443\", \"http://127.0.0.1:3000\"]\n",
+            "public_url = \"https://pay.example\"\nstore = \"memory\"\n[checkout]\nreturn_origins = [\"https://shop.example:443\", \"http://127.0.0.1:3000\"]\n",
         )
         .expect("valid");
         assert_eq!(

@@ -49,6 +49,10 @@ pub struct Inner {
     /// `{public_url}/notify/{gateway}` is where gateways send notifications.
     pub public_url: String,
     pub idempotency_locks: checkout::KeyLocks,
+    /// The gateway closes this instance is making (one per session at a time).
+    pub closing: checkout::Closing,
+    /// This instance's name in the store's leases (random per start).
+    pub instance: String,
     /// Bearer token of the admin API (orders, refunds, events); the API answers 404 without one.
     pub admin_token: Option<String>,
     /// Where events go (`[webhooks]`); without it they are only listed at `/admin/events`.
@@ -59,6 +63,8 @@ pub struct Inner {
     pub limits: http::limits::Limits,
     /// The origins a `return_url` may have (`[checkout] return_origins`; default `public_url`'s).
     pub return_origins: Vec<String>,
+    /// A create must carry the order's client secret (`[checkout] require_client_secret`).
+    pub require_client_secret: bool,
 }
 
 impl Inner {

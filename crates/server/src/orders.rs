@@ -12,6 +12,9 @@ pub struct Order {
     pub reference: String,
     pub amount: Money,
     pub description: String,
+    /// What the shop's page hands the widget (docs/protocol.md, "Client secrets"); while the
+    /// server requires one, an order without it is not found. Never logged.
+    pub client_secret: Option<String>,
 }
 
 /// A Rust embedder's own order database (see `examples/embed.rs`). Asked after the orders the
@@ -42,6 +45,10 @@ pub struct PutOrder {
     pub customer: Option<crate::core::domain::Customer>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// Only in a lookup's answer: the secret the shop chose for the order. A PUT's answer carries
+    /// the one the server made; a PUT body naming one is refused.
+    #[serde(default)]
+    pub client_secret: Option<String>,
 }
 
 /// Limits of `PUT /admin/orders` (docs/protocol.md, "Orders in").
@@ -62,7 +69,8 @@ pub fn valid_reference(r: &str) -> bool {
 }
 
 impl PutOrder {
-    /// The order as stored, first put at `now`.
+    /// The order as stored, first put at `now`: its secret the one the shop chose (a lookup),
+    /// else a new one (a PUT; an order already stored keeps its own).
     pub fn into_record(self, reference: &str, now: String) -> crate::core::domain::OrderRecord {
         crate::core::domain::OrderRecord {
             reference: reference.to_string(),
@@ -70,6 +78,9 @@ impl PutOrder {
             description: self.description,
             customer: self.customer,
             metadata: self.metadata.unwrap_or_default(),
+            client_secret: self
+                .client_secret
+                .unwrap_or_else(crate::core::domain::new_client_secret),
             created_at: now.clone(),
             updated_at: now,
         }
@@ -92,8 +103,16 @@ impl PutOrder {
         Ok(order)
     }
 
-    /// Checks every limit; the error names the field.
+    /// Checks every limit; the error names the field (never its value).
     pub fn check(&self) -> Result<(), String> {
+        if let Some(secret) = &self.client_secret {
+            if !crate::core::domain::valid_client_secret(secret) {
+                return Err(
+                    "client_secret must be 32 to 255 characters of A-Z, a-z, 0-9, '_' and '-'"
+                        .into(),
+                );
+            }
+        }
         if self.amount.value == 0 {
             return Err("amount.value must be an integer of at least 1".into());
         }
@@ -168,6 +187,8 @@ pub struct OrderView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<crate::core::domain::Customer>,
     pub metadata: BTreeMap<String, String>,
+    /// For the shop's page to hand the widget (`client-secret`).
+    pub client_secret: String,
     /// `paid` once a session succeeded, else `open`.
     pub status: &'static str,
     pub created_at: String,
@@ -259,6 +280,33 @@ mod tests {
 #[serde(deny_unknown_fields)]
 pub struct OrdersConfig {
     pub lookup_url: Option<String>,
+    /// The variable holding the lookups' own signing key (`whsec_…`, as a webhook secret's format,
+    /// never the webhook secret: a lookup must never be a valid webhook).
+    pub secret_env: Option<String>,
+}
+
+impl OrdersConfig {
+    /// The lookup, when `lookup_url` is set (it then needs `secret_env`).
+    pub fn connect(
+        &self,
+        secrets: &dyn crate::secrets::Secrets,
+    ) -> Result<Option<Lookup>, crate::secrets::ConfigError> {
+        use crate::secrets::ConfigError;
+        let Some(url) = self.lookup_url.as_deref() else {
+            return Ok(None);
+        };
+        let Some(var) = self.secret_env.as_deref() else {
+            return Err(ConfigError::Invalid(
+                "[orders] lookup_url needs secret_env: the environment variable holding the lookups' own \"whsec_…\" key (not the webhook secret)".into(),
+            ));
+        };
+        let secret = secrets.secret(var)?;
+        let signer = crate::workers::webhooks::signer(&secret)
+            .map_err(|e| ConfigError::Invalid(format!("[orders] secret_env: {e} ({var})")))?;
+        Lookup::new(url, signer)
+            .map(Some)
+            .map_err(ConfigError::Invalid)
+    }
 }
 
 /// How long the shop has to answer a lookup.
@@ -267,18 +315,26 @@ pub const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5
 pub const MAX_LOOKUP_BODY: usize = 64 * 1024;
 
 /// Asks the shop's backend for an order: `POST {lookup_url}` with `{"reference": …}`, signed like a
-/// webhook (the `[webhooks]` secret), answered within 5 s.
-#[derive(Debug)]
+/// webhook with the lookups' own key (`[orders] secret_env`), answered within 5 s.
 pub struct Lookup {
     url: reqwest::Url,
-    hooks: std::sync::Arc<crate::workers::webhooks::Webhooks>,
+    signer: standardwebhooks::Webhook,
     http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("Lookup")
+            .field("url", &self.url.as_str())
+            .finish()
+    }
 }
 
 /// What a lookup found.
 #[derive(Debug)]
 pub enum Looked {
-    Found(PutOrder),
+    Found(Box<PutOrder>),
     /// The shop answered 404.
     NotFound,
     /// Anything else: another status, no answer in time, a body that is not an order. Why, for the log.
@@ -286,25 +342,22 @@ pub enum Looked {
 }
 
 impl Lookup {
-    pub fn new(
-        url: &str,
-        hooks: std::sync::Arc<crate::workers::webhooks::Webhooks>,
-    ) -> Result<Lookup, String> {
+    pub fn new(url: &str, signer: standardwebhooks::Webhook) -> Result<Lookup, String> {
         let url = crate::urls::check_url("[orders] lookup_url", url)?;
         let http = reqwest::Client::builder()
             .timeout(LOOKUP_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Lookup { url, hooks, http })
+        Ok(Lookup { url, signer, http })
     }
 
     pub async fn ask(&self, reference: &str, now_secs: i64) -> Looked {
         let body = serde_json::json!({ "reference": reference }).to_string();
         let id = format!("lkp_{}", crate::core::domain::random_id(24));
-        let signature = match self.hooks.sign(&id, now_secs, &body) {
+        let signature = match self.signer.sign(&id, now_secs, body.as_bytes()) {
             Ok(s) => s,
-            Err(e) => return Looked::Unavailable(e),
+            Err(e) => return Looked::Unavailable(e.to_string()),
         };
         let sent = self
             .http
@@ -337,8 +390,19 @@ impl Lookup {
             Ok(_) => return Looked::Unavailable("answer too large".into()),
             Err(_) => return Looked::Unavailable("the answer broke off".into()),
         };
-        match PutOrder::parse(&bytes).and_then(|o| o.check().map(|()| o)) {
-            Ok(o) => Looked::Found(o),
+        let parsed = PutOrder::parse(&bytes);
+        if let Ok(PutOrder {
+            client_secret: Some(secret),
+            ..
+        }) = &parsed
+        {
+            if !crate::core::domain::valid_client_secret(secret) {
+                tracing::warn!(order = ?reference, "the shop's lookup answer has a client_secret that is not 32 to 255 characters of A-Z, a-z, 0-9, '_' and '-'; the order is treated as not found");
+                return Looked::NotFound;
+            }
+        }
+        match parsed.and_then(|o| o.check().map(|()| o)) {
+            Ok(o) => Looked::Found(Box::new(o)),
             // The error names the field, never echoes the body.
             // Only where it is wrong (the field), never the shop's values.
             Err(e) => Looked::Unavailable(format!(

@@ -121,7 +121,7 @@ async fn lock_name_idempotency_keys_cannot_hang_an_order() {
             .post(format!("{base}/api/checkout/sessions"))
             .header("content-type", "application/json")
             .header("idempotency-key", &key)
-            .body(json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string())
+            .body(json!({ "order": order, "client_secret": secret_for(&base, &order), "wallet": "alipay", "flow": "qr" }).to_string())
             .send()
             .await
             .unwrap_or_else(|e| panic!("the create with key {key:?} hung: {e}"));
@@ -130,7 +130,7 @@ async fn lock_name_idempotency_keys_cannot_hang_an_order() {
     let res = quick
         .post(format!("{base}/api/checkout/sessions"))
         .header("content-type", "application/json")
-        .body(json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string())
+        .body(json!({ "order": order, "client_secret": secret_for(&base, &order), "wallet": "alipay", "flow": "qr" }).to_string())
         .send()
         .await
         .expect("the shopper's own create still goes through");
@@ -250,7 +250,7 @@ async fn create_from(base: &str, order: &str, xff: String) -> reqwest::Response 
         .post(format!("{base}/api/checkout/sessions"))
         .header("content-type", "application/json")
         .header("x-forwarded-for", xff)
-        .body(json!({ "order": order, "wallet": "alipay", "flow": "qr" }).to_string())
+        .body(json!({ "order": order, "client_secret": secret_for(base, order), "wallet": "alipay", "flow": "qr" }).to_string())
         .send()
         .await
         .expect("answered")
@@ -321,7 +321,7 @@ async fn a_foreign_return_url_is_refused() {
         async move {
             post(
                 &format!("{base}/api/checkout/sessions"),
-                &json!({ "order": order, "wallet": "alipay", "flow": "qr", "return_url": url })
+                &json!({ "order": order, "client_secret": secret_for(&base, &order), "wallet": "alipay", "flow": "qr", "return_url": url })
                     .to_string(),
                 None,
             )
@@ -447,4 +447,188 @@ async fn sigterm_ends_streams_with_a_comment_and_exits_cleanly() {
         TcpStream::connect(addr(&base)).await.is_err(),
         "no longer accepting"
     );
+}
+
+/// A create for `order` with `secret` (none: the field left out) from 127.0.0.2, a second address:
+/// the status and the body exactly as sent.
+async fn stranger_creates(base: &str, order: &str, secret: Option<&str>) -> (u16, String) {
+    let from = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .expect("client");
+    let mut body = json!({ "order": order, "wallet": "alipay", "flow": "qr" });
+    if let Some(s) = secret {
+        body["client_secret"] = json!(s);
+    }
+    let res = from
+        .post(format!("{base}/api/checkout/sessions"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("answered");
+    (res.status().as_u16(), res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn a_stranger_who_knows_a_reference_can_neither_pay_nor_disturb_the_order() {
+    let d = demo_with(|o| o.admin(ADMIN_TOKEN)).await;
+    let put = |reference: &'static str, value: u64| {
+        let base = d.base.clone();
+        async move {
+            let (status, body) = admin(
+                reqwest::Method::PUT,
+                &format!("{base}/admin/orders/{reference}"),
+                Some(json!({ "amount": { "value": value, "currency": "CAD" }, "description": "Tea" })),
+            )
+            .await;
+            assert!(status.is_success(), "{body}");
+            body["client_secret"].as_str().expect("secret").to_string()
+        }
+    };
+    let mine = put("A1001", 1234).await;
+    let other = put("A1002", 1234).await;
+    put("A1003", 500).await;
+    assert!(
+        mine.len() >= 32
+            && mine
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+        "{mine}"
+    );
+    assert_ne!(mine, other, "a secret per order");
+    let (status, shoppers) = create_session(&d.base, "A1001", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{shoppers}");
+    let id = shoppers["id"].as_str().expect("id");
+    let made = d.sandbox.payments().len();
+    let (status, unknown) = stranger_creates(
+        &d.base,
+        "A9999",
+        Some("sec_0123456789abcdefghijklmnopqrstuv"),
+    )
+    .await;
+    assert_eq!(status, 404, "{unknown}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&unknown).expect("json")["error"]["code"],
+        "order_not_found"
+    );
+    let mut same_length_wrong = mine.clone().into_bytes();
+    same_length_wrong[10] = if same_length_wrong[10] == b'a' {
+        b'b'
+    } else {
+        b'a'
+    };
+    let same_length_wrong = String::from_utf8(same_length_wrong).expect("ascii");
+    let longer = format!("{mine}0");
+    let tries: [(&str, Option<&str>); 6] = [
+        ("no secret", None),
+        ("a wrong one", Some("sec_0123456789abcdefghijklmnopqrstuv")),
+        ("one character off", Some(&same_length_wrong)),
+        ("another order's", Some(&other)),
+        ("one longer", Some(&longer)),
+        (
+            "one of bad characters",
+            Some("not a secret at all, with spaces and ünïcode"),
+        ),
+    ];
+    for (what, secret) in tries {
+        for reference in ["A1001", "A1003"] {
+            let (status, body) = stranger_creates(&d.base, reference, secret).await;
+            assert_eq!(
+                (status, body.as_str()),
+                (404, unknown.as_str()),
+                "{what} for {reference}: the unknown order's answer, byte for byte"
+            );
+        }
+    }
+    let (status, now) = get(&format!("{}/api/checkout/sessions/{id}", d.base)).await;
+    assert_eq!(
+        (status, now["status"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+    assert_eq!(
+        d.sandbox.payments().len(),
+        made,
+        "no gateway order made for them"
+    );
+    assert!(
+        d.sandbox
+            .payments()
+            .iter()
+            .all(|p| p.state == wallet_checkout_sandbox::ledger::PayState::Pending),
+        "and none closed"
+    );
+    // The order they tried without a real session keeps a changeable amount.
+    let (status, body) = admin(
+        reqwest::Method::PUT,
+        &format!("{}/admin/orders/A1003", d.base),
+        Some(json!({ "amount": { "value": 700, "currency": "CAD" }, "description": "Tea" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["amount"]["value"], 700);
+    // The order's holder still pays it.
+    shopper(&d.base, &gateway_id(&shoppers), true).await;
+    assert_eq!(
+        wait_change(&d.base, id, "pending").await["status"],
+        "succeeded"
+    );
+}
+
+#[tokio::test]
+async fn a_strangers_refused_creates_count_against_the_create_limit() {
+    let (_server, base) = binary("[limits]\ncreates_per_minute_per_ip = 3\n");
+    let order = demo_order(&base, 1000, "CAD").await;
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(
+            stranger_creates(&base, &order, Some("sec_0123456789abcdefghijklmnopqrstuv"))
+                .await
+                .0,
+        );
+    }
+    assert_eq!(answers, [404, 404, 404, 429]);
+    let (status, s) = create_session(&base, &order, None).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "another address is not limited: {s}"
+    );
+}
+
+#[tokio::test]
+async fn one_address_holding_its_share_of_connections_leaves_room_for_everyone_else() {
+    let (_server, base) = binary("[limits]\nconnections_per_ip = 256\n");
+    let order = demo_order(&base, 1000, "CAD").await;
+    let (status, s) = create_session(&base, &order, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    // 300 idle connections from 127.0.0.2: the first 256 are held, the rest answered 429 at once.
+    let target: std::net::SocketAddr = addr(&base).parse().expect("addr");
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 2], 0)))
+            .expect("bind 127.0.0.2");
+        held.push(socket.connect(target).await.expect("connect"));
+    }
+    let mut refused = 0;
+    for stream in held.iter_mut().skip(256) {
+        let got = read_until_closed(stream, Duration::from_secs(5))
+            .await
+            .unwrap_or_default();
+        if String::from_utf8_lossy(&got).starts_with("HTTP/1.1 429") {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 44, "every connection past 256 from that address");
+    // Another address (the sandbox's notification, the shopper's reads) is served meanwhile.
+    shopper(&base, &gateway_id(&s), true).await;
+    let id = s["id"].as_str().expect("id");
+    assert_eq!(
+        wait_change(&base, id, "pending").await["status"],
+        "succeeded",
+        "the notification was acknowledged"
+    );
+    drop(held);
 }

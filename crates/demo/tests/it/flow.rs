@@ -145,10 +145,10 @@ async fn malformed_requests_get_the_contracts_error_shape() {
         "[]".to_string(),
         json!({ "order": 5, "wallet": "alipay", "flow": "qr" }).to_string(),
         json!({ "wallet": "alipay", "flow": "qr" }).to_string(),
-        json!({ "order": order, "wallet": "paypal", "flow": "qr" }).to_string(),
-        json!({ "order": order, "wallet": "alipay", "flow": "fax" }).to_string(),
-        json!({ "order": order, "wallet": "alipay", "flow": "qr", "amount": { "value": 1, "currency": "CAD" } }).to_string(),
-        json!({ "order": order, "wallet": "alipay", "flow": "qr", "return_url": "javascript:alert(1)" }).to_string(),
+        json!({ "order": order, "client_secret": secret_for(&base, &order), "wallet": "paypal", "flow": "qr" }).to_string(),
+        json!({ "order": order, "client_secret": secret_for(&base, &order), "wallet": "alipay", "flow": "fax" }).to_string(),
+        json!({ "order": order, "client_secret": secret_for(&base, &order), "wallet": "alipay", "flow": "qr", "amount": { "value": 1, "currency": "CAD" } }).to_string(),
+        json!({ "order": order, "client_secret": secret_for(&base, &order), "wallet": "alipay", "flow": "qr", "return_url": "javascript:alert(1)" }).to_string(),
     ];
     for body in cases {
         let (status, answer) = post(&url, &body, None).await;

@@ -126,3 +126,45 @@ async fn an_unreachable_gateway_is_a_gateway_error() {
     let (status, body, _) = attempt(&format!("http://127.0.0.1:{port}"), 2000).await;
     assert_error(status, &body, 502, "gateway_error");
 }
+
+#[tokio::test]
+async fn a_redirect_to_http_is_not_followed_and_the_signed_body_goes_nowhere_else() {
+    // Where a hijacked gateway would send the signed request in clear.
+    let reached = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = reached.clone();
+    let elsewhere = fake_gateway(Router::new().fallback(move || {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { "{}" }
+    }))
+    .await;
+    let to = format!("{elsewhere}/api/v2.0/payments/pay");
+    let url = fake_gateway(Router::new().route(
+        "/api/v2.0/payments/pay",
+        route_post(move || {
+            let to = to.clone();
+            async move {
+                (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, to)],
+                )
+            }
+        }),
+    ))
+    .await;
+    let (status, body, state) = attempt(&url, 2000).await;
+    assert_error(status, &body, 502, "gateway_error");
+    assert_eq!(
+        reached.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect was not followed"
+    );
+    assert!(
+        state
+            .store()
+            .by_idempotency_key("k")
+            .await
+            .expect("store")
+            .is_none(),
+        "nothing stored"
+    );
+}

@@ -563,3 +563,56 @@ async fn one_idempotency_key_sent_to_both_instances_at_once_makes_one_session() 
         // The next round's create closes this one (one order, one payment).
     }
 }
+
+#[tokio::test]
+async fn two_creates_for_one_order_on_two_instances_at_once_leave_one_payable_session() {
+    let (a, b) = two_instances(|_| {}).await;
+    order(&a.base, "MI-race").await;
+    for round in 0..4 {
+        let (x, y) = tokio::join!(
+            create_for(&a.base, "MI-race", "wechat_pay", "qr", None),
+            create_for(&b.base, "MI-race", "wechat_pay", "qr", None)
+        );
+        assert!(x.0.is_success() && y.0.is_success(), "{x:?} {y:?}");
+        // The order's creates ran one after the other: the later closed the earlier first.
+        let sessions = sessions_of_order(&a.base, "MI-race").await;
+        assert_eq!(
+            sessions.len(),
+            2 * (round + 1),
+            "round {round}: both made one"
+        );
+        let ours: Vec<&str> = sessions.iter().filter_map(|s| s["id"].as_str()).collect();
+        let payable: Vec<_> = a
+            .sandbox
+            .payments()
+            .into_iter()
+            .filter(|p| p.state == wallet_checkout_sandbox::ledger::PayState::Pending)
+            .filter(|p| ours.contains(&p.merchant_ref.as_str()))
+            .collect();
+        assert_eq!(
+            payable.len(),
+            1,
+            "round {round}: one payable gateway order: {payable:?}"
+        );
+        let pending: Vec<_> = sessions
+            .into_iter()
+            .filter(|s| s["status"] == "pending")
+            .collect();
+        assert_eq!(
+            pending.len(),
+            1,
+            "round {round}: one pending session: {pending:?}"
+        );
+    }
+}
+
+async fn sessions_of_order(base: &str, reference: &str) -> Vec<Value> {
+    let (status, view) = admin(
+        reqwest::Method::GET,
+        &format!("{base}/admin/orders/{reference}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view["sessions"].as_array().cloned().unwrap_or_default()
+}

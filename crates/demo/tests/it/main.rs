@@ -254,10 +254,11 @@ pub async fn server_with_gateway(
         merchant_code: "TESTMC".into(),
         private_key: kat_key(),
         gateway_key,
-        http: reqwest::Client::builder()
-            .timeout(std::time::Duration::from_millis(timeout_ms))
-            .build()
-            .expect("client"),
+        // The production server's own client for gateway calls.
+        http: wallet_checkout_server::gateway::http_client(std::time::Duration::from_millis(
+            timeout_ms,
+        ))
+        .expect("client"),
         clock: clock.clone(),
         desktop_page: false,
         wechat_jsapi: false,
@@ -319,7 +320,43 @@ pub async fn admin(method: reqwest::Method, url: &str, body: Option<Value>) -> (
     }
     let res = req.send().await.expect("sent");
     let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let body = res.json().await.unwrap_or(Value::Null);
+    keep_secret_of(url, &body);
+    (status, body)
+}
+
+/// The client secrets the tests' shop was handed, by (server, order): what its page would pass
+/// the widget. An order put through one instance and paid through another is found by reference.
+static SECRETS: std::sync::LazyLock<std::sync::Mutex<BTreeMap<(String, String), String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+pub fn keep_secret(base: &str, order: &str, secret: &str) {
+    SECRETS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert((base.to_string(), order.to_string()), secret.to_string());
+}
+
+/// The secret an order answer (`PUT`/`GET /admin/orders/{reference}` at `url`) carries, kept.
+pub fn keep_secret_of(url: &str, answer: &Value) {
+    if let (Some((base, reference)), Some(secret)) = (
+        url.split_once("/admin/orders/"),
+        answer["client_secret"].as_str(),
+    ) {
+        keep_secret(base, reference, secret);
+    }
+}
+
+/// The secret the shop's page holds for `order` on the server at `base`.
+pub fn secret_for(base: &str, order: &str) -> Option<String> {
+    let book = SECRETS.lock().unwrap_or_else(|p| p.into_inner());
+    book.get(&(base.to_string(), order.to_string()))
+        .or_else(|| {
+            book.iter()
+                .find(|((_, o), _)| o == order)
+                .map(|(_, secret)| secret)
+        })
+        .cloned()
 }
 
 pub async fn get(url: &str) -> (StatusCode, Value) {
@@ -339,7 +376,13 @@ pub async fn demo_order(base: &str, value: u64, currency: &str) -> String {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["order"].as_str().expect("order ref").to_string()
+    let order = body["order"].as_str().expect("order ref").to_string();
+    keep_secret(
+        base,
+        &order,
+        body["client_secret"].as_str().expect("client secret"),
+    );
+    order
 }
 
 pub async fn create_session(base: &str, order: &str, key: Option<&str>) -> (StatusCode, Value) {
@@ -355,7 +398,7 @@ pub async fn create_for(
 ) -> (StatusCode, Value) {
     post(
         &format!("{base}/api/checkout/sessions"),
-        &json!({ "order": order, "wallet": wallet, "flow": flow,
+        &json!({ "order": order, "client_secret": secret_for(base, order), "wallet": wallet, "flow": flow,
                  "return_url": format!("{base}/shop/return") })
         .to_string(),
         key,

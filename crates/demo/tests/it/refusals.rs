@@ -506,3 +506,37 @@ async fn the_control_refuses_answers_a_gateway_cannot_give_and_repeat_keeps_one(
     let (status, s) = create_for(&d.base, &order, "wechat_pay", "qr", None).await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
 }
+
+#[tokio::test]
+async fn a_query_saying_paid_without_an_amount_moves_nothing() {
+    // No reconciliation: only the query below asks the gateway.
+    let d = demo_with(|o| o.route_all_to("yabandpay")).await;
+    let order = demo_order(&d.base, 2499, "EUR").await;
+    let (status, s) = create_for(&d.base, &order, "alipay", "qr", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let id = SessionId::from(s["id"].as_str().expect("id"));
+    let answer = json!({ "gateway": "yabandpay", "next": { "query": "paid_without_amount" } });
+    assert_eq!(control(&d.base, &answer).await, StatusCode::OK);
+    let record = d.store.get(&id).await.expect("store").expect("kept");
+    wallet_checkout_server::checkout::query(&d.state, &record).await;
+    let after = d.store.get(&id).await.expect("store").expect("kept");
+    assert_eq!(
+        after.session.status,
+        wallet_checkout_protocol::Status::Pending,
+        "a success without its amount is not believed"
+    );
+    let (_, controls) = get(&format!("{}/sandbox/control", d.base)).await;
+    assert_eq!(
+        controls["yabandpay"]["next"],
+        json!({}),
+        "that query got the forced answer"
+    );
+    // The same query answered whole still finds it unpaid; paid, it is believed.
+    shopper(&d.base, &gateway_id(&s), true).await;
+    wallet_checkout_server::checkout::query(&d.state, &after).await;
+    let paid = d.store.get(&id).await.expect("store").expect("kept");
+    assert_eq!(
+        paid.session.status,
+        wallet_checkout_protocol::Status::Succeeded
+    );
+}

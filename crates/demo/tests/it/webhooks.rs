@@ -15,6 +15,10 @@ use super::*;
 
 /// 32 random bytes, as a shop's dashboard would make them.
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw1HUwUGmGK/s=";
+/// The lookups' own key (`[orders] secret_env`): a lookup is never a valid webhook.
+const LOOKUP_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+/// The secret the lookup shop chose for L200.
+const L200_SECRET: &str = "shop-chosen_secret_for_L200_0123456789";
 
 /// What the shop's endpoint received: (webhook-id, verified body).
 type Seen = Arc<Mutex<Vec<(String, Value)>>>;
@@ -62,6 +66,8 @@ async fn put_order(base: &str, reference: &str, value: u64) {
         .await
         .expect("put");
     assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.expect("order");
+    keep_secret_of(&format!("{base}/admin/orders/{reference}"), &body);
 }
 
 async fn events(base: &str, query: &str) -> Value {
@@ -252,19 +258,26 @@ async fn an_event_not_yet_delivered_at_a_crash_is_delivered_after_the_restart() 
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A shop's lookup endpoint: verifies the signature, then answers by reference.
+/// A shop's lookup endpoint: verifies the signature with the lookups' key (and refuses one the
+/// webhook secret also verifies), then answers by reference.
 async fn lookup_shop() -> String {
     let router = axum::Router::new().route(
         "/lookup",
         axum::routing::post(|headers: HeaderMap, body: Bytes| async move {
             use axum::response::IntoResponse;
-            let verifier = standardwebhooks::Webhook::new(SECRET).expect("secret");
+            let verifier = standardwebhooks::Webhook::new(LOOKUP_SECRET).expect("secret");
             if verifier.verify(&body, &headers).is_err() {
                 return (axum::http::StatusCode::UNAUTHORIZED, "bad signature").into_response();
             }
+            let as_webhook = standardwebhooks::Webhook::new(SECRET).expect("secret");
+            if as_webhook.verify(&body, &headers).is_ok() {
+                return (axum::http::StatusCode::IM_A_TEAPOT, "a lookup that is a webhook")
+                    .into_response();
+            }
             let asked: Value = serde_json::from_slice(&body).expect("json");
             let order = |value: Value| {
-                axum::Json(json!({ "amount": { "value": value, "currency": "CAD" }, "description": "Looked up" }))
+                axum::Json(json!({ "amount": { "value": value, "currency": "CAD" }, "description": "Looked up",
+                                   "client_secret": L200_SECRET }))
                     .into_response()
             };
             match asked["reference"].as_str().unwrap_or_default() {
@@ -274,6 +287,15 @@ async fn lookup_shop() -> String {
                 "LHTML" => axum::response::Html("<h1>Login</h1>").into_response(),
                 "LNEG" => order(json!(-1)),
                 "LNOAMOUNT" => axum::Json(json!({ "description": "x" })).into_response(),
+                "LNOSECRET" => axum::Json(
+                    json!({ "amount": { "value": 1, "currency": "CAD" }, "description": "x" }),
+                )
+                .into_response(),
+                "LBADSECRET" => axum::Json(
+                    json!({ "amount": { "value": 1, "currency": "CAD" }, "description": "x",
+                            "client_secret": "short and spaced" }),
+                )
+                .into_response(),
                 "LSLOW" => {
                     tokio::time::sleep(Duration::from_secs(7)).await;
                     order(json!(1))
@@ -285,6 +307,16 @@ async fn lookup_shop() -> String {
     format!("{}/lookup", serve(router).await)
 }
 
+async fn stored(base: &str, reference: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{base}/admin/orders/{reference}"))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .send()
+        .await
+        .expect("get")
+        .status()
+}
+
 #[tokio::test]
 async fn orders_are_looked_up_at_the_shop_and_a_bad_answer_stores_nothing() {
     let lookup = lookup_shop().await;
@@ -293,9 +325,20 @@ async fn orders_are_looked_up_at_the_shop_and_a_bad_answer_stores_nothing() {
         o.webhooks("http://127.0.0.1:9/unused", SECRET, &[1]);
         o.config.orders = Some(wallet_checkout_server::orders::OrdersConfig {
             lookup_url: Some(lookup),
+            secret_env: Some("LOOKUP_SECRET".into()),
         });
+        o.secrets
+            .0
+            .insert("LOOKUP_SECRET".into(), LOOKUP_SECRET.into());
     })
     .await;
+    // A stranger's secret for an order the server must ask about: the shop is asked, nothing is
+    // stored, and the answer is the unknown order's.
+    keep_secret(&d.base, "L200", "sec_a_strangers_guess_0123456789abcdef");
+    let (status, stranger) = create_session(&d.base, "L200", None).await;
+    assert_error(status, &stranger, 404, "order_not_found");
+    assert_eq!(stored(&d.base, "L200").await, StatusCode::NOT_FOUND);
+    keep_secret(&d.base, "L200", L200_SECRET);
     let (status, s) = create_session(&d.base, "L200", None).await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
     assert_eq!(
@@ -303,26 +346,43 @@ async fn orders_are_looked_up_at_the_shop_and_a_bad_answer_stores_nothing() {
         json!({ "value": 4321, "currency": "CAD" }),
         "the shop's amount"
     );
-    let res = reqwest::Client::new()
-        .get(format!("{}/admin/orders/L200", d.base))
-        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(res.status(), StatusCode::OK, "stored as if PUT");
+    assert_eq!(
+        stored(&d.base, "L200").await,
+        StatusCode::OK,
+        "stored as if PUT"
+    );
+    let (_, view) = admin(
+        reqwest::Method::GET,
+        &format!("{}/admin/orders/L200", d.base),
+        None,
+    )
+    .await;
+    assert_eq!(
+        view["client_secret"], L200_SECRET,
+        "the shop's own secret kept"
+    );
     let (status, body) = create_session(&d.base, "L404", None).await;
     assert_error(status, &body, 404, "order_not_found");
+    assert_eq!(
+        body, stranger,
+        "an unknown order answers as a wrong secret does"
+    );
+    for reference in ["LNOSECRET", "LBADSECRET"] {
+        keep_secret(&d.base, reference, "sec_whatever_the_page_has_0123456789");
+        let (status, body) = create_session(&d.base, reference, None).await;
+        assert_error(status, &body, 404, "order_not_found");
+        assert_eq!(
+            stored(&d.base, reference).await,
+            StatusCode::NOT_FOUND,
+            "{reference}"
+        );
+    }
     for reference in ["L500", "LHTML", "LNEG", "LNOAMOUNT", "LSLOW"] {
+        keep_secret(&d.base, reference, "sec_whatever_the_page_has_0123456789");
         let (status, body) = create_session(&d.base, reference, None).await;
         assert_error(status, &body, 502, "order_unavailable");
-        let res = reqwest::Client::new()
-            .get(format!("{}/admin/orders/{reference}", d.base))
-            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-            .send()
-            .await
-            .expect("get");
         assert_eq!(
-            res.status(),
+            stored(&d.base, reference).await,
             StatusCode::NOT_FOUND,
             "{reference}: nothing stored"
         );

@@ -457,6 +457,19 @@ pub async fn api(State(sandbox): State<Sandbox>, body: axum::body::Bytes) -> Res
         _ => Operation::Create,
     };
     if let Some(code) = sandbox.forced(Gateway::YabandPay, op) {
+        if code == PAID_WITHOUT_AMOUNT {
+            // What an answer altered on its way would say (YabandPay's answers are unsigned).
+            return match Simulator::payment(&sandbox, &d, now) {
+                Some(p) => {
+                    let mut info = sim.fields(&p);
+                    info.remove("amount");
+                    info.remove("currency");
+                    info.insert("state".into(), Value::String("paid".into()));
+                    Simulator::ok(json!({ "transaction_info": Value::Object(info) }))
+                }
+                None => Simulator::fail("trade_id not found"),
+            };
+        }
         return Simulator::refuse(&code, "sandbox: forced refusal");
     }
     sim.dispatch(&sandbox, &method, &d, now)
@@ -465,7 +478,10 @@ pub async fn api(State(sandbox): State<Sandbox>, body: axum::body::Bytes) -> Res
 /// Every failure code YabandPay documents; `next` may answer any of them to any call.
 pub const CODES: [&str; 4] = ["-1000", "-3001", "-403", "-4011"];
 
+/// `next` on query only: the order "paid", with no amount or currency.
+pub const PAID_WITHOUT_AMOUNT: &str = "paid_without_amount";
+
 /// Whether `next` may set `answer` for `op`.
-pub fn knows(_op: Operation, answer: &str) -> bool {
-    CODES.contains(&answer)
+pub fn knows(op: Operation, answer: &str) -> bool {
+    CODES.contains(&answer) || (op == Operation::Query && answer == PAID_WITHOUT_AMOUNT)
 }

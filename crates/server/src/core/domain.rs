@@ -126,9 +126,25 @@ pub struct OrderRecord {
     pub description: String,
     pub customer: Option<Customer>,
     pub metadata: std::collections::BTreeMap<String, String>,
+    /// What only the shop's page holds (docs/protocol.md, "Client secrets"): a create must carry it.
+    /// The same for the life of the order: a later PUT keeps the stored one. Never logged.
+    pub client_secret: String,
     /// RFC 3339.
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A new order's client secret: 40 random characters of 36 (206 bits), within the contract's
+/// 32 to 255 characters of `[A-Za-z0-9_-]`.
+pub fn new_client_secret() -> String {
+    format!("sec_{}", random_id(40))
+}
+
+/// The contract's client secret: 32 to 255 characters of `[A-Za-z0-9_-]`.
+pub fn valid_client_secret(s: &str) -> bool {
+    (32..=255).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// An event to record with the change it reports (a webhook to the shop, and `/admin/events`).

@@ -132,6 +132,16 @@ pub enum Refusal {
     Unknown,
 }
 
+/// The client every connector calls its gateway with: `timeout` for a whole call, and no redirect
+/// followed (a `307` to `http:` would send a signed body in clear, and one elsewhere to whoever it
+/// names): a redirect is an answer the connector refuses.
+pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
 /// A notification after its signature and freshness were checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notification {

@@ -61,6 +61,7 @@ async fn create(
         return_url: req.return_url,
         idempotency_key,
         client_ip,
+        client_secret: req.client_secret,
     };
     Ok(match checkout::create(&state, asked).await? {
         Created::New(s) => (StatusCode::CREATED, Json(s)),

@@ -7,6 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use governor::clock::{Clock as _, DefaultClock};
@@ -20,6 +21,10 @@ use crate::core::hub::DEFAULT_STREAMS_PER_SESSION;
 pub struct LimitsConfig {
     #[serde(default = "default_connections")]
     pub max_connections: usize,
+    /// Open connections one client address may hold on a listener (an IPv6 one counts by its /64;
+    /// a trusted proxy is never capped by it).
+    #[serde(default = "default_per_ip")]
+    pub connections_per_ip: usize,
     #[serde(default = "default_streams")]
     pub streams_per_session: usize,
     #[serde(default = "default_creates")]
@@ -33,6 +38,7 @@ impl Default for LimitsConfig {
     fn default() -> LimitsConfig {
         LimitsConfig {
             max_connections: default_connections(),
+            connections_per_ip: default_per_ip(),
             streams_per_session: default_streams(),
             creates_per_minute_per_ip: default_creates(),
             trusted_proxies: Vec::new(),
@@ -42,6 +48,9 @@ impl Default for LimitsConfig {
 
 fn default_connections() -> usize {
     10_000
+}
+fn default_per_ip() -> usize {
+    256
 }
 fn default_streams() -> usize {
     DEFAULT_STREAMS_PER_SESSION
@@ -55,6 +64,7 @@ type CreateLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
 /// The limits in force.
 pub struct Limits {
     pub max_connections: usize,
+    pub connections_per_ip: usize,
     pub streams_per_session: usize,
     /// `None`: session creates are not limited (the demo without a `[limits]` section).
     creates: Option<CreateLimiter>,
@@ -75,6 +85,7 @@ impl std::fmt::Debug for Limits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Limits")
             .field("max_connections", &self.max_connections)
+            .field("connections_per_ip", &self.connections_per_ip)
             .field("streams_per_session", &self.streams_per_session)
             .field("creates_limited", &self.creates.is_some())
             .field("trusted_proxies", &self.trusted)
@@ -87,6 +98,9 @@ impl LimitsConfig {
     pub fn checked(&self) -> Result<Limits, String> {
         if !(1..=1_000_000).contains(&self.max_connections) {
             return Err("[limits] max_connections must be 1 to 1000000".into());
+        }
+        if !(1..=1_000_000).contains(&self.connections_per_ip) {
+            return Err("[limits] connections_per_ip must be 1 to 1000000".into());
         }
         if !(1..=64).contains(&self.streams_per_session) {
             return Err("[limits] streams_per_session must be 1 to 64".into());
@@ -107,6 +121,7 @@ impl LimitsConfig {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Limits {
             max_connections: self.max_connections,
+            connections_per_ip: self.connections_per_ip,
             streams_per_session: self.streams_per_session,
             creates: Some(governor::RateLimiter::keyed(governor::Quota::per_minute(
                 quota,
@@ -122,6 +137,7 @@ impl Limits {
     pub fn without_create_limit() -> Limits {
         Limits {
             max_connections: default_connections(),
+            connections_per_ip: default_per_ip(),
             streams_per_session: default_streams(),
             creates: None,
             trusted: Vec::new(),
@@ -155,9 +171,18 @@ impl Limits {
         Some(nearest)
     }
 
+    /// What the accept loop needs: the caps and who is exempt from the per-address one.
+    pub fn caps(&self) -> Caps {
+        Caps {
+            max_connections: self.max_connections,
+            per_ip: self.connections_per_ip,
+            exempt: self.trusted.clone(),
+        }
+    }
+
     /// The create limit's key: an IPv6 address counts by its /64 (one subscriber's block), else
     /// anyone with a /64 could make 2^64 "addresses".
-    fn key(ip: IpAddr) -> IpAddr {
+    pub fn key(ip: IpAddr) -> IpAddr {
         match ip.to_canonical() {
             IpAddr::V6(v6) => {
                 let s = v6.segments();
@@ -184,6 +209,71 @@ impl Limits {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
+    }
+}
+
+/// The accept loop's caps: connections per listener, per client address on it (an IPv6 address by
+/// its /64), and the trusted proxies, never capped per address (every shopper comes through them).
+#[derive(Debug, Clone)]
+pub struct Caps {
+    pub max_connections: usize,
+    pub per_ip: usize,
+    pub exempt: Vec<ipnet::IpNet>,
+}
+
+/// Open connections per client address on one listener.
+#[derive(Debug)]
+pub struct PerAddress {
+    cap: usize,
+    exempt: Vec<ipnet::IpNet>,
+    open: std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>,
+}
+
+/// One open connection counted against its address; dropping it gives the place back.
+#[derive(Debug)]
+pub struct Held {
+    from: Option<(Arc<PerAddress>, IpAddr)>,
+}
+
+impl PerAddress {
+    pub fn new(caps: &Caps) -> Arc<PerAddress> {
+        Arc::new(PerAddress {
+            cap: caps.per_ip.max(1),
+            exempt: caps.exempt.clone(),
+            open: Default::default(),
+        })
+    }
+
+    /// A place for a connection from `peer`, or `None` past the cap.
+    pub fn take(self: &Arc<Self>, peer: IpAddr) -> Option<Held> {
+        let peer = peer.to_canonical();
+        if self.exempt.iter().any(|net| net.contains(&peer)) {
+            return Some(Held { from: None });
+        }
+        let key = Limits::key(peer);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(key).or_insert(0);
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(Held {
+            from: Some((self.clone(), key)),
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some((table, key)) = self.from.take() {
+            let mut open = table.open.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = open.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(&key);
+                }
+            }
+        }
     }
 }
 

@@ -7,7 +7,8 @@
 //!   closed after 10 s too (well inside the contract's 60 s).
 //! - A body must arrive whole within `BODY_TIMEOUT` (30 s, `408`) and hold at most `MAX_BODY`
 //!   (64 KiB, `413`); both answer the contract's error shape.
-//! - Past `[limits] max_connections` a connection gets a canned `429 rate_limited` with
+//! - Past `[limits] max_connections`, or past `connections_per_ip` from one address (an IPv6 one by
+//!   its /64; trusted proxies exempt), a connection gets a canned `429 rate_limited` with
 //!   `Retry-After` and is closed, without reading its request.
 //! - Shutdown: stop accepting, end every event stream and long poll (the hub's close), let
 //!   in-flight requests finish for up to `DRAIN`, then return so the caller drops the store.
@@ -98,17 +99,18 @@ pub struct Listener {
 /// Serves every listener until `shutdown` resolves, then drains (see the module's comment).
 pub async fn run(
     listeners: Vec<Listener>,
-    max_connections: usize,
+    caps: crate::http::limits::Caps,
     hub: Hub,
     shutdown: impl Future<Output = ()>,
 ) {
-    let max_connections = fit_file_limit(max_connections, listeners.len());
+    let max_connections = fit_file_limit(caps.max_connections, listeners.len());
     let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut loops = Vec::new();
     for l in listeners {
         // Each listener has its own slots: a flood on the public port leaves `[admin] listen` room.
         let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+        let per_address = crate::http::limits::PerAddress::new(&caps);
         let mut stop = stop_rx.clone();
         let graceful = graceful.clone();
         loops.push(tokio::spawn(async move {
@@ -124,6 +126,11 @@ pub async fn run(
                         }
                     },
                     _ = stop.changed() => break,
+                };
+                // One address first: a client holding its share cannot take the listener's.
+                let Some(place) = per_address.take(peer.ip()) else {
+                    tokio::spawn(refuse(stream));
+                    continue;
                 };
                 let Ok(slot) = slots.clone().try_acquire_owned() else {
                     tokio::spawn(refuse(stream));
@@ -160,6 +167,7 @@ pub async fn run(
                 tokio::spawn(async move {
                     let _ = conn.await;
                     drop(slot);
+                    drop(place);
                 });
             }
         }));
@@ -228,13 +236,7 @@ fn fit_file_limit(max_connections: usize, listeners: usize) -> usize {
 /// What both binaries do once everything is bound: serve until SIGTERM or Ctrl-C with the state's
 /// limits, drain, then drop the state (the store closes, SQLite checkpoints, as its last handle goes).
 pub async fn until_signal(state: crate::AppState, listeners: Vec<Listener>) {
-    run(
-        listeners,
-        state.limits.max_connections,
-        state.hub.clone(),
-        signal(),
-    )
-    .await;
+    run(listeners, state.limits.caps(), state.hub.clone(), signal()).await;
     drop(state);
 }
 

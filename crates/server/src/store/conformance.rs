@@ -681,6 +681,7 @@ fn order(reference: &str, value: u64) -> OrderRecord {
             id_number: None,
         }),
         metadata: [("cart".to_string(), "88123".to_string())].into(),
+        client_secret: crate::core::domain::new_client_secret(),
         created_at: "2026-01-01T00:00:00Z".into(),
         updated_at: "2026-01-01T00:00:00Z".into(),
     }
@@ -702,14 +703,17 @@ async fn orders_are_put_read_and_locked_once_a_session_exists(store: &dyn Store)
     changed.metadata.clear();
     changed.created_at = "2026-02-02T00:00:00Z".into();
     changed.updated_at = "2026-02-02T00:00:00Z".into();
+    // A later put brings a secret of its own (a PUT makes one): the order keeps its first.
+    assert_ne!(changed.client_secret, first.client_secret);
     let kept = OrderRecord {
         created_at: first.created_at.clone(),
+        client_secret: first.client_secret.clone(),
         ..changed.clone()
     };
     assert_eq!(
         must("update", store.put_order(changed).await),
         Put::Updated(kept.clone()),
-        "without a session everything may change; created_at stays"
+        "without a session everything may change; created_at and the client secret stay"
     );
     assert_eq!(
         must("get", store.get_order(&OrderRef::from(&reference)).await),

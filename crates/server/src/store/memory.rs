@@ -258,6 +258,7 @@ impl Store for MemoryStore {
                 }
                 let updated = OrderRecord {
                     created_at: old.created_at.clone(),
+                    client_secret: old.client_secret.clone(),
                     ..order
                 };
                 orders.insert(updated.reference.clone(), updated.clone());

@@ -13,6 +13,7 @@
 pub mod conformance;
 mod memory;
 mod postgres;
+pub mod postgres_tls;
 mod sqlite;
 
 use std::sync::Arc;
@@ -48,6 +49,16 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         _ => Err(StoreError::Unavailable(
             "store is neither \"memory\", \"sqlite://PATH\" nor \"postgres://…\"".into(),
         )),
+    }
+}
+
+/// What `Store::hold_order` hands back: whatever keeps the hold (a database connection holding a
+/// lock), released when dropped.
+pub struct OrderHold(pub Option<Box<dyn Send + Sync>>);
+
+impl std::fmt::Debug for OrderHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OrderHold")
     }
 }
 
@@ -95,6 +106,12 @@ pub enum Put {
 /// tokio's blocking pool, never on a worker thread.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync {
+    /// Held for the whole of a create for `reference`, so two creates for one order never run at
+    /// once, across every instance sharing the store (dropping it lets the next one in). One
+    /// process's lock is enough for a store only one process opens: the default holds nothing.
+    async fn hold_order(&self, _reference: &OrderRef) -> Result<OrderHold, StoreError> {
+        Ok(OrderHold(None))
+    }
     /// Stores a new session; `Locked` (nothing written) when its order is stored with another
     /// amount (the order changed after the session's amount was read: checked and written in one step).
     async fn insert(&self, record: SessionRecord, writer: Writer) -> Result<(), StoreError>;

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::StreamExt;
-use tokio_postgres::{AsyncMessage, NoTls, Row};
+use tokio_postgres::{AsyncMessage, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use crate::core::rules;
@@ -46,6 +47,8 @@ pub struct PgStore {
     pool: Pool,
     /// For the listening connection, made apart from the pool.
     config: tokio_postgres::Config,
+    /// The URL's `sslmode` and roots (`postgres_tls`), for it too.
+    tls: MakeRustlsConnect,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -67,7 +70,15 @@ fn err(e: tokio_postgres::Error) -> StoreError {
     ) {
         return StoreError::Invalid;
     }
-    StoreError::Unavailable(format!("postgres: {e}"))
+    // With its causes: "error performing TLS handshake" says nothing until the certificate's
+    // own error follows it. No cause holds the URL or the password.
+    let mut said = format!("postgres: {e}");
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        said.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    StoreError::Unavailable(said)
 }
 
 fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
@@ -150,13 +161,16 @@ CREATE TABLE IF NOT EXISTS events (
     next_attempt_ms BIGINT
 );
 CREATE INDEX IF NOT EXISTS events_due ON events(next_attempt_ms) WHERE NOT delivered;
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS client_secret TEXT;
+UPDATE orders SET client_secret = replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')
+    WHERE client_secret IS NULL;
 ";
 
 const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as, gateway_code, gateway_message";
 const REFUND_COLUMNS: &str =
     "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at, idempotency_key";
 const ORDER_COLUMNS: &str =
-    "reference, amount_value, currency, description, customer, metadata, created_at, updated_at";
+    "reference, amount_value, currency, description, customer, metadata, created_at, updated_at, client_secret";
 const EVENT_COLUMNS: &str = "id, kind, created_at, data, delivered, attempts, next_attempt_ms";
 
 fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, StoreError> {
@@ -242,6 +256,7 @@ fn order_row(row: &Row) -> Result<OrderRecord, StoreError> {
         metadata: serde_json::from_str(&metadata).map_err(|_| bad("metadata"))?,
         created_at: get(row, 6)?,
         updated_at: get(row, 7)?,
+        client_secret: get(row, 8)?,
     })
 }
 
@@ -302,6 +317,40 @@ async fn insert_events(
     Ok(())
 }
 
+/// How long a create waits for another instance's create of the same order.
+const HOLD_WAIT: Duration = Duration::from_secs(30);
+
+/// An order's create lock (`hold_order`): unlocked on drop, on the connection that took it, before
+/// that connection goes back to the pool.
+struct Held {
+    client: Option<deadpool_postgres::Object>,
+    key: String,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let (Some(client), key) = (self.client.take(), std::mem::take(&mut self.key)) else {
+            return;
+        };
+        let unlock = async move {
+            let unlocked = client
+                .execute(
+                    "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+                    &[&key],
+                )
+                .await;
+            if unlocked.is_err() {
+                // Never back to the pool with the lock possibly held: closing it releases it.
+                drop(deadpool_postgres::Object::take(client));
+            }
+        };
+        // Without a runtime (the process is ending) the connection closes, and the lock with it.
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(unlock);
+        }
+    }
+}
+
 /// Takes an advisory lock named by `key` until the transaction ends.
 async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &str) -> Result<(), StoreError> {
     tx.execute(
@@ -352,10 +401,14 @@ impl PgStore {
     /// Connects, and creates or migrates the schema; a database that cannot be reached is an error
     /// now, not at the first request.
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
-        let config = parse(url)?;
+        let asked = super::postgres_tls::split(url)?;
+        let mut config = parse(&asked.rest)?;
+        let mode = super::postgres_tls::mode_for(asked.mode, &config)?;
+        let (ssl_mode, tls) = super::postgres_tls::connector(mode, asked.root.as_ref())?;
+        config.ssl_mode(ssl_mode);
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -368,7 +421,7 @@ impl PgStore {
             .recycle_timeout(Some(WAIT))
             .build()
             .map_err(|e| StoreError::Unavailable(format!("postgres pool: {e}")))?;
-        let store = PgStore { pool, config };
+        let store = PgStore { pool, config, tls };
         store.migrate().await?;
         Ok(store)
     }
@@ -428,11 +481,11 @@ impl PgStore {
 /// Listens on `CHANNEL` for as long as the process runs: each notification wakes the session's
 /// waiters; after a lost connection, every waiter re-reads the store (`wake(None)`), since changes
 /// made while nobody listened were not heard.
-async fn listen(config: tokio_postgres::Config, wake: Wake) {
+async fn listen(config: tokio_postgres::Config, tls: MakeRustlsConnect, wake: Wake) {
     let mut backoff = Duration::from_millis(250);
     let mut first = true;
     loop {
-        match listening_connection(&config).await {
+        match listening_connection(&config, tls.clone()).await {
             Ok((client, mut messages)) => {
                 match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
                     Ok(()) => {
@@ -468,6 +521,7 @@ async fn listen(config: tokio_postgres::Config, wake: Wake) {
 /// (notifications) come out of the returned channel, which closes when the connection ends.
 async fn listening_connection(
     config: &tokio_postgres::Config,
+    tls: MakeRustlsConnect,
 ) -> Result<
     (
         tokio_postgres::Client,
@@ -475,7 +529,7 @@ async fn listening_connection(
     ),
     tokio_postgres::Error,
 > {
-    let (client, mut connection) = config.connect(NoTls).await?;
+    let (client, mut connection) = config.connect(tls).await?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -491,6 +545,39 @@ async fn listening_connection(
 
 #[async_trait::async_trait]
 impl Store for PgStore {
+    /// A session-level advisory lock (`create:{reference}`) on a connection of its own, tried every
+    /// 50 ms for up to `HOLD_WAIT` (a create holds it through one gateway call); released, and the
+    /// connection given back, when the hold is dropped.
+    async fn hold_order(&self, reference: &OrderRef) -> Result<super::OrderHold, StoreError> {
+        let key = format!("create:{}", reference.as_str());
+        if holds_nul(&[&key]) {
+            return Err(StoreError::Invalid);
+        }
+        let client = self.client().await?;
+        let deadline = tokio::time::Instant::now() + HOLD_WAIT;
+        loop {
+            let row = client
+                .query_one(
+                    "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+                    &[&key],
+                )
+                .await
+                .map_err(err)?;
+            if get::<bool>(&row, 0)? {
+                return Ok(super::OrderHold(Some(Box::new(Held {
+                    client: Some(client),
+                    key,
+                }))));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(StoreError::Unavailable(
+                    "another instance is still making a session for this order".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn insert(&self, r: SessionRecord, _: Writer) -> Result<(), StoreError> {
         let action = r.session.action.as_ref().map(json_text).transpose()?;
         let value = value_i64(&r.session.amount)?;
@@ -827,7 +914,7 @@ impl Store for PgStore {
         let put = match old {
             None => {
                 tx.execute(
-                    &format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+                    &format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
                     &[
                         &order.reference,
                         &value,
@@ -837,6 +924,7 @@ impl Store for PgStore {
                         &metadata,
                         &order.created_at,
                         &order.updated_at,
+                        &order.client_secret,
                     ],
                 )
                 .await
@@ -872,6 +960,7 @@ impl Store for PgStore {
                 .map_err(err)?;
                 Put::Updated(OrderRecord {
                     created_at: old.created_at,
+                    client_secret: old.client_secret,
                     ..order
                 })
             }
@@ -992,7 +1081,7 @@ impl Store for PgStore {
     }
 
     fn watch(&self, wake: Wake) {
-        tokio::spawn(listen(self.config.clone(), wake));
+        tokio::spawn(listen(self.config.clone(), self.tls.clone(), wake));
     }
 }
 

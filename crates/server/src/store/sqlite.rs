@@ -162,6 +162,14 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         "CREATE UNIQUE INDEX IF NOT EXISTS refunds_idempotency_key ON refunds(idempotency_key)",
     )
     .map_err(err)?;
+    // Orders kept before client secrets get one each (48 hex characters, 192 random bits): the
+    // shop reads it with GET /admin/orders/{reference}.
+    if !has("orders", "client_secret")? {
+        conn.execute_batch(
+            "ALTER TABLE orders ADD COLUMN client_secret TEXT; UPDATE orders SET client_secret = lower(hex(randomblob(24))) WHERE client_secret IS NULL",
+        )
+        .map_err(err)?;
+    }
     Ok(())
 }
 
@@ -355,7 +363,7 @@ impl SqliteStore {
 }
 
 const ORDER_COLUMNS: &str =
-    "reference, amount_value, currency, description, customer, metadata, created_at, updated_at";
+    "reference, amount_value, currency, description, customer, metadata, created_at, updated_at, client_secret";
 
 fn order_row(row: &Row<'_>) -> rusqlite::Result<OrderRecord> {
     let value: i64 = row.get(1)?;
@@ -377,6 +385,7 @@ fn order_row(row: &Row<'_>) -> rusqlite::Result<OrderRecord> {
         metadata: serde_json::from_str(&metadata).map_err(|_| bad(5, "metadata"))?,
         created_at: row.get(6)?,
         updated_at: row.get(7)?,
+        client_secret: row.get(8)?,
     })
 }
 
@@ -768,8 +777,8 @@ impl Store for SqliteStore {
             let put = match old {
                 None => {
                     tx.execute(
-                        &format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-                        params![order.reference, value, order.amount.currency, order.description, customer, metadata, order.created_at, order.updated_at],
+                        &format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                        params![order.reference, value, order.amount.currency, order.description, customer, metadata, order.created_at, order.updated_at, order.client_secret],
                     )
                     .map_err(err)?;
                     Put::Created(order)
@@ -792,6 +801,7 @@ impl Store for SqliteStore {
                     .map_err(err)?;
                     Put::Updated(OrderRecord {
                         created_at: old.created_at,
+                        client_secret: old.client_secret,
                         ..order
                     })
                 }

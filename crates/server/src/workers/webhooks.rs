@@ -71,6 +71,19 @@ impl WebhooksConfig {
     }
 }
 
+/// A Standard Webhooks signer from `whsec_` + base64 of 24 to 64 bytes (webhooks and lookups).
+pub fn signer(secret: &str) -> Result<standardwebhooks::Webhook, String> {
+    let key = secret
+        .strip_prefix("whsec_")
+        .and_then(|b| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.decode(b).ok()
+        })
+        .filter(|k| (24..=64).contains(&k.len()))
+        .ok_or("the secret must be \"whsec_\" + base64 of 24 to 64 random bytes")?;
+    standardwebhooks::Webhook::from_bytes(key).map_err(|e| e.to_string())
+}
+
 impl Webhooks {
     /// `secret` is `whsec_` + base64 of 24 to 64 bytes; `retry_secs` 1 to 20 waits of at most a week;
     /// `timeout_secs` 1 to 60.
@@ -81,15 +94,7 @@ impl Webhooks {
         timeout_secs: u64,
     ) -> Result<Webhooks, String> {
         let url = crate::urls::check_url("url", url)?;
-        let key = secret
-            .strip_prefix("whsec_")
-            .and_then(|b| {
-                use base64::Engine;
-                base64::engine::general_purpose::STANDARD.decode(b).ok()
-            })
-            .filter(|k| (24..=64).contains(&k.len()))
-            .ok_or("the secret must be \"whsec_\" + base64 of 24 to 64 random bytes")?;
-        let signer = standardwebhooks::Webhook::from_bytes(key).map_err(|e| e.to_string())?;
+        let signer = signer(secret)?;
         if retry_secs.is_empty()
             || retry_secs.len() > 20
             || retry_secs.iter().any(|s| *s == 0 || *s > 7 * 86_400)
@@ -127,7 +132,7 @@ impl Webhooks {
         Some(now_ms.saturating_add(i64::try_from(jittered).unwrap_or(i64::MAX)))
     }
 
-    /// `v1,<base64>` over `{id}.{timestamp}.{body}` with the secret (also signs order lookups).
+    /// `v1,<base64>` over `{id}.{timestamp}.{body}` with the secret.
     pub fn sign(&self, id: &str, timestamp: i64, body: &str) -> Result<String, String> {
         self.signer
             .sign(id, timestamp, body.as_bytes())

@@ -66,7 +66,7 @@ fn refused(path_or_args: &[&str], port: Option<u16>, needle: &str) {
     }
 }
 
-const BASE: &str = "public_url = \"https://shop.example\"\n";
+const BASE: &str = "public_url = \"https://shop.example\"\nstore = \"memory\"\n";
 
 #[test]
 fn without_config_it_prints_its_usage_and_exits_2() {
@@ -112,7 +112,7 @@ fn an_unknown_section_or_key_is_named_with_its_line() {
     refused(
         &["--config", &path.display().to_string()],
         Some(port),
-        "line 3",
+        "line 4",
     );
     let path = temp("unknown-key", &format!("{BASE}secret = \"hunter2\"\n"));
     refused(&["--config", &path.display().to_string()], None, "secret");
@@ -137,10 +137,7 @@ fn a_missing_secret_is_named_before_binding() {
 #[test]
 fn a_good_config_serves_the_checkout_and_no_sandbox_or_demo() {
     let port = free_port();
-    let path = temp(
-        "good",
-        &format!("listen = \"127.0.0.1:{port}\"\n{BASE}store = \"memory\"\n"),
-    );
+    let path = temp("good", &format!("listen = \"127.0.0.1:{port}\"\n{BASE}"));
     let mut child = server()
         .arg("--config")
         .arg(&path)
@@ -249,4 +246,137 @@ fn admin_listen_keeps_the_admin_api_off_the_public_address() {
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn a_config_without_store_is_refused_naming_store() {
+    let port = free_port();
+    let path = temp(
+        "no-store",
+        &format!("listen = \"127.0.0.1:{port}\"\npublic_url = \"https://shop.example\"\n"),
+    );
+    refused(
+        &["--config", &path.display().to_string()],
+        Some(port),
+        "store is required",
+    );
+}
+
+/// The cluster `cargo xtask test` starts with TLS, and its CA's and an unrelated CA's files.
+fn tls_cluster() -> (String, String, String) {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the tests through `cargo xtask test`, which starts a PostgreSQL with TLS")
+        })
+    };
+    (
+        var("WALLET_CHECKOUT_TEST_POSTGRES_TLS"),
+        var("WALLET_CHECKOUT_TEST_POSTGRES_CA"),
+        var("WALLET_CHECKOUT_TEST_POSTGRES_OTHER_CA"),
+    )
+}
+
+/// A production config on `store`, listening on `port`.
+fn on_store(name: &str, port: u16, store: &str) -> String {
+    temp(
+        name,
+        &format!("listen = \"127.0.0.1:{port}\"\npublic_url = \"https://shop.example\"\nstore = \"{store}\"\n"),
+    )
+    .display()
+    .to_string()
+}
+
+/// The password put in every store URL below: it must never be printed.
+const PASSWORD: &str = "pw-never-printed";
+
+fn with_password(url: &str) -> String {
+    url.replacen("postgres@", &format!("postgres:{PASSWORD}@"), 1)
+}
+
+#[test]
+fn postgres_over_tls_verifies_the_servers_certificate_against_sslrootcert() {
+    let (cluster, ca, _) = tls_cluster();
+    let port = free_port();
+    let store = format!(
+        "{}/postgres?sslmode=verify-full&sslrootcert={ca}",
+        with_password(&cluster)
+    );
+    let mut child = server()
+        .arg("--config")
+        .arg(on_store("tls-good", port, &store))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let healthz = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let res = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+                .await
+                .expect("answers");
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+    assert_eq!(
+        healthz,
+        (200, r#"{"status":"ok"}"#.to_string()),
+        "the store answers over TLS"
+    );
+}
+
+/// Exit 2 with one line naming `needle`, and the password nowhere in it.
+#[track_caller]
+fn store_refused(name: &str, store: &str, needle: &str) {
+    let port = free_port();
+    let config = on_store(name, port, store);
+    let (code, err) = run(server().arg("--config").arg(&config));
+    assert_eq!(code, Some(2), "{name}: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{name}: one line: {err:?}");
+    assert!(
+        lines[0].contains(needle),
+        "{name}: {needle:?} not in {err:?}"
+    );
+    assert!(
+        !err.contains(PASSWORD),
+        "{name}: the password was printed: {err}"
+    );
+    TcpListener::bind(("127.0.0.1", port)).expect("nothing was bound");
+}
+
+#[test]
+fn postgres_tls_failures_and_a_remote_host_in_clear_are_one_line_and_exit_2() {
+    let (cluster, _, other_ca) = tls_cluster();
+    let plain = std::env::var("WALLET_CHECKOUT_TEST_POSTGRES")
+        .expect("WALLET_CHECKOUT_TEST_POSTGRES: run the tests through `cargo xtask test`");
+    store_refused(
+        "tls-other-ca",
+        &format!(
+            "{}/postgres?sslmode=verify-full&sslrootcert={other_ca}",
+            with_password(&cluster)
+        ),
+        "certificate",
+    );
+    store_refused(
+        "tls-required-not-offered",
+        &format!("{}/postgres?sslmode=require", with_password(&plain)),
+        "TLS",
+    );
+    store_refused(
+        "tls-remote-in-clear",
+        &format!("postgres://checkout:{PASSWORD}@db.invalid:5432/checkout"),
+        "sslmode",
+    );
+    store_refused(
+        "tls-bad-mode",
+        &format!("postgres://checkout:{PASSWORD}@127.0.0.1:5432/checkout?sslmode=prefer"),
+        "sslmode",
+    );
 }

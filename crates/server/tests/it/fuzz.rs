@@ -61,7 +61,7 @@ fn world() -> &'static World {
             format!("http://{addr}")
         });
         let config = Config::parse(&format!(
-            "public_url = \"https://shop.example\"\n\
+            "public_url = \"https://shop.example\"\nstore = \"memory\"\n\
              [gateways.alphapay]\nbase_url = \"{base}\"\nmerchant_code = \"FUZZ\"\n\
              private_key_env = \"A_KEY\"\ngateway_public_key_env = \"A_PUB\"\n\
              [gateways.pass2pay]\nbase_url = \"{base}\"\nmch_no = \"M1\"\napp_id = \"app1\"\nsecret_env = \"P_SECRET\"\n\
