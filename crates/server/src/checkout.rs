@@ -1249,6 +1249,9 @@ pub async fn refund(
             )
             .await?;
             tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
+            if o.status == RefundStatus::Processing {
+                follow_refund(state, &refund, &record);
+            }
             Ok(refund)
         }
         // The gateway failed (or said something this build does not know): the refund may still
@@ -1261,6 +1264,7 @@ pub async fn refund(
         }) => {
             note_said(state, id, &Said { code, message }).await;
             tracing::warn!(session = %id, refund = %refund.id, "the gateway failed on a refund; it stays processing and is asked about");
+            follow_refund(state, &refund, &record);
             Ok(refund)
         }
         Err(GatewayError::Declined { code, message, .. }) => {
@@ -1351,9 +1355,12 @@ pub async fn refund_status(
         {
             if let Some(connector) = state.connectors.get(&record.session.gateway) {
                 // Without the gateway's id (its answer was lost or named none) it is asked by ours.
-                let status = connector
-                    .refund_status(payment(&record), &refund.id, refund.gateway_ref.as_deref())
-                    .await?;
+                let asked = crate::gateway::RefundAsked {
+                    refund_ref: &refund.id,
+                    gateway_refund_ref: refund.gateway_ref.as_deref(),
+                    amount: &refund.amount,
+                };
+                let status = connector.refund_status(payment(&record), asked).await?;
                 refund.status = status;
                 let event = refund_event(state, &record, &refund).await?;
                 record_refund(state, &RefundId::from(&refund.id), status, None, event).await?;
@@ -1361,6 +1368,32 @@ pub async fn refund_status(
         }
     }
     Ok(refund)
+}
+
+/// When a refund just made is still `processing`, asks the gateway about it soon (after 0.5, 2 and
+/// 5 s), so the shop hears `refund.succeeded` within a second or two rather than at the next
+/// background round; one the gateway cannot be asked about is said in the log at once.
+fn follow_refund(state: &AppState, refund: &RefundRecord, record: &SessionRecord) {
+    let findable = state
+        .connectors
+        .get(&record.session.gateway)
+        .is_some_and(|c| c.finds_refunds_by_ours());
+    if refund.gateway_ref.is_none() && !findable {
+        tracing::error!(refund = %refund.id, session = %record.session.id, gateway = %record.session.gateway, "ALERT: the gateway answered this refund without its id and cannot be asked about it by ours: check it in the gateway's portal (it stays processing until it is settled there)");
+    }
+    let (state, id) = (state.clone(), RefundId::from(&refund.id));
+    tokio::spawn(async move {
+        for wait_ms in [500, 1_500, 3_000] {
+            tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+            match refund_status(&state, &id).await {
+                Ok(r) if r.status != RefundStatus::Processing => return,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(refund = %id, code = e.code.as_str(), "refund status not known yet")
+                }
+            }
+        }
+    });
 }
 
 /// `PUT /admin/orders/{reference}`: stores or updates the shop's order. Answers whether it was new.

@@ -540,3 +540,86 @@ async fn a_query_saying_paid_without_an_amount_moves_nothing() {
         wallet_checkout_protocol::Status::Succeeded
     );
 }
+
+#[tokio::test]
+async fn a_refund_answer_about_another_refund_moves_nothing() {
+    let d = demo_on("pass2pay").await;
+    shop_order(&d.base, "R-other", "CNY").await;
+    let (_, s) = create_for(&d.base, "R-other", "alipay", "qr", None).await;
+    let id = s["id"].as_str().expect("id").to_string();
+    shopper(&d.base, &gateway_id(&s), true).await;
+    assert_eq!(
+        wait_change(&d.base, &id, "pending").await["status"],
+        "succeeded"
+    );
+    // The refund's answer is lost (unsigned): it stays processing, asked about by our id.
+    force(&d.base, "pass2pay", "refund", "unsigned").await;
+    let refunds = format!("{}/admin/sessions/{id}/refunds", d.base);
+    let (status, body) = admin(
+        reqwest::Method::POST,
+        &refunds,
+        Some(json!({ "amount": 100, "reason": "spilt" })),
+    )
+    .await;
+    assert_error(status, &body, 502, "gateway_error");
+    let (_, list) = admin(reqwest::Method::GET, &refunds, None).await;
+    let r = list[0].clone();
+    assert_eq!(r["status"], "processing", "{list}");
+    // A signed "failed" about another refund: not this one's end, so nothing moves.
+    force(&d.base, "pass2pay", "refund_query", "another_refund").await;
+    let rid = r["id"].as_str().expect("refund id");
+    let (status, body) = admin(
+        reqwest::Method::GET,
+        &format!("{}/admin/refunds/{rid}", d.base),
+        None,
+    )
+    .await;
+    assert_error(status, &body, 502, "gateway_error");
+    let kept = d
+        .store
+        .get_refund(&RefundId::from(rid))
+        .await
+        .expect("store")
+        .expect("kept");
+    assert_eq!(
+        kept.status.as_str(),
+        "processing",
+        "not failed by another refund's answer"
+    );
+    // Asked again, the gateway's answer about this refund ends it.
+    assert_eq!(refund_read(&d.base, &r).await["status"], "succeeded");
+}
+
+#[tokio::test]
+async fn a_refund_left_processing_is_asked_about_at_once_not_at_the_next_round() {
+    // The default background round (15 s): only the follow-up can settle it within 3 s.
+    let d = demo_with(|o| {
+        o.route_all_to("alphapay");
+        o.admin(ADMIN_TOKEN);
+    })
+    .await;
+    let (_, url) = paid_session(&d, "R-soon").await;
+    let (status, r) = admin(
+        reqwest::Method::POST,
+        &url,
+        Some(json!({ "amount": 100, "reason": "spilt" })),
+    )
+    .await;
+    // AlphaPay's refund answer carries no refundStatus: processing until asked.
+    assert_eq!(
+        (status, r["status"].as_str()),
+        (StatusCode::CREATED, Some("processing")),
+        "{r}"
+    );
+    let id = RefundId::from(r["id"].as_str().expect("id"));
+    let mut seen = String::new();
+    for _ in 0..30 {
+        let kept = d.store.get_refund(&id).await.expect("store").expect("kept");
+        seen = kept.status.as_str().to_string();
+        if seen != "processing" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, "succeeded", "settled within 3 s of the answer");
+}

@@ -453,13 +453,22 @@ impl Simulator {
         }
     }
 
-    fn refund_query(&self, sandbox: &Sandbox, p: &Params) -> Response {
+    fn refund_query(&self, sandbox: &Sandbox, p: &Params, forced: Option<&str>) -> Response {
         let wanted = |r: &Refund| {
             p.get("refundOrderId").is_some_and(|v| *v == r.id)
                 || p.get("mchRefundNo").is_some_and(|v| *v == r.merchant_ref)
         };
         let found = sandbox.inner.ledger.find_refund(Gateway::Pass2Pay, wanted);
         match found {
+            // A signed answer about another refund, "failed" (a replay of an old answer).
+            Some((x, r)) if forced == Some(ANOTHER_REFUND) => {
+                let mut fields = self.refund_fields(&x, &r);
+                fields.insert("mchRefundNo".into(), Value::String("rf_another".into()));
+                fields.insert("refundOrderId".into(), Value::String("R0000000000".into()));
+                fields.insert("state".into(), Value::String("3".into()));
+                fields.remove("successTime");
+                self.ok(fields)
+            }
             Some((x, r)) => self.ok(self.refund_fields(&x, &r)),
             None => Self::fail("退款订单不存在"),
         }
@@ -619,12 +628,16 @@ pub async fn api(
 /// Whether `next` may set `answer` for `op`: a `code` other than 0 (e.g. `"9999"`), `unsigned`
 /// (the answer's data without its sign); for create also `codeImgUrl` (a QR picture's URL),
 /// `paid` (paid at once, `orderState` 2 with `payOrderInfo`) and `failed` (`orderState` 3 with
-/// `errCode`/`errMsg`).
+/// `errCode`/`errMsg`); for refund_query `another_refund`.
 pub fn knows(op: Operation, answer: &str) -> bool {
     answer.parse::<i64>().is_ok_and(|c| c != 0)
         || answer == "unsigned"
         || (op == Operation::Create && matches!(answer, "codeImgUrl" | "paid" | "failed"))
+        || (op == Operation::RefundQuery && answer == ANOTHER_REFUND)
 }
+
+/// `next` on refund_query: a signed `failed` answer naming another refund.
+pub const ANOTHER_REFUND: &str = "another_refund";
 
 /// The same answer without `sign` (a forged or broken gateway: the merchant must refuse it).
 async fn unsigned(answer: Response) -> Response {
@@ -664,7 +677,7 @@ async fn answer(
             sandbox.slow(Gateway::Pass2Pay).await;
             answer
         }
-        _ => sim.refund_query(&sandbox, &p),
+        _ => sim.refund_query(&sandbox, &p, forced),
     }
 }
 

@@ -62,6 +62,36 @@ pub struct RefundRequest<'a> {
     pub reason: &'a str,
 }
 
+/// The refund a status query is about: ours, the gateway's id when it gave one, its amount.
+#[derive(Debug, Clone, Copy)]
+pub struct RefundAsked<'a> {
+    pub refund_ref: &'a str,
+    pub gateway_refund_ref: Option<&'a str>,
+    pub amount: &'a Money,
+}
+
+impl RefundAsked<'_> {
+    /// `Err` when an answer names another refund than this one: `ours` and `theirs` are the ids it
+    /// names (empty: not said), `amount` the amount it names.
+    pub fn check(
+        &self,
+        ours: &str,
+        theirs: &str,
+        amount: Option<&Money>,
+    ) -> Result<(), GatewayError> {
+        let other_ours = !ours.is_empty() && ours != self.refund_ref;
+        let other_theirs =
+            !theirs.is_empty() && self.gateway_refund_ref.is_some_and(|g| g != theirs);
+        let other_amount = amount.is_some_and(|a| a != self.amount);
+        if other_ours || other_theirs || other_amount {
+            return Err(GatewayError::BadResponse(
+                "the refund answer is about another refund".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundOutcome {
     /// The gateway's refund id, when it gave one; without it the refund is asked about by ours.
@@ -252,12 +282,19 @@ pub trait Connector: Send + Sync {
         payment: PaymentRef<'_>,
         refund: RefundRequest<'_>,
     ) -> Result<RefundOutcome, GatewayError>;
+    /// Whether the gateway documents a refund query by our refund id alone, for a refund it
+    /// answered without its own id (Pass2Pay's `mchRefundNo`; AlphaPay's `inquiryRefund` requires
+    /// its `refundId`, YabandPay documents only `refund_id`).
+    fn finds_refunds_by_ours(&self) -> bool {
+        false
+    }
     /// The refund's current status at the gateway, by its id when the gateway gave one, else ours.
+    /// An answer about another refund (its ids, or its amount where the gateway says one) is
+    /// `BadResponse`: a replayed answer must not end this one.
     async fn refund_status(
         &self,
         payment: PaymentRef<'_>,
-        refund_ref: &str,
-        gateway_refund_ref: Option<&str>,
+        refund: RefundAsked<'_>,
     ) -> Result<RefundStatus, GatewayError>;
 }
 

@@ -279,7 +279,7 @@ proptest! {
                 for c in w.connectors.values() {
                     let _ = c.query(payment).await;
                     let _ = c.close(payment).await;
-                    let _ = c.refund_status(payment, "rf_1", Some("R1")).await;
+                    let _ = c.refund_status(payment, wallet_checkout_server::gateway::RefundAsked { refund_ref: "rf_1", gateway_refund_ref: Some("R1"), amount: &amount }).await;
                 }
             });
         }

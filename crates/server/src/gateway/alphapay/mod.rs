@@ -19,7 +19,8 @@ use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
 use super::{
     http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification, Notification,
-    NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus, Refusal, Said,
+    NotifyError, Observed, PaymentRef, RefundAsked, RefundOutcome, RefundRequest, RefundStatus,
+    Refusal, Said,
 };
 use crate::core::clock::Clock;
 use std::sync::Arc;
@@ -427,18 +428,24 @@ impl super::Connector for AlphaPay {
     async fn refund_status(
         &self,
         _payment: PaymentRef<'_>,
-        refund_ref: &str,
-        gateway_refund_ref: Option<&str>,
+        refund: RefundAsked<'_>,
     ) -> Result<RefundStatus, GatewayError> {
         let asked = self
             .call_answer(
                 wire::INQUIRY_REFUND,
                 &wire::InquiryRefundRequest {
-                    refund_id: gateway_refund_ref,
-                    refund_request_id: refund_ref,
+                    refund_id: refund.gateway_refund_ref,
+                    refund_request_id: refund.refund_ref,
                 },
             )
             .await;
+        if let Ok(answer) = &asked {
+            refund.check(
+                answer.refund_request_id.as_deref().unwrap_or_default(),
+                answer.refund_id.as_deref().unwrap_or_default(),
+                None,
+            )?;
+        }
         match asked {
             Ok(answer) => Ok(answer
                 .refund_status

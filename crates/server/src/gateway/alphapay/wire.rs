@@ -50,6 +50,7 @@ pub struct Answer {
     pub payment_status: Option<PaymentStatus>,
     pub order: Option<OrderEcho>,
     pub refund_id: Option<String>,
+    pub refund_request_id: Option<String>,
     pub refund_status: Option<String>,
 }
 

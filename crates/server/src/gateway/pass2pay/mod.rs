@@ -22,8 +22,8 @@ use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
 use super::{
     constant_time_eq, http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification,
-    Notification, NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
-    Refusal, Said,
+    Notification, NotifyError, Observed, PaymentRef, RefundAsked, RefundOutcome, RefundRequest,
+    RefundStatus, Refusal, Said,
 };
 use crate::core::clock::Clock;
 
@@ -533,23 +533,30 @@ impl super::Connector for Pass2Pay {
         })
     }
 
+    fn finds_refunds_by_ours(&self) -> bool {
+        true
+    }
+
     async fn refund_status(
         &self,
         _payment: PaymentRef<'_>,
-        refund_ref: &str,
-        gateway_refund_ref: Option<&str>,
+        refund: RefundAsked<'_>,
     ) -> Result<RefundStatus, GatewayError> {
         let p = BTreeMap::from([
-            ("mchRefundNo", refund_ref.to_string()),
+            ("mchRefundNo", refund.refund_ref.to_string()),
             (
                 "refundOrderId",
-                gateway_refund_ref.unwrap_or_default().to_string(),
+                refund.gateway_refund_ref.unwrap_or_default().to_string(),
             ),
         ]);
         let data = self.call("/api/refund/query", p).await?;
-        Ok(refund_status_of(
-            &data.get("state").and_then(text).unwrap_or_default(),
-        ))
+        let get = |k: &str| data.get(k).and_then(text).unwrap_or_default();
+        let amount = get("refundAmount")
+            .parse::<u64>()
+            .ok()
+            .and_then(|v| Money::new(v, &get("currency").to_ascii_uppercase()).ok());
+        refund.check(&get("mchRefundNo"), &get("refundOrderId"), amount.as_ref())?;
+        Ok(refund_status_of(&get("state")))
     }
 }
 

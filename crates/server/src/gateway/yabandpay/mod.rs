@@ -24,8 +24,8 @@ use wallet_checkout_protocol::{Action, Flow, Money, Status, Wallet};
 
 use super::{
     constant_time_eq, http, CreatePayment, GatewayError, GatewayPayment, IncomingNotification,
-    Notification, NotifyError, Observed, PaymentRef, RefundOutcome, RefundRequest, RefundStatus,
-    Refusal,
+    Notification, NotifyError, Observed, PaymentRef, RefundAsked, RefundOutcome, RefundRequest,
+    RefundStatus, Refusal,
 };
 use crate::core::clock::Clock;
 
@@ -440,21 +440,22 @@ impl super::Connector for YabandPay {
     async fn refund_status(
         &self,
         _payment: PaymentRef<'_>,
-        refund_ref: &str,
-        gateway_refund_ref: Option<&str>,
+        refund: RefundAsked<'_>,
     ) -> Result<RefundStatus, GatewayError> {
         // Unknown upstream: whether QueryRefundOrder takes `m_refund_id` (documented: `refund_id`);
         // it is the only handle on a refund whose answer named none. A refusal leaves it processing.
-        let by = match gateway_refund_ref {
+        let by = match refund.gateway_refund_ref {
             Some(id) => ("refund_id", id.to_string()),
-            None => ("m_refund_id", refund_ref.to_string()),
+            None => ("m_refund_id", refund.refund_ref.to_string()),
         };
         let d = self
             .call("v3.QueryRefundOrder", BTreeMap::from([by]))
             .await?;
-        Ok(refund_status_of(
-            &d.get("state").and_then(text).unwrap_or_default(),
-        ))
+        let get = |k: &str| d.get(k).and_then(text).unwrap_or_default();
+        // YabandPay's answers are unsigned: every id and the amount it names must be this refund's.
+        let amount = Self::amount(d.get("refund_amount"), d.get("refund_currency"));
+        refund.check(&get("m_refund_id"), &get("refund_id"), amount.as_ref())?;
+        Ok(refund_status_of(&get("state")))
     }
 }
 
