@@ -87,6 +87,19 @@ pub fn spawn(sandbox: &Sandbox, payment: Payment) {
     });
 }
 
+/// Sends `out` once in the background (a push the gateway never retries, such as AlphaPay's refund
+/// notification); `drop` on the gateway's control sends nothing.
+pub fn push_once(sandbox: &Sandbox, gateway: Gateway, out: Outgoing) {
+    if sandbox.inner.controls.get(gateway).notifications == NotifyMode::Drop {
+        tracing::info!("sandbox: refund notification dropped on request");
+        return;
+    }
+    let sandbox = sandbox.clone();
+    tokio::spawn(async move {
+        deliver(&sandbox, gateway, out, 0).await;
+    });
+}
+
 /// `url` with its origin replaced by `origin` (the control switch `notify_origin`).
 fn redirected(url: &str, origin: Option<&str>) -> String {
     let (Some(origin), Ok(mut parsed)) = (origin, reqwest::Url::parse(url)) else {

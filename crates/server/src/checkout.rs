@@ -310,6 +310,10 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     // And across instances sharing the store: two creates for one order never overlap, so the
     // second closes the first's session before making its own.
     let _order_hold = state.store.hold_order(&OrderRef::from(&req.order)).await?;
+    // Another instance may have made this key's session while this one waited for the order.
+    if let Some(replayed) = replay(state, &req).await? {
+        return Ok(replayed);
+    }
     let (order, customer) = order_for(state, &OrderRef::from(&req.order), looked).await?;
     close_earlier_attempts(state, &OrderRef::from(&order.reference)).await?;
     let unavailable = || {
@@ -1005,14 +1009,31 @@ pub async fn notified(
             return Verdict::Refused;
         }
     };
-    let Notification::Payment {
-        gateway_ref,
-        merchant_ref,
-        status,
-        amount,
-    } = notification
-    else {
-        return Verdict::Accepted;
+    let (gateway_ref, merchant_ref, status, amount) = match notification {
+        Notification::Payment {
+            gateway_ref,
+            merchant_ref,
+            status,
+            amount,
+        } => (gateway_ref, merchant_ref, status, amount),
+        Notification::Refund {
+            gateway_ref,
+            refund_ref,
+            gateway_refund_ref,
+            status,
+            amount,
+        } => {
+            let pushed = PushedRefund {
+                gateway,
+                gateway_ref: &gateway_ref,
+                refund_ref: &refund_ref,
+                gateway_refund_ref: gateway_refund_ref.as_deref(),
+                status,
+                amount: amount.as_ref(),
+            };
+            return refund_notified(state, pushed).await;
+        }
+        Notification::Other => return Verdict::Accepted,
     };
     let record = match state.store.get(&SessionId::from(&merchant_ref)).await {
         Ok(Some(r)) if r.session.gateway == gateway && r.gateway_ref == gateway_ref => r,
@@ -1229,6 +1250,7 @@ pub async fn refund(
                 refund_ref: &refund.id,
                 amount: &amount,
                 reason: &refund.reason,
+                notify_url: &format!("{}/notify/{}", state.public_url, record.session.gateway),
             },
         )
         .await;
@@ -1554,6 +1576,84 @@ async fn look_up(
         }
         crate::orders::Looked::NotFound => Err(no_such_order()),
         crate::orders::Looked::Unavailable(why) => Err(lookup_failed(reference, &why)),
+    }
+}
+
+/// A refund's status a gateway pushed, verified.
+struct PushedRefund<'a> {
+    gateway: &'a str,
+    gateway_ref: &'a str,
+    refund_ref: &'a str,
+    gateway_refund_ref: Option<&'a str>,
+    status: RefundStatus,
+    amount: Option<&'a Money>,
+}
+
+/// A refund's end pushed by its gateway: believed for our refund of that gateway's payment (its
+/// gateway id and amount, where said, the refund's), recorded with its event if it ends it here. A
+/// refund answered without the gateway's id is settled this way even where it cannot be asked about.
+async fn refund_notified(state: &AppState, pushed: PushedRefund<'_>) -> Verdict {
+    let refund = match state
+        .store
+        .get_refund(&RefundId::from(pushed.refund_ref))
+        .await
+    {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            tracing::warn!(
+                gateway = pushed.gateway,
+                "refund notification for an unknown refund"
+            );
+            return Verdict::Refused;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failure on a refund notification");
+            return Verdict::Retry;
+        }
+    };
+    let record = match state.store.get(&SessionId::from(&refund.session_id)).await {
+        Ok(Some(r))
+            if r.session.gateway == pushed.gateway && r.gateway_ref == pushed.gateway_ref =>
+        {
+            r
+        }
+        Ok(_) => {
+            tracing::warn!(gateway = pushed.gateway, refund = %refund.id, "refund notification for another payment");
+            return Verdict::Refused;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failure on a refund notification");
+            return Verdict::Retry;
+        }
+    };
+    let other_id = matches!((refund.gateway_ref.as_deref(), pushed.gateway_refund_ref), (Some(kept), Some(said)) if kept != said);
+    if other_id || pushed.amount.is_some_and(|a| *a != refund.amount) {
+        tracing::error!(refund = %refund.id, "ALERT: a refund notification names another refund id or amount; not believed");
+        return Verdict::Refused;
+    }
+    if refund.status != RefundStatus::Processing || pushed.status == RefundStatus::Processing {
+        return Verdict::Accepted;
+    }
+    let mut ended = refund.clone();
+    ended.status = pushed.status;
+    let event = match refund_event(state, &record, &ended).await {
+        Ok(e) => e,
+        Err(_) => return Verdict::Retry,
+    };
+    match record_refund(
+        state,
+        &RefundId::from(&refund.id),
+        pushed.status,
+        pushed.gateway_refund_ref,
+        event,
+    )
+    .await
+    {
+        Ok(()) => {
+            tracing::info!(refund = %refund.id, status = pushed.status.as_str(), "refund ended by the gateway's notification");
+            Verdict::Accepted
+        }
+        Err(_) => Verdict::Retry,
     }
 }
 

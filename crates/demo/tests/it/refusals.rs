@@ -623,3 +623,38 @@ async fn a_refund_left_processing_is_asked_about_at_once_not_at_the_next_round()
     }
     assert_eq!(seen, "succeeded", "settled within 3 s of the answer");
 }
+
+#[tokio::test]
+async fn a_refund_answered_without_its_id_is_settled_by_the_gateways_refund_notification() {
+    let d = demo_with(|o| {
+        o.route_all_to("alphapay");
+        o.admin(ADMIN_TOKEN);
+    })
+    .await;
+    let (_, url) = paid_session(&d, "R-pushed").await;
+    // AlphaPay's inquiryRefund needs its refundId: without it the refund could never be asked about.
+    force(&d.base, "alphapay", "refund", "NO_REFUND_ID").await;
+    let (status, r) = admin(
+        reqwest::Method::POST,
+        &url,
+        Some(json!({ "amount": 100, "reason": "spilt" })),
+    )
+    .await;
+    assert_eq!(
+        (status, r["status"].as_str()),
+        (StatusCode::CREATED, Some("processing")),
+        "{r}"
+    );
+    let id = RefundId::from(r["id"].as_str().expect("id"));
+    let mut kept = None;
+    for _ in 0..30 {
+        let now = d.store.get_refund(&id).await.expect("store").expect("kept");
+        if now.gateway_ref.is_some() {
+            kept = Some(now);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let kept = kept.expect("the pushed notification gave the refund its gateway id");
+    assert_eq!(kept.status.as_str(), "succeeded");
+}

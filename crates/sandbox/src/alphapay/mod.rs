@@ -475,6 +475,19 @@ impl Simulator {
                 if let Some(code) = forced.and_then(|f| f.strip_prefix("U:")) {
                     answer["result"] = json!({ "resultCode": code, "resultStatus": "U", "resultMessage": message(code) });
                 }
+                // A refund done at once is pushed to `refund.notifyUrl`, once ("never retried"):
+                // the refund-inquiry answer without `result`, its id always there.
+                let held = matches!(forced, Some(f) if f.starts_with("U:"));
+                if let (false, Some(url)) = (held, body["refund"]["notifyUrl"].as_str()) {
+                    let mut pushed = answer.clone();
+                    if let Some(a) = pushed.as_object_mut() {
+                        a.remove("result");
+                        a.insert("refundStatus".into(), json!("SUCCESS"));
+                    }
+                    if let Some(out) = self.signed_push(url, &pushed.to_string(), now) {
+                        crate::notifier::push_once(sandbox, Gateway::AlphaPay, out);
+                    }
+                }
                 if forced == Some("NO_REFUND_ID") {
                     if let Some(a) = answer.as_object_mut() {
                         a.remove("refundId");
@@ -543,6 +556,33 @@ impl Simulator {
     }
 
     /// The signed payment notification; `corrupt` changes the amount after signing.
+    /// `body` pushed to `url`, signed as AlphaPay signs its notifications.
+    fn signed_push(&self, url: &str, body: &str, now: OffsetDateTime) -> Option<Outgoing> {
+        let path = reqwest::Url::parse(url)
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{}", u.path(), q),
+                None => u.path().to_string(),
+            })
+            .ok()?;
+        let time = fmt_time(now);
+        let nonce = nonce();
+        let sig = signature::signature_header(
+            &self.key,
+            &signature::string_to_sign(&path, &self.merchant_code, &time, &nonce, body.as_bytes()),
+        );
+        Some(Outgoing {
+            url: url.to_string(),
+            content_type: "application/json; charset=UTF-8",
+            headers: vec![
+                ("Merchant-Code", self.merchant_code.clone()),
+                ("Request-Time", time),
+                ("Nonce", nonce),
+                ("Signature", sig),
+            ],
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
     pub(crate) fn notification(
         &self,
         p: &Payment,

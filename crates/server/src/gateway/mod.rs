@@ -60,6 +60,8 @@ pub struct RefundRequest<'a> {
     pub refund_ref: &'a str,
     pub amount: &'a Money,
     pub reason: &'a str,
+    /// `{public_url}/notify/{gateway}`, for a gateway that pushes a refund's end (AlphaPay).
+    pub notify_url: &'a str,
 }
 
 /// The refund a status query is about: ours, the gateway's id when it gave one, its amount.
@@ -181,7 +183,16 @@ pub enum Notification {
         status: Status,
         amount: Money,
     },
-    /// Verified, but nothing the checkout acts on (e.g. a refund).
+    /// A refund's status, as the gateway pushed it: the payment's id (`gateway_ref`), our refund
+    /// id, the gateway's, the status, and the amount when the gateway says it.
+    Refund {
+        gateway_ref: String,
+        refund_ref: String,
+        gateway_refund_ref: Option<String>,
+        status: RefundStatus,
+        amount: Option<Money>,
+    },
+    /// Verified, but nothing the checkout acts on.
     Other,
 }
 

@@ -390,6 +390,7 @@ impl super::Connector for AlphaPay {
                             currency: refund.amount.currency.clone(),
                         },
                         description: truncate_chars(refund.reason, DESCRIPTION_LIMIT),
+                        notify_url: refund.notify_url,
                     },
                 },
             )
@@ -491,7 +492,27 @@ impl super::Connector for AlphaPay {
         let value: serde_json::Value =
             serde_json::from_str(body).map_err(|e| NotifyError::Body(e.to_string()))?;
         if value.get("refundId").is_some() {
-            return Ok(Notification::Other);
+            // A refund's end (AlphaPay pushes successful refunds once): ours by `refundRequestId`.
+            let r: wire::RefundNotification =
+                serde_json::from_value(value).map_err(|e| NotifyError::Body(e.to_string()))?;
+            let amount = match r.refund {
+                Some(echo) => Some(
+                    echo.refund_amount
+                        .value
+                        .parse::<u64>()
+                        .ok()
+                        .and_then(|v| Money::new(v, &echo.refund_amount.currency).ok())
+                        .ok_or_else(|| NotifyError::Body("refund.refundAmount".into()))?,
+                ),
+                None => None,
+            };
+            return Ok(Notification::Refund {
+                gateway_ref: r.payment_id,
+                refund_ref: r.refund_request_id,
+                gateway_refund_ref: Some(r.refund_id).filter(|id| !id.is_empty()),
+                status: refund_status(&r.refund_status),
+                amount,
+            });
         }
         let p: wire::PaymentNotification =
             serde_json::from_value(value).map_err(|e| NotifyError::Body(e.to_string()))?;

@@ -29,6 +29,8 @@ pub struct RefundRequest<'a> {
 pub struct RefundDetail<'a> {
     pub refund_amount: Amount,
     pub description: &'a str,
+    /// Where AlphaPay pushes the refund's notification (once, on success).
+    pub notify_url: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,6 +127,23 @@ pub struct PaymentInfo {
 #[serde(rename_all = "camelCase")]
 pub struct OrderEcho {
     pub order_amount: Amount,
+}
+
+/// A refund notification: the refund-inquiry response without `result`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundNotification {
+    pub refund_id: String,
+    pub payment_id: String,
+    pub refund_request_id: String,
+    pub refund_status: String,
+    pub refund: Option<RefundEcho>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundEcho {
+    pub refund_amount: Amount,
 }
 
 /// A payment notification: the inquiry response without `result`.
