@@ -247,9 +247,13 @@ test("through nginx, every notification dropped: one instance at a time asks the
     // A second order whose shopper never pays, created through nginx as the widget would.
     const made = await fetch(`${front}/`, { redirect: "manual" });
     const reference = made.headers.get("location").split("/").pop();
+    // The secret the shop rendered into that order's page, as the widget reads it.
+    const page2 = await (await fetch(`${front}/checkout/${reference}`)).text();
+    const secret = page2.match(/client-secret="([A-Za-z0-9_-]+)"/)?.[1];
+    assert.ok(secret, "the shop's page carries the order's client secret");
     const res = await fetch(`${front}/api/checkout/sessions`, {
       method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ order: reference, wallet: "wechat_pay", flow: "qr" }),
+      body: JSON.stringify({ order: reference, client_secret: secret, wallet: "wechat_pay", flow: "qr" }),
     });
     assert.equal(res.status, 201);
     const unpaid = await res.json();
