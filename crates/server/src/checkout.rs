@@ -1272,7 +1272,14 @@ pub async fn refund(
             .await?;
             tracing::info!(session = %id, refund = %refund.id, amount = %amount, status = o.status.as_str(), "refund made");
             if o.status == RefundStatus::Processing {
-                follow_refund(state, &refund, &record);
+                let findable = state
+                    .connectors
+                    .get(&record.session.gateway)
+                    .is_some_and(|c| c.finds_refunds_by_ours());
+                if o.gateway_ref.is_none() && !findable {
+                    tracing::error!(refund = %refund.id, session = %record.session.id, gateway = %record.session.gateway, "ALERT: the gateway answered this refund without its id and cannot be asked about it by ours; only its own notification can settle it now: if it stays processing, check it in the gateway's portal");
+                }
+                follow_refund(state, &refund);
             }
             Ok(refund)
         }
@@ -1286,7 +1293,7 @@ pub async fn refund(
         }) => {
             note_said(state, id, &Said { code, message }).await;
             tracing::warn!(session = %id, refund = %refund.id, "the gateway failed on a refund; it stays processing and is asked about");
-            follow_refund(state, &refund, &record);
+            follow_refund(state, &refund);
             Ok(refund)
         }
         Err(GatewayError::Declined { code, message, .. }) => {
@@ -1319,8 +1326,12 @@ pub async fn refund(
                 ),
             ))
         }
-        // Timed out or unreadable: the refund may or may not exist; it stays `processing` on record.
-        Err(e) => Err(e.into()),
+        // Timed out or unreadable: the refund may or may not exist; it stays `processing` on record
+        // and is asked about soon.
+        Err(e) => {
+            follow_refund(state, &refund);
+            Err(e.into())
+        }
     }
 }
 
@@ -1394,15 +1405,8 @@ pub async fn refund_status(
 
 /// When a refund just made is still `processing`, asks the gateway about it soon (after 0.5, 2 and
 /// 5 s), so the shop hears `refund.succeeded` within a second or two rather than at the next
-/// background round; one the gateway cannot be asked about is said in the log at once.
-fn follow_refund(state: &AppState, refund: &RefundRecord, record: &SessionRecord) {
-    let findable = state
-        .connectors
-        .get(&record.session.gateway)
-        .is_some_and(|c| c.finds_refunds_by_ours());
-    if refund.gateway_ref.is_none() && !findable {
-        tracing::error!(refund = %refund.id, session = %record.session.id, gateway = %record.session.gateway, "ALERT: the gateway answered this refund without its id and cannot be asked about it by ours: check it in the gateway's portal (it stays processing until it is settled there)");
-    }
+/// background round.
+fn follow_refund(state: &AppState, refund: &RefundRecord) {
     let (state, id) = (state.clone(), RefundId::from(&refund.id));
     tokio::spawn(async move {
         for wait_ms in [500, 1_500, 3_000] {

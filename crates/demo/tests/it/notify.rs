@@ -241,3 +241,19 @@ async fn notifications_for_unknown_gateways_or_payments_are_refused() {
     assert_eq!(code, 400);
     assert_eq!(status_of(&state).await, Status::Pending);
 }
+
+#[tokio::test]
+async fn a_signed_refund_notification_for_no_refund_of_ours_is_refused() {
+    let (base, _state) = setup().await;
+    let refund = json!({
+        "refundId": "9876543210", "paymentId": PAYMENT_ID, "refundRequestId": "rf_not_ours",
+        "refund": { "refundAmount": { "value": "100", "currency": "CAD" } },
+        "refundTime": "2026-01-01T00:02:00+00:00", "refundStatus": "SUCCESS"
+    })
+    .to_string();
+    let (code, ack) = send(&base, &refund, Some(Signed::default())).await;
+    assert_eq!(code, 400, "{ack}");
+    // Unsigned, it is refused before anything in it is read.
+    let (code, _) = send(&base, &refund, None).await;
+    assert_eq!(code, 400);
+}

@@ -552,8 +552,13 @@ async fn a_refund_answer_about_another_refund_moves_nothing() {
         wait_change(&d.base, &id, "pending").await["status"],
         "succeeded"
     );
-    // The refund's answer is lost (unsigned): it stays processing, asked about by our id.
-    force(&d.base, "pass2pay", "refund", "unsigned").await;
+    // The refund's answer is lost (unsigned) and its notification too: it stays processing,
+    // asked about by our id.
+    let quiet = |op: &str, answer: &str| json!({ "gateway": "pass2pay", "notifications": "drop", "next": { op: answer } });
+    assert_eq!(
+        control(&d.base, &quiet("refund", "unsigned")).await,
+        StatusCode::OK
+    );
     let refunds = format!("{}/admin/sessions/{id}/refunds", d.base);
     let (status, body) = admin(
         reqwest::Method::POST,
@@ -566,7 +571,10 @@ async fn a_refund_answer_about_another_refund_moves_nothing() {
     let r = list[0].clone();
     assert_eq!(r["status"], "processing", "{list}");
     // A signed "failed" about another refund: not this one's end, so nothing moves.
-    force(&d.base, "pass2pay", "refund_query", "another_refund").await;
+    assert_eq!(
+        control(&d.base, &quiet("refund_query", "another_refund")).await,
+        StatusCode::OK
+    );
     let rid = r["id"].as_str().expect("refund id");
     let (status, body) = admin(
         reqwest::Method::GET,
@@ -656,5 +664,49 @@ async fn a_refund_answered_without_its_id_is_settled_by_the_gateways_refund_noti
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let kept = kept.expect("the pushed notification gave the refund its gateway id");
+    assert_eq!(kept.status.as_str(), "succeeded");
+}
+
+#[tokio::test]
+async fn a_pass2pay_refund_whose_answer_was_lost_is_settled_by_its_notification() {
+    let d = demo_with(|o| {
+        o.route_all_to("pass2pay");
+        o.admin(ADMIN_TOKEN);
+    })
+    .await;
+    shop_order(&d.base, "R-p2p-push", "CNY").await;
+    let (_, s) = create_for(&d.base, "R-p2p-push", "alipay", "qr", None).await;
+    let id = s["id"].as_str().expect("id").to_string();
+    shopper(&d.base, &gateway_id(&s), true).await;
+    assert_eq!(
+        wait_change(&d.base, &id, "pending").await["status"],
+        "succeeded"
+    );
+    force(&d.base, "pass2pay", "refund", "unsigned").await;
+    let refunds = format!("{}/admin/sessions/{id}/refunds", d.base);
+    let (status, body) = admin(
+        reqwest::Method::POST,
+        &refunds,
+        Some(json!({ "amount": 100, "reason": "spilt" })),
+    )
+    .await;
+    assert_error(status, &body, 502, "gateway_error");
+    let (_, list) = admin(reqwest::Method::GET, &refunds, None).await;
+    let rid = RefundId::from(list[0]["id"].as_str().expect("refund id"));
+    let mut kept = None;
+    for _ in 0..30 {
+        let now = d
+            .store
+            .get_refund(&rid)
+            .await
+            .expect("store")
+            .expect("kept");
+        if now.gateway_ref.is_some() {
+            kept = Some(now);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let kept = kept.expect("the signed refund notification gave it Pass2Pay's id");
     assert_eq!(kept.status.as_str(), "succeeded");
 }

@@ -444,7 +444,17 @@ impl Simulator {
             Some((Ok(()), after)) => {
                 let r = after.refunds.iter().find(|r| r.id == id).cloned();
                 match r {
-                    Some(r) => self.ok(self.refund_fields(&after, &r)),
+                    Some(r) => {
+                        // Jeepay notifies a refund's end with the refund-query fields, like a payment.
+                        let url = get("notifyUrl");
+                        if !url.is_empty() {
+                            let fields = self.refund_fields(&after, &r);
+                            if let Some(out) = self.signed_form(url, fields, now) {
+                                crate::notifier::push_once(sandbox, Gateway::Pass2Pay, out);
+                            }
+                        }
+                        self.ok(self.refund_fields(&after, &r))
+                    }
                     None => Self::fail("系统异常"),
                 }
             }
@@ -475,6 +485,32 @@ impl Simulator {
     }
 
     /// The form-encoded notification: the query fields plus `reqTime` and `sign`.
+    /// `fields` posted to `url` as a form, with `reqTime` and `sign`, as Jeepay notifies.
+    fn signed_form(
+        &self,
+        url: String,
+        fields: Map<String, Value>,
+        now: OffsetDateTime,
+    ) -> Option<Outgoing> {
+        let mut fields: BTreeMap<String, String> = fields
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+            .collect();
+        fields.insert("reqTime".into(), millis(now));
+        let sign = signature::sign(
+            fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &self.merchant.secret,
+        );
+        fields.insert("sign".into(), sign);
+        let body = serde_urlencoded::to_string(&fields).ok()?;
+        Some(Outgoing {
+            url,
+            content_type: "application/x-www-form-urlencoded",
+            headers: Vec::new(),
+            body: body.into_bytes(),
+        })
+    }
+
     pub(crate) fn notification(
         &self,
         p: &Payment,

@@ -434,7 +434,19 @@ impl super::Connector for Pass2Pay {
             return Err(NotifyError::Stale);
         }
         if map.contains_key("refundOrderId") {
-            return Ok(Notification::Other);
+            // A refund's end, with the refund-query fields (Jeepay's mechanism for refunds).
+            let amount = get("refundAmount")?
+                .parse::<u64>()
+                .ok()
+                .and_then(|v| Money::new(v, &get("currency").ok()?.to_ascii_uppercase()).ok())
+                .ok_or_else(|| NotifyError::Body("refundAmount".into()))?;
+            return Ok(Notification::Refund {
+                gateway_ref: get("payOrderId")?.to_string(),
+                refund_ref: get("mchRefundNo")?.to_string(),
+                gateway_refund_ref: Some(get("refundOrderId")?.to_string()),
+                status: refund_status_of(get("state")?),
+                amount: Some(amount),
+            });
         }
         let Some(status) = status_of(get("state")?) else {
             return Ok(Notification::Other);
@@ -514,6 +526,7 @@ impl super::Connector for Pass2Pay {
             super::alphapay::truncate_chars(refund.reason, 64).to_string(),
         );
         p.insert("clientIp", self.client_ip.clone());
+        p.insert("notifyUrl", refund.notify_url.to_string());
         let data = self.call("/api/refund/refundOrder", p).await?;
         let get = |k: &str| data.get(k).and_then(text).unwrap_or_default();
         // Without `refundOrderId` it is asked about by ours (`mchRefundNo`), which Jeepay takes.
