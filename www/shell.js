@@ -128,7 +128,9 @@ export function createShell(host, options = {}) {
           }
           data = { status: response.status, json, ms: Date.now() - started };
         } catch (e) {
-          data = { failed: late ? "the server did not answer in time" : `request failed: ${e?.message || "no answer"}` };
+          const own = location.origin;
+          const cross = new URL(url, own).origin === own ? "" : ` (add ${own} to [checkout] allowed_origins)`;
+          data = { failed: late ? "the server did not answer in time" : `${url}: ${e?.message}${cross}` };
         }
         clearTimeout(timer);
         if (work === mine) {
@@ -294,7 +296,7 @@ export function createShell(host, options = {}) {
     },
 
     warn(...args) {
-      console.warn(`${PREFIX}:`, ...args);
+      console.warn(`${PREFIX}:`, ...args.filter((a) => a !== undefined));
     },
   };
 }

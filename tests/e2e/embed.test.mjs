@@ -24,8 +24,10 @@ const loader = manifest.files.find((f) => f.file === manifest.loader);
  * defaults (1.7 KiB), each measured by a build without it (README); issue 20's 64 KiB wasm stack
  * took it to 99,518 B, so the ceiling was 97.3 KiB. Issue 28 moved what the runtime decided (the
  * bridges' answers, the merchant's notices, the stop on leaving pending) into the pure machine, as
- * host-tested functions and effects, and the options into one table: 99,679 B (+161 B), so 97.4 KiB. */
-const CEILING_BROTLI = 97.4 * 1024;
+ * host-tested functions and effects, and the options into one table: 99,679 B (+161 B), so 97.4 KiB.
+ * Issue 29's client secret (one option, passed through to the create: +34 B) and issue 30's network
+ * failure naming the endpoint and, across origins, the origin to allow (+45 B): 99,758 B. */
+const CEILING_BROTLI = 99_758;
 const LOADER_BROTLI = 1024;
 
 let server;

@@ -101,6 +101,7 @@ pub struct Checked {
     pub limits: crate::http::limits::Limits,
     pub return_origins: Vec<String>,
     pub require_client_secret: bool,
+    pub allowed_origins: Vec<String>,
 }
 
 /// The routing's wallets, the admin token, `[frame]`, the webhooks and the order lookup, the limits
@@ -116,6 +117,7 @@ pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<Checked, String> 
         limits: config.limits()?,
         return_origins: config.return_origins()?,
         require_client_secret: config.require_client_secret(),
+        allowed_origins: config.allowed_origins()?,
     })
 }
 
@@ -147,6 +149,7 @@ pub async fn build(
         limits,
         return_origins,
         require_client_secret,
+        allowed_origins,
     } = check(config, secrets)?;
     if !require_client_secret {
         tracing::warn!("[checkout] require_client_secret = false: anyone who knows an order's reference can create sessions for it, closing the shopper's live one");
@@ -187,6 +190,7 @@ pub async fn build(
         limits,
         return_origins,
         require_client_secret,
+        allowed_origins: crate::http::cors::AllowedOrigins(Arc::new(allowed_origins)),
     });
     let apart = config.admin.as_ref().is_some_and(|a| a.listen.is_some());
     let (mut router, admin) = if apart {

@@ -50,7 +50,7 @@ pub struct Config {
 }
 
 /// `[checkout]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutSection {
     /// The origins a `return_url` may have (default: `public_url`'s).
@@ -59,10 +59,25 @@ pub struct CheckoutSection {
     /// A create must carry the order's client secret (default `true`).
     #[serde(default = "yes")]
     pub require_client_secret: bool,
+    /// The exact origins of the shop's pages when they are not `public_url`'s: the checkout API
+    /// answers CORS for them (and only them).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 fn yes() -> bool {
     true
+}
+
+impl Default for CheckoutSection {
+    /// As an empty `[checkout]` section reads: secrets required.
+    fn default() -> CheckoutSection {
+        CheckoutSection {
+            return_origins: Vec::new(),
+            require_client_secret: true,
+            allowed_origins: Vec::new(),
+        }
+    }
 }
 
 impl Config {
@@ -202,6 +217,7 @@ impl Config {
         config.routing_table().map_err(|e| e.to_string())?;
         config.check_urls()?;
         config.limits()?;
+        config.allowed_origins()?;
         config.return_origins()?;
         Ok(config)
     }
@@ -233,7 +249,29 @@ impl Config {
         self.limits.clone().unwrap_or_default().checked()
     }
 
-    /// `[checkout] return_origins`, each an origin; `public_url`'s origin without it.
+    /// `[checkout] allowed_origins`: exact origins (scheme, host, port), never a path or `*`.
+    pub fn allowed_origins(&self) -> Result<Vec<String>, String> {
+        let listed = self
+            .checkout
+            .as_ref()
+            .map(|c| c.allowed_origins.clone())
+            .unwrap_or_default();
+        listed
+            .iter()
+            .map(|o| {
+                if !crate::http::frame::valid_origin(o) {
+                    return Err(format!(
+                        "[checkout] allowed_origins: {o:?} is not an exact origin such as \"https://shop.example\" (no path, no *: the checkout API takes no wildcard)"
+                    ));
+                }
+                crate::urls::check_url("[checkout] allowed_origins", o)?;
+                origin_of(o)
+            })
+            .collect()
+    }
+
+    /// `[checkout] return_origins`, each an origin; without it `public_url`'s origin and the
+    /// `allowed_origins` (a shop on another origin sends its shoppers back to its own pages).
     pub fn return_origins(&self) -> Result<Vec<String>, String> {
         let listed = self
             .checkout
@@ -246,7 +284,13 @@ impl Config {
             ));
         }
         if listed.is_empty() {
-            return Ok(vec![origin_of(&self.public_url)?]);
+            let mut origins = vec![origin_of(&self.public_url)?];
+            for o in self.allowed_origins()? {
+                if !origins.contains(&o) {
+                    origins.push(o);
+                }
+            }
+            return Ok(origins);
         }
         // As a parsed URL writes them (`https://shop.example:443` is `https://shop.example`), so
         // they compare equal to a return_url's origin.
@@ -396,6 +440,32 @@ gateway_public_key_env = "ALPHAPAY_PUBLIC_KEY"
         base(
             "trusted_proxies",
             "[limits]\ntrusted_proxies = [\"nope\"]\n",
+        );
+        for bad in [
+            "*",
+            "https://shop.example/checkout",
+            "https://*.shop.example",
+            "shop.example",
+            "http://shop.example",
+        ] {
+            let e = Config::parse(&format!(
+                "public_url = \"https://pay.example\"\nstore = \"memory\"\n[checkout]\nallowed_origins = [\"{bad}\"]\n"
+            ))
+            .expect_err(bad);
+            assert!(e.contains("allowed_origins"), "{bad}: {e}");
+        }
+        let c = Config::parse(
+            "public_url = \"https://pay.example\"\nstore = \"memory\"\n[checkout]\nallowed_origins = [\"https://shop.example:443\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.allowed_origins().expect("origins"),
+            vec!["https://shop.example"]
+        );
+        assert_eq!(
+            c.return_origins().expect("origins"),
+            vec!["https://pay.example", "https://shop.example"],
+            "the shop's own origin is a return origin by default"
         );
         let c = Config::parse(
             "public_url = \"https://pay.example\"\nstore = \"memory\"\n[checkout]\nreturn_origins = [\"https://shop.example:443\", \"http://127.0.0.1:3000\"]\n",

@@ -65,6 +65,8 @@ pub struct Inner {
     pub return_origins: Vec<String>,
     /// A create must carry the order's client secret (`[checkout] require_client_secret`).
     pub require_client_secret: bool,
+    /// The shop's origins the checkout API answers CORS for (`[checkout] allowed_origins`).
+    pub allowed_origins: http::cors::AllowedOrigins,
 }
 
 impl Inner {

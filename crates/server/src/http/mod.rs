@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod cors;
 pub mod error;
 pub mod frame;
 pub mod health;
@@ -33,8 +34,15 @@ pub(crate) fn admin_app(state: AppState) -> Router {
 }
 
 fn public_routes(state: AppState) -> Router {
+    let mut checkout = api::router();
+    if !state.allowed_origins.0.is_empty() {
+        checkout = checkout.layer(axum::middleware::from_fn_with_state(
+            state.allowed_origins.clone(),
+            cors::cors,
+        ));
+    }
     Router::new()
-        .nest("/api/checkout", api::router())
+        .nest("/api/checkout", checkout)
         .merge(health::router())
         .merge(notify::router())
         .with_state(state)
