@@ -287,6 +287,10 @@ pub enum ErrorCode {
     OrderLocked,
     /// The shop's order lookup did not answer with an order.
     OrderUnavailable,
+    /// The merchant API's: no bearer token, or not the configured one. The widget never meets it,
+    /// so its wasm (built without `serde`) does not carry it.
+    #[cfg(feature = "serde")]
+    Unauthorized,
     /// A code this build does not know yet.
     #[cfg_attr(feature = "serde", serde(other))]
     Unknown,
@@ -308,6 +312,8 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::OrderLocked => "order_locked",
             ErrorCode::OrderUnavailable => "order_unavailable",
+            #[cfg(feature = "serde")]
+            ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -331,7 +337,13 @@ impl ErrorCode {
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
-        .unwrap_or(ErrorCode::Unknown)
+        .unwrap_or_else(|| {
+            #[cfg(feature = "serde")]
+            if s == "unauthorized" {
+                return ErrorCode::Unauthorized;
+            }
+            ErrorCode::Unknown
+        })
     }
 }
 

@@ -104,6 +104,25 @@ pub struct Checked {
     pub allowed_origins: Vec<String>,
 }
 
+/// What a shop's config leaves out that it most likely meant to have, each a line saying what
+/// follows and what to add; the production server logs them at start (a rehearsal too).
+pub fn warnings(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    if config.routing.is_empty() {
+        out.push("no [routing]: every wallet answers wallet_unavailable (\"not offered\"); add e.g. [routing] alipay = \"alphapay\" naming a configured [gateways.…] section".into());
+    }
+    if config.webhooks.is_none() {
+        out.push("no [webhooks]: the shop's backend hears of no payment (GET /admin/events still lists every event); add [webhooks] url and secret_env".into());
+    }
+    if crate::urls::is_loopback(&config.public_url) {
+        out.push(format!(
+            "public_url {:?} is this machine: gateways cannot notify it and wallets cannot send shoppers back to it; set the https address the internet reaches",
+            config.public_url
+        ));
+    }
+    out
+}
+
 /// The routing's wallets, the admin token, `[frame]`, the webhooks and the order lookup, the limits
 /// and the return origins, checked and made.
 pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<Checked, String> {

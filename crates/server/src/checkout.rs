@@ -1205,13 +1205,21 @@ pub async fn refund(
         amount.unwrap_or_else(|| crate::core::rules::refund_left(paid, so_far.iter().copied()));
     // Asked here before the gateway, and again by the store, atomically, as the refund is written.
     let over = |left: u64| {
-        ServiceError::invalid(format!(
-            "a refund must be between 0 and what is left to refund ({}), exclusive of 0",
-            Money {
-                value: left,
-                currency: record.session.amount.currency.clone(),
-            }
-        ))
+        let money = |value| Money {
+            value,
+            currency: record.session.amount.currency.clone(),
+        };
+        ServiceError::invalid(if left == 0 {
+            format!(
+                "nothing is left to refund: the session's {} is refunded in full (or its refunds are still processing)",
+                money(paid)
+            )
+        } else {
+            format!(
+                "a refund must be at least 1 and at most what is left to refund ({}), in minor units",
+                money(left)
+            )
+        })
     };
     crate::core::rules::refund_fits(value, paid, so_far).map_err(over)?;
     let connector = state
@@ -1480,9 +1488,11 @@ async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ServiceErro
             }
         }
     }
-    let paid = sessions
+    let paid: u64 = sessions
         .iter()
-        .any(|s| s.session.status == Status::Succeeded);
+        .filter(|s| s.session.status == Status::Succeeded)
+        .map(|s| s.session.amount.value)
+        .fold(0, u64::saturating_add);
     Ok(OrderView {
         refunded: Money {
             value: refunded,
@@ -1494,7 +1504,12 @@ async fn view(state: &AppState, o: OrderRecord) -> Result<OrderView, ServiceErro
         customer: o.customer,
         metadata: o.metadata,
         client_secret: o.client_secret,
-        status: if paid { "paid" } else { "open" },
+        // Refunded in full once the refunds that succeeded cover every paid session; partly: `paid`.
+        status: match (paid, refunded) {
+            (0, _) => "open",
+            (p, r) if r >= p => "refunded",
+            _ => "paid",
+        },
         created_at: o.created_at,
         updated_at: o.updated_at,
         sessions: sessions

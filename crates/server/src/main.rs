@@ -70,6 +70,9 @@ async fn main() -> ExitCode {
 /// host, so a restart takes its own leases back at once.
 async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>), String> {
     let config = Config::load(path).map_err(|e| e.to_string())?;
+    for warning in app::warnings(&config) {
+        tracing::warn!("{warning}");
+    }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "host".into());

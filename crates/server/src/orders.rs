@@ -189,7 +189,7 @@ pub struct OrderView {
     pub metadata: BTreeMap<String, String>,
     /// For the shop's page to hand the widget (`client-secret`).
     pub client_secret: String,
-    /// `paid` once a session succeeded, else `open`.
+    /// `open`; `paid` once a session succeeded; `refunded` once its refunds cover what was paid.
     pub status: &'static str,
     pub created_at: String,
     pub updated_at: String,

@@ -1,6 +1,20 @@
 //! The rules for the URLs the server calls or gives out: https, or http to a loopback host only;
 //! and an origin as a browser writes it.
 
+/// Whether `url`'s host is this machine (a loopback address or `localhost`).
+pub fn is_loopback(url: &str) -> bool {
+    match reqwest::Url::parse(url)
+        .ok()
+        .as_ref()
+        .and_then(|u| u.host())
+    {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// A URL the server calls or gives out: `https`, or `http` to a loopback host only (a gateway's
 /// unsigned answer over plain HTTP could be forged by anyone on the path). The error names `key`.
 pub fn check_url(key: &str, url: &str) -> Result<reqwest::Url, String> {

@@ -281,6 +281,8 @@ async fn the_admin_api_wants_its_token_and_refuses_browsers() {
         .await
         .expect("sent");
     assert_eq!(res.status().as_u16(), 401);
+    let body: Value = res.json().await.expect("error shape");
+    assert_eq!(body["error"]["code"], "unauthorized", "{body}");
     // Even with the token, a request a browser sends (Origin, Sec-Fetch-*) is refused.
     let res = client
         .post(&url)

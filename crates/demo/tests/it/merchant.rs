@@ -56,6 +56,42 @@ async fn an_order_put_by_the_shop_is_paid_and_read_back_paid() {
         .as_str()
         .is_some_and(|g| !g.is_empty()));
 
+    // Refunded in part: still "paid", with the sum; in full: "refunded".
+    let refunds = format!("{}/admin/sessions/{id}/refunds", d.base);
+    let status_after = |value: Option<u64>| {
+        let (refunds, url) = (refunds.clone(), url.clone());
+        async move {
+            let body = match value {
+                Some(v) => json!({ "amount": v }),
+                None => json!({}),
+            };
+            let (status, r) = admin(reqwest::Method::POST, &refunds, Some(body)).await;
+            assert_eq!(status, StatusCode::CREATED, "{r}");
+            // The refund settles within seconds (asked about at once).
+            for _ in 0..50 {
+                let (_, listed) = admin(reqwest::Method::GET, &refunds, None).await;
+                let settled = listed
+                    .as_array()
+                    .is_some_and(|l| l.iter().all(|x| x["status"] == "succeeded"));
+                if settled {
+                    return admin(reqwest::Method::GET, &url, None).await.1;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("the refund did not settle");
+        }
+    };
+    let part = status_after(Some(234)).await;
+    assert_eq!(
+        (part["status"].as_str(), part["refunded"]["value"].as_u64()),
+        (Some("paid"), Some(234))
+    );
+    let full = status_after(None).await;
+    assert_eq!(
+        (full["status"].as_str(), full["refunded"]["value"].as_u64()),
+        (Some("refunded"), Some(1234))
+    );
+
     let (status, body) = admin(
         reqwest::Method::GET,
         &format!("{}/admin/orders/B1", d.base),

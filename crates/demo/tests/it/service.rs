@@ -190,6 +190,14 @@ async fn refunds_never_exceed_what_was_paid() {
         .await
         .expect("the rest");
     assert_eq!(rest.amount.value, 400);
+    let e = checkout::refund(&d.state, &SessionId::from(&s.id), None, None, None)
+        .await
+        .expect_err("nothing left");
+    assert!(
+        e.message.starts_with("nothing is left to refund"),
+        "{}",
+        e.message
+    );
     assert_eq!(
         checkout::refunds(&d.state, &SessionId::from(&s.id))
             .await

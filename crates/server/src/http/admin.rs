@@ -89,8 +89,8 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         tracing::warn!("admin request with a wrong or missing token");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            ErrorCode::InvalidRequest,
-            "a valid bearer token is required",
+            ErrorCode::Unauthorized,
+            "a valid bearer token is required: Authorization: Bearer <the token in the variable [admin] token_env names>",
         ));
     }
     Ok(())

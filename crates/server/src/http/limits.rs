@@ -70,6 +70,8 @@ pub struct Limits {
     creates: Option<CreateLimiter>,
     trusted: Vec<ipnet::IpNet>,
     checks: AtomicU64,
+    /// The untrusted `X-Forwarded-For` warning was logged (once per process).
+    warned_forwarded: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Limits {
@@ -128,6 +130,7 @@ impl LimitsConfig {
             ))),
             trusted,
             checks: AtomicU64::new(0),
+            warned_forwarded: Default::default(),
         })
     }
 }
@@ -142,6 +145,7 @@ impl Limits {
             creates: None,
             trusted: Vec::new(),
             checks: AtomicU64::new(0),
+            warned_forwarded: Default::default(),
         }
     }
 
@@ -152,6 +156,11 @@ impl Limits {
         // `::ffff:10.0.0.5` (an IPv4 peer on a dual-stack listener) is `10.0.0.5`.
         let peer = peer.map(|p| p.ip().to_canonical())?;
         if !self.is_trusted(peer) {
+            if headers.contains_key("x-forwarded-for")
+                && !self.warned_forwarded.swap(true, Ordering::Relaxed)
+            {
+                tracing::warn!(peer = %peer, "a request came with X-Forwarded-For from {peer}, which is not in [limits] trusted_proxies: every shopper behind that proxy counts as {peer} (one create quota for all); if it is your proxy, add \"{peer}\" to trusted_proxies (said once)");
+            }
             return Some(peer);
         }
         let mut nearest = peer;

@@ -380,3 +380,71 @@ fn postgres_tls_failures_and_a_remote_host_in_clear_are_one_line_and_exit_2() {
         "sslmode",
     );
 }
+
+#[test]
+fn what_a_shop_forgot_is_said_at_start_and_an_untrusted_proxy_once() {
+    let port = free_port();
+    // No [routing], no [webhooks], and a public_url on this machine.
+    let path = temp(
+        "forgot",
+        &format!("listen = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\nstore = \"memory\"\n"),
+    );
+    let mut child = server()
+        .arg("--config")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        for _ in 0..3 {
+            let res = reqwest::Client::new()
+                .get(format!(
+                    "http://127.0.0.1:{port}/api/checkout/sessions/cs_x"
+                ))
+                .header("x-forwarded-for", "203.0.113.7")
+                .send()
+                .await
+                .expect("answers");
+            assert_eq!(res.status().as_u16(), 404);
+        }
+        // A create reads the client's address (reads do not): three of them.
+        for _ in 0..3 {
+            let _ = reqwest::Client::new()
+                .post(format!("http://127.0.0.1:{port}/api/checkout/sessions"))
+                .header("x-forwarded-for", "203.0.113.7")
+                .header("content-type", "application/json")
+                .body(r#"{"order":"A1","wallet":"alipay","flow":"qr"}"#)
+                .send()
+                .await
+                .expect("answers");
+        }
+    });
+    let _ = child.kill();
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    let _ = child.wait();
+    assert!(err.contains("no [routing]"), "{err}");
+    assert!(err.contains("no [webhooks]"), "{err}");
+    assert!(err.contains("is this machine"), "{err}");
+    assert!(
+        err.contains("store = \\\"memory\\\"") || err.contains("store = \"memory\""),
+        "{err}"
+    );
+    let told = err.matches("not in [limits] trusted_proxies").count();
+    assert_eq!(told, 1, "said once, naming the peer: {err}");
+    assert!(
+        err.contains("add \\\"127.0.0.1\\\" to trusted_proxies")
+            || err.contains("add \"127.0.0.1\" to trusted_proxies"),
+        "{err}"
+    );
+}
