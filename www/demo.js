@@ -43,6 +43,15 @@ async function start() {
   const options = { order, clientSecret, endpoint: "/api/checkout" };
   for (const key of ["locale", "flow", "mode"]) if (params.has(key)) options[key] = params.get(key);
   if (options.locale) document.documentElement.lang = options.locale;
+  // The sandbox's QR leads to its own wallet page: offered as a link, for a demo without a phone.
+  const link = document.getElementById("sandbox-link");
+  slot.addEventListener("wallet-checkout:statechange", (e) => {
+    const action = e.detail?.session?.action;
+    const page = action?.type === "qr" && typeof action.content === "string" ? action.content : "";
+    const ours = page.startsWith(`${location.origin}/sandbox/`);
+    if (link) link.hidden = !ours;
+    if (ours) document.getElementById("sandbox-open").href = page;
+  });
   window.demoCheckout = window.WalletCheckout.mount(slot, options);
   window.demoCheckout.ready.catch((e) => {
     slot.textContent = e.message;

@@ -39,6 +39,9 @@ test("core: desktop: pay with Alipay by scanning the QR, see Payment successful"
   assert.match(await page.getByRole("timer").innerText(), /\d\d:\d\d/);
   const decoded = await decodeQrOnScreen(page);
   assert.equal(decoded, session.action.content, "the QR on screen encodes the session's content");
+  const link = page.getByRole("link", { name: "Open the QR's page" });
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), session.action.content, "the demo offers the QR's page as a link");
   await noAxe(page, "pending (QR)");
   await shot(page, "desktop-qr");
 
