@@ -1,8 +1,9 @@
-//! The sample shop (`examples/shop-node/`, plain Node) against the real demo server and sandbox: the
-//! shop PUTs an order, the shopper pays by QR in headless Chromium on the shop's page, the shop's own
-//! database says paid from a webhook it verified with the npm `standardwebhooks` package; a refund
-//! from the admin API reaches it as `refund.succeeded`.
-import { test, before, after } from "node:test";
+//! The sample shops (`examples/shop-node/`, plain Node, and `examples/shop-python/`, Python's standard
+//! library) against the real demo server and sandbox, each with its own server: the shop PUTs an
+//! order, the shopper pays by QR in headless Chromium on the shop's page, the shop's own database says
+//! paid from a webhook it verified with the `standardwebhooks` package (npm's, PyPI's); a refund from
+//! the admin API reaches it as `refund.succeeded`.
+import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -14,12 +15,18 @@ import { startServer, launchBrowser, watchErrors, pay, lastSegment, sandboxConfi
 const ROOT = resolve(import.meta.dirname, "../..");
 const TOKEN = "e2e-admin-token-0123456789-abcdefghij";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw1HUwUGmGK/s=";
-let server, shop, browser;
+/** How each sample shop is started: the program and its file. */
+const SHOPS = {
+  node: [process.execPath, join(ROOT, "examples/shop-node/shop.mjs")],
+  // The venv `cargo xtask` made with PyPI's standardwebhooks (the README's Python lines use it too).
+  python: [process.env.WALLET_CHECKOUT_PYTHON ?? "python3", join(ROOT, "examples/shop-python/shop.py")],
+};
 
-/** Starts the sample shop on `port` against `serverUrl`; resolves with { base, stop }. */
-async function startShop(port, serverUrl) {
+/** Starts the sample shop `kind` on `port` against `serverUrl`; resolves with { base, stop }. */
+async function startShop(kind, port, serverUrl) {
   const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-shop-"));
-  const child = spawn(process.execPath, [join(ROOT, "examples/shop-node/shop.mjs")], {
+  const [program, file] = SHOPS[kind];
+  const child = spawn(program, [file], {
     env: { ...process.env, PORT: String(port), WALLET_CHECKOUT_URL: serverUrl, WALLET_CHECKOUT_ADMIN_TOKEN: TOKEN,
       WALLET_CHECKOUT_WEBHOOK_SECRET: SECRET, SHOP_DB: join(dir, "db.json") },
     stdio: ["ignore", "pipe", "inherit"],
@@ -36,6 +43,9 @@ async function startShop(port, serverUrl) {
   return { base, stop: () => child.kill() };
 }
 
+for (const kind of Object.keys(SHOPS)) describe(`the ${kind} sample shop`, () => {
+let server, shop, browser;
+
 before(async () => {
   const [serverPort, shopPort] = [await freePort(), await freePort()];
   process.env.WC_E2E_ADMIN_TOKEN = TOKEN;
@@ -51,7 +61,7 @@ timeout_secs = 5
 return_origins = ["http://127.0.0.1:${shopPort}"]
 `, { port: serverPort });
   server = await startServer(["--config", config], { port: serverPort });
-  shop = await startShop(shopPort, server.base);
+  shop = await startShop(kind, shopPort, server.base);
   browser = await launchBrowser();
 });
 
@@ -74,7 +84,7 @@ async function until(what, check, ms = 10_000) {
   }
 }
 
-test("the sample shop takes a payment and a refund, told by verified webhooks", async () => {
+test(`the ${kind} sample shop takes a payment and a refund, told by verified webhooks`, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = watchErrors(page);
@@ -117,7 +127,7 @@ test("the sample shop takes a payment and a refund, told by verified webhooks", 
   await context.close();
 });
 
-test("a forged or replayed webhook changes nothing in the shop", async () => {
+test(`a forged or replayed webhook changes nothing in the ${kind} shop`, async () => {
   const forged = await fetch(`${shop.base}/hooks/wallet-checkout`, {
     method: "POST",
     headers: { "content-type": "application/json", "webhook-id": "evt_forged", "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
@@ -125,4 +135,5 @@ test("a forged or replayed webhook changes nothing in the shop", async () => {
     body: JSON.stringify({ type: "session.succeeded", data: { order: { reference: "S0000000000" }, session: { id: "cs_x" } } }),
   });
   assert.equal(forged.status, 400, "the standardwebhooks package refuses a bad signature");
+});
 });
