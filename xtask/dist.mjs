@@ -183,7 +183,7 @@ ${tag("script", frameFile)}
 // 4. What a merchant pastes, and the inventory.
 const snippet = `<!-- wallet-checkout ${pkg.version}: serve dist/ at your site's root, then paste -->
 ${tag("script", loaderFile, " async")}
-<wallet-checkout endpoint="/api/checkout" order="A1001"></wallet-checkout>
+<wallet-checkout endpoint="/api/checkout" order="A1001" client-secret="the order's client_secret, from your backend"></wallet-checkout>
 `;
 writeFileSync(join(out, "snippet.html"), snippet);
 const widgetBrotli = files.filter((f) => f.widget).reduce((n, f) => n + f.brotli, 0);

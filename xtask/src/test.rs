@@ -51,6 +51,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some((tools::ensure_geckodriver()?, tools::ensure_trunk()?))
     };
     tools::ensure_nginx()?;
+    tools::ensure_caddy()?;
     // Up for the whole run: the store suite, the server's tests and the multi-instance ones use it;
     // the second, with TLS, the store's TLS cases.
     let postgres = crate::postgres::Cluster::start()?;
@@ -330,6 +331,7 @@ fn end_to_end(only: &[String], engines: Option<&str>) -> Result<Counts, String> 
         .env("WALLET_CHECKOUT_DEMO", server)
         .env("WALLET_CHECKOUT_SERVER", production)
         .env("WALLET_CHECKOUT_NGINX", tools::NGINX)
+        .env("WALLET_CHECKOUT_CADDY", tools::CADDY)
         .env("WALLET_CHECKOUT_SITE", root.join("dist"))
         .env("CHROMIUM", tools::CHROMIUM)
         .env("FIREFOX", tools::FIREFOX)
@@ -348,6 +350,7 @@ pub fn e2e(only: &[String]) -> Result<(), String> {
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
     tools::ensure_nginx()?;
+    tools::ensure_caddy()?;
     let postgres = crate::postgres::Cluster::start()?;
     std::env::set_var(crate::postgres::ENV, &postgres.url);
     let counts = end_to_end(only, None)?;

@@ -271,6 +271,26 @@ pub fn ensure_nginx() -> Result<(), String> {
     }
 }
 
+pub const CADDY: &str = "/usr/bin/caddy";
+
+/// Debian's Caddy (the README's same-origin Caddyfile is tested with it), installed if missing; the
+/// package's own service stays stopped.
+pub fn ensure_caddy() -> Result<(), String> {
+    if Path::new(CADDY).exists() {
+        return Ok(());
+    }
+    say("installing Debian's caddy with apt-get");
+    apt_install_quiet_services(&["caddy"])?;
+    let _ = Command::new("systemctl")
+        .args(["disable", "--now", "caddy"])
+        .status();
+    if Path::new(CADDY).exists() {
+        Ok(())
+    } else {
+        Err(format!("apt-get finished but {CADDY} is missing"))
+    }
+}
+
 /// `apt_install` without letting the packages start their own services (Debian's `policy-rc.d`
 /// convention): postgresql's cluster on 5432 and nginx on port 80 stay stopped, and a busy port
 /// cannot fail the install. The tests run their own.
