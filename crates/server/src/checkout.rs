@@ -464,6 +464,19 @@ fn no_such_order() -> ServiceError {
     ServiceError::new(Kind::NotFound, ErrorCode::OrderNotFound, "no such order")
 }
 
+/// A create refused by `authorize`, said in the log (never the secret), so a developer whose page
+/// forgot `client-secret` sees why, while the answer stays the unknown order's.
+fn refused_create(reference: &OrderRef, given: Option<&str>) {
+    let why = match given {
+        None => "no client_secret in the create (the page's element needs client-secret)",
+        Some(g) if !crate::core::domain::valid_client_secret(g) => {
+            "a client_secret that is not 32 to 255 characters of [A-Za-z0-9_-]"
+        }
+        Some(_) => "an unknown order, or a client_secret that is not the order's",
+    };
+    tracing::info!(order = ?reference.as_str(), why, "create answered order_not_found");
+}
+
 /// Equal secrets, compared in constant time (their digests, so the length says nothing either).
 fn same_secret(kept: &str, given: &str) -> bool {
     use sha2::Digest;
@@ -485,6 +498,7 @@ async fn authorize(
     counted: &mut bool,
 ) -> Result<Option<PutOrder>, ServiceError> {
     let refuse = |counted: bool| -> ServiceError {
+        refused_create(reference, given);
         if !counted {
             if let Err(limited) = count_create(state, client) {
                 return limited;
@@ -511,7 +525,10 @@ async fn authorize(
         {
             crate::orders::Looked::Found(body) => match body.client_secret.as_deref() {
                 Some(kept) if same_secret(kept, given) => Ok(Some(*body)),
-                Some(_) => Err(no_such_order()),
+                Some(_) => {
+                    refused_create(reference, Some(given));
+                    Err(no_such_order())
+                }
                 None => {
                     tracing::warn!(order = ?reference.as_str(), "the shop's lookup answer has no client_secret; the order is treated as not found");
                     Err(no_such_order())

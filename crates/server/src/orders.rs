@@ -92,6 +92,12 @@ impl PutOrder {
         let order: PutOrder = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
+            // serde names its own types ("expected struct Raw"): say what a shop must send instead.
+            if inner.to_string().contains("floating point") {
+                return format!(
+                    "{path}: amounts are integers of the currency's minor unit (1234 for 12.34 CAD), not decimals"
+                );
+            }
             if path.is_empty() || path == "." {
                 format!("the order is not valid: {inner}")
             } else {
@@ -222,7 +228,7 @@ mod tests {
         let cases = [
             (
                 r#"{"amount":{"value":12.5,"currency":"CAD"},"description":"Tea"}"#,
-                "value",
+                "minor unit",
             ),
             (
                 r#"{"amount":{"value":0,"currency":"CAD"},"description":"Tea"}"#,
