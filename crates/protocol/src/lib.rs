@@ -320,7 +320,7 @@ impl ErrorCode {
 
     /// The code for `s`; a code this build does not know is `Unknown`, never an error.
     pub fn parse(s: &str) -> ErrorCode {
-        [
+        let known = [
             ErrorCode::InvalidRequest,
             ErrorCode::OrderNotFound,
             ErrorCode::OrderAlreadyPaid,
@@ -336,14 +336,12 @@ impl ErrorCode {
             ErrorCode::OrderUnavailable,
         ]
         .into_iter()
-        .find(|c| c.as_str() == s)
-        .unwrap_or_else(|| {
-            #[cfg(feature = "serde")]
-            if s == "unauthorized" {
-                return ErrorCode::Unauthorized;
-            }
-            ErrorCode::Unknown
-        })
+        .find(|c| c.as_str() == s);
+        #[cfg(feature = "serde")]
+        if s == "unauthorized" {
+            return ErrorCode::Unauthorized;
+        }
+        known.unwrap_or(ErrorCode::Unknown)
     }
 }
 
