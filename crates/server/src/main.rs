@@ -70,9 +70,6 @@ async fn main() -> ExitCode {
 /// host, so a restart takes its own leases back at once.
 async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>), String> {
     let config = Config::load(path).map_err(|e| e.to_string())?;
-    for warning in app::warnings(&config) {
-        tracing::warn!("{warning}");
-    }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "host".into());
@@ -85,6 +82,10 @@ async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>
     };
     let mut app =
         wallet_checkout_server::build(&config, &Env, Arc::new(SystemClock), extras).await?;
+    // Only a config that starts is worth a warning: a bad one is its one line of error.
+    for warning in app::warnings(&config) {
+        tracing::warn!("{warning}");
+    }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
