@@ -101,8 +101,8 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 // ------------------------------------------------------------------------------------------ WebKit
 
-async function webkitEngine() {
-  const { display, stop: stopX } = await startXvfb();
+/** WebKitWebDriver on a free port, once it answers. */
+async function startWebkitDriver(display) {
   const port = await freePort();
   const driver = spawn(WEBKITDRIVER, [`--port=${port}`], {
     env: { ...process.env, DISPLAY: display, LANG: "en_US.UTF-8" },
@@ -121,6 +121,18 @@ async function webkitEngine() {
     if (Date.now() > deadline) throw new Error("WebKitWebDriver did not answer within 30 s");
     await Promise.race([new Promise((r) => setTimeout(r, 100)), exited]);
   }
+  return { driver, port };
+}
+
+/** `promise`, or an error after `ms`. */
+function within(promise, ms, what) {
+  promise.catch(() => {}); // a late failure of the abandoned attempt is not this test's
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(what)), ms))]);
+}
+
+async function webkitEngine() {
+  const { display, stop: stopX } = await startXvfb();
+  let { driver, port } = await startWebkitDriver(display);
   const sessions = new Set();
   return {
     name: "webkit",
@@ -132,10 +144,20 @@ async function webkitEngine() {
       const args = ["--automation"];
       const ua = userAgent ?? (phone ? IPHONE_UA : undefined);
       if (ua) args.push(`--user-agent=${ua}`);
-      const session = await new Builder()
+      const start = () => new Builder()
         .usingServer(`http://127.0.0.1:${port}`)
         .withCapabilities({ browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: MINIBROWSER, args } })
         .build();
+      let session;
+      try {
+        session = await within(start(), 60_000, "MiniBrowser did not start within 60 s");
+      } catch {
+        // A MiniBrowser that never came up leaves WebKitWebDriver waiting for ever (seen once on a
+        // cold machine): a new driver, and one more try.
+        driver.kill();
+        ({ driver, port } = await startWebkitDriver(display));
+        session = await within(start(), 60_000, "MiniBrowser did not start within 60 s, twice");
+      }
       sessions.add(session);
       // MiniBrowser's window is at least 447 px wide: a phone is as narrow as it gets.
       await session.manage().window().setRect(phone ? { width: 390, height: 844 } : { width, height });
