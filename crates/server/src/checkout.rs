@@ -803,15 +803,18 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
     if let Err(e) = state.store.request_close(&record.id(), closed_as).await {
         tracing::error!(session = %record.session.id, error = %e, "store failure marking a close");
     }
-    // One close of a session at a time, across instances (its lease, under this instance's name)
-    // and within this one: a cancel while another close or reconciliation of it runs, or soon
-    // after one failed, leaves it to them instead of calling the gateway again.
+    // One close of a session at a time within this instance: a cancel while another close of it
+    // runs here, or within `CLOSE_RETRY_MS` of one that failed, leaves it to that one (and to
+    // reconciliation, which retries `close_as`) instead of calling the gateway again.
     let Some(_closing) = state.closing.begin(&record.id(), state.clock.now()) else {
         return;
     };
+    // Reconciliation on every instance keeps off the session while this close runs: its lease,
+    // under this instance's own name, taken best effort (a shopper's cancel never waits for a
+    // query another instance is making: a close is idempotent at every gateway).
     let holder = format!("close:{}", state.instance);
     let now_ms = crate::core::clock::unix_ms(state.clock.now());
-    let taken = state
+    let _ = state
         .store
         .lease(
             &record.id(),
@@ -820,9 +823,6 @@ async fn close_at_gateway(state: &AppState, record: &SessionRecord, closed_as: S
             now_ms.saturating_add(CLOSE_LEASE_MS),
         )
         .await;
-    if !matches!(taken, Ok(true)) {
-        return;
-    }
     let outcome = match state.connectors.get(&record.session.gateway) {
         Some(connector) => connector.close(payment(record)).await,
         None => Ok(closed_as),
