@@ -575,7 +575,7 @@ async fn two_creates_for_one_order_on_two_instances_at_once_leave_one_payable_se
         );
         assert!(x.0.is_success() && y.0.is_success(), "{x:?} {y:?}");
         // The order's creates ran one after the other: the later closed the earlier first.
-        let sessions = sessions_of_order(&a.base, "MI-race").await;
+        let sessions = sessions_of(&a.base, "MI-race").await;
         assert_eq!(
             sessions.len(),
             2 * (round + 1),
@@ -604,15 +604,4 @@ async fn two_creates_for_one_order_on_two_instances_at_once_leave_one_payable_se
             "round {round}: one pending session: {pending:?}"
         );
     }
-}
-
-async fn sessions_of_order(base: &str, reference: &str) -> Vec<Value> {
-    let (status, view) = admin(
-        reqwest::Method::GET,
-        &format!("{base}/admin/orders/{reference}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{view}");
-    view["sessions"].as_array().cloned().unwrap_or_default()
 }

@@ -448,3 +448,15 @@ pub fn assert_error_says(
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains(needle), "{needle:?} not in {body}");
 }
+
+/// The admin order view's sessions.
+pub async fn sessions_of(base: &str, reference: &str) -> Vec<Value> {
+    let (status, view) = admin(
+        reqwest::Method::GET,
+        &format!("{base}/admin/orders/{reference}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view["sessions"].as_array().cloned().unwrap_or_default()
+}

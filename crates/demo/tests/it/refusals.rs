@@ -39,18 +39,6 @@ async fn shop_order(base: &str, reference: &str, currency: &str) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
-/// The admin order view's sessions.
-async fn sessions_of(base: &str, reference: &str) -> Vec<Value> {
-    let (status, view) = admin(
-        reqwest::Method::GET,
-        &format!("{base}/admin/orders/{reference}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{view}");
-    view["sessions"].as_array().cloned().unwrap_or_default()
-}
-
 async fn demo_on(gateway: &str) -> TestDemo {
     demo_with(|o| {
         o.route_all_to(gateway);
@@ -663,16 +651,9 @@ async fn a_refund_answered_without_its_id_is_settled_by_the_gateways_refund_noti
         "{r}"
     );
     let id = RefundId::from(r["id"].as_str().expect("id"));
-    let mut kept = None;
-    for _ in 0..30 {
-        let now = d.store.get_refund(&id).await.expect("store").expect("kept");
-        if now.gateway_ref.is_some() {
-            kept = Some(now);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let kept = kept.expect("the pushed notification gave the refund its gateway id");
+    let kept = with_gateway_id(&d, &id)
+        .await
+        .expect("the pushed notification gave the refund its gateway id");
     assert_eq!(kept.status.as_str(), "succeeded");
 }
 
@@ -702,20 +683,24 @@ async fn a_pass2pay_refund_whose_answer_was_lost_is_settled_by_its_notification(
     assert_error(status, &body, 502, "gateway_error");
     let (_, list) = admin(reqwest::Method::GET, &refunds, None).await;
     let rid = RefundId::from(list[0]["id"].as_str().expect("refund id"));
-    let mut kept = None;
+    let kept = with_gateway_id(&d, &rid)
+        .await
+        .expect("the signed refund notification gave it Pass2Pay's id");
+    assert_eq!(kept.status.as_str(), "succeeded");
+}
+
+/// The refund once it holds the gateway's refund id (only a refund notification gives it one here),
+/// read from the store for up to 3 s; `None` if it never does.
+async fn with_gateway_id(
+    d: &TestDemo,
+    id: &RefundId,
+) -> Option<wallet_checkout_server::store::RefundRecord> {
     for _ in 0..30 {
-        let now = d
-            .store
-            .get_refund(&rid)
-            .await
-            .expect("store")
-            .expect("kept");
+        let now = d.store.get_refund(id).await.expect("store").expect("kept");
         if now.gateway_ref.is_some() {
-            kept = Some(now);
-            break;
+            return Some(now);
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let kept = kept.expect("the signed refund notification gave it Pass2Pay's id");
-    assert_eq!(kept.status.as_str(), "succeeded");
+    None
 }

@@ -555,9 +555,9 @@ impl Simulator {
         }
     }
 
-    /// The signed payment notification; `corrupt` changes the amount after signing.
     /// `body` pushed to `url`, signed as AlphaPay signs its notifications.
     fn signed_push(&self, url: &str, body: &str, now: OffsetDateTime) -> Option<Outgoing> {
+        // Unknown upstream: the URI in a notification's signed content; the path (and query) of notifyUrl.
         let path = reqwest::Url::parse(url)
             .map(|u| match u.query() {
                 Some(q) => format!("{}?{}", u.path(), q),
@@ -583,47 +583,26 @@ impl Simulator {
         })
     }
 
+    /// The signed payment notification; `corrupt` changes the amount after signing.
     pub(crate) fn notification(
         &self,
         p: &Payment,
         now: OffsetDateTime,
         corrupt: bool,
     ) -> Option<Outgoing> {
-        let url = p.notify_url.clone()?;
+        let url = p.notify_url.as_deref()?;
         let body = Self::payment_fields(p).to_string();
-        // Unknown upstream: the URI in a notification's signed content; the path (and query) of notifyUrl.
-        let path = reqwest::Url::parse(&url)
-            .map(|u| match u.query() {
-                Some(q) => format!("{}?{}", u.path(), q),
-                None => u.path().to_string(),
-            })
-            .ok()?;
-        let time = fmt_time(now);
-        let nonce = nonce();
-        let sig = signature::signature_header(
-            &self.key,
-            &signature::string_to_sign(&path, &self.merchant_code, &time, &nonce, body.as_bytes()),
-        );
-        let body = if corrupt {
-            body.replacen(
-                &format!("\"value\":\"{}\"", p.amount_minor),
-                &format!("\"value\":\"{}\"", p.amount_minor + 1),
-                1,
-            )
-        } else {
-            body
-        };
-        Some(Outgoing {
-            url,
-            content_type: "application/json; charset=UTF-8",
-            headers: vec![
-                ("Merchant-Code", self.merchant_code.clone()),
-                ("Request-Time", time),
-                ("Nonce", nonce),
-                ("Signature", sig),
-            ],
-            body: body.into_bytes(),
-        })
+        let mut out = self.signed_push(url, &body, now)?;
+        if corrupt {
+            out.body = body
+                .replacen(
+                    &format!("\"value\":\"{}\"", p.amount_minor),
+                    &format!("\"value\":\"{}\"", p.amount_minor + 1),
+                    1,
+                )
+                .into_bytes();
+        }
+        Some(out)
     }
 }
 

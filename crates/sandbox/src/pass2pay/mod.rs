@@ -449,7 +449,7 @@ impl Simulator {
                         let url = get("notifyUrl");
                         if !url.is_empty() {
                             let fields = self.refund_fields(&after, &r);
-                            if let Some(out) = self.signed_form(url, fields, now) {
+                            if let Some(out) = self.signed_form(url, fields, now, None) {
                                 crate::notifier::push_once(sandbox, Gateway::Pass2Pay, out);
                             }
                         }
@@ -484,13 +484,14 @@ impl Simulator {
         }
     }
 
-    /// The form-encoded notification: the query fields plus `reqTime` and `sign`.
-    /// `fields` posted to `url` as a form, with `reqTime` and `sign`, as Jeepay notifies.
+    /// `fields` posted to `url` as a form, with `reqTime` and `sign`, as Jeepay notifies; `altered`
+    /// (a field and its value) is written after signing (a notification changed on its way).
     fn signed_form(
         &self,
         url: String,
         fields: Map<String, Value>,
         now: OffsetDateTime,
+        altered: Option<(&str, String)>,
     ) -> Option<Outgoing> {
         let mut fields: BTreeMap<String, String> = fields
             .into_iter()
@@ -502,6 +503,9 @@ impl Simulator {
             &self.merchant.secret,
         );
         fields.insert("sign".into(), sign);
+        if let Some((k, v)) = altered {
+            fields.insert(k.to_string(), v);
+        }
         let body = serde_urlencoded::to_string(&fields).ok()?;
         Some(Outgoing {
             url,
@@ -511,6 +515,8 @@ impl Simulator {
         })
     }
 
+    /// The form-encoded notification: the query fields plus `reqTime` and `sign`; `corrupt` changes
+    /// the amount after signing.
     pub(crate) fn notification(
         &self,
         p: &Payment,
@@ -518,27 +524,8 @@ impl Simulator {
         corrupt: bool,
     ) -> Option<Outgoing> {
         let url = p.notify_url.clone()?;
-        let mut fields: BTreeMap<String, String> = self
-            .order_fields(p)
-            .into_iter()
-            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
-            .collect();
-        fields.insert("reqTime".into(), millis(now));
-        let sign = signature::sign(
-            fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            &self.merchant.secret,
-        );
-        fields.insert("sign".into(), sign);
-        if corrupt {
-            fields.insert("amount".into(), (p.amount_minor + 1).to_string());
-        }
-        let body = serde_urlencoded::to_string(&fields).ok()?;
-        Some(Outgoing {
-            url,
-            content_type: "application/x-www-form-urlencoded",
-            headers: Vec::new(),
-            body: body.into_bytes(),
-        })
+        let altered = corrupt.then(|| ("amount", (p.amount_minor + 1).to_string()));
+        self.signed_form(url, self.order_fields(p), now, altered)
     }
 
     /// Signs fields the way Pass2Pay does, for tests that forge or replay a notification.
