@@ -52,6 +52,7 @@ public_url = "http://127.0.0.1:${port}"
 store = "${store === "sqlite" ? `sqlite://${join(dir, "bench.db")}` : "memory"}"
 
 ${extra}
+${extra.includes("[limits]") ? "" : "[limits]\ncreates_per_minute_per_ip = 100000 # the bench's shoppers all come from 127.0.0.1\n"}
 [demo]
 orders = true
 sandbox = true
@@ -924,6 +925,8 @@ base_url = "${gateway ?? "https://api.pass2pay.example"}/sandbox/pass2pay"
 mch_no = "M1700000001"
 app_id = "64a0c0ffee0000000000abcd"
 secret_env = "BENCH_P2P"
+[limits]
+creates_per_minute_per_ip = 100000
 [demo]
 sandbox = ${gateway ? "false" : "true"}
 `;

@@ -101,12 +101,18 @@ const shortHash = (bytes) => createHash("sha384").update(bytes).digest("hex").sl
 function emit(stem, ext, bytes, purpose, { widget = false } = {}) {
   const file = `${stem}.${shortHash(bytes)}.${ext}`;
   writeFileSync(join(out, file), bytes);
+  // The compressed copies beside it, for a server that sends them as they are (the reference
+  // server's `[widget] dist`, nginx's gzip_static/brotli_static, Caddy's precompressed).
+  const gz = gzipSync(bytes, { level: 9 });
+  const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+  writeFileSync(join(out, `${file}.gz`), gz);
+  writeFileSync(join(out, `${file}.br`), br);
   const entry = {
     file,
     purpose,
     bytes: bytes.length,
-    gzip: gzipSync(bytes, { level: 9 }).length,
-    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    gzip: gz.length,
+    brotli: br.length,
     sha384: integrity(bytes),
     widget,
   };
@@ -181,7 +187,7 @@ ${tag("script", frameFile)}
 );
 
 // 4. What a merchant pastes, and the inventory.
-const snippet = `<!-- wallet-checkout ${pkg.version}: serve dist/ at your site's root, then paste -->
+const snippet = `<!-- wallet-checkout ${pkg.version}: serve dist/'s wallet-checkout* files at your site's root (or let the server: [widget] dist), then paste -->
 ${tag("script", loaderFile, " async")}
 <wallet-checkout endpoint="/api/checkout" order="A1001" client-secret="the order's client_secret, from your backend"></wallet-checkout>
 `;

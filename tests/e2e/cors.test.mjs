@@ -2,7 +2,8 @@
 //! different addresses: the shop's page (a small HTTP server of the test's, `http://localhost:…`)
 //! serves the released widget files itself, with a strict CSP whose `connect-src` names the server,
 //! and the element's `endpoint` is the server's absolute URL (`http://127.0.0.1:…`), which lists the
-//! shop in `[checkout] allowed_origins`. A second shop, not listed, is refused by the browser.
+//! shop in `[checkout] allowed_origins`. A second shop, not listed, is refused by the browser. And a
+//! shop that serves nothing of ours: its script tag loads the widget from the server (`[widget] dist`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -27,15 +28,17 @@ const shops = [];
 async function startShop() {
   const http = createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
-    if (url.pathname === "/checkout.html") {
+    if (url.pathname === "/checkout.html" || url.pathname === "/remote.html") {
+      // remote.html: the README's topology (b) with `[widget] dist`, every file from the server.
+      const from = url.pathname === "/remote.html" ? server.base : "";
       const order = (url.searchParams.get("order") ?? "").replace(/[^A-Z0-9]/g, "");
       res.writeHead(200, {
         "content-type": "text/html; charset=utf-8",
-        "content-security-policy": `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${server.base}`,
+        "content-security-policy": `default-src 'self'; script-src 'self' ${from} 'wasm-unsafe-eval'; style-src 'self' ${from}; img-src 'self' data:; connect-src 'self' ${server.base}`,
       });
       res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>
 <wallet-checkout endpoint="${server.base}/api/checkout" order="${order}" client-secret="${secretOf(order) ?? ""}" flow="qr"></wallet-checkout>
-<script src="/${manifest.loader}" integrity="${loader.sha384}" crossorigin="anonymous" async></script></body></html>`);
+<script src="${from}/${manifest.loader}" integrity="${loader.sha384}" crossorigin="anonymous" async></script></body></html>`);
       return;
     }
     const file = manifest.files.find((f) => `/${f.file}` === url.pathname);
@@ -55,7 +58,7 @@ async function startShop() {
 before(async () => {
   SHOP = await startShop();
   STRANGER = await startShop();
-  server = await startServer(["--config", sandboxConfig(`[checkout]\nallowed_origins = ["${SHOP}"]\n`)]);
+  server = await startServer(["--config", sandboxConfig(`[checkout]\nallowed_origins = ["${SHOP}"]\n[widget]\ndist = "${site}"\n`)]);
   browser = await launchBrowser();
 });
 after(async () => {
@@ -102,5 +105,34 @@ test("a shop on an origin the server does not list cannot reach the checkout API
   assert.ok(ours?.includes(`${server.base}/api/checkout/sessions: `), `the widget names the endpoint: ${ours}`);
   assert.ok(ours?.includes(`add ${STRANGER} to [checkout] allowed_origins`), `and what to do: ${ours}`);
   assert.ok(!ours?.includes("undefined"), ours);
+  await context.close();
+});
+
+test("a shop that serves none of the widget's files: the script tag loads them from the server ([widget] dist)", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const fetched = [];
+  page.on("response", (r) => fetched.push(r));
+  const order = await newOrder(server.base);
+  await page.goto(`${SHOP}/remote.html?order=${order}`);
+  const created = page.waitForResponse((r) => r.url() === `${server.base}/api/checkout/sessions` && r.request().method() === "POST");
+  await page.getByRole("button", { name: "Alipay", exact: true }).click();
+  const session = await (await created).json();
+  await page.locator("wallet-checkout svg.wc-qr").waitFor();
+  await pay(server.base, lastSegment(session.action.content));
+  await page.locator("wallet-checkout").getByRole("status").filter({ hasText: "Payment successful" }).waitFor();
+  assert.deepEqual(errors, []);
+  // Every widget file came from the server, none from the shop; the wasm compressed and immutable.
+  const ours = manifest.files.filter((f) => f.widget).map((f) => f.file);
+  for (const file of ours) {
+    assert.ok(fetched.some((r) => r.url() === `${server.base}/${file}` && r.status() === 200), `${file} from the server`);
+    assert.ok(!fetched.some((r) => r.url() === `${SHOP}/${file}`), `${file} not from the shop`);
+  }
+  const wasm = fetched.find((r) => r.url().startsWith(server.base) && r.url().endsWith(".wasm"));
+  const headers = await wasm.allHeaders();
+  assert.equal(headers["cache-control"], "public, max-age=31536000, immutable");
+  assert.equal(headers["content-type"], "application/wasm");
+  assert.ok(["br", "gzip"].includes(headers["content-encoding"]), `sent compressed: ${headers["content-encoding"]}`);
   await context.close();
 });

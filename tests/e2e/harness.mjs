@@ -23,13 +23,14 @@ export function required(name) {
 }
 
 /** A config file for the server in sandbox mode with demo orders and a SQLite file in `dir` (fresh by
- * default); `extra` is more TOML (routing, frame, …). Returns its path, for `startServer(["--config", path])`. */
+ * default), the create limit raised (a rehearsal applies `[limits]`); `extra` is more TOML (routing, frame, …). Returns its path, for `startServer(["--config", path])`. */
 export function sandboxConfig(extra = "", { port = 0, dir = mkdtempSync(join(tmpdir(), "wallet-checkout-e2e-")) } = {}) {
   const file = join(dir, "checkout.toml");
   writeFileSync(file, `listen = "127.0.0.1:${port}"
 public_url = "http://127.0.0.1:${port}"
 store = "sqlite://${join(dir, "checkout.db")}"
 ${extra}
+${extra.includes("[limits]") ? "" : "[limits]\ncreates_per_minute_per_ip = 100000 # a suite's sessions all come from 127.0.0.1\n"}
 [demo]
 orders = true
 sandbox = true

@@ -1,10 +1,12 @@
 //! The same-origin topology as the README's "Connect your shop" writes it: one production server behind a
 //! real nginx, then behind a real Caddy, each configured with the README's block (read from the README);
 //! the shop's page on the proxy's origin with the widget's default endpoint; the gateway (the sandbox, a
-//! process of its own) notifies the proxy's address, which the block sends on to the server.
+//! process of its own) notifies the proxy's address, which the block sends on to the server. And a
+//! production server pointed at that sandbox the README's way, AlphaPay's key read from the sandbox.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,6 +16,14 @@ import { launchBrowser, watchErrors, freePort, pay, lastSegment, required } from
 const ROOT = resolve(import.meta.dirname, "../..");
 const TOKEN = "e2e-admin-token-0123456789-abcdefghij";
 const P2P = "e2e-proxies-pass2pay-secret-0123456789";
+// The merchant's AlphaPay key: the server signs with it, the sandbox checks with its public half.
+const AP_KEY = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+const ap = (base) => `[gateways.alphapay]
+base_url = "${base}"
+merchant_code = "E2EPX1"
+private_key_env = "WC_E2E_AP_KEY"
+gateway_public_key_env = "WC_E2E_AP_PUBLIC"
+`;
 const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-proxies-"));
 const children = [];
 let browser, gateway;
@@ -43,14 +53,13 @@ secret_env = "WC_E2E_P2P"
 
 before(async () => {
   const gatewayPort = await freePort();
-  // The gateway: the demo binary's sandbox alone, reached by the servers directly.
+  // The gateway: the demo binary's sandbox alone (the README's `--sandbox` on a shop's file, with its
+  // merchant ids and secrets), reached by the servers directly.
   writeFileSync(join(dir, "gateway.toml"), `listen = "127.0.0.1:${gatewayPort}"
 public_url = "http://127.0.0.1:${gatewayPort}"
 store = "memory"
-${p2p("https://api.pass2pay.example")}[demo]
-sandbox = true
-`);
-  gateway = await startProcess(required("WALLET_CHECKOUT_DEMO"), ["--config", join(dir, "gateway.toml")], { WC_E2E_P2P: P2P }, "the gateway");
+${p2p("https://api.pass2pay.example")}${ap("https://openapi.alphapay.example")}`);
+  gateway = await startProcess(required("WALLET_CHECKOUT_DEMO"), ["--config", join(dir, "gateway.toml"), "--sandbox"], { WC_E2E_P2P: P2P, WC_E2E_AP_KEY: AP_KEY }, "the gateway");
   browser = await launchBrowser();
 });
 
@@ -194,4 +203,38 @@ ${readmeBlock("caddy").replaceAll("127.0.0.1:8080", server.addr)}
     { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, HOME: caddyDir, XDG_DATA_HOME: caddyDir, XDG_CONFIG_HOME: caddyDir } }));
   await waitUp(`${front}/checkout.html`);
   await payThrough(front, server);
+});
+
+test("a production server pointed at the sandbox the README's way: AlphaPay answers verify with the key the sandbox publishes", { timeout: 60_000 }, async () => {
+  const published = await fetch(`${gateway.base}/sandbox/alphapay/public-key`);
+  assert.equal(published.status, 200);
+  const publicKey = await published.text();
+  assert.match(publicKey, /^-----BEGIN PUBLIC KEY-----/);
+  const port = await freePort();
+  writeFileSync(join(dir, "staging.toml"), `listen = "127.0.0.1:${port}"
+public_url = "http://127.0.0.1:${port}"
+store = "sqlite://${join(dir, "staging.db")}"
+[routing]
+wechat_pay = "alphapay"
+[admin]
+token_env = "WC_E2E_ADMIN"
+${ap(`${gateway.base}/sandbox/alphapay`)}`);
+  const server = await startProcess(required("WALLET_CHECKOUT_SERVER"), ["--config", join(dir, "staging.toml")],
+    { WC_E2E_ADMIN: TOKEN, WC_E2E_AP_KEY: AP_KEY, WC_E2E_AP_PUBLIC: publicKey }, "the staging server");
+  const reference = `STG${Date.now()}`;
+  const put = await fetch(`${server.base}/admin/orders/${reference}`, {
+    method: "PUT", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ amount: { value: 1234, currency: "CAD" }, description: "Tea" }),
+  });
+  assert.equal(put.status, 201);
+  const { client_secret } = await put.json();
+  const created = await fetch(`${server.base}/api/checkout/sessions`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ order: reference, client_secret, wallet: "wechat_pay", flow: "qr" }),
+  });
+  const session = await created.json();
+  assert.equal(created.status, 201, `the signed answer verified: ${JSON.stringify(session)}`);
+  await pay(gateway.base, lastSegment(session.action.content ?? session.action.url));
+  const done = await (await fetch(`${server.base}/api/checkout/sessions/${session.id}?wait=20&status=pending`)).json();
+  assert.equal(done.status, "succeeded", "the sandbox's signed notification verified too");
 });

@@ -129,6 +129,7 @@ pub fn demo_config(public_url: &str) -> Config {
         demo: None,
         admin: None,
         frame: None,
+        widget: None,
         webhooks: None,
         orders: None,
         checkout: None,
@@ -166,6 +167,13 @@ pub struct DemoOptions {
     pub demo_orders: bool,
     /// How often due webhooks are looked for.
     pub webhook_tick: Duration,
+    /// Where the sandbox's pages and API are (the shopper's browser opens them, the connectors
+    /// call them); `None`: the config's `public_url`. A rehearsal keeps its `public_url` for the
+    /// notifications (through the shop's proxy) and the sandbox at the bound address.
+    pub sandbox_url: Option<String>,
+    /// `[limits]` as production applies it, the contract's defaults when the section is absent (a
+    /// rehearsal); otherwise a demo without the section has no create limit (one person plays).
+    pub production_limits: bool,
 }
 
 impl DemoOptions {
@@ -184,6 +192,8 @@ impl DemoOptions {
             real_gateways: None,
             demo_orders: true,
             webhook_tick: Duration::from_millis(250),
+            sandbox_url: None,
+            production_limits: false,
         })
     }
 
@@ -242,8 +252,8 @@ pub struct Demo {
 /// switches are kept.
 fn sandboxed(o: &DemoOptions, sandbox: &Sandbox) -> Result<(Gateways, SecretMap), String> {
     let c = &o.credentials;
-    let public_url = o.config.public_url.trim_end_matches('/');
-    let base = |g: &str| format!("{public_url}/sandbox/{g}");
+    let at = sandbox_url(o);
+    let base = |g: &str| format!("{at}/sandbox/{g}");
     let mut secrets = o.secrets.clone();
     let mut gateways = default_gateways();
     let theirs = &o.config.gateways;
@@ -339,12 +349,17 @@ pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
             axum::routing::get(|| async { axum::http::StatusCode::NOT_FOUND }),
         );
         let index = dir.join("index.html");
-        routes = routes.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+        // The compressed copies `cargo xtask dist` writes beside each release file, as a shop's
+        // static host would send them.
+        routes = routes.fallback_service(
+            ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(ServeFile::new(index)),
+        );
     }
-    // Without `[limits]`: the contract's defaults, but no create limit.
-    let limits = config
-        .limits
-        .is_none()
+    // Without `[limits]`: the contract's defaults, but no create limit (unless a rehearsal).
+    let limits = (!o.production_limits && config.limits.is_none())
         .then(wallet_checkout_server::http::limits::Limits::without_create_limit);
     let extras = Extras {
         limits,
@@ -370,11 +385,19 @@ pub async fn build(mut o: DemoOptions) -> Result<Demo, String> {
     })
 }
 
+fn sandbox_url(o: &DemoOptions) -> String {
+    o.sandbox_url
+        .as_deref()
+        .unwrap_or(&o.config.public_url)
+        .trim_end_matches('/')
+        .to_string()
+}
+
 fn new_sandbox(o: &DemoOptions) -> Result<Sandbox, String> {
     let c = &o.credentials;
     let clock = o.clock.clone();
     Sandbox::new(SandboxOptions {
-        public_url: o.config.public_url.trim_end_matches('/').to_string(),
+        public_url: sandbox_url(o),
         alphapay: Some(AlphaPayMerchant {
             merchant_code: c.alphapay_merchant_code.clone(),
             public_key: c.alphapay_key.to_public_key(),

@@ -14,14 +14,18 @@ use wallet_checkout_server::config::{Config, Env};
 use wallet_checkout_server::core::clock::{Clock, SystemClock};
 use wallet_checkout_server::http::serve;
 
-const USAGE: &str = "usage: wallet-checkout-demo [--config FILE] [--site DIR]
+const USAGE: &str =
+    "usage: wallet-checkout-demo [--config FILE [--sandbox] [--orders]] [--site DIR]
 
-  --config FILE  run FILE (see docs/protocol.md) plus what its [demo] section asks:
-                 orders = true   POST /demo/orders
-                 sandbox = true  every gateway is the built-in sandbox, with the file's
-                                 merchant ids and secrets (rehearse a real config)
-                 via_public_url = true  the sandbox's pages at public_url, not the bound
-                                 address (behind a proxy)
+  --config FILE  run FILE (see docs/protocol.md) as the production server would (its store,
+                 [limits], public_url for the notifications), plus what these ask:
+  --sandbox      every gateway is the built-in sandbox, with the file's merchant ids and
+                 secrets from the environment (rehearse a shop's real file unchanged);
+                 the same as [demo] sandbox = true
+  --orders       POST /demo/orders (a shop that PUTs its orders does not need it);
+                 the same as [demo] orders = true
+                 [demo] via_public_url = true: the sandbox's pages at public_url too, not
+                 the bound address (a rehearsal reached only through a proxy)
   --site DIR     serve this folder at / (the demo shop: cargo xtask dist's dist/)
 
 Without --config: every gateway in the sandbox, demo orders on, throwaway credentials,
@@ -42,18 +46,24 @@ struct DemoSection {
 struct Args {
     config: Option<PathBuf>,
     site: Option<PathBuf>,
+    sandbox: bool,
+    orders: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         config: None,
         site: None,
+        sandbox: false,
+        orders: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--config" => args.config = Some(it.next().ok_or("--config needs a file")?.into()),
             "--site" => args.site = Some(it.next().ok_or("--site needs a folder")?.into()),
+            "--sandbox" => args.sandbox = true,
+            "--orders" => args.orders = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -70,6 +80,10 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = match parse_args() {
+        Ok(a) if a.config.is_none() && (a.sandbox || a.orders) => {
+            eprintln!("error: --sandbox and --orders go with --config FILE (without a file the demo is all sandbox) (--help for usage)");
+            return ExitCode::from(2);
+        }
         Ok(a) => a,
         Err(e) => {
             if e.is_empty() {
@@ -105,21 +119,21 @@ async fn start(
 > {
     let config = match &args.config {
         Some(path) => {
-            let mut c = Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?;
-            // A rehearsal without `store` plays on memory (the production server refuses that).
-            if c.store.is_empty() {
-                c.store = "memory".into();
-            }
+            let c = Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?;
+            // As the production server does.
+            Config::require_store(&c).map_err(|e| format!("{}: {e}", path.display()))?;
             Some(c)
         }
         None => None,
     };
-    let section: DemoSection = match config.as_ref().and_then(|c| c.demo.clone()) {
+    let mut section: DemoSection = match config.as_ref().and_then(|c| c.demo.clone()) {
         Some(v) => v
             .try_into()
             .map_err(|e: toml::de::Error| format!("[demo]: {}", e.message().trim()))?,
         None => DemoSection::default(),
     };
+    section.sandbox |= args.sandbox;
+    section.orders |= args.orders;
     let listen = match (&config, std::env::var("PORT")) {
         (Some(c), _) => c.listen.clone(),
         (None, Ok(p)) => {
@@ -166,11 +180,43 @@ async fn start(
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let bound = format!("http://{addr}");
+    // A rehearsal's gateways notify `public_url` when it reaches this process (the `/notify`
+    // route through the shop's proxy, as in production); otherwise the bound address, said.
+    let (listener, notify_here) = match &config {
+        // `public_url` naming the listen address itself (`127.0.0.1:0` too): the bound address.
+        Some(c)
+            if section.sandbox
+                && !section.via_public_url
+                && c.public_url.trim_end_matches('/') == format!("http://{listen}") =>
+        {
+            (listener, Some(bound.clone()))
+        }
+        Some(c) if section.sandbox && !section.via_public_url => {
+            let (listener, reached) = probe_public_url(listener, &c.public_url).await?;
+            if let Err(why) = &reached {
+                tracing::warn!(
+                    "public_url {:?} does not reach this rehearsal ({why}): the sandbox notifies {bound} instead, so the /notify route through your proxy is not exercised",
+                    c.public_url
+                );
+            }
+            let public = c.public_url.clone();
+            (
+                listener,
+                Some(if reached.is_ok() {
+                    public
+                } else {
+                    bound.clone()
+                }),
+            )
+        }
+        _ => (listener, None),
+    };
     let mut options = DemoOptions::new(&bound, clock)?;
     options.site = args.site;
     if let Some(mut c) = config {
-        // The config's store (opened above), orders only if `[demo] orders`.
+        // The config's store (opened above), its limits, orders only if asked.
         options.store = store;
+        options.production_limits = true;
         options.demo_orders = section.orders;
         if c.routing.is_empty() {
             c.routing = options.config.routing.clone();
@@ -178,10 +224,15 @@ async fn start(
         match credentials {
             Some(creds) => {
                 options.credentials = creds;
-                // The sandbox's pages and the connectors' calls go to the bound address, or, with
-                // `[demo] via_public_url` (behind a proxy), through the public URL.
-                if !section.via_public_url {
-                    c.public_url = bound.clone();
+                // The sandbox's pages (the shopper's browser) and API (the connectors) at the
+                // bound address, or, with `[demo] via_public_url`, through the public URL.
+                if section.via_public_url {
+                    options.sandbox_url = Some(c.public_url.clone());
+                } else {
+                    options.sandbox_url = Some(bound.clone());
+                    if let Some(at) = notify_here {
+                        c.public_url = at;
+                    }
                 }
             }
             // Real gateways: notifications go to the config's public URL.
@@ -193,6 +244,63 @@ async fn start(
     let demo = wallet_checkout_demo::build(options).await?;
     let listeners = app::listeners(&demo.config, listener, demo.router, demo.admin).await?;
     Ok((listeners, demo.state, url))
+}
+
+/// The path the probe asks for: under `/notify/`, which the README's proxy blocks forward.
+const PROBE: &str = "/notify/rehearsal-probe";
+
+/// Asks `{public_url}/notify/rehearsal-probe` while a throwaway server on the same socket answers
+/// it with a random word: `Ok` only if this process answered. The listener comes back unserved.
+async fn probe_public_url(
+    listener: tokio::net::TcpListener,
+    public_url: &str,
+) -> Result<(tokio::net::TcpListener, Result<(), String>), String> {
+    let word = wallet_checkout_server::core::domain::random_id(24);
+    let socket = listener.into_std().map_err(|e| e.to_string())?;
+    let twin = tokio::net::TcpListener::from_std(socket.try_clone().map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let answer = word.clone();
+    let server = tokio::spawn(std::future::IntoFuture::into_future(
+        axum::serve(
+            twin,
+            axum::Router::new().route(PROBE, axum::routing::get(move || async move { answer })),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        }),
+    ));
+    let url = format!("{}{PROBE}", public_url.trim_end_matches('/'));
+    let reached = async {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(3))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let res = http.get(&url).send().await.map_err(|e| {
+            let mut why = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                why = format!("{why}: {s}");
+                source = s.source();
+            }
+            why
+        })?;
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        if status.is_success() && text == word {
+            Ok(())
+        } else {
+            Err(format!(
+                "GET {url} answered {status}, not from this process"
+            ))
+        }
+    }
+    .await;
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), server).await;
+    let listener = tokio::net::TcpListener::from_std(socket).map_err(|e| e.to_string())?;
+    Ok((listener, reached))
 }
 
 /// In sandbox mode the config's merchant ids and secrets (from the environment) are used on both

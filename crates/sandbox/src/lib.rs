@@ -154,6 +154,16 @@ impl Sandbox {
         self.inner.alphapay.as_ref().map(|s| s.public_key())
     }
 
+    /// The key this sandbox signs its AlphaPay answers and notifications with, as the PEM a
+    /// server's `gateway_public_key_env` holds (made at start: a production server pointed at this
+    /// sandbox reads it from `GET /sandbox/alphapay/public-key`).
+    pub fn alphapay_public_key_pem(&self) -> Option<String> {
+        use rsa::pkcs8::{EncodePublicKey, LineEnding};
+        self.alphapay_public_key()?
+            .to_public_key_pem(LineEnding::LF)
+            .ok()
+    }
+
     /// All sandbox routes, under `/sandbox`.
     pub fn router(&self) -> Router {
         Router::new()
@@ -167,6 +177,7 @@ impl Sandbox {
             )
             .route("/sandbox/pass2pay/cashier/{token}", get(pass2pay::cashier))
             .route("/sandbox/yabandpay/Payments", post(yabandpay::api))
+            .route("/sandbox/alphapay/public-key", get(alphapay_public_key_pem))
             .route("/sandbox/control", get(control::get).post(control::post))
             .route(
                 "/sandbox/stats",
@@ -378,4 +389,18 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     s
+}
+
+/// `GET /sandbox/alphapay/public-key`: the sandbox's AlphaPay key (public), as PEM.
+async fn alphapay_public_key_pem(
+    axum::extract::State(s): axum::extract::State<Sandbox>,
+) -> Response {
+    match s.alphapay_public_key_pem() {
+        Some(pem) => (
+            [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+            pem,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "this sandbox has no AlphaPay").into_response(),
+    }
 }

@@ -96,6 +96,7 @@ pub struct Checked {
     pub routing: BTreeMap<wallet_checkout_protocol::Wallet, String>,
     pub admin_token: Option<String>,
     pub frame: Option<crate::http::frame::FramePage>,
+    pub widget: Option<crate::http::widget::WidgetFiles>,
     pub webhooks: Option<Arc<crate::workers::webhooks::Webhooks>>,
     pub lookup: Option<crate::orders::Lookup>,
     pub limits: crate::http::limits::Limits,
@@ -127,10 +128,21 @@ pub fn warnings(config: &Config) -> Vec<String> {
 /// and the return origins, checked and made.
 pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<Checked, String> {
     let (webhooks, lookup) = config.shop_links(secrets).map_err(|e| e.to_string())?;
+    let widget = config.widget.as_ref().map(|w| w.checked()).transpose()?;
+    // With the widget's files here and no `[frame]`, the iframe page is the same folder's.
+    let frame = match (&config.frame, &widget) {
+        (Some(f), _) => Some(f.checked()?),
+        (None, Some(w)) => Some(crate::http::frame::FramePage {
+            page: w.dir.join("frame.html"),
+            ancestors: Vec::new(),
+        }),
+        (None, None) => None,
+    };
     Ok(Checked {
         routing: config.routing_table().map_err(|e| e.to_string())?,
         admin_token: config.admin_token(secrets).map_err(|e| e.to_string())?,
-        frame: config.frame.as_ref().map(|f| f.checked()).transpose()?,
+        frame,
+        widget,
         webhooks,
         lookup,
         limits: config.limits()?,
@@ -163,6 +175,7 @@ pub async fn build(
         routing,
         admin_token,
         frame,
+        widget,
         webhooks,
         lookup,
         limits,
@@ -222,6 +235,9 @@ pub async fn build(
     };
     if let Some(frame) = frame {
         router = router.merge(crate::http::frame::router(frame));
+    }
+    if let Some(widget) = &widget {
+        router = router.merge(crate::http::widget::router(widget));
     }
     router = router.merge(extras.routes);
     Ok(App {

@@ -39,6 +39,8 @@ pub struct Config {
     pub admin: Option<Admin>,
     /// The iframe page (iframe mode), served at `/api/checkout/frame`.
     pub frame: Option<FrameConfig>,
+    /// The widget's release files, served by this server.
+    pub widget: Option<crate::http::widget::WidgetConfig>,
     /// Webhooks to the shop's backend.
     pub webhooks: Option<crate::workers::webhooks::WebhooksConfig>,
     /// Order lookup at the shop's backend.
@@ -205,10 +207,16 @@ impl Config {
         if config.demo.is_some() {
             return Err("[demo] is for wallet-checkout-demo; the production server refuses it (remove the section)".into());
         }
-        if config.store.is_empty() {
+        config.require_store()?;
+        Ok(config)
+    }
+
+    /// `store` given (the production server and a rehearsal require it).
+    pub fn require_store(&self) -> Result<(), String> {
+        if self.store.is_empty() {
             return Err("store is required: store = \"sqlite://data/checkout.db\" (one file), \"postgres://user@host/db?sslmode=verify-full\" (several instances), or \"memory\" (every payment lost at restart)".into());
         }
-        Ok(config)
+        Ok(())
     }
 
     /// Any config, `[demo]` kept raw in `demo` (the demo binary reads it). Errors are one line.

@@ -11,9 +11,11 @@ mod notify;
 mod notify_others;
 mod recovery;
 mod refusals;
+mod rehearsal;
 mod secrets;
 mod service;
 mod webhooks;
+mod widget_files;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -69,19 +71,43 @@ impl Drop for Running {
 /// The demo binary on `config`, with its secrets in the environment (`env`); answers its base URL once it
 /// says it runs (at most 60 s).
 pub fn start_binary(config: &std::path::Path, env: &[(&str, &str)]) -> (Running, String) {
+    let s = start_demo_binary(&[std::ffi::OsStr::new("--config"), config.as_os_str()], env);
+    (s.child, s.base)
+}
+
+/// The demo binary as started by `start_demo_binary`: its standard error is kept (and echoed).
+pub struct Started {
+    pub child: Running,
+    pub base: String,
+    pub stderr: Arc<std::sync::Mutex<String>>,
+}
+
+/// The demo binary with `args` and `env`, once it says where it runs (at most 60 s).
+pub fn start_demo_binary(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> Started {
     use std::io::BufRead;
     let mut child = Running(
         std::process::Command::new(env!("CARGO_BIN_EXE_wallet-checkout-demo"))
-            .arg("--config")
-            .arg(config)
+            .args(args)
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("the demo binary starts"),
     );
     let out = child.0.stdout.take().expect("stdout");
+    let err = child.0.stderr.take().expect("stderr");
+    let stderr = Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = stderr.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            if let Ok(mut k) = kept.lock() {
+                k.push_str(&line);
+                k.push('\n');
+            }
+        }
+    });
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
@@ -93,7 +119,11 @@ pub fn start_binary(config: &std::path::Path, env: &[(&str, &str)]) -> (Running,
     let base = rx
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("the demo binary says where it runs");
-    (child, base)
+    Started {
+        child,
+        base,
+        stderr,
+    }
 }
 
 /// A running demo: its base URL, the clock tests move, the server's state and the sandbox.

@@ -12,6 +12,7 @@ pub mod health;
 pub mod limits;
 pub mod notify;
 pub mod serve;
+pub mod widget;
 
 use axum::Router;
 
