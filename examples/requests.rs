@@ -27,6 +27,7 @@ fn session() -> Option<Session> {
             image: None,
             url: None,
         }),
+        failure: None,
     })
 }
 

@@ -693,6 +693,7 @@ pub(crate) mod fixtures {
             created_at: "2023-11-14T22:13:20Z".into(),
             expires_at: "2023-11-14T22:18:20Z".into(),
             action: if status.is_final() { None } else { action },
+            failure: None,
         }
     }
 }
@@ -803,6 +804,7 @@ mod tests {
                 Action::Form { .. } => "handover form",
                 Action::WechatJsapi { .. } => "handover wechat",
                 Action::AlipayJsapi { .. } => "handover alipay",
+                Action::Wait => "handover wait",
             }
             .into(),
             Effect::Remember { id } => format!("remember {id}"),

@@ -209,6 +209,8 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
             s.hint = Some(texts.fill(note, wallet));
             s.primary = Some((texts.fill(texts.pay_in, wallet), Press::Pay));
         }
+        // The shopper confirms on their own phone: nothing to press here but Cancel.
+        Some(Action::Wait) => {}
         _ => s.hint = Some(texts.unsupported.into()),
     }
 }

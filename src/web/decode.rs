@@ -50,6 +50,9 @@ impl JsonOut for Js {
     fn number(n: f64) -> Js {
         Js(JsValue::from_f64(n))
     }
+    fn boolean(b: bool) -> Js {
+        Js(JsValue::from_bool(b))
+    }
     fn set(&mut self, key: &str, value: Js) {
         let _ = Reflect::set(&self.0, &JsValue::from_str(key), &value.0);
     }

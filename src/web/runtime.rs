@@ -396,8 +396,10 @@ impl Runtime {
                 let body = CreateSession {
                     order: self.options.order.clone(),
                     client_secret: self.options.client_secret.clone(),
-                    wallet: *wallet,
+                    wallet: Some(*wallet),
                     flow: *flow,
+                    payment_code: None,
+                    in_store: false,
                     return_url: self.return_url.clone(),
                     locale: Some(self.locale.tag().to_string()),
                 };

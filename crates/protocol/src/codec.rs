@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    Action, CreateSession, ErrorCode, Flow, Money, Session, Status, Wallet, WechatJsapiParams,
+    Action, CreateSession, ErrorCode, Failure, FailureCode, Flow, Money, Session, Status, Wallet,
+    WechatJsapiParams,
 };
 
 /// A parsed JSON value as the codec reads it.
@@ -27,6 +28,7 @@ pub trait JsonOut: Sized {
     fn object() -> Self;
     fn string(s: &str) -> Self;
     fn number(n: f64) -> Self;
+    fn boolean(b: bool) -> Self;
     /// Sets `key` on an object.
     fn set(&mut self, key: &str, value: Self);
 }
@@ -124,6 +126,7 @@ pub fn action<J: JsonIn>(v: &J) -> Parsed<Action> {
         "alipay_jsapi" => Action::AlipayJsapi {
             trade_no: string(v, "trade_no")?,
         },
+        "wait" => Action::Wait,
         other => return Err(format!("unknown action type \"{other}\"")),
     })
 }
@@ -148,6 +151,12 @@ pub fn session<J: JsonIn>(v: &J) -> Parsed<Session> {
         action: match v.field("action") {
             None => None,
             Some(a) => Some(action(&a)?),
+        },
+        failure: match v.field("failure") {
+            None => None,
+            Some(f) => Some(Failure {
+                code: FailureCode::parse(&string(&f, "code")?),
+            }),
         },
     })
 }
@@ -174,8 +183,14 @@ pub fn create_body<J: JsonOut>(body: &CreateSession) -> J {
     let mut obj = J::object();
     put(&mut obj, "order", &body.order);
     put_optional(&mut obj, "client_secret", &body.client_secret);
-    put(&mut obj, "wallet", body.wallet.as_str());
+    if let Some(w) = body.wallet {
+        put(&mut obj, "wallet", w.as_str());
+    }
     put(&mut obj, "flow", body.flow.as_str());
+    put_optional(&mut obj, "payment_code", &body.payment_code);
+    if body.in_store {
+        obj.set("in_store", J::boolean(true));
+    }
     put_optional(&mut obj, "return_url", &body.return_url);
     put_optional(&mut obj, "locale", &body.locale);
     obj
@@ -230,6 +245,7 @@ pub fn action_out<J: JsonOut>(action: &Action) -> J {
             put(&mut obj, "type", "alipay_jsapi");
             put(&mut obj, "trade_no", trade_no);
         }
+        Action::Wait => put(&mut obj, "type", "wait"),
     }
     obj
 }
@@ -249,6 +265,11 @@ pub fn session_out<J: JsonOut>(s: &Session) -> J {
     put(&mut obj, "expires_at", &s.expires_at);
     if let Some(a) = &s.action {
         obj.set("action", action_out(a));
+    }
+    if let Some(f) = &s.failure {
+        let mut failure = J::object();
+        put(&mut failure, "code", f.code.as_str());
+        obj.set("failure", failure);
     }
     obj
 }
@@ -286,6 +307,9 @@ mod tests {
         fn string(s: &str) -> Value {
             Value::String(s.to_string())
         }
+        fn boolean(b: bool) -> Value {
+            Value::Bool(b)
+        }
         fn number(n: f64) -> Value {
             // Whole numbers only reach here (amounts); keep them integers as serde writes them.
             if n.fract() == 0.0 && n >= 0.0 {
@@ -319,8 +343,10 @@ mod tests {
             created_at: "2026-01-01T00:00:00Z".into(),
             expires_at: "2026-01-01T00:15:00Z".into(),
             action: None,
+            failure: None,
         };
         let actions = [
+            Action::Wait,
             Action::Qr {
                 content: Some("https://qr.example/x".into()),
                 image: Some("data:image/png;base64,AA".into()),
@@ -360,14 +386,20 @@ mod tests {
                 trade_no: "2026".into(),
             },
         ];
-        let mut all = vec![base.clone()];
+        let mut declined = base.clone();
+        declined.status = Status::Failed;
+        declined.flow = Flow::PaymentCode;
+        declined.failure = Some(Failure {
+            code: FailureCode::PaymentCodeDeclined,
+        });
+        let mut all = vec![base.clone(), declined];
         for (i, a) in actions.into_iter().enumerate() {
             let mut s = base.clone();
             s.status =
                 Status::parse(["pending", "succeeded", "failed", "expired", "cancelled"][i % 5])
                     .expect("status");
             s.wallet = Wallet::ALL[i % 3];
-            s.flow = Flow::ALL[i % 4];
+            s.flow = Flow::ALL[i % 5];
             s.amount = money(i as u64 * 1000 + 1, ["CAD", "CNY", "JPY", "EUR"][i % 4]);
             s.action = Some(a);
             all.push(s);
@@ -397,16 +429,30 @@ mod tests {
             CreateSession {
                 order: "A1".into(),
                 client_secret: Some("sec_0123456789abcdefghijklmnopqrstuvwxyz".into()),
-                wallet: Wallet::WechatPay,
+                wallet: Some(Wallet::WechatPay),
                 flow: Flow::WechatInApp,
+                payment_code: None,
+                in_store: false,
                 return_url: Some("https://shop.example/r".into()),
                 locale: Some("zh-CN".into()),
             },
             CreateSession {
                 order: "A2".into(),
                 client_secret: None,
-                wallet: Wallet::Unionpay,
-                flow: Flow::Redirect,
+                wallet: Some(Wallet::Unionpay),
+                flow: Flow::Qr,
+                payment_code: None,
+                in_store: true,
+                return_url: None,
+                locale: None,
+            },
+            CreateSession {
+                order: "A3".into(),
+                client_secret: None,
+                wallet: None,
+                flow: Flow::PaymentCode,
+                payment_code: Some("286012345678901234".into()),
+                in_store: false,
                 return_url: None,
                 locale: None,
             },
@@ -456,7 +502,7 @@ mod tests {
 
     #[test]
     fn what_the_contract_closes_is_refused_and_what_it_leaves_open_is_not() {
-        let good = serde_json::to_value(&sessions()[1]).expect("serde");
+        let good = serde_json::to_value(&sessions()[3]).expect("serde"); // a pending QR
         let with = |path: &[&str], value: Value| {
             let mut v = good.clone();
             let mut at = &mut v;

@@ -58,14 +58,18 @@ pub enum Flow {
     Redirect,
     WechatInApp,
     AlipayInApp,
+    /// At a counter: the cashier scans the shopper's payment code (docs/protocol.md, "In-store
+    /// payments").
+    PaymentCode,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 4] = [
+    pub const ALL: [Flow; 5] = [
         Flow::Qr,
         Flow::Redirect,
         Flow::WechatInApp,
         Flow::AlipayInApp,
+        Flow::PaymentCode,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +78,7 @@ impl Flow {
             Flow::Redirect => "redirect",
             Flow::WechatInApp => "wechat_in_app",
             Flow::AlipayInApp => "alipay_in_app",
+            Flow::PaymentCode => "payment_code",
         }
     }
 
@@ -147,8 +152,25 @@ pub struct CreateSession {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub client_secret: Option<String>,
-    pub wallet: Wallet,
+    /// Required but for `payment_code`, whose code tells the wallet (given, it must agree).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub wallet: Option<Wallet>,
     pub flow: Flow,
+    /// The shopper's payment code (flow `payment_code` only): never logged, stored or returned.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub payment_code: Option<String>,
+    /// A QR on a cashier's screen (AlphaPay `OFFLINE_QRCODE`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "std::ops::Not::not")
+    )]
+    pub in_store: bool,
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
@@ -184,6 +206,50 @@ pub struct Session {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub action: Option<Action>,
+    /// Why a `failed` session failed, when the contract has a word for it.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub failure: Option<Failure>,
+}
+
+/// `failure` of a failed session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Failure {
+    pub code: FailureCode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum FailureCode {
+    /// The gateway refused the shopper's payment code (invalid, expired, already used).
+    PaymentCodeDeclined,
+    /// The wallet or its bank declined the payment.
+    Declined,
+    /// A code this build does not know yet.
+    #[cfg_attr(feature = "serde", serde(other))]
+    Unknown,
+}
+
+impl FailureCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureCode::PaymentCodeDeclined => "payment_code_declined",
+            FailureCode::Declined => "declined",
+            FailureCode::Unknown => "unknown",
+        }
+    }
+
+    /// The code for `s`; one this build does not know is `Unknown`.
+    pub fn parse(s: &str) -> FailureCode {
+        [FailureCode::PaymentCodeDeclined, FailureCode::Declined]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .unwrap_or(FailureCode::Unknown)
+    }
 }
 
 /// What the widget does to let the shopper pay.
@@ -221,6 +287,8 @@ pub enum Action {
     WechatJsapi { params: WechatJsapiParams },
     /// `AlipayJSBridge.call('tradePay', { tradeNO }, cb)`.
     AlipayJsapi { trade_no: String },
+    /// Nothing to show: the shopper confirms on their own phone (a payment code at a counter).
+    Wait,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,6 +355,8 @@ pub enum ErrorCode {
     OrderLocked,
     /// The shop's order lookup did not answer with an order.
     OrderUnavailable,
+    /// A payment code that no wallet issues, or that disagrees with the `wallet` given.
+    PaymentCodeInvalid,
     /// The merchant API's: no bearer token, or not the configured one. The widget never meets it,
     /// so its wasm (built without `serde`) does not carry it.
     #[cfg(feature = "serde")]
@@ -312,6 +382,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::OrderLocked => "order_locked",
             ErrorCode::OrderUnavailable => "order_unavailable",
+            ErrorCode::PaymentCodeInvalid => "payment_code_invalid",
             #[cfg(feature = "serde")]
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Unknown => "unknown",
@@ -334,6 +405,7 @@ impl ErrorCode {
             ErrorCode::Internal,
             ErrorCode::OrderLocked,
             ErrorCode::OrderUnavailable,
+            ErrorCode::PaymentCodeInvalid,
         ]
         .into_iter()
         .find(|c| c.as_str() == s);

@@ -103,6 +103,7 @@ pub struct Checked {
     pub return_origins: Vec<String>,
     pub require_client_secret: bool,
     pub allowed_origins: Vec<String>,
+    pub payment_code_wait: Option<std::time::Duration>,
 }
 
 /// What a shop's config leaves out that it most likely meant to have, each a line saying what
@@ -149,6 +150,7 @@ pub fn check(config: &Config, secrets: &dyn Secrets) -> Result<Checked, String> 
         return_origins: config.return_origins()?,
         require_client_secret: config.require_client_secret(),
         allowed_origins: config.allowed_origins()?,
+        payment_code_wait: config.payment_code_wait()?,
     })
 }
 
@@ -182,6 +184,7 @@ pub async fn build(
         return_origins,
         require_client_secret,
         allowed_origins,
+        payment_code_wait,
     } = check(config, secrets)?;
     if !require_client_secret {
         tracing::warn!("[checkout] require_client_secret = false: anyone who knows an order's reference can create sessions for it, closing the shopper's live one");
@@ -222,6 +225,7 @@ pub async fn build(
         limits,
         return_origins,
         require_client_secret,
+        payment_code_wait,
         allowed_origins: crate::http::cors::AllowedOrigins(Arc::new(allowed_origins)),
     });
     let apart = config.admin.as_ref().is_some_and(|a| a.listen.is_some());

@@ -14,6 +14,7 @@ use wallet_checkout_protocol::{ErrorCode, Flow, Money, Session, Status, Wallet};
 use crate::core::clock::rfc3339;
 use crate::core::error::{Kind, ServiceError};
 use crate::core::ids::{OrderRef, RefundId, SessionId};
+use crate::core::payment_code::PaymentCode;
 use crate::gateway::{
     Connector, CreatePayment, GatewayError, IncomingNotification, Notification, Observed,
     PaymentRef, RefundRequest, Refusal, Said,
@@ -207,8 +208,13 @@ fn check_key(key: Option<&str>) -> Result<(), ServiceError> {
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub order: String,
-    pub wallet: Wallet,
+    /// Required but for flow `payment_code`, whose code tells it.
+    pub wallet: Option<Wallet>,
     pub flow: Flow,
+    /// Flow `payment_code`: the shopper's code as given (checked here; never logged or kept).
+    pub payment_code: Option<PaymentCode>,
+    /// A QR on a cashier's screen.
+    pub in_store: bool,
     pub return_url: Option<String>,
     pub idempotency_key: Option<String>,
     /// The shopper's address as the merchant's proxy reported it (some gateways want it).
@@ -229,6 +235,10 @@ pub enum Created {
 pub fn present(mut record: SessionRecord) -> Session {
     if record.session.status.is_final() {
         record.session.action = None;
+    }
+    // Why it failed, only once it has (a failure noted just before the transition).
+    if record.session.status != Status::Failed {
+        record.session.failure = None;
     }
     record.session
 }
@@ -252,13 +262,15 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
             "order must be 1 to 64 letters, digits, '-', '_', '.' or ':'",
         ));
     }
+    // The wallet, and for a counter the shopper's code, checked before anything is read or asked.
+    let (wallet, code) = asked_wallet(state, &req)?;
     let client = req
         .client_ip
         .as_deref()
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
     // A retry with the key of a session already made is answered with it (a read, no lock): the key
     // is as secret as the session it made, and the order may since be gone from its source.
-    if let Some(replayed) = replay(state, &req).await? {
+    if let Some(replayed) = replay(state, &req, wallet).await? {
         return Ok(replayed);
     }
     // Only the holder of the order's secret goes further: before any lock, close, store write,
@@ -288,7 +300,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         None => None,
     };
     // Again under the key's lock: a concurrent retry may have made it meanwhile.
-    if let Some(replayed) = replay(state, &req).await? {
+    if let Some(replayed) = replay(state, &req, wallet).await? {
         return Ok(replayed);
     }
     // After the replay: a widget retrying with its key gets its session, never a 429.
@@ -311,23 +323,31 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     // second closes the first's session before making its own.
     let _order_hold = state.store.hold_order(&OrderRef::from(&req.order)).await?;
     // Another instance may have made this key's session while this one waited for the order.
-    if let Some(replayed) = replay(state, &req).await? {
+    if let Some(replayed) = replay(state, &req, wallet).await? {
         return Ok(replayed);
     }
     let (order, customer) = order_for(state, &OrderRef::from(&req.order), looked).await?;
-    close_earlier_attempts(state, &OrderRef::from(&order.reference)).await?;
     let unavailable = || {
         ServiceError::new(
             Kind::Unprocessable,
             ErrorCode::WalletUnavailable,
-            format!("{} is not offered", req.wallet),
+            format!("{wallet} is not offered"),
         )
     };
-    let gateway_name = state.routing.get(&req.wallet).ok_or_else(unavailable)?;
+    let gateway_name = state.routing.get(&wallet).ok_or_else(unavailable)?;
     let connector = state.connectors.get(gateway_name).ok_or_else(|| {
         tracing::error!(gateway = %gateway_name, "routing names a gateway that is not configured");
         unavailable()
     })?;
+    // Before anything is closed: a counter's code needs a gateway with a payment-code API.
+    if code.is_some() && !connector.takes_payment_codes() {
+        return Err(ServiceError::new(
+            Kind::Unprocessable,
+            ErrorCode::FlowUnavailable,
+            format!("{wallet}'s gateway takes no payment codes"),
+        ));
+    }
+    close_earlier_attempts(state, &OrderRef::from(&order.reference)).await?;
 
     let id = format!("cs_{}", random_id(24));
     let notify_url = format!(
@@ -345,17 +365,51 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
             merchant_ref: &id,
             amount: &order.amount,
             description: &order.description,
-            wallet: req.wallet,
+            wallet,
             flow: req.flow,
             notify_url: &notify_url,
             return_url: Some(return_url.as_str()),
             client_ip: req.client_ip.as_deref(),
             order: &order.reference,
             customer: customer.as_ref(),
+            payment_code: code.as_ref(),
+            in_store: req.in_store,
         })
         .await;
+    // The code is needed for this one call only.
+    drop(code);
+    // A counter's wait for the shopper is the shop's, not the gateway's order lifetime.
+    let counter = (req.flow == Flow::PaymentCode)
+        .then_some(state.payment_code_wait)
+        .flatten()
+        .map(|w| now + w);
     let made = match created {
         Ok(made) => made,
+        // A code may have been charged though the answer was lost or unreadable: the session is
+        // kept waiting and asked about (never a second create), then cancelled at the wait's end.
+        Err(e) if counter.is_some() && unknown_outcome(&e) => {
+            let gateway_ref = match &e {
+                GatewayError::Unsettled { gateway_ref, .. } => gateway_ref.clone(),
+                _ => String::new(),
+            };
+            tracing::warn!(order = %order.reference, error = %e, "a payment code's create has no clear answer; the session waits and the gateway is asked");
+            let record = new_record(
+                &id,
+                &order,
+                wallet,
+                req.flow,
+                connector.name(),
+                now,
+                counter.unwrap_or(now),
+                Some(wallet_checkout_protocol::Action::Wait),
+                gateway_ref,
+                req.idempotency_key,
+                checked_return,
+            );
+            state.store.insert(record.clone(), Writer(())).await?;
+            note_refusal(state, &record.id(), &e).await;
+            return Ok(Created::New(present(record)));
+        }
         Err(GatewayError::Unsettled {
             gateway_ref,
             code,
@@ -366,7 +420,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
             let record = new_record(
                 &id,
                 &order,
-                req.wallet,
+                wallet,
                 req.flow,
                 connector.name(),
                 now,
@@ -389,11 +443,11 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     let record = new_record(
         &id,
         &order,
-        req.wallet,
+        wallet,
         made.flow,
         connector.name(),
         now,
-        sane_expiry(now, made.expires_at),
+        counter.unwrap_or_else(|| sane_expiry(now, made.expires_at)),
         made.action,
         made.gateway_ref,
         req.idempotency_key,
@@ -427,20 +481,84 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         note_said(state, &record.id(), said).await;
     }
     Ok(Created::New(
-        settle_at_create(state, record, made.settled).await,
+        settle_at_create(state, record, made.settled, made.failure).await,
     ))
+}
+
+/// A gateway error after which a payment may still have been made: no answer, or one that could
+/// not be read or trusted, or an order of unknown state.
+fn unknown_outcome(e: &GatewayError) -> bool {
+    matches!(
+        e,
+        GatewayError::Timeout
+            | GatewayError::Transport(_)
+            | GatewayError::BadResponse(_)
+            | GatewayError::Unsettled { .. }
+    )
+}
+
+fn code_invalid(message: &str) -> ServiceError {
+    ServiceError::new(
+        Kind::Invalid,
+        ErrorCode::PaymentCodeInvalid,
+        message.to_string(),
+    )
+}
+
+/// The wallet a create is for and, at a counter, the shopper's code checked (docs/protocol.md,
+/// "Scan the shopper's payment code"): all before any lock, read or gateway call.
+fn asked_wallet(
+    state: &AppState,
+    req: &NewSession,
+) -> Result<(Wallet, Option<PaymentCode>), ServiceError> {
+    if req.flow == Flow::PaymentCode {
+        if state.payment_code_wait.is_none() {
+            return Err(ServiceError::new(
+                Kind::Unprocessable,
+                ErrorCode::FlowUnavailable,
+                "this checkout takes no payment codes ([checkout] payment_code)",
+            ));
+        }
+        let given = req
+            .payment_code
+            .clone()
+            .ok_or_else(|| code_invalid("payment_code is required with flow payment_code"))?;
+        let (code, wallet) = given.check(req.wallet).map_err(code_invalid)?;
+        if req.idempotency_key.is_none() {
+            return Err(ServiceError::invalid(
+                "flow payment_code needs an Idempotency-Key header (a retry without one could charge the code twice)",
+            ));
+        }
+        return Ok((wallet, Some(code)));
+    }
+    if req.payment_code.is_some() {
+        return Err(ServiceError::invalid(
+            "payment_code goes only with flow payment_code",
+        ));
+    }
+    if req.in_store && req.flow != Flow::Qr {
+        return Err(ServiceError::invalid("in_store goes only with flow qr"));
+    }
+    let wallet = req
+        .wallet
+        .ok_or_else(|| ServiceError::invalid("wallet is required"))?;
+    Ok((wallet, None))
 }
 
 /// The session an earlier create with this request's key made, if any; the key with another order
 /// or wallet is `400`.
-async fn replay(state: &AppState, req: &NewSession) -> Result<Option<Created>, ServiceError> {
+async fn replay(
+    state: &AppState,
+    req: &NewSession,
+    wallet: Wallet,
+) -> Result<Option<Created>, ServiceError> {
     let Some(k) = &req.idempotency_key else {
         return Ok(None);
     };
     let Some(existing) = state.store.by_idempotency_key(k).await? else {
         return Ok(None);
     };
-    if existing.session.order != req.order || existing.session.wallet != req.wallet {
+    if existing.session.order != req.order || existing.session.wallet != wallet {
         return Err(ServiceError::invalid(
             "Idempotency-Key was already used for another request",
         ));
@@ -597,6 +715,7 @@ async fn settle_at_create(
     state: &AppState,
     record: SessionRecord,
     settled: Option<Status>,
+    failure: Option<wallet_checkout_protocol::FailureCode>,
 ) -> Session {
     let settled = match settled {
         Some(Status::Succeeded) => match confirm_paid(state, &record).await {
@@ -609,6 +728,11 @@ async fn settle_at_create(
         other => other,
     };
     if let Some(status) = settled {
+        if let (Status::Failed, Some(code)) = (status, failure) {
+            if let Err(e) = state.store.note_failure(&record.id(), code).await {
+                tracing::error!(session = %record.session.id, error = %e, "store failure keeping why a session failed");
+            }
+        }
         if let Ok(Some((after, _))) = apply(state, &record.id(), status, "create").await {
             return present(after);
         }
@@ -706,6 +830,7 @@ fn new_record(
             created_at: rfc3339(now),
             expires_at: rfc3339(expires_at),
             action,
+            failure: None,
         },
         gateway_ref,
         merchant_ref: id.to_string(),
@@ -1053,7 +1178,14 @@ pub async fn notified(
         Notification::Other => return Verdict::Accepted,
     };
     let record = match state.store.get(&SessionId::from(&merchant_ref)).await {
-        Ok(Some(r)) if r.session.gateway == gateway && r.gateway_ref == gateway_ref => r,
+        // Ours by id, and the gateway's id as it answered the create; none kept (a counter's
+        // create whose answer was lost): ours, signed by the gateway, is enough.
+        Ok(Some(r))
+            if r.session.gateway == gateway
+                && (r.gateway_ref == gateway_ref || r.gateway_ref.is_empty()) =>
+        {
+            r
+        }
         Ok(_) => {
             tracing::warn!(gateway, "notification for an unknown payment");
             return Verdict::Refused;

@@ -65,10 +65,22 @@ pub struct CheckoutSection {
     /// answers CORS for them (and only them).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Flow `payment_code` (a counter scanning the shopper's code); off by default: the public
+    /// checkout takes no payment codes.
+    #[serde(default)]
+    pub payment_code: bool,
+    /// How long a payment code's session waits for the shopper to confirm before it is cancelled
+    /// at the gateway and `expired`.
+    #[serde(default = "default_payment_code_wait")]
+    pub payment_code_wait_secs: u64,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn default_payment_code_wait() -> u64 {
+    60
 }
 
 impl Default for CheckoutSection {
@@ -78,6 +90,8 @@ impl Default for CheckoutSection {
             return_origins: Vec::new(),
             require_client_secret: true,
             allowed_origins: Vec::new(),
+            payment_code: false,
+            payment_code_wait_secs: default_payment_code_wait(),
         }
     }
 }
@@ -227,6 +241,7 @@ impl Config {
         config.limits()?;
         config.allowed_origins()?;
         config.return_origins()?;
+        config.payment_code_wait()?;
         Ok(config)
     }
 
@@ -306,6 +321,20 @@ impl Config {
     }
 
     /// `[checkout] require_client_secret` (default `true`).
+    /// How long a payment code waits for the shopper (`[checkout] payment_code_wait_secs`, 10 to
+    /// 600), or `None` when the flow is off.
+    pub fn payment_code_wait(&self) -> Result<Option<std::time::Duration>, String> {
+        let Some(c) = self.checkout.as_ref().filter(|c| c.payment_code) else {
+            return Ok(None);
+        };
+        if !(10..=600).contains(&c.payment_code_wait_secs) {
+            return Err("[checkout] payment_code_wait_secs must be 10 to 600".into());
+        }
+        Ok(Some(std::time::Duration::from_secs(
+            c.payment_code_wait_secs,
+        )))
+    }
+
     pub fn require_client_secret(&self) -> bool {
         self.checkout
             .as_ref()

@@ -65,6 +65,9 @@ pub struct Inner {
     pub return_origins: Vec<String>,
     /// A create must carry the order's client secret (`[checkout] require_client_secret`).
     pub require_client_secret: bool,
+    /// Flow `payment_code`'s wait for the shopper (`[checkout] payment_code_wait_secs`); `None`:
+    /// the flow is off (`[checkout] payment_code`).
+    pub payment_code_wait: Option<std::time::Duration>,
     /// The shop's origins the checkout API answers CORS for (`[checkout] allowed_origins`).
     pub allowed_origins: http::cors::AllowedOrigins,
 }

@@ -33,6 +33,7 @@ async fn setup() -> (String, AppState) {
                         image: None,
                         url: None,
                     }),
+                    failure: None,
                 },
                 gateway_ref: PAYMENT_ID.into(),
                 merchant_ref: "cs_n".into(),

@@ -9,8 +9,10 @@ use super::*;
 fn asked(order: &str, key: Option<&str>, wallet: Wallet) -> NewSession {
     NewSession {
         order: order.into(),
-        wallet,
+        wallet: Some(wallet),
         flow: Flow::Qr,
+        payment_code: None,
+        in_store: false,
         return_url: None,
         idempotency_key: key.map(String::from),
         client_ip: None,

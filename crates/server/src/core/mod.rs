@@ -8,5 +8,6 @@ pub mod domain;
 pub mod error;
 pub mod hub;
 pub mod ids;
+pub mod payment_code;
 pub mod printable;
 pub mod rules;

@@ -35,6 +35,10 @@ pub struct CreatePayment<'a> {
     pub order: &'a str,
     /// The shopper as the shop's order names them (`PUT /admin/orders`' `customer`), when it does.
     pub customer: Option<&'a crate::core::domain::Customer>,
+    /// Flow `payment_code`: the shopper's code, checked, for this request only.
+    pub payment_code: Option<&'a crate::core::payment_code::PaymentCode>,
+    /// A QR on a cashier's screen (AlphaPay `OFFLINE_QRCODE`).
+    pub in_store: bool,
 }
 
 /// The payment a later call is about: the gateway's id, ours, and what we expect it to be worth.
@@ -124,6 +128,8 @@ pub struct GatewayPayment {
     pub settled: Option<Status>,
     /// The gateway's own words about the order (Pass2Pay `errCode`/`errMsg`), for the admin view.
     pub said: Option<Said>,
+    /// Why it failed at once, in the contract's words (a declined payment code).
+    pub failure: Option<wallet_checkout_protocol::FailureCode>,
 }
 
 impl GatewayPayment {
@@ -141,6 +147,7 @@ impl GatewayPayment {
             expires_at,
             settled: None,
             said: None,
+            failure: None,
         }
     }
 }
@@ -277,6 +284,10 @@ pub trait Connector: Send + Sync {
     fn name(&self) -> &'static str;
     /// Creates and signs a gateway order; verifies the signed answer.
     async fn create(&self, req: CreatePayment<'_>) -> Result<GatewayPayment, GatewayError>;
+    /// Whether `create` takes flow `payment_code` (the gateway has a payment-code API).
+    fn takes_payment_codes(&self) -> bool {
+        false
+    }
     /// Checks a notification's signature over the raw body (before parsing) and its freshness.
     fn verify_notification(&self, n: IncomingNotification<'_>)
         -> Result<Notification, NotifyError>;

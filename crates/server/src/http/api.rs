@@ -58,6 +58,10 @@ async fn create(
         order: req.order,
         wallet: req.wallet,
         flow: req.flow,
+        payment_code: req
+            .payment_code
+            .map(crate::core::payment_code::PaymentCode::given),
+        in_store: req.in_store,
         return_url: req.return_url,
         idempotency_key,
         client_ip,

@@ -46,6 +46,7 @@ pub fn sample_record(order: &str, second: u32, key: Option<&str>) -> SessionReco
                 image: None,
                 url: Some("https://pay.example/x".into()),
             }),
+            failure: None,
         },
         gateway_ref: format!("P-{id}"),
         merchant_ref: id,
@@ -88,10 +89,72 @@ pub async fn check_store(store: &dyn Store) {
     orders_are_put_read_and_locked_once_a_session_exists(store).await;
     events_come_with_their_change_and_their_deliveries_are_kept(store).await;
     a_close_to_retry_is_kept_on_pending_sessions_only(store).await;
+    why_a_session_failed_is_kept_and_reported_with_its_event(store).await;
     refunds_never_exceed_what_was_paid(store).await;
     leases_go_to_one_holder_at_a_time(store, store).await;
     a_key_with_a_nul_byte_names_nothing(store).await;
     must("ping", store.ping().await);
+}
+
+/// A failure noted on a pending session is read back, and the event of its move to `failed` (made
+/// from the record in the transition) carries it; an ended session takes none.
+async fn why_a_session_failed_is_kept_and_reported_with_its_event(store: &dyn Store) {
+    use wallet_checkout_protocol::{Failure, FailureCode};
+    let order = format!("O{}", random_id(8));
+    let (declined, paid) = (
+        sample_record(&order, 1, None),
+        sample_record(&order, 2, None),
+    );
+    let (d, p) = (
+        SessionId::from(&declined.session.id),
+        SessionId::from(&paid.session.id),
+    );
+    must("insert", store.insert(declined.clone(), w()).await);
+    must("insert", store.insert(paid.clone(), w()).await);
+    let none: EventsFor = Box::new(|_, _| Vec::new());
+    must(
+        "paid",
+        store.transition(&p, Status::Succeeded, none, w()).await,
+    );
+    must(
+        "note",
+        store
+            .note_failure(&d, FailureCode::PaymentCodeDeclined)
+            .await,
+    );
+    must(
+        "note on an ended one",
+        store
+            .note_failure(&p, FailureCode::PaymentCodeDeclined)
+            .await,
+    );
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let into = seen.clone();
+    let events: EventsFor = Box::new(move |r, _| {
+        if let Ok(mut s) = into.lock() {
+            *s = Some(r.session.failure.clone());
+        }
+        Vec::new()
+    });
+    let (after, changed) = must(
+        "failed",
+        store.transition(&d, Status::Failed, events, w()).await,
+    )
+    .unwrap_or_else(|| panic!("the session is there"));
+    let declined_code = Some(Failure {
+        code: FailureCode::PaymentCodeDeclined,
+    });
+    assert!(changed);
+    assert_eq!(after.session.failure, declined_code);
+    assert_eq!(
+        seen.lock().ok().and_then(|s| s.clone()),
+        Some(declined_code.clone()),
+        "the event is made from the record with its failure"
+    );
+    let read = must("get", store.get(&d).await).unwrap_or_else(|| panic!("stored"));
+    assert_eq!(read.session.failure, declined_code);
+    let other = must("get", store.get(&p).await).unwrap_or_else(|| panic!("stored"));
+    assert_eq!(other.session.failure, None, "an ended session takes none");
 }
 
 /// Outside text reaches lookups as it came (`/sessions/%00`): it finds nothing, never an error.

@@ -21,7 +21,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::StreamExt;
 use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
-use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
+use wallet_checkout_protocol::{Action, FailureCode, Flow, Money, Session, Status, Wallet};
 
 use crate::core::rules;
 
@@ -162,11 +162,12 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_due ON events(next_attempt_ms) WHERE NOT delivered;
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS client_secret TEXT;
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS failure TEXT;
 UPDATE orders SET client_secret = replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')
     WHERE client_secret IS NULL;
 ";
 
-const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as, gateway_code, gateway_message";
+const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as, gateway_code, gateway_message, failure";
 const REFUND_COLUMNS: &str =
     "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at, idempotency_key";
 const ORDER_COLUMNS: &str =
@@ -204,6 +205,9 @@ fn session_row(row: &Row) -> Result<SessionRecord, StoreError> {
             created_at: get(row, 9)?,
             expires_at: get(row, 10)?,
             action,
+            failure: get::<Option<String>>(row, 19)?.map(|c| wallet_checkout_protocol::Failure {
+                code: wallet_checkout_protocol::FailureCode::parse(&c),
+            }),
         },
         gateway_ref: get(row, 12)?,
         merchant_ref: get(row, 13)?,
@@ -606,7 +610,7 @@ impl Store for PgStore {
             }
         }
         let stmt = tx
-            .prepare_cached(&format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"))
+            .prepare_cached(&format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"))
             .await
             .map_err(err)?;
         tx.execute(
@@ -631,6 +635,7 @@ impl Store for PgStore {
                 &r.close_as.map(Status::as_str),
                 &r.gateway_result.as_ref().map(|g| g.code.as_str()),
                 &r.gateway_result.as_ref().map(|g| g.message.as_str()),
+                &s.failure.as_ref().map(|f| f.code.as_str()),
             ],
         )
         .await
@@ -728,6 +733,19 @@ impl Store for PgStore {
             .execute(
                 "UPDATE sessions SET close_as = $2 WHERE id = $1 AND status = 'pending'",
                 &[&id, &status.as_str()],
+            )
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn note_failure(&self, id: &SessionId, code: FailureCode) -> Result<(), StoreError> {
+        let id = id.as_str();
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE sessions SET failure = $2 WHERE id = $1 AND status = 'pending'",
+                &[&id, &code.as_str()],
             )
             .await
             .map_err(err)?;

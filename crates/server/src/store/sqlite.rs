@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
+use wallet_checkout_protocol::{Action, FailureCode, Flow, Money, Session, Status, Wallet};
 
 use crate::core::rules;
 
@@ -138,7 +138,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
             .map_err(err)?;
         stmt.exists([column]).map_err(err)
     };
-    for column in ["gateway_code", "gateway_message"] {
+    for column in ["gateway_code", "gateway_message", "failure"] {
         if !has("sessions", column)? {
             conn.execute_batch(&format!("ALTER TABLE sessions ADD COLUMN {column} TEXT"))
                 .map_err(err)?;
@@ -173,7 +173,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as, gateway_code, gateway_message";
+const COLUMNS: &str = "id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, action, gateway_ref, merchant_ref, idempotency_key, return_url, close_as, gateway_code, gateway_message, failure";
 
 fn bad(column: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -211,6 +211,11 @@ fn session_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
             created_at: row.get(9)?,
             expires_at: row.get(10)?,
             action,
+            failure: row
+                .get::<_, Option<String>>(19)?
+                .map(|c| wallet_checkout_protocol::Failure {
+                    code: wallet_checkout_protocol::FailureCode::parse(&c),
+                }),
         },
         gateway_ref: row.get(12)?,
         merchant_ref: row.get(13)?,
@@ -486,14 +491,15 @@ impl Store for SqliteStore {
                 return Err(StoreError::Locked);
             }
             tx.execute(
-                &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"),
+                &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"),
                 params![
                     s.id, s.order, s.status.as_str(), s.wallet.as_str(), s.flow.as_str(), s.gateway,
                     value, s.amount.currency, s.description, s.created_at, s.expires_at,
                     action, r.gateway_ref, r.merchant_ref, r.idempotency_key, r.return_url,
                     r.close_as.map(Status::as_str),
                     r.gateway_result.as_ref().map(|g| g.code.as_str()),
-                    r.gateway_result.as_ref().map(|g| g.message.as_str())
+                    r.gateway_result.as_ref().map(|g| g.message.as_str()),
+                    s.failure.as_ref().map(|f| f.code.as_str())
                 ],
             )
             .map_err(err)?;
@@ -525,6 +531,19 @@ impl Store for SqliteStore {
             conn.execute(
                 "UPDATE sessions SET gateway_code = ?2, gateway_message = ?3 WHERE id = ?1",
                 params![id, result.code, result.message],
+            )
+            .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn note_failure(&self, id: &SessionId, code: FailureCode) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE sessions SET failure = ?2 WHERE id = ?1 AND status = 'pending'",
+                params![id, code.as_str()],
             )
             .map_err(err)?;
             Ok(())

@@ -48,6 +48,11 @@ mod tests {
     }
 }
 
+/// A payment code's session (the shopper stands at the counter): first asked about this soon after
+/// it was made, then this often (jittered ±25%, so always within 5 s), until its wait ends.
+const COUNTER_FIRST: Duration = Duration::from_secs(2);
+const COUNTER_EVERY: Duration = Duration::from_secs(3);
+
 #[derive(Debug, Clone)]
 pub struct ReconcileConfig {
     /// How often the work list is looked at.
@@ -159,10 +164,20 @@ async fn run_once(
             tracing::error!(session = %record.session.id, "stored times do not parse");
             continue;
         };
-        let next = schedule.entry(record.session.id.clone()).or_insert(Next {
-            at: later(created, config.first_query_after),
-            interval: config.first_interval,
-        });
+        let counter = record.session.flow == wallet_checkout_protocol::Flow::PaymentCode;
+        let next = schedule
+            .entry(record.session.id.clone())
+            .or_insert(if counter {
+                Next {
+                    at: later(created, COUNTER_FIRST),
+                    interval: COUNTER_EVERY,
+                }
+            } else {
+                Next {
+                    at: later(created, config.first_query_after),
+                    interval: config.first_interval,
+                }
+            });
         let job = if record.close_as.is_some() && now < expires {
             // A close that failed earlier: retried on the query schedule until the gateway answers.
             if now < next.at {
@@ -184,7 +199,11 @@ async fn run_once(
         };
         let wait = jitter(next.interval);
         next.at = later(now, wait);
-        next.interval = next.interval.saturating_mul(2).min(config.max_interval);
+        next.interval = if counter {
+            COUNTER_EVERY
+        } else {
+            next.interval.saturating_mul(2).min(config.max_interval)
+        };
         let until = later(now, wait.max(config.lease));
         match state
             .store

@@ -23,6 +23,13 @@ pub const ALL: [&str; 16] = [
     "INVALID_PAYMENT_CODE",
 ];
 
+/// A refusal of the shopper's payment code itself (scenario `OFFLINE`): the session fails with
+/// `payment_code_declined`, and the cashier scans a fresh code. The documents name one code for
+/// it; any other refusal is read as the table says (an error, nothing charged).
+pub fn declines_the_code(code: &str) -> bool {
+    code == "INVALID_PAYMENT_CODE"
+}
+
 /// What a refused call's code means (the contract's "Gateway refusals → codes").
 pub fn refusal(code: &str) -> Refusal {
     match code {

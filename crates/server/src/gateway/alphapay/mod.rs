@@ -154,6 +154,8 @@ fn scenario(
     flow: Flow,
 ) -> (&'static str, Flow) {
     match (flow, wallet) {
+        // A counter scanning the shopper's code.
+        (Flow::PaymentCode, _) => ("OFFLINE", Flow::PaymentCode),
         // The web cashier is for Alipay and UnionPay on a PC; WeChat Pay keeps its QR.
         (Flow::Qr, Wallet::Alipay | Wallet::Unionpay) if desktop_page => {
             ("ONLINE_WEB", Flow::Redirect)
@@ -205,7 +207,10 @@ fn qr_image(image: String) -> Option<String> {
 fn action_for(scenario: &str, info: wire::PaymentInfo) -> Result<Action, GatewayError> {
     let missing = |f: &str| GatewayError::BadResponse(format!("{scenario} answer has no {f}"));
     match scenario {
-        "ONLINE_QRCODE" => {
+        // The shopper confirms on their phone (a password, a large amount): nothing to show.
+        "OFFLINE" => Ok(Action::Wait),
+        // The cashier's screen: the same QR (`paymentUrl`, `paymentQRImage`), no cashier page.
+        "ONLINE_QRCODE" | "OFFLINE_QRCODE" => {
             let content = info.payment_url.ok_or_else(|| missing("paymentUrl"))?;
             Ok(Action::Qr {
                 content: Some(content),
@@ -257,9 +262,24 @@ impl super::Connector for AlphaPay {
         "alphapay"
     }
 
+    fn takes_payment_codes(&self) -> bool {
+        true
+    }
+
     async fn create(&self, req: CreatePayment<'_>) -> Result<GatewayPayment, GatewayError> {
         Self::check_amount(req.amount)?;
-        let (scenario, flow) = self.scenario(req.wallet, req.flow);
+        let (scenario, flow) = match self.scenario(req.wallet, req.flow) {
+            // A QR on the cashier's screen: AlphaPay's in-store QR.
+            (_, Flow::Qr) if req.in_store => ("OFFLINE_QRCODE", Flow::Qr),
+            other => other,
+        };
+        let payment_method = match scenario {
+            "OFFLINE_QRCODE" => None,
+            _ => Some(wire::PaymentMethod {
+                payment_method_type: Self::method_type(req.wallet),
+                payment_code: req.payment_code.map(|c| c.expose()),
+            }),
+        };
         let body = serde_json::to_string(&wire::PayRequest {
             scenario_code: scenario,
             payment_request_id: req.merchant_ref,
@@ -272,21 +292,56 @@ impl super::Connector for AlphaPay {
                 notify_url: req.notify_url,
                 redirect_url: req.return_url,
             },
-            payment_method: wire::PaymentMethod {
-                payment_method_type: Self::method_type(req.wallet),
-            },
+            payment_method,
         })
         .map_err(|e| GatewayError::Refused(e.to_string()))?;
         let text = self.call(wire::PAY, body).await?;
         let resp: wire::PayResponse = serde_json::from_str(&text)
             .map_err(|e| GatewayError::BadResponse(format!("pay answer: {e}")))?;
+        let now = self.clock.now();
         if resp.result.result_status == "F" {
+            // A code the wallet refuses (bad, expired, used) fails the session: the cashier scans
+            // again. Any other refusal is an error, as for every create.
+            if scenario == "OFFLINE" && codes::declines_the_code(&resp.result.result_code) {
+                return Ok(GatewayPayment {
+                    gateway_ref: resp.payment_id.unwrap_or_default(),
+                    flow,
+                    action: None,
+                    expires_at: now,
+                    settled: Some(wallet_checkout_protocol::Status::Failed),
+                    said: Some(super::Said {
+                        code: resp.result.result_code,
+                        message: resp.result.result_message,
+                    }),
+                    failure: Some(wallet_checkout_protocol::FailureCode::PaymentCodeDeclined),
+                });
+            }
             return Err(refused(resp.result));
         }
         if resp.payment_request_id.as_deref() != Some(req.merchant_ref) {
             return Err(GatewayError::BadResponse(
                 "answer is for another paymentRequestId".into(),
             ));
+        }
+        // Charged at once (a counter's usual answer): `S` with `SUCCESS`, or `paymentStatus`
+        // saying so. Kept as paid only once a signed query confirms it, amount included.
+        let paid_at_once = resp.result.result_status == "S"
+            && (resp.result.result_code == "SUCCESS"
+                || resp.payment_status.as_deref() == Some("SUCCESS"));
+        if scenario == "OFFLINE" && paid_at_once {
+            let gateway_ref = resp
+                .payment_id
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| GatewayError::BadResponse("no paymentId".into()))?;
+            return Ok(GatewayPayment {
+                gateway_ref,
+                flow,
+                action: None,
+                expires_at: now,
+                settled: Some(wallet_checkout_protocol::Status::Succeeded),
+                said: None,
+                failure: None,
+            });
         }
         if resp.result.result_code != "PAYMENT_IN_PROCESS" {
             // `U` (or `S`) with another code: the order's state is unknown. An order it names is

@@ -63,7 +63,9 @@ pub struct PayRequest<'a> {
     pub scenario_code: &'a str,
     pub payment_request_id: &'a str,
     pub order: OrderRequest<'a>,
-    pub payment_method: PaymentMethod<'a>,
+    /// None for `OFFLINE_QRCODE` ("offline pay can not set payment method").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<PaymentMethod<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,10 +85,22 @@ pub struct Amount {
     pub currency: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentMethod<'a> {
     pub payment_method_type: &'a str,
+    /// `OFFLINE` only: the shopper's payment code (never shown by `Debug`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_code: Option<&'a str>,
+}
+
+impl std::fmt::Debug for PaymentMethod<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentMethod")
+            .field("payment_method_type", &self.payment_method_type)
+            .field("payment_code", &self.payment_code.map(|_| "<hidden>"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +124,8 @@ pub struct PayResponse {
     pub payment_expire_time: Option<String>,
     #[serde(default)]
     pub payment_info: PaymentInfo,
+    /// `OFFLINE`: `SUCCESS` when the code was charged at once (the create's answer may say so).
+    pub payment_status: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -229,9 +245,10 @@ mod tests {
                 notify_url: "https://merchant.example/notify",
                 redirect_url: None,
             },
-            payment_method: PaymentMethod {
+            payment_method: Some(PaymentMethod {
                 payment_method_type: "Alipay",
-            },
+                payment_code: None,
+            }),
         })
         .expect("serialises");
         assert_eq!(

@@ -88,6 +88,31 @@ fn millis(t: time::OffsetDateTime) -> String {
     (t.unix_timestamp_nanos() / 1_000_000).to_string()
 }
 
+/// `data`'s values as Pass2Pay signs them: a string's text, and any other value (a number, an
+/// object such as `payOrderInfo`) as its JSON text exactly as sent; `null` is not signed.
+fn signed_fields(body: &str) -> Option<Vec<(String, String)>> {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        data: Option<BTreeMap<String, &'a serde_json::value::RawValue>>,
+    }
+    let raw: Raw<'_> = serde_json::from_str(body).ok()?;
+    let mut out = Vec::new();
+    for (k, v) in raw.data.unwrap_or_default() {
+        let t = v.get();
+        if t == "null" {
+            continue;
+        }
+        let value = if t.starts_with('"') {
+            serde_json::from_str::<String>(t).ok()?
+        } else {
+            t.to_string()
+        };
+        out.push((k, value));
+    }
+    Some(out)
+}
+
 fn text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -106,6 +131,10 @@ impl Pass2Pay {
             flow,
         };
         match (wallet, flow) {
+            // A counter scanning the shopper's code (`channelExtra` carries it as `authCode`).
+            (Wallet::Alipay, Flow::PaymentCode) => order("ALI_BAR", "", Flow::PaymentCode),
+            (Wallet::WechatPay, Flow::PaymentCode) => order("WX_BAR", "", Flow::PaymentCode),
+            (Wallet::Unionpay, Flow::PaymentCode) => order("YSF_BAR", "", Flow::PaymentCode),
             (Wallet::Alipay, Flow::Qr) if self.desktop_page => {
                 order("ALI_PC", "form", Flow::Redirect)
             }
@@ -187,10 +216,8 @@ impl Pass2Pay {
             .get("sign")
             .and_then(Value::as_str)
             .ok_or_else(|| GatewayError::BadResponse(format!("{path}: unsigned answer")))?;
-        let fields: Vec<(String, String)> = data
-            .iter()
-            .filter_map(|(k, v)| text(v).map(|t| (k.clone(), t)))
-            .collect();
+        let fields = signed_fields(&answer.body)
+            .ok_or_else(|| GatewayError::BadResponse(format!("{path}: data is not readable")))?;
         let expected = sign::sign(
             fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             &self.secret,
@@ -258,6 +285,10 @@ impl super::Connector for Pass2Pay {
         "pass2pay"
     }
 
+    fn takes_payment_codes(&self) -> bool {
+        true
+    }
+
     async fn create(&self, req: CreatePayment<'_>) -> Result<GatewayPayment, GatewayError> {
         if req.amount.value == 0 {
             return Err(GatewayError::Refused(
@@ -323,10 +354,12 @@ impl super::Connector for Pass2Pay {
             // The docs ask for these fixed values.
             p.insert("subject", "商品".to_string());
             p.insert("body", "0".to_string());
-            p.insert(
-                "channelExtra",
-                format!(r#"{{"payDataType":"{}"}}"#, plan.data_type),
-            );
+            let extra = match req.payment_code {
+                // `*_BAR`: the shopper's code (digits only: checked), as the document's example.
+                Some(code) => serde_json::json!({ "authCode": code.expose() }).to_string(),
+                None => serde_json::json!({ "payDataType": plan.data_type }).to_string(),
+            };
+            p.insert("channelExtra", extra);
             "/api/pay/unifiedOrder"
         };
         let data = self.call(path, p).await?;
@@ -347,6 +380,7 @@ impl super::Connector for Pass2Pay {
         })
         .filter(|s| !s.code.is_empty() || !s.message.is_empty());
         let expires_at = now + ORDER_LIFETIME;
+        let counter = plan.flow == Flow::PaymentCode;
         let settled = |status| GatewayPayment {
             gateway_ref: gateway_ref.clone(),
             flow: plan.flow,
@@ -354,9 +388,12 @@ impl super::Connector for Pass2Pay {
             expires_at,
             settled: Some(status),
             said: said.clone(),
+            failure: (counter && status == Status::Failed)
+                .then_some(wallet_checkout_protocol::FailureCode::PaymentCodeDeclined),
         };
         match status_of(&get("orderState")) {
-            // A channel failure still answers code 0, with the order failed.
+            // A channel failure still answers code 0, with the order failed (at a counter: the
+            // code was refused, e.g. `ACQ.PAYMENT_AUTH_CODE_INVALID`).
             Some(Status::Failed) => return Ok(settled(Status::Failed)),
             // Paid at once (`payOrderInfo`): the session ends succeeded, if the amount agrees.
             Some(Status::Succeeded) => {
@@ -377,6 +414,19 @@ impl super::Connector for Pass2Pay {
                 return Err(GatewayError::BadResponse(
                     "the order was closed as it was made".into(),
                 ))
+            }
+            // At a counter, "paying" is the shopper confirming on their phone; an unknown state
+            // is asked about the same way (never taken as failed).
+            Some(Status::Pending) | None if counter => {
+                return Ok(GatewayPayment {
+                    said,
+                    ..GatewayPayment::pending(
+                        gateway_ref.clone(),
+                        plan.flow,
+                        Action::Wait,
+                        expires_at,
+                    )
+                })
             }
             Some(Status::Pending) | None => {}
         }
@@ -472,7 +522,13 @@ impl super::Connector for Pass2Pay {
     async fn query(&self, payment: PaymentRef<'_>) -> Result<Observed, GatewayError> {
         let data = self.call("/api/pay/query", Self::by_id(&payment)).await?;
         let get = |k: &str| data.get(k).and_then(text).unwrap_or_default();
-        if get("payOrderId") != payment.gateway_ref {
+        // A counter's create whose answer was lost has no payOrderId yet: asked by ours.
+        let other = if payment.gateway_ref.is_empty() {
+            get("mchOrderNo") != payment.merchant_ref
+        } else {
+            get("payOrderId") != payment.gateway_ref
+        };
+        if other {
             return Err(GatewayError::BadResponse(
                 "query answer is for another order".into(),
             ));
