@@ -132,7 +132,11 @@ pub fn demo_config(public_url: &str) -> Config {
         widget: None,
         webhooks: None,
         orders: None,
-        checkout: None,
+        // The counter's flow on: the demo's cashier page scans payment codes.
+        checkout: Some(wallet_checkout_server::config::CheckoutSection {
+            payment_code: true,
+            ..Default::default()
+        }),
         limits: None,
     }
 }

@@ -40,6 +40,9 @@ pub enum ApiMode {
     Error500,
     /// Every API call hangs (the merchant's client must time out).
     Timeout,
+    /// A create is carried out (the order made, a payment code charged as issued) but its answer
+    /// never comes: the merchant's client times out not knowing what happened.
+    LostCreate,
 }
 
 /// How one simulator behaves; the default is faithful.

@@ -5,11 +5,13 @@
 //! known-answer vectors, so a signing bug cannot agree with itself.
 
 pub mod alphapay;
+pub mod codes;
 pub mod control;
 pub mod ledger;
 pub mod notifier;
 mod page;
 pub mod pass2pay;
+mod phone;
 pub mod yabandpay;
 
 use std::sync::{Arc, Weak};
@@ -102,6 +104,8 @@ pub(crate) struct Inner {
     pub time_scale: u32,
     pub http: reqwest::Client,
     pub ledger: Ledger,
+    /// The payment codes issued to play a shopper at a counter.
+    pub codes: codes::Codes,
     pub controls: Controls,
     /// How long the merchant server took to acknowledge each notification (µs), for `cargo xtask bench`.
     pub acks: std::sync::Mutex<Vec<u32>>,
@@ -135,6 +139,7 @@ impl Sandbox {
                 time_scale: options.time_scale.max(1),
                 http,
                 ledger: Ledger::default(),
+                codes: codes::Codes::default(),
                 controls: Controls::default(),
                 acks: std::sync::Mutex::new(Vec::new()),
                 calls: std::sync::Mutex::default(),
@@ -183,6 +188,9 @@ impl Sandbox {
                 "/sandbox/stats",
                 get(control::stats).delete(control::reset_stats),
             )
+            .route("/sandbox/payment_codes", post(phone::issue))
+            .route("/sandbox/phone", get(phone::phone).post(phone::phone_issue))
+            .route("/sandbox/wallet/code/{code}", get(phone::code_page))
             .route("/sandbox/wallet/{payment}", get(page::wallet))
             .route("/sandbox/qr/{payment}", get(page::qr_image))
             .route("/sandbox/wallet/{payment}/pay", post(page::pay))
@@ -273,10 +281,20 @@ impl Sandbox {
         }
     }
 
+    /// With `api: "lost_create"`: a create's answer, already made, is held back until the caller
+    /// gives up (it never arrives).
+    pub(crate) async fn lose_create_answer(&self, gateway: Gateway, answer: Response) -> Response {
+        if self.inner.controls.get(gateway).api == ApiMode::LostCreate {
+            tokio::time::sleep(Duration::from_secs(300)).await;
+            return StatusCode::GATEWAY_TIMEOUT.into_response();
+        }
+        answer
+    }
+
     /// Applies the API misbehaviour switch; `Some` is the response to send instead of the real one.
     pub(crate) async fn misbehave(&self, gateway: Gateway) -> Option<Response> {
         match self.inner.controls.get(gateway).api {
-            ApiMode::Normal => None,
+            ApiMode::Normal | ApiMode::LostCreate => None,
             ApiMode::Error500 => Some(
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

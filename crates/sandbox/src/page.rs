@@ -89,7 +89,14 @@ pub async fn wallet(State(sandbox): State<Sandbox>, Path(payment): Path<String>)
         }
         _ => (String::new(), String::new()),
     };
-    page("Sandbox wallet", &head, &format!("{intro}{tail}{back}")).into_response()
+    // At a counter the shopper shows a code instead: a new one, from the customer's phone.
+    let counter = r#"<p><a href="/sandbox/phone">Show payment code</a> (pay at a counter)</p>"#;
+    page(
+        "Sandbox wallet",
+        &head,
+        &format!("{intro}{tail}{back}{counter}"),
+    )
+    .into_response()
 }
 
 async fn settle(sandbox: Sandbox, payment: String, pay: bool) -> Response {

@@ -440,7 +440,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         }
         Err(e) => return Err(e.into()),
     };
-    let record = new_record(
+    let mut record = new_record(
         &id,
         &order,
         wallet,
@@ -453,6 +453,11 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         req.idempotency_key,
         checked_return,
     );
+    // Why it failed, stored with it, so whichever moves it to `failed` (this create, or the
+    // gateway's notification racing it) reports it; shown only once it has failed.
+    record.session.failure = made
+        .failure
+        .map(|code| wallet_checkout_protocol::Failure { code });
     match state.store.insert(record.clone(), Writer(())).await {
         Ok(()) => {}
         // Another instance stored a session under the same key meanwhile (the key's lock is one
@@ -481,7 +486,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         note_said(state, &record.id(), said).await;
     }
     Ok(Created::New(
-        settle_at_create(state, record, made.settled, made.failure).await,
+        settle_at_create(state, record, made.settled).await,
     ))
 }
 
@@ -715,7 +720,6 @@ async fn settle_at_create(
     state: &AppState,
     record: SessionRecord,
     settled: Option<Status>,
-    failure: Option<wallet_checkout_protocol::FailureCode>,
 ) -> Session {
     let settled = match settled {
         Some(Status::Succeeded) => match confirm_paid(state, &record).await {
@@ -728,11 +732,6 @@ async fn settle_at_create(
         other => other,
     };
     if let Some(status) = settled {
-        if let (Status::Failed, Some(code)) = (status, failure) {
-            if let Err(e) = state.store.note_failure(&record.id(), code).await {
-                tracing::error!(session = %record.session.id, error = %e, "store failure keeping why a session failed");
-            }
-        }
         if let Ok(Some((after, _))) = apply(state, &record.id(), status, "create").await {
             return present(after);
         }

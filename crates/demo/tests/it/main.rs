@@ -2,6 +2,7 @@
 
 mod abuse;
 mod cors;
+mod counter;
 mod flow;
 mod gateway_failures;
 mod gateways;
@@ -88,8 +89,8 @@ pub fn start_demo_binary(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> Sta
     let mut child = Running(
         std::process::Command::new(env!("CARGO_BIN_EXE_wallet-checkout-demo"))
             .args(args)
-            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

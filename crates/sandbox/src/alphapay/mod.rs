@@ -25,12 +25,14 @@ use crate::Sandbox;
 const SKEW: Duration = Duration::minutes(5);
 /// "Each unpaid order will be valid for 5 minutes."
 pub const ORDER_LIFETIME: Duration = Duration::minutes(5);
-const SCENARIOS: [&str; 5] = [
+const SCENARIOS: [&str; 7] = [
     "ONLINE_QRCODE",
     "ONLINE_WEB",
     "ONLINE_WAP",
     "JSAPI",
     "NATIVE_JSAPI",
+    "OFFLINE_QRCODE",
+    "OFFLINE",
 ];
 
 /// Every `resultCode` AlphaPay documents; `next` may answer any of them (with `resultStatus` F),
@@ -261,7 +263,20 @@ impl Simulator {
         if !matches!(currency.as_str(), "CAD" | "USD" | "CNY") {
             return fail("PARAM_INVALID", "currency must be CAD, USD or CNY");
         }
-        let method = s(&body["paymentMethod"]["paymentMethodType"]).unwrap_or_default();
+        // "Offline pay can not set payment method" (the in-store QR: any wallet scans it).
+        let in_store_qr = scenario == "OFFLINE_QRCODE";
+        if in_store_qr && !body["paymentMethod"].is_null() {
+            return fail("PARAM_INVALID", "OFFLINE_QRCODE takes no paymentMethod");
+        }
+        let method = if in_store_qr {
+            "Alipay".to_string()
+        } else {
+            s(&body["paymentMethod"]["paymentMethodType"]).unwrap_or_default()
+        };
+        let code = s(&body["paymentMethod"]["paymentCode"]).unwrap_or_default();
+        if scenario == "OFFLINE" && code.is_empty() {
+            return fail("PARAM_INVALID", "OFFLINE needs paymentMethod.paymentCode");
+        }
         if !matches!(method.as_str(), "Alipay" | "Wechat" | "UnionPay") {
             return fail(
                 "PARAM_INVALID",
@@ -289,7 +304,10 @@ impl Simulator {
                 method.clone()
             },
             method: scenario.clone(),
-            redirect: scenario != "ONLINE_QRCODE" && scenario != "NATIVE_JSAPI",
+            redirect: !matches!(
+                scenario.as_str(),
+                "ONLINE_QRCODE" | "NATIVE_JSAPI" | "OFFLINE_QRCODE" | "OFFLINE"
+            ),
             notify_url: s(&body["order"]["notifyUrl"]),
             return_url: s(&body["order"]["redirectUrl"]),
             created: now,
@@ -300,13 +318,44 @@ impl Simulator {
             extra: BTreeMap::new(),
             expiry_announced: false,
         };
+        // A code the sandbox did not issue, or issued to decline, is refused as AlphaPay refuses a
+        // bad code: no order is made.
+        let outcome = if scenario == "OFFLINE" {
+            match sandbox.inner.codes.spend(&code, &payment_id) {
+                Some(crate::codes::Outcome::Declined) | None => {
+                    return fail(
+                        "INVALID_PAYMENT_CODE",
+                        "the payment code is invalid or expired",
+                    )
+                }
+                Some(o) => Some(o),
+            }
+        } else {
+            None
+        };
         // Unknown upstream: how AlphaPay treats a repeated paymentRequestId. The sandbox refuses it.
         if !sandbox.inner.ledger.insert(payment.clone()) {
             return fail("PARAM_INVALID", "paymentRequestId already used");
         }
+        // Charged at once: the answer says `SUCCESS` (and the notification follows, as for any
+        // payment).
+        if outcome == Some(crate::codes::Outcome::Paid) {
+            if let Some((_, paid)) = sandbox.inner.ledger.settle(&payment_id, true, now) {
+                sandbox.state_changed(paid.clone());
+                let mut answer = Self::payment_fields(&paid);
+                answer["result"] = Self::ok_result("SUCCESS");
+                answer["paymentMethod"] = json!({ "paymentMethodType": method });
+                answer["order"]["payAmount"] =
+                    json!({ "value": paid.amount_minor.to_string(), "currency": paid.currency });
+                return Ok(answer);
+            }
+        }
         let wallet_url = sandbox.wallet_url(&payment_id);
         let info = match scenario.as_str() {
             "ONLINE_QRCODE" => json!({ "paymentUrl": wallet_url, "payUrl": wallet_url }),
+            "OFFLINE_QRCODE" => json!({ "paymentUrl": wallet_url }),
+            // The shopper confirms on their phone: nothing to show.
+            "OFFLINE" => json!({}),
             "ONLINE_WAP" => json!({ "payUrl": wallet_url, "channelPayUrl": wallet_url }),
             "NATIVE_JSAPI" if method == "Wechat" => json!({ "sdkParams": {
                 "appId": "wxsandbox0000000001",
@@ -613,6 +662,16 @@ pub async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let answer = answer(&sandbox, &operation, &headers, &body).await;
+    if operation == "pay" {
+        return sandbox.lose_create_answer(Gateway::AlphaPay, answer).await;
+    }
+    answer
+}
+
+async fn answer(sandbox: &Sandbox, operation: &str, headers: &HeaderMap, body: &Bytes) -> Response {
+    let sandbox = sandbox.clone();
+    let operation = operation.to_string();
     if let Some(r) = sandbox.misbehave(Gateway::AlphaPay).await {
         return r;
     }
@@ -641,7 +700,7 @@ pub async fn api(
         || !signature::check(
             &sim.merchant_key,
             &sig,
-            &signature::string_to_sign(&uri, &code, &time, &nonce, &body),
+            &signature::string_to_sign(&uri, &code, &time, &nonce, body),
         )
     {
         return sim.fail(&uri, "INVALID_SIGN", "signature verification failed", now);
@@ -657,7 +716,7 @@ pub async fn api(
             )
         }
     }
-    let Ok(json) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
         return sim.fail(&uri, "PARAM_INVALID", "body is not JSON", now);
     };
     let op = match operation.as_str() {

@@ -75,6 +75,10 @@ const WAY_CODES: &[&str] = &[
     "UP_QR",
     "UP_WAP",
     "QR_CASHIER",
+    // A counter scanning the shopper's payment code (`channelExtra` `{"authCode": …}`).
+    "ALI_BAR",
+    "WX_BAR",
+    "YSF_BAR",
 ];
 
 pub struct Simulator {
@@ -124,9 +128,21 @@ impl Simulator {
                                  "traceId": random_string(16, b"0123456789abcdef") }))
             .into_response();
         }
+        // Every non-empty value is signed: a string as its text, anything else (the paid-at-once
+        // answer's `payOrderInfo` object) as its JSON text exactly as it is sent.
+        let texts: Vec<(String, String)> = data
+            .iter()
+            .map(|(k, v)| {
+                let t = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (k.clone(), t)
+            })
+            .collect();
         let sign = signature::sign(
-            data.iter()
-                .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())),
+            texts.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             &self.merchant.secret,
         );
         Json(
@@ -282,6 +298,23 @@ impl Simulator {
             return Self::fail(&format!("商户订单[{}]已存在", payment.merchant_ref));
         }
         let wallet = sandbox.wallet_url(&id);
+        // A payment code plays the outcome it was issued with; one the sandbox never issued is
+        // refused as the channel refuses a bad code.
+        let counter = way.ends_with("_BAR");
+        let outcome = if counter {
+            let code = serde_json::from_str::<Value>(&get("channelExtra"))
+                .ok()
+                .and_then(|v| v["authCode"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            Some(sandbox.inner.codes.spend(&code, &id))
+        } else {
+            None
+        };
+        let forced = match outcome {
+            Some(Some(crate::codes::Outcome::Paid)) => Some("paid"),
+            Some(Some(crate::codes::Outcome::Declined) | None) => Some("failed"),
+            _ => forced,
+        };
         // Paid or failed as it is made (a payment code's order does that): no payment data.
         let settled = match forced {
             Some("paid") => sandbox.inner.ledger.settle(&id, true, now),
@@ -299,15 +332,33 @@ impl Simulator {
             put("orderState", state_code(&after).to_string());
             put("payDataType", "none".into());
             if after.state == PayState::Paid {
-                // Signed as JSON text, like every other value in `data`.
+                // An object, as Pass2Pay answers it, signed over its JSON text as sent.
+                data.insert(
+                    "payOrderInfo".into(),
+                    Value::Object(self.order_fields(&after)),
+                );
+            } else if counter {
+                put("errCode", "ACQ.PAYMENT_AUTH_CODE_INVALID".into());
                 put(
-                    "payOrderInfo",
-                    Value::Object(self.order_fields(&after)).to_string(),
+                    "errMsg",
+                    "sandbox: the payment code is invalid or expired".into(),
                 );
             } else {
                 put("errCode", "SANDBOX.CHANNEL_DECLINED".into());
                 put("errMsg", "sandbox: the channel declined the payment".into());
             }
+            return self.ok(data);
+        }
+        // At a counter the shopper confirms on their phone: the order waits, with nothing to show.
+        if counter {
+            let mut data = Map::new();
+            data.insert("payOrderId".into(), Value::String(id));
+            data.insert(
+                "mchOrderNo".into(),
+                Value::String(payment.merchant_ref.clone()),
+            );
+            data.insert("orderState".into(), Value::String("1".into()));
+            data.insert("payDataType".into(), Value::String("none".into()));
             return self.ok(data);
         }
         let pay_data = if forced == Some("codeImgUrl") {
@@ -571,6 +622,23 @@ pub async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let create = group == "pay" && matches!(operation.as_str(), "unifiedOrder" | "cashierOrder");
+    let answer = checked_call(&sandbox, &group, &operation, &headers, &body).await;
+    if create {
+        return sandbox.lose_create_answer(Gateway::Pass2Pay, answer).await;
+    }
+    answer
+}
+
+async fn checked_call(
+    sandbox: &Sandbox,
+    group: &str,
+    operation: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let sandbox = sandbox.clone();
+    let (group, operation) = (group.to_string(), operation.to_string());
     if let Some(r) = sandbox.misbehave(Gateway::Pass2Pay).await {
         return r;
     }
@@ -578,7 +646,7 @@ pub async fn api(
         return (StatusCode::NOT_FOUND, "Pass2Pay is not simulated here").into_response();
     };
     let now = sandbox.now();
-    let Some(all) = params(&headers, &body) else {
+    let Some(all) = params(headers, body) else {
         return Simulator::fail("请求参数格式错误");
     };
     let known: &[&str] = match (group.as_str(), operation.as_str()) {

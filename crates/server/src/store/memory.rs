@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use wallet_checkout_protocol::{FailureCode, Status};
+use wallet_checkout_protocol::Status;
 
 use super::{
     random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, OrderRef,
@@ -130,15 +130,6 @@ impl Store for MemoryStore {
         if let Some(r) = self.lock().get_mut(id) {
             if r.session.status == Status::Pending {
                 r.close_as = Some(status);
-            }
-        }
-        Ok(())
-    }
-
-    async fn note_failure(&self, id: &SessionId, code: FailureCode) -> Result<(), StoreError> {
-        if let Some(r) = self.lock().get_mut(id.as_str()) {
-            if r.session.status == Status::Pending {
-                r.session.failure = Some(wallet_checkout_protocol::Failure { code });
             }
         }
         Ok(())

@@ -18,7 +18,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
-use wallet_checkout_protocol::{FailureCode, Status};
+use wallet_checkout_protocol::Status;
 
 pub use crate::checkout::Writer;
 pub use crate::core::ids::{OrderRef, RefundId, SessionId};
@@ -136,9 +136,6 @@ pub trait Store: Send + Sync {
     /// Marks a `pending` session for reconciliation to close as `status` (see
     /// `SessionRecord::close_as`); a session no longer pending is left as it is.
     async fn request_close(&self, id: &SessionId, status: Status) -> Result<(), StoreError>;
-    /// Keeps why a `pending` session is about to fail (`Session::failure`), before the transition
-    /// to `failed` that reports it; a session no longer pending is left as it is.
-    async fn note_failure(&self, id: &SessionId, code: FailureCode) -> Result<(), StoreError>;
     /// Keeps the gateway's last refusal about a session (`SessionRecord::gateway_result`).
     async fn note_gateway_result(
         &self,

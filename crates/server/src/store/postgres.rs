@@ -21,7 +21,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::StreamExt;
 use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
-use wallet_checkout_protocol::{Action, FailureCode, Flow, Money, Session, Status, Wallet};
+use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use crate::core::rules;
 
@@ -733,19 +733,6 @@ impl Store for PgStore {
             .execute(
                 "UPDATE sessions SET close_as = $2 WHERE id = $1 AND status = 'pending'",
                 &[&id, &status.as_str()],
-            )
-            .await
-            .map_err(err)?;
-        Ok(())
-    }
-
-    async fn note_failure(&self, id: &SessionId, code: FailureCode) -> Result<(), StoreError> {
-        let id = id.as_str();
-        let client = self.client().await?;
-        client
-            .execute(
-                "UPDATE sessions SET failure = $2 WHERE id = $1 AND status = 'pending'",
-                &[&id, &code.as_str()],
             )
             .await
             .map_err(err)?;

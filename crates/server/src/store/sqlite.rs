@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use wallet_checkout_protocol::{Action, FailureCode, Flow, Money, Session, Status, Wallet};
+use wallet_checkout_protocol::{Action, Flow, Money, Session, Status, Wallet};
 
 use crate::core::rules;
 
@@ -531,19 +531,6 @@ impl Store for SqliteStore {
             conn.execute(
                 "UPDATE sessions SET gateway_code = ?2, gateway_message = ?3 WHERE id = ?1",
                 params![id, result.code, result.message],
-            )
-            .map_err(err)?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn note_failure(&self, id: &SessionId, code: FailureCode) -> Result<(), StoreError> {
-        let id = id.to_string();
-        self.with(move |conn| {
-            conn.execute(
-                "UPDATE sessions SET failure = ?2 WHERE id = ?1 AND status = 'pending'",
-                params![id, code.as_str()],
             )
             .map_err(err)?;
             Ok(())
