@@ -127,6 +127,9 @@ pub struct Texts {
     pub seconds: &'static str,
     /// Spoken under 30 s (mark 0).
     pub expiring: &'static str,
+    /// The counter (flow `payment_code`): the wait for the shopper's phone. The field's own words
+    /// are the counter module's (`www/counter.js`), fetched only on that flow.
+    pub confirm_on_phone: &'static str,
     /// The wallets' names in this market, in `Wallet::ALL`'s order, on the buttons, in prompts and
     /// in accessible names.
     pub names: [&'static str; 3],
@@ -173,6 +176,7 @@ const EN: Texts = Texts {
     minutes: "{n} minutes",
     seconds: "{n} seconds",
     expiring: "The code is about to expire.",
+    confirm_on_phone: "Waiting for the customer to confirm on their phone…",
     names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 
@@ -218,6 +222,7 @@ const ZH_CN: Texts = Texts {
     minutes: "{n} 分钟",
     seconds: "{n} 秒",
     expiring: "二维码即将过期。",
+    confirm_on_phone: "等待顾客在手机上确认…",
     names: ["支付宝", "微信支付", "银联"],
 };
 
@@ -262,6 +267,7 @@ const ZH_TW: Texts = Texts {
     minutes: "{n} 分鐘",
     seconds: "{n} 秒",
     expiring: "QR 碼即將過期。",
+    confirm_on_phone: "等待顧客在手機上確認…",
     names: ["支付寶", "微信支付", "銀聯"],
 };
 
@@ -306,6 +312,7 @@ const FR: Texts = Texts {
     minutes: "{n} minutes",
     seconds: "{n} secondes",
     expiring: "Le code va bientôt expirer.",
+    confirm_on_phone: "En attente de la confirmation du client sur son téléphone…",
     names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 
@@ -350,6 +357,7 @@ const JA: Texts = Texts {
     minutes: "{n}分",
     seconds: "{n}秒",
     expiring: "コードの有効期限がまもなく切れます。",
+    confirm_on_phone: "お客様のスマートフォンでの確認を待っています…",
     names: ["アリペイ", "WeChat Pay", "銀聯"],
 };
 
@@ -394,6 +402,7 @@ const KO: Texts = Texts {
     minutes: "{n}분",
     seconds: "{n}초",
     expiring: "코드가 곧 만료됩니다.",
+    confirm_on_phone: "고객이 휴대폰에서 확인하기를 기다리는 중…",
     names: ["알리페이", "위챗페이", "유니온페이"],
 };
 
@@ -438,6 +447,7 @@ const DE: Texts = Texts {
     minutes: "{n} Minuten",
     seconds: "{n} Sekunden",
     expiring: "Der Code läuft gleich ab.",
+    confirm_on_phone: "Warten auf die Bestätigung des Kunden am Telefon…",
     names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 
@@ -482,6 +492,7 @@ const ES: Texts = Texts {
     minutes: "{n} minutos",
     seconds: "{n} segundos",
     expiring: "El código está a punto de caducar.",
+    confirm_on_phone: "Esperando a que el cliente confirme en su teléfono…",
     names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 
@@ -526,6 +537,7 @@ const IT: Texts = Texts {
     minutes: "{n} minuti",
     seconds: "{n} secondi",
     expiring: "Il codice sta per scadere.",
+    confirm_on_phone: "Attesa conferma del cliente sul telefono…",
     names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 
@@ -570,6 +582,7 @@ const NL: Texts = Texts {
     minutes: "{n} minuten",
     seconds: "{n} seconden",
     expiring: "De code verloopt zo.",
+    confirm_on_phone: "Wachten tot de klant bevestigt op de telefoon…",
     names: ["Alipay", "WeChat Pay", "UnionPay"],
 };
 

@@ -605,7 +605,7 @@ fn hand_over(session: &Session) -> Vec<Effect> {
         id: session.id.clone(),
     };
     match &session.action {
-        Some(Action::Qr { .. }) | None => vec![remember],
+        Some(Action::Qr { .. } | Action::Wait) | None => vec![remember],
         Some(action) => vec![remember, Effect::HandOver(action.clone())],
     }
 }

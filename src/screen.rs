@@ -2,7 +2,7 @@
 //! they do. Pure, so every state's screen is tested on the host; the view only binds it to one
 //! fixed template (one template instead of a tree per state keeps the wasm small).
 
-use wallet_checkout_protocol::{Action, ErrorCode, Flow, Money, Status, Wallet};
+use wallet_checkout_protocol::{Action, ErrorCode, FailureCode, Flow, Money, Status, Wallet};
 
 use crate::i18n::Texts;
 use crate::machine::{BridgeOutcome, Event, Pending, State};
@@ -74,6 +74,11 @@ pub struct Screen {
     pub timer: Option<(String, String)>,
     pub cancel: bool,
     pub status: String,
+    /// The counter (flow `payment_code`): the payment-code field is there (it replaces the wallet
+    /// buttons), with `note` saying why the last code did not pay (`"declined"`, `"invalid"`;
+    /// `www/counter.js` words it).
+    pub code: bool,
+    pub note: &'static str,
 }
 
 const IMAGE_PREFIXES: [&str; 3] = [
@@ -97,7 +102,7 @@ pub fn screen(state: &State, look: &Look) -> Screen {
             State::Creating { wallet, .. } => Some(*wallet),
             _ => state.session().map(|s| s.wallet),
         },
-        status: status(state, texts),
+        status: status(state, texts, look.flow),
         ..Screen::default()
     };
     match state {
@@ -130,7 +135,49 @@ pub fn screen(state: &State, look: &Look) -> Screen {
         }
         _ => {}
     }
+    if look.flow == Flow::PaymentCode {
+        counter(&mut s, state);
+        s.note = counter_note(state);
+    }
     s
+}
+
+/// Why the last code at a counter did not pay: `"declined"` (the wallet refused it), `"invalid"`
+/// (no wallet's code), or `""`.
+pub fn counter_note(state: &State) -> &'static str {
+    match state {
+        State::Done(d)
+            if d.failure.as_ref().map(|f| f.code) == Some(FailureCode::PaymentCodeDeclined) =>
+        {
+            "declined"
+        }
+        State::Error { failure, .. } if failure.code == Some(ErrorCode::PaymentCodeInvalid) => {
+            "invalid"
+        }
+        _ => "",
+    }
+}
+
+/// The cashier's screen: no wallet buttons (the code tells the wallet); the field whenever a new
+/// code may be scanned, with why the last one did not pay; no countdown; success large.
+fn counter(s: &mut Screen, state: &State) {
+    s.wallets_hidden = true;
+    s.timer = None;
+    match state {
+        State::Choosing | State::Creating { .. } => s.code = true,
+        State::Done(d) if d.status == Status::Succeeded => s.body = "wc-done wc-success wc-large",
+        State::Done(_) => {
+            s.code = true;
+            s.primary = None;
+        }
+        State::Error { failure, .. } => {
+            s.code = true;
+            if failure.code == Some(ErrorCode::PaymentCodeInvalid) {
+                s.primary = None;
+            }
+        }
+        _ => {}
+    }
 }
 
 fn pending(s: &mut Screen, p: &Pending, look: &Look) {
@@ -215,7 +262,7 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
     }
 }
 
-fn status(state: &State, texts: &Texts) -> String {
+fn status(state: &State, texts: &Texts, flow: Flow) -> String {
     let text = match state {
         State::Choosing => "",
         State::Creating { .. } | State::Renewing { .. } => texts.preparing,
@@ -223,6 +270,7 @@ fn status(state: &State, texts: &Texts) -> String {
         State::Cancelling(_) => texts.cancelling,
         State::Pending(p) if p.expired_locally() => texts.expired,
         State::Pending(p) => match (&p.session.action, p.bridge) {
+            (Some(Action::Wait), _) => texts.confirm_on_phone,
             (_, Some(BridgeOutcome::Ok)) => texts.confirming,
             (Some(Action::Redirect { .. } | Action::Form { .. }), _) if p.returned => {
                 texts.confirming
@@ -241,6 +289,8 @@ fn status(state: &State, texts: &Texts) -> String {
         State::Done(s) => match s.status {
             Status::Succeeded => texts.success,
             Status::Failed => texts.failed,
+            // At a counter the wait for the shopper's phone ran out: not a QR that expired.
+            Status::Expired if flow == Flow::PaymentCode => texts.failed,
             Status::Expired => texts.expired,
             Status::Cancelled => texts.cancelled,
             Status::Pending => texts.waiting,
@@ -281,6 +331,60 @@ mod tests {
         let mut p = crate::machine::follow_parts(session, NOW);
         p.now_ms = now_ms;
         State::Pending(p)
+    }
+
+    #[test]
+    fn the_counter_shows_the_code_field_instead_of_wallets_and_says_why_a_code_did_not_pay() {
+        let counter = look(Flow::PaymentCode);
+        let t = counter.texts;
+        let s = screen(&State::Choosing, &counter);
+        assert!(s.code && s.wallets_hidden && s.primary.is_none() && s.note.is_empty());
+        let creating = State::Creating {
+            wallet: Wallet::Alipay,
+            attempt: 1,
+        };
+        let s = screen(&creating, &counter);
+        assert!(
+            s.code && s.busy,
+            "the field stays, not pressable while asking"
+        );
+
+        let s = screen(&pending(Wallet::Alipay, Action::Wait, NOW), &counter);
+        assert_eq!(s.status, t.confirm_on_phone);
+        assert!(s.cancel && !s.code && s.timer.is_none() && s.qr.is_none());
+        assert!(s.amount.is_some());
+
+        let mut declined = session(Wallet::Alipay, Status::Failed, None);
+        declined.failure = Some(wallet_checkout_protocol::Failure {
+            code: FailureCode::PaymentCodeDeclined,
+        });
+        let s = screen(&State::Done(declined), &counter);
+        assert!(s.code && s.primary.is_none());
+        assert_eq!(s.note, "declined");
+        let s = screen(
+            &State::Done(session(Wallet::Alipay, Status::Expired, None)),
+            &counter,
+        );
+        assert_eq!(s.status, t.failed, "the wait ran out: no QR expired here");
+
+        let invalid = State::Error {
+            failure: Failure::api(ErrorCode::PaymentCodeInvalid, "no"),
+            retry: Retry::Create {
+                wallet: Wallet::Alipay,
+                attempt: 1,
+            },
+        };
+        let s = screen(&invalid, &counter);
+        assert!(s.code && s.primary.is_none());
+        assert_eq!(s.note, "invalid");
+
+        let s = screen(
+            &State::Done(session(Wallet::Alipay, Status::Succeeded, None)),
+            &counter,
+        );
+        assert!(s.body.contains("wc-large") && s.tick && !s.code);
+        // Online flows never show the field.
+        assert!(!screen(&State::Choosing, &look(Flow::Qr)).code);
     }
 
     fn qr(url: Option<&str>) -> Action {

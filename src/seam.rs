@@ -19,10 +19,12 @@ pub enum Report {
     Bridge,
     /// A copy finished: `seq` is 1 if it worked, `data` the text.
     Copied,
+    /// The camera read a barcode (`data`, its text) while the counter's field was shown.
+    Scanned,
 }
 
 /// Every report with the constant's name in `www/shell.js`, in number order.
-pub const REPORTS: [(Report, &str); 8] = [
+pub const REPORTS: [(Report, &str); 9] = [
     (Report::Answer, "ANSWER"),
     (Report::Message, "MESSAGE"),
     (Report::Ended, "ENDED"),
@@ -31,6 +33,7 @@ pub const REPORTS: [(Report, &str); 8] = [
     (Report::Visible, "VISIBLE"),
     (Report::Bridge, "BRIDGE"),
     (Report::Copied, "COPIED"),
+    (Report::Scanned, "SCANNED"),
 ];
 
 impl Report {
@@ -83,7 +86,7 @@ pub enum Reach {
 /// `EMBEDDING_OPTIONS` are read by the embedding layer alone (`www/core.js`), never by the wasm;
 /// `ATTRIBUTES` are `<wallet-checkout>`'s attributes and the option each sets. A host test holds
 /// `www/core.js` (`ATTRIBUTES`, `FRAME_ONLY`) and `www/index.d.ts` (`CheckoutOptions`) to them.
-pub const OPTIONS: [(&str, Reach); 13] = [
+pub const OPTIONS: [(&str, Reach); 14] = [
     ("order", Reach::Widget),
     ("clientSecret", Reach::Widget),
     ("endpoint", Reach::Widget),
@@ -91,6 +94,7 @@ pub const OPTIONS: [(&str, Reach); 13] = [
     ("flow", Reach::Widget),
     ("locale", Reach::Widget),
     ("returnUrl", Reach::Widget),
+    ("inStore", Reach::Widget),
     ("onSuccess", Reach::Callback),
     ("onFailure", Reach::Callback),
     ("onExpire", Reach::Callback),
@@ -103,7 +107,7 @@ pub const OPTIONS: [(&str, Reach); 13] = [
 pub const EMBEDDING_OPTIONS: [&str; 3] = ["mode", "frame", "title"];
 
 /// See `OPTIONS`: (attribute, option).
-pub const ATTRIBUTES: [(&str, &str); 9] = [
+pub const ATTRIBUTES: [(&str, &str); 10] = [
     ("endpoint", "endpoint"),
     ("order", "order"),
     ("client-secret", "clientSecret"),
@@ -111,6 +115,7 @@ pub const ATTRIBUTES: [(&str, &str); 9] = [
     ("flow", "flow"),
     ("locale", "locale"),
     ("return-url", "returnUrl"),
+    ("in-store", "inStore"),
     ("mode", "mode"),
     ("frame", "frame"),
 ];

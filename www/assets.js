@@ -2,21 +2,27 @@
 //! glue (wasm-bindgen `no-modules`, global `wallet_checkout_bindgen`) with its integrity, then the wasm by `fetch` with its integrity,
 //! compiled while it streams. One memoised load; a failure clears it so the next mount retries.
 
+/** A classic script `[file, integrity]` (at `at(file)`), pinned by its sha384. */
+export const script = ([file, integrity], at) =>
+  new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = at(file);
+    s.integrity = integrity;
+    s.crossOrigin = "anonymous";
+    s.onload = resolve;
+    s.onerror = () => {
+      s.remove();
+      reject(new Error(`wallet-checkout: could not load ${s.src} (network error or integrity mismatch)`));
+    };
+    document.head.append(s);
+  });
+
+/** The counter's field (flow `payment_code` only), fetched on first use with its integrity. */
+export const counterFrom = (assets, at) => () => script(assets.counter, at).then(() => self.WalletCheckoutCounter);
+
 export function loadAssets(assets, at) {
   let loading = null;
-  const glue = () =>
-    new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = at(assets.glue[0]);
-      s.integrity = assets.glue[1];
-      s.crossOrigin = "anonymous";
-      s.onload = resolve;
-      s.onerror = () => {
-        s.remove();
-        reject(new Error(`wallet-checkout: could not load ${s.src} (network error or integrity mismatch)`));
-      };
-      document.head.append(s);
-    });
+  const glue = () => script(assets.glue, at);
   return () => {
     if (loading) return loading;
     // The wasm downloads while the glue does: one round trip, not two.

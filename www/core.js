@@ -10,7 +10,7 @@ const PREFIX = "wallet-checkout";
 const FRAME_ONLY = ["mode", "frame", "title"];
 const EVENTS = { success: "onSuccess", failure: "onFailure", expire: "onExpire", cancel: "onCancel", error: "onError", statechange: "onStateChange" };
 // attribute → option
-const ATTRIBUTES = { endpoint: "endpoint", order: "order", "client-secret": "clientSecret", wallets: "wallets", flow: "flow", locale: "locale", "return-url": "returnUrl", mode: "mode", frame: "frame" };
+const ATTRIBUTES = { endpoint: "endpoint", order: "order", "client-secret": "clientSecret", wallets: "wallets", flow: "flow", locale: "locale", "return-url": "returnUrl", "in-store": "inStore", mode: "mode", frame: "frame" };
 
 const THEME = ["accent", "text", "muted", "radius", "success", "danger"];
 const fail = (message) => new TypeError(`${PREFIX}: ${message}`);
@@ -100,7 +100,7 @@ function mountFrame(element, options, done) {
  * The public surface for one way of loading: `mount(element, options)` returns a handle at once
  * (`ready` settles when the widget is on screen), `define()` registers `<wallet-checkout>`.
  */
-export function createWalletCheckout({ load, css, headCss = false }) {
+export function createWalletCheckout({ load, css, headCss = false, counter = null }) {
   let headLink = null;
 
   /** Every mistake (element, options, loading) rejects `ready`; nothing throws, nothing half-mounts. */
@@ -138,7 +138,7 @@ export function createWalletCheckout({ load, css, headCss = false }) {
       for (const k of FRAME_ONLY) delete rest[k];
       return load().then((glue) => {
         if (mine !== generation) return; // unmounted or updated meanwhile
-        inner = glue.mount(element, rest, createShell(element, rest));
+        inner = glue.mount(element, rest, createShell(element, rest, counter));
       });
     };
 

@@ -1,12 +1,13 @@
 //! The iframe page's script (iframe mode): waits for the host's options by `postMessage` from its
 //! parent, mounts the widget, and reports its height and every `wallet-checkout:*` event back to
 //! that parent's exact origin. The page's own CSP (set by the merchant server) allows the wasm.
-import { loadAssets } from "./assets.js";
+import { loadAssets, counterFrom } from "./assets.js";
 import { createShell } from "./shell.js";
 
 const assets = __WALLET_CHECKOUT_ASSETS__;
 const base = document.currentScript?.src ?? document.baseURI;
-const load = loadAssets(assets, (file) => new URL(file, base).href);
+const at = (file) => new URL(file, base).href;
+const load = loadAssets(assets, at);
 const slot = document.getElementById("wallet-checkout");
 const ALLOWED = (document.querySelector('meta[name="wallet-checkout-ancestors"]')?.content ?? "").split(" ").filter(Boolean);
 const NAMES = ["success", "failure", "expire", "cancel", "error", "statechange"];
@@ -39,7 +40,7 @@ addEventListener("message", async (event) => {
   new ResizeObserver(() => tell({ wc: "size", height: Math.ceil(document.body.getBoundingClientRect().height) })).observe(document.body);
   try {
     const glue = await load();
-    handle = glue.mount(slot, msg.options, createShell(slot, msg.options));
+    handle = glue.mount(slot, msg.options, createShell(slot, msg.options, counterFrom(assets, at)));
     tell({ wc: "mounted" });
   } catch (e) {
     slot.textContent = e.message;

@@ -3,8 +3,9 @@
 /** A wallet the shopper can pay with. */
 export type Wallet = "alipay" | "wechat_pay" | "unionpay";
 
-/** How the shopper reaches the wallet: a QR code, the wallet's page, or the in-app bridge. */
-export type Flow = "qr" | "redirect" | "wechat_in_app" | "alipay_in_app";
+/** How the shopper reaches the wallet: a QR code, the wallet's page, the in-app bridge, or
+ * (`"payment_code"`) a cashier's screen scanning the shopper's payment code (the server must allow it). */
+export type Flow = "qr" | "redirect" | "wechat_in_app" | "alipay_in_app" | "payment_code";
 
 /** The widget's language: the built-in ones, or any language tag. */
 export type Locale = "en" | "zh-CN" | "zh-TW" | "fr" | "ja" | "ko" | "de" | "es" | "it" | "nl" | (string & {});
@@ -120,6 +121,8 @@ export interface CheckoutOptions {
   locale?: Locale;
   /** Absolute http(s) URL the wallet returns to after a redirect (default: this page). */
   returnUrl?: string;
+  /** A QR on a cashier's screen (flow `"qr"`): the gateway's in-store QR where it has one. */
+  inStore?: boolean;
   /** The payment succeeded. */
   onSuccess?: CheckoutCallback;
   /** The payment failed. */
@@ -170,6 +173,8 @@ export interface WalletCheckoutElement extends HTMLElement {
   flow: Flow | null;
   locale: Locale | null;
   returnUrl: string | null;
+  /** The `in-store` attribute (present: a QR on a cashier's screen). */
+  inStore: string | null;
   mode: "inline" | "iframe" | null;
   frame: string | null;
 }

@@ -20,7 +20,7 @@ export function load() {
 
 let api = null;
 const surface = () =>
-  (api ??= createWalletCheckout({ load, css: { href: new URL("./wallet-checkout.css", import.meta.url).href } }));
+  (api ??= createWalletCheckout({ load, css: { href: new URL("./wallet-checkout.css", import.meta.url).href }, counter: () => import("./counter.js") }));
 
 /** Mounts a checkout into `element`; see `index.d.ts` for the options. */
 export function mount(element, options) {

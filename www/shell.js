@@ -15,18 +15,21 @@ const HIDDEN = 4;
 const VISIBLE = 5;
 const BRIDGE = 6; // 0, the bridge's answer, or null if the bridge is missing
 const COPIED = 7; // 1 if it worked else 0, the text
+const SCANNED = 8; // 0, the text the counter's field read (typed, a scanner's, or the camera's)
 
 const CALLBACKS = { statechange: "onStateChange", success: "onSuccess", failure: "onFailure", expire: "onExpire", cancel: "onCancel", error: "onError" };
 const PREFIX = "wallet-checkout";
 
-/** The shell of one widget in `host`; `options` are the merchant's (their callbacks are called here). */
-export function createShell(host, options = {}) {
+/** The shell of one widget in `host`; `options` are the merchant's (their callbacks are called here);
+ * `counter()` fetches the counter's field (`counter.js`), for flow `payment_code` only. */
+export function createShell(host, options = {}, counter = null) {
   let deliver = null;
   let alive = true; // false after stop(): every method below then does nothing
   let pending = null; // the timer of a request not sent yet
   let work = null; // the request in flight or the open stream: { abort() }
   let bridge = null; // a bridge call waiting for its Ready event: { giveUp() }
   let tick = null; // the clock's one timer
+  let counterModule = null; // the counter's field, once asked for (flow `payment_code`)
   const undo = [];
 
   // A microtask: after the wasm's call has returned, and never throttled like a hidden page's timers.
@@ -86,7 +89,22 @@ export function createShell(host, options = {}) {
       deliver = null;
       end();
       bridge?.giveUp();
+      counterModule?.then((c) => c?.stop());
       for (const f of undo.splice(0)) f();
+    },
+
+    /** The counter: its field (fetched on first use, `counter()`) in `.wc-code`, with `note`
+     * ("declined" | "invalid" | ""), cleared and focused for the next code. */
+    field(lang, note) {
+      (counterModule ??= counter?.().catch((e) => {
+        counterModule = null;
+        console.warn(`${PREFIX}:`, e.message);
+      }))?.then((c) => alive && c?.field(host.querySelector(".wc-code"), lang, note, (text) => tell(SCANNED, 0, text)));
+    },
+
+    /** The counter: the camera stops (`false`: a code is being paid). */
+    scan() {
+      counterModule?.then((c) => c?.stop());
     },
 
     /** One tick in `delay` ms, replacing the one set before (the wasm sets each on the expiry's next

@@ -8,5 +8,5 @@ const started = new Promise((resolve) => {
   else addEventListener("TrunkApplicationStarted", () => resolve(window.wasmBindings), { once: true });
 });
 
-window.WalletCheckout = createWalletCheckout({ load: () => started, css: { href: "/wallet-checkout.css" }, headCss: true });
+window.WalletCheckout = createWalletCheckout({ load: () => started, css: { href: "/wallet-checkout.css" }, headCss: true, counter: () => import("/counter.js") });
 dispatchEvent(new Event("wallet-checkout:loaded"));

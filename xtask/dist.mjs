@@ -139,7 +139,8 @@ html{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFa
 const frameCssFile = emit("wallet-checkout-frame", "css", frameCss, "iframe page margins (iframe mode only)");
 
 // 2. The loader (script tag), the embedding code it fetches on the first mount, and the iframe
-//    page's script, with the names and hashes above inside.
+//    page's script, with the names and hashes above inside; the counter's field, fetched only by a
+//    widget on flow `payment_code` (never part of a shopper's download).
 const assets = { glue: glueFile, wasm: wasmFile, css: cssFile };
 function bundle(entry, defined = assets) {
   const result = esbuild.buildSync({
@@ -155,6 +156,7 @@ function bundle(entry, defined = assets) {
   });
   return Buffer.from(result.outputFiles[0].contents);
 }
+assets.counter = emit("wallet-checkout-counter", "js", bundle("counter-global.js"), "the counter's payment-code field and camera (flow payment_code only); fetched with integrity on first use");
 // The loader carries only the embedding code's name and hash; that code carries the rest.
 const embedFile = emit("wallet-checkout-embed", "js", bundle("embed.js"), "embedding code (handles, custom element, iframe host); fetched with integrity by the loader on the first mount", { widget: true });
 const loaderFile = emit(`wallet-checkout-${pkg.version}`, "js", bundle("loader.js", { embed: embedFile }), "the loader the <script> tag loads: window.WalletCheckout and <wallet-checkout>", { widget: true });
@@ -212,7 +214,11 @@ if (!trunkBlock.test(index)) throw new Error("index.html lacks the <!-- trunk: â
 const shop = index.replace(trunkBlock, "").replace("<!-- wallet-checkout:script -->", tag("script", loaderFile, " async"));
 if (shop.includes("data-trunk")) throw new Error("a data-trunk line is outside the trunk block of index.html");
 writeFileSync(join(out, "index.html"), shop);
-for (const f of ["demo.js", "demo.css"]) copyFileSync(join(www, f), join(out, f));
+// The demo till (the counter's flow), with the same script tag.
+const till = readFileSync(join(www, "cashier.html"), "utf8");
+if (!till.includes("<!-- wallet-checkout:script -->")) throw new Error("www/cashier.html lacks <!-- wallet-checkout:script -->");
+writeFileSync(join(out, "cashier.html"), till.replace("<!-- wallet-checkout:script -->", tag("script", loaderFile, " async")));
+for (const f of ["demo.js", "demo.css", "cashier.js"]) copyFileSync(join(www, f), join(out, f));
 
 // 6. The npm package: ESM glue (`--target web`, same wasm), entries, types, CSS; then `npm pack`.
 const npm = join(out, "npm");

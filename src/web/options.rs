@@ -20,9 +20,11 @@ pub struct Options {
     pub flow: Option<Flow>,
     pub locale: Option<String>,
     pub return_url: Option<String>,
+    /// A QR on a cashier's screen (`inStore: true`, or the `in-store` attribute).
+    pub in_store: bool,
 }
 
-const SHAPE: &str = "{ order: \"A1001\", clientSecret?, endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\", locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\" | \"ja\" | \"ko\" | \"de\" | \"es\" | \"it\" | \"nl\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
+const SHAPE: &str = "{ order: \"A1001\", clientSecret?, endpoint?: \"/api/checkout\", wallets?: [\"alipay\", \"wechat_pay\", \"unionpay\"], flow?: \"qr\" | \"redirect\" | \"wechat_in_app\" | \"alipay_in_app\" | \"payment_code\", inStore?: true, locale?: \"en\" | \"zh-CN\" | \"zh-TW\" | \"fr\" | \"ja\" | \"ko\" | \"de\" | \"es\" | \"it\" | \"nl\", returnUrl?: \"https://…\", onSuccess?, onFailure?, onExpire?, onCancel?, onError?, onStateChange?: (detail) => void }";
 
 /// A callback is checked here and called by the shell (`www/shell.js`), which holds the options.
 fn optional_function(obj: &JsValue, field: &str) -> Result<(), String> {
@@ -148,7 +150,8 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
         }
         wallets
     };
-    let flow_expected = "one of \"qr\", \"redirect\", \"wechat_in_app\", \"alipay_in_app\"";
+    let flow_expected =
+        "one of \"qr\", \"redirect\", \"wechat_in_app\", \"alipay_in_app\", \"payment_code\"";
     let flow = match optional_string(raw, "flow", flow_expected)? {
         None => None,
         Some(f) => Some(
@@ -166,6 +169,16 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
             ));
         }
     }
+    // `true`, or the `in-store` attribute present (any text but "false").
+    let raw_store = Reflect::get(raw, &JsValue::from_str("inStore")).unwrap_or(JsValue::UNDEFINED);
+    let in_store = if raw_store.is_undefined() || raw_store.is_null() {
+        false
+    } else {
+        raw_store
+            .as_bool()
+            .or_else(|| raw_store.as_string().map(|s| s != "false"))
+            .ok_or_else(|| bad("inStore", "true or false", &raw_store))?
+    };
     for (callback, reach) in seam::OPTIONS {
         if reach == seam::Reach::Callback {
             optional_function(raw, callback)?;
@@ -179,5 +192,6 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
         flow,
         locale,
         return_url,
+        in_store,
     })
 }

@@ -60,6 +60,13 @@ pub struct Runtime {
     bridge_read: Cell<Option<BridgeReader>>,
     /// The page is an Alipay mini program's `<web-view>`: `tradePay` is the mini program's to call.
     mini_program: bool,
+    /// The counter: the code being paid (digits), sent with its create and that create's retries.
+    code: RefCell<Option<String>>,
+}
+
+/// The current state's name (after `signal.set`).
+fn next_name(rt: &Runtime) -> Option<&'static str> {
+    rt.state().map(|s| s.name())
 }
 
 pub fn now_ms() -> i64 {
@@ -144,7 +151,23 @@ impl Runtime {
             asked: RefCell::new(None),
             bridge_read: Cell::new(None),
             mini_program,
+            code: RefCell::new(None),
         })
+    }
+
+    /// The counter: a scanned or typed code. Whitespace and control characters around it (a
+    /// scanner's newline) are dropped; a code no wallet issues is said here and never sent.
+    pub fn enter_code(self: &Rc<Self>, raw: &str) {
+        let digits = raw.trim();
+        let wallet = wallet_checkout_protocol::payment_code_wallet(digits)
+            .filter(|_| self.flow == Flow::PaymentCode);
+        if wallet.is_none() {
+            self.shell.field(self.locale.tag(), "invalid");
+        }
+        if let Some(w) = wallet {
+            *self.code.borrow_mut() = Some(digits.to_string());
+            self.dispatch(Event::WalletChosen(w));
+        }
     }
 
     /// Binds the signals created inside the view's owner.
@@ -175,6 +198,9 @@ impl Runtime {
 
         let remembered = self.shell.store(&self.storage_key(), &JsValue::UNDEFINED);
         self.announce(None);
+        if self.flow == Flow::PaymentCode {
+            self.shell.field(self.locale.tag(), "");
+        }
         if let Some(id) = remembered.filter(|id| !id.is_empty() && id.len() <= 128) {
             self.dispatch(Event::Resume { id });
         }
@@ -209,6 +235,8 @@ impl Runtime {
                 };
                 match (asked, net::answer(&data)) {
                     (Effect::CreateSession { .. }, Ok((session, _))) => {
+                        // The code has done its work: not kept a moment longer.
+                        self.code.borrow_mut().take();
                         Event::SessionCreated(session)
                     }
                     (Effect::CreateSession { .. }, Err(f)) => Event::CreateFailed(f),
@@ -255,6 +283,16 @@ impl Runtime {
                 }
                 return;
             }
+            Kind::Scanned => {
+                // Only while a new code is wanted (not while one is being paid).
+                if matches!(
+                    self.state(),
+                    Some(State::Choosing | State::Done(_) | State::Error { .. })
+                ) {
+                    self.enter_code(&data.as_string().unwrap_or_default());
+                }
+                return;
+            }
         };
         self.dispatch(event);
     }
@@ -292,10 +330,25 @@ impl Runtime {
             _ => None,
         });
         let outcome = matches!(next, State::Done(_) | State::Error { .. });
+        // At a counter: the camera is released once a code is being paid; the field is cleared
+        // and focused whenever a new code is wanted.
+        let wants_code = matches!(next, State::Choosing | State::Done(_) | State::Error { .. });
+        if self.flow == Flow::PaymentCode && changed {
+            if wants_code {
+                let note = crate::screen::counter_note(&next);
+                self.shell.field(self.locale.tag(), note);
+            } else {
+                self.shell.scan();
+            }
+        }
         if changed {
             signal.set(next);
             self.announce(Some(&before));
-            if outcome {
+            // The status line takes the focus (a screen reader reads the outcome), but at a
+            // counter that did not pay, the field keeps it for the next scan.
+            let rescan =
+                self.flow == Flow::PaymentCode && !matches!(&next_name(self), Some("succeeded"));
+            if outcome && !rescan {
                 self.shell.focus();
             }
         }
@@ -398,8 +451,12 @@ impl Runtime {
                     client_secret: self.options.client_secret.clone(),
                     wallet: Some(*wallet),
                     flow: *flow,
-                    payment_code: None,
-                    in_store: false,
+                    payment_code: if *flow == Flow::PaymentCode {
+                        self.code.borrow().clone()
+                    } else {
+                        None
+                    },
+                    in_store: self.options.in_store && *flow == Flow::Qr,
                     return_url: self.return_url.clone(),
                     locale: Some(self.locale.tag().to_string()),
                 };

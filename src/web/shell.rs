@@ -55,6 +55,14 @@ extern "C" {
     pub fn emit(this: &Shell, name: &str, detail: &JsValue);
     #[wasm_bindgen(method)]
     pub fn focus(this: &Shell);
+    /// The counter's field (`www/counter.js`, fetched on first use) with `note` (`"declined"`,
+    /// `"invalid"` or `""`), cleared and focused: a new code is wanted. What it reads is
+    /// delivered as `SCANNED`.
+    #[wasm_bindgen(method)]
+    pub fn field(this: &Shell, lang: &str, note: &str);
+    /// The counter's camera stops (a code is being paid).
+    #[wasm_bindgen(method)]
+    pub fn scan(this: &Shell);
     #[wasm_bindgen(method)]
     pub fn nonce(this: &Shell) -> String;
     #[wasm_bindgen(method)]

@@ -127,6 +127,8 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>, copied: Copied) -> impl
     view! {
         <div class="wc" part="root" lang=look.lang>
             <div class="wc-wallets" role="group" aria-label=texts.choose hidden=flag(screen, |s| s.wallets_hidden)>{buttons}</div>
+            // The counter's field: `www/counter.js` builds it here (`Runtime::enter_code` reads it).
+            <div class="wc-code" part="code" hidden=flag(screen, |s| !s.code)></div>
             <div class="wc-body">
                 <div class=text(screen, |s| s.body.to_string()) hidden=flag(screen, |s| s.body.is_empty())>
                     <svg class="wc-check" viewBox="0 0 24 24" aria-hidden="true" hidden=flag(screen, |s| !s.tick)><path d="M4 12.5l5 5L20 6.5"/></svg>

@@ -26,8 +26,12 @@ const loader = manifest.files.find((f) => f.file === manifest.loader);
  * bridges' answers, the merchant's notices, the stop on leaving pending) into the pure machine, as
  * host-tested functions and effects, and the options into one table: 99,679 B (+161 B), so 97.4 KiB.
  * Issue 29's client secret (one option, passed through to the create: +34 B) and issue 30's network
- * failure naming the endpoint and, across origins, the origin to allow (+45 B): 99,758 B. */
-const CEILING_BROTLI = 99_758;
+ * failure naming the endpoint and, across origins, the origin to allow (+45 B): 99,758 B. Issue 31's
+ * counter, within its budget of 2 KiB for shoppers who never see it: the contract's new words (flow,
+ * `wait`, `failure`, the code's wallet table), the machine's and screen's counter states, one status
+ * in ten languages and the shell's hook for the counter's field, whose code and words are fetched
+ * only on that flow (`wallet-checkout-counter.*.js`): 101,774 B measured, so 99,758 + 2,048. */
+const CEILING_BROTLI = 101_806;
 const LOADER_BROTLI = 1024;
 
 let server;

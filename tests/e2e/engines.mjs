@@ -10,7 +10,7 @@ import { createServer, request as httpRequest } from "node:http";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { firefox, devices } from "playwright-core";
-import { Builder } from "selenium-webdriver";
+import { Builder, Key } from "selenium-webdriver";
 import { PNG } from "pngjs";
 import { launchBrowser, freePort } from "./harness.mjs";
 
@@ -76,6 +76,11 @@ class PlaywrightPage {
   url() { return this.page.url(); }
   /** Runs `fn(arg)` in the page (or its frame) and resolves with what it returns (awaited). */
   eval(fn, arg) { return this.frame.evaluate(fn, arg); }
+  /** Keystrokes into whatever has the focus, then Enter: what a keyboard-wedge scanner sends. */
+  async type(text) {
+    await this.page.keyboard.type(text);
+    await this.page.keyboard.press("Enter");
+  }
   async back() { await this.page.goBack({ waitUntil: "commit" }); }
   /** Runs a whole script (axe-core's, say) in the page. */
   addScript(source) { return this.frame.addScriptTag({ content: source }); }
@@ -229,6 +234,11 @@ class WebKitPage {
     return this.session.executeScript(`return (${fn.toString()})(arguments[0]);`, arg ?? null);
   }
   async back() { await this.session.navigate().back(); }
+  /** Keystrokes into whatever has the focus, then Enter: what a keyboard-wedge scanner sends. */
+  async type(text) {
+    await this.enter();
+    await this.session.actions().sendKeys(text, Key.ENTER).perform();
+  }
   async addScript(source) {
     await this.enter();
     await this.session.executeScript(`${source}\n;return true;`);

@@ -49,6 +49,28 @@ impl fmt::Display for Wallet {
     }
 }
 
+/// The wallet that issued a shopper's payment code (docs/protocol.md, "Scan the shopper's payment
+/// code"): ASCII digits only (trim first), told by the first two digits and the length: WeChat Pay
+/// 10–15 and 18 digits, Alipay 25–30 and 16–24, UnionPay 62 and 19. `None`: no wallet's code.
+pub fn payment_code_wallet(code: &str) -> Option<Wallet> {
+    if !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let prefix = code.get(..2)?;
+    let prefix = u8::try_from(
+        prefix
+            .bytes()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0')),
+    )
+    .ok()?;
+    match (prefix, code.len()) {
+        (10..=15, 18) => Some(Wallet::WechatPay),
+        (25..=30, 16..=24) => Some(Wallet::Alipay),
+        (62, 19) => Some(Wallet::Unionpay),
+        _ => None,
+    }
+}
+
 /// How the shopper reaches the wallet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -165,7 +187,7 @@ pub struct CreateSession {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub payment_code: Option<String>,
-    /// A QR on a cashier's screen (AlphaPay `OFFLINE_QRCODE`).
+    /// A QR on a cashier's screen (the gateway's in-store QR where it has one).
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "std::ops::Not::not")

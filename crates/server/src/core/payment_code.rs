@@ -39,22 +39,12 @@ impl PaymentCode {
         if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err("payment_code must be the digits of the shopper's payment code");
         }
-        let issuer = issuer(code).ok_or("payment_code is not a payment code any wallet issues")?;
+        let issuer = wallet_checkout_protocol::payment_code_wallet(code)
+            .ok_or("payment_code is not a payment code any wallet issues")?;
         if wallet.is_some_and(|w| w != issuer) {
             return Err("payment_code belongs to another wallet than the one given");
         }
         Ok((PaymentCode(code.to_string()), issuer))
-    }
-}
-
-/// The contract's table: WeChat Pay 10–15 and 18 digits; Alipay 25–30 and 16–24; UnionPay 62 and 19.
-fn issuer(code: &str) -> Option<Wallet> {
-    let prefix: u8 = code.get(..2)?.parse().ok()?;
-    match (prefix, code.len()) {
-        (10..=15, 18) => Some(Wallet::WechatPay),
-        (25..=30, 16..=24) => Some(Wallet::Alipay),
-        (62, 19) => Some(Wallet::Unionpay),
-        _ => None,
     }
 }
 
