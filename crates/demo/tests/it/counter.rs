@@ -449,3 +449,28 @@ async fn the_code_is_in_no_answer_event_or_log_line() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_answer_of_unknown_outcome_is_asked_about_never_taken_as_failed() {
+    let d = counter_on("alphapay").await;
+    // AlphaPay answers `U` (the order made, its state unsaid): the session waits and is asked about.
+    let forced = json!({ "gateway": "alphapay", "next": { "create": "U:SYSTEMERROR" } });
+    let (status, _) = post(
+        &format!("{}/sandbox/control", d.base),
+        &forced.to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (c, _) = code(&d.base, "alipay", "confirm").await;
+    let order = order_for(&d, "alphapay").await;
+    let (status, s) = scan(&d.base, &order, &c, None, "k-unknown").await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    assert_eq!(s["status"], "pending", "{s}");
+    assert_eq!(s["action"], json!({ "type": "wait" }));
+    let id = s["id"].as_str().expect("id").to_string();
+    let payment = gateway_order(&d, &id).expect("the order was made").id;
+    shopper(&d.base, &payment, true).await;
+    pass(&d, 6).await;
+    assert_eq!(settled(&d.base, &id).await["status"], "succeeded");
+}
