@@ -29,14 +29,16 @@ const shops = [];
 async function startShop() {
   const http = createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
-    if (url.pathname === "/checkout.html") {
+    if (url.pathname === "/checkout.html" || url.pathname === "/counter.html") {
+      // counter.html: the cashier's screen (flow payment_code) in the frame.
+      const flow = url.pathname === "/counter.html" ? ' flow="payment_code"' : "";
       res.writeHead(200, {
         "content-type": "text/html; charset=utf-8",
         "content-security-policy": `default-src 'self'; script-src 'self'; frame-src ${server.base}`,
       });
       const order = (url.searchParams.get("order") ?? "").replace(/[^A-Z0-9]/g, "");
       res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>
-<wallet-checkout order="${order}" client-secret="${secretOf(order) ?? ""}" mode="iframe" frame="${server.base}/api/checkout/frame"></wallet-checkout>
+<wallet-checkout order="${order}" client-secret="${secretOf(order) ?? ""}" mode="iframe" frame="${server.base}/api/checkout/frame"${flow}></wallet-checkout>
 <script src="/${manifest.loader}" integrity="${loader.sha384}" crossorigin="anonymous" async></script></body></html>`);
       return;
     }
@@ -63,6 +65,7 @@ page = "${join(site, "frame.html")}"
 ancestors = ["${SHOP}"]
 [checkout]
 return_origins = ["${SHOP}"]
+payment_code = true
 `);
   server = await startServer(["--config", config]);
   browser = await launchBrowser();
@@ -73,9 +76,9 @@ after(async () => {
   for (const s of shops) s.close();
 });
 
-/** The shop at `origin` opened on its checkout page for `order`; CSP violations and the widget's
+/** The shop at `origin` opened on its checkout page (or `path`) for `order`; CSP violations and the widget's
  * events are recorded on the page. */
-async function shopPage(context, origin, order) {
+async function shopPage(context, origin, order, path = "/checkout.html") {
   const page = await context.newPage();
   await page.addInitScript(() => {
     window.__events = [];
@@ -88,7 +91,7 @@ async function shopPage(context, origin, order) {
     });
   });
   const errors = watchErrors(page);
-  await page.goto(`${origin}/checkout.html?order=${order}`);
+  await page.goto(`${origin}${path}?order=${order}`);
   return { page, errors };
 }
 
@@ -141,5 +144,24 @@ test("on a phone, the hand-over inside a cross-origin frame takes the top window
   await frame.getByRole("button", { name: "WeChat Pay", exact: true }).click();
   await page.waitForURL(`${server.base}/sandbox/**`, { timeout: 15_000 });
   assert.match(page.url(), /\/sandbox\/wallet\//, "the top window is on the wallet's page, not just the frame");
+  await context.close();
+});
+
+test("the cashier's screen in the frame: its field (fetched by the frame, with its integrity) takes a code, and it pays", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const order = await newOrder(server.base);
+  const { page, errors } = await shopPage(context, SHOP, order, "/counter.html");
+  const frame = page.frameLocator("wallet-checkout iframe");
+  const field = frame.getByRole("textbox", { name: "Payment code" });
+  await field.waitFor();
+  const issued = await (await fetch(`${server.base}/sandbox/payment_codes`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ wallet: "alipay", outcome: "paid" }),
+  })).json();
+  await field.fill(issued.code);
+  await field.press("Enter");
+  await frame.getByRole("status").filter({ hasText: "Payment successful" }).waitFor();
+  await page.waitForFunction(() => window.__events.includes("success:succeeded"));
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], "the shop's CSP was never violated");
+  assert.deepEqual(errors, []);
   await context.close();
 });

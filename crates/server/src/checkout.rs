@@ -1619,6 +1619,30 @@ pub async fn put_order(
 }
 
 /// `GET /admin/orders/{reference}`.
+/// The longest text the console's search takes (an order reference is at most 64, an id less).
+const MAX_SEARCH: usize = 128;
+
+/// The console's payments list (issue 32): sessions newest first, a page of 1 to 100 after
+/// `query.before`, an exact search (trimmed; empty is none) and a status filter.
+pub async fn payments(
+    state: &AppState,
+    mut query: crate::store::SessionQuery,
+) -> Result<Vec<SessionRecord>, ServiceError> {
+    if !(1..=100).contains(&query.limit) {
+        return Err(ServiceError::invalid("limit must be 1 to 100"));
+    }
+    query.search = query
+        .search
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if query.search.as_ref().is_some_and(|s| s.len() > MAX_SEARCH) {
+        return Err(ServiceError::invalid(format!(
+            "a search is at most {MAX_SEARCH} characters"
+        )));
+    }
+    Ok(state.store.sessions_page(&query).await?)
+}
+
 pub async fn order(state: &AppState, reference: &OrderRef) -> Result<OrderView, ServiceError> {
     let stored = state.store.get_order(reference).await?.ok_or_else(|| {
         ServiceError::new(Kind::NotFound, ErrorCode::OrderNotFound, "no such order")

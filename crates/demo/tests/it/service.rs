@@ -263,3 +263,43 @@ async fn an_order_source_that_cannot_answer_is_order_unavailable_and_no_gateway_
     assert_eq!(e.code, ErrorCode::OrderUnavailable);
     assert!(d.sandbox.payments().is_empty(), "no gateway order");
 }
+
+#[tokio::test]
+async fn the_consoles_payments_are_searched_exactly_and_bounded() {
+    use wallet_checkout_server::store::SessionQuery;
+    let d = demo_with(|_| {}).await;
+    let order = demo_order(&d.base, 500, "CAD").await;
+    let s = create(&d.state, &order, "created").await;
+    let q = |search: &str, limit: usize| SessionQuery {
+        search: Some(search.to_string()),
+        limit,
+        ..Default::default()
+    };
+    let found = checkout::payments(&d.state, q(&format!("  {order}\n"), 10))
+        .await
+        .expect("found");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].session.id, s.id);
+    assert_eq!(
+        checkout::payments(&d.state, q(&s.id, 10))
+            .await
+            .expect("by id")
+            .len(),
+        1
+    );
+    // An empty search is none: the newest sessions.
+    assert!(!checkout::payments(&d.state, q("   ", 10))
+        .await
+        .expect("all")
+        .is_empty());
+    for (search, limit) in [("x", 0), ("x", 101)] {
+        let e = checkout::payments(&d.state, q(search, limit))
+            .await
+            .expect_err("limit");
+        assert_eq!(e.kind, Kind::Invalid);
+    }
+    let e = checkout::payments(&d.state, q(&"A".repeat(129), 10))
+        .await
+        .expect_err("too long");
+    assert_eq!(e.kind, Kind::Invalid);
+}

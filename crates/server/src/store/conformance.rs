@@ -90,6 +90,7 @@ pub async fn check_store(store: &dyn Store) {
     events_come_with_their_change_and_their_deliveries_are_kept(store).await;
     a_close_to_retry_is_kept_on_pending_sessions_only(store).await;
     why_a_session_failed_is_kept_and_reported_with_its_event(store).await;
+    the_consoles_pages_are_newest_first_searched_exactly_and_keyset_paged(store).await;
     refunds_never_exceed_what_was_paid(store).await;
     leases_go_to_one_holder_at_a_time(store, store).await;
     a_key_with_a_nul_byte_names_nothing(store).await;
@@ -137,6 +138,99 @@ async fn why_a_session_failed_is_kept_and_reported_with_its_event(store: &dyn St
     assert_eq!(read.session.failure, declined_code);
     let other = must("get", store.get(&p).await).unwrap_or_else(|| panic!("stored"));
     assert_eq!(other.session.failure, None);
+}
+
+/// The console's list: newest first, a page after another never repeats or skips a row, a search is
+/// an exact order reference, session id or gateway id (SQL and LIKE wildcards are found literally,
+/// which is nothing here), a status narrows it, and past the end is an empty page.
+async fn the_consoles_pages_are_newest_first_searched_exactly_and_keyset_paged(store: &dyn Store) {
+    use super::SessionQuery;
+    let order = format!("P{}", random_id(8));
+    let mut made = Vec::new();
+    for second in 0..5 {
+        // Times far in the future, so no other test's session sorts between them.
+        let mut r = sample_record(&order, second, None);
+        r.session.created_at = format!("2999-01-01T00:00:{second:02}Z");
+        must("insert", store.insert(r.clone(), w()).await);
+        made.push(r);
+    }
+    // Two in the same second: the id breaks the tie.
+    let mut twin = sample_record(&order, 4, None);
+    twin.session.created_at = made[4].session.created_at.clone();
+    must("insert", store.insert(twin.clone(), w()).await);
+    made.push(twin);
+    let none: EventsFor = Box::new(|_, _| Vec::new());
+    must(
+        "paid",
+        store
+            .transition(&made[2].id(), Status::Succeeded, none, w())
+            .await,
+    );
+    let mut expected: Vec<&SessionRecord> = made.iter().collect();
+    expected.sort_by(|a, b| {
+        (&b.session.created_at, &b.session.id).cmp(&(&a.session.created_at, &a.session.id))
+    });
+    let ids = |v: &[SessionRecord]| v.iter().map(|r| r.session.id.clone()).collect::<Vec<_>>();
+    let want: Vec<String> = expected.iter().map(|r| r.session.id.clone()).collect();
+
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let q = SessionQuery {
+            search: Some(order.clone()),
+            status: None,
+            before: before.clone(),
+            limit: 4,
+        };
+        let page = must("page", store.sessions_page(&q).await);
+        if page.is_empty() {
+            break;
+        }
+        before = page
+            .last()
+            .map(|r| (r.session.created_at.clone(), r.session.id.clone()));
+        seen.extend(ids(&page));
+        assert!(seen.len() <= want.len(), "paging repeats rows: {seen:?}");
+    }
+    assert_eq!(seen, want, "newest first, every row once, across pages");
+
+    let by = |search: &str, status: Option<Status>| SessionQuery {
+        search: Some(search.to_string()),
+        status,
+        before: None,
+        limit: 50,
+    };
+    let paid = must(
+        "paid",
+        store
+            .sessions_page(&by(&order, Some(Status::Succeeded)))
+            .await,
+    );
+    assert_eq!(ids(&paid), vec![made[2].session.id.clone()]);
+    let one = must(
+        "by id",
+        store.sessions_page(&by(&made[1].session.id, None)).await,
+    );
+    assert_eq!(ids(&one), vec![made[1].session.id.clone()]);
+    let gw = must(
+        "by gateway id",
+        store.sessions_page(&by(&made[3].gateway_ref, None)).await,
+    );
+    assert_eq!(ids(&gw), vec![made[3].session.id.clone()]);
+    for literal in ["%", "_", "P%", "' OR '1'='1", &format!("{}%", &order[..3])] {
+        let found = must("literal", store.sessions_page(&by(literal, None)).await);
+        assert!(found.is_empty(), "{literal:?} found {:?}", ids(&found));
+    }
+    let all = must(
+        "no search",
+        store
+            .sessions_page(&SessionQuery {
+                limit: 3,
+                ..Default::default()
+            })
+            .await,
+    );
+    assert_eq!(all.len(), 3, "without a search, the newest of every order");
 }
 
 /// Outside text reaches lookups as it came (`/sessions/%00`): it finds nothing, never an error.

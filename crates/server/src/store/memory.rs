@@ -7,7 +7,8 @@ use wallet_checkout_protocol::Status;
 
 use super::{
     random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, OrderRef,
-    Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionRecord, Store, StoreError, Writer,
+    Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionQuery, SessionRecord, Store,
+    StoreError, Writer,
 };
 use crate::core::rules;
 
@@ -145,6 +146,31 @@ impl Store for MemoryStore {
             r.gateway_result = Some(result);
         }
         Ok(())
+    }
+
+    async fn sessions_page(&self, q: &SessionQuery) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut v: Vec<SessionRecord> = self
+            .lock()
+            .values()
+            .filter(|r| {
+                q.search
+                    .as_deref()
+                    .is_none_or(|s| r.session.order == s || r.session.id == s || r.gateway_ref == s)
+            })
+            .filter(|r| q.status.is_none_or(|st| r.session.status == st))
+            .filter(|r| {
+                q.before.as_ref().is_none_or(|(at, id)| {
+                    (r.session.created_at.as_str(), r.session.id.as_str())
+                        < (at.as_str(), id.as_str())
+                })
+            })
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| {
+            (&b.session.created_at, &b.session.id).cmp(&(&a.session.created_at, &a.session.id))
+        });
+        v.truncate(q.limit);
+        Ok(v)
     }
 
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {

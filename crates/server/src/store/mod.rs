@@ -95,6 +95,19 @@ pub struct Attempt {
     pub next_attempt_ms: Option<i64>,
 }
 
+/// A page of the console's payments list (`Store::sessions_page`): newest first, by `created_at`
+/// then id, only those after `before` (the last row of the previous page: keyset paging, so a page
+/// costs the same at the millionth row as at the first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionQuery {
+    /// An order reference, a session id or the gateway's id, matched exactly (never as a pattern).
+    pub search: Option<String>,
+    pub status: Option<Status>,
+    /// `(created_at, id)` of the last session already shown.
+    pub before: Option<(String, String)>,
+    pub limit: usize,
+}
+
 /// What `put_order` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {
@@ -142,6 +155,8 @@ pub trait Store: Send + Sync {
         id: &SessionId,
         result: GatewayResult,
     ) -> Result<(), StoreError>;
+    /// The console's payments list: see `SessionQuery`.
+    async fn sessions_page(&self, q: &SessionQuery) -> Result<Vec<SessionRecord>, StoreError>;
     /// Every session still `pending` (reconciliation's work list).
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError>;
     /// Takes (or renews) a pending session for reconciliation by `holder` until `until_ms`, unless

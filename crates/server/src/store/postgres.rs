@@ -27,8 +27,8 @@ use crate::core::rules;
 
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
-    OrderRef, Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionRecord, Store,
-    StoreError, Wake, Writer,
+    OrderRef, Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionQuery, SessionRecord,
+    Store, StoreError, Wake, Writer,
 };
 
 /// The channel status changes are published on (the payload is the session id).
@@ -126,6 +126,9 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_order ON sessions(order_ref);
 CREATE INDEX IF NOT EXISTS sessions_gateway_ref ON sessions(gateway, gateway_ref);
 CREATE INDEX IF NOT EXISTS sessions_pending ON sessions(status) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS sessions_newest ON sessions(created_at, id);
+CREATE INDEX IF NOT EXISTS sessions_status_newest ON sessions(status, created_at, id);
+CREATE INDEX IF NOT EXISTS sessions_gateway_id ON sessions(gateway_ref);
 CREATE TABLE IF NOT EXISTS refunds (
     seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
     id TEXT PRIMARY KEY,
@@ -737,6 +740,39 @@ impl Store for PgStore {
             .await
             .map_err(err)?;
         Ok(())
+    }
+
+    async fn sessions_page(&self, q: &SessionQuery) -> Result<Vec<SessionRecord>, StoreError> {
+        // Only the clauses asked for (so the newest-first index serves the page), every value a
+        // parameter: the search is matched exactly, never as a pattern.
+        let status = q.status.map(|s| s.as_str().to_string());
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let mut clauses = vec!["TRUE".to_string()];
+        let mut args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
+        if let Some(s) = &q.search {
+            args.push(s);
+            let n = args.len();
+            clauses.push(format!(
+                "(order_ref = ${n} OR id = ${n} OR gateway_ref = ${n})"
+            ));
+        }
+        if let Some(st) = &status {
+            args.push(st);
+            clauses.push(format!("status = ${}", args.len()));
+        }
+        if let Some((at, id)) = &q.before {
+            args.push(at);
+            args.push(id);
+            let n = args.len();
+            clauses.push(format!("(created_at, id) < (${}, ${n})", n - 1));
+        }
+        args.push(&limit);
+        let clause = format!(
+            "{} ORDER BY created_at DESC, id DESC LIMIT ${}",
+            clauses.join(" AND "),
+            args.len()
+        );
+        self.sessions_where(&clause, &args).await
     }
 
     async fn note_gateway_result(

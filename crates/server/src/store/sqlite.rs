@@ -19,8 +19,8 @@ use crate::core::rules;
 
 use super::{
     random_id, Attempt, Customer, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord,
-    OrderRef, Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionRecord, Store,
-    StoreError, Writer,
+    OrderRef, Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionQuery, SessionRecord,
+    Store, StoreError, Writer,
 };
 
 pub struct SqliteStore {
@@ -72,6 +72,9 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_order ON sessions(order_ref);
 CREATE INDEX IF NOT EXISTS sessions_gateway_ref ON sessions(gateway, gateway_ref);
 CREATE INDEX IF NOT EXISTS sessions_status ON sessions(status);
+CREATE INDEX IF NOT EXISTS sessions_newest ON sessions(created_at, id);
+CREATE INDEX IF NOT EXISTS sessions_status_newest ON sessions(status, created_at, id);
+CREATE INDEX IF NOT EXISTS sessions_gateway_id ON sessions(gateway_ref);
 CREATE TABLE IF NOT EXISTS refunds (
     id TEXT PRIMARY KEY,
     session_id TEXT NOT NULL REFERENCES sessions(id),
@@ -623,6 +626,43 @@ impl Store for SqliteStore {
 
     async fn pending(&self) -> Result<Vec<SessionRecord>, StoreError> {
         self.sessions_where("status = 'pending'", Vec::new()).await
+    }
+
+    async fn sessions_page(&self, q: &SessionQuery) -> Result<Vec<SessionRecord>, StoreError> {
+        let q = q.clone();
+        self.with(move |conn| {
+            // Only the clauses asked for (so the newest-first index serves the page), every value
+            // a parameter: the search is matched exactly, never as a pattern.
+            let mut clauses = vec!["1 = 1".to_string()];
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            if let Some(s) = &q.search {
+                args.push(s.clone().into());
+                let n = args.len();
+                clauses.push(format!("(order_ref = ?{n} OR id = ?{n} OR gateway_ref = ?{n})"));
+            }
+            if let Some(st) = q.status {
+                args.push(st.as_str().to_string().into());
+                clauses.push(format!("status = ?{}", args.len()));
+            }
+            if let Some((at, id)) = &q.before {
+                args.push(at.clone().into());
+                args.push(id.clone().into());
+                let n = args.len();
+                clauses.push(format!("(created_at, id) < (?{}, ?{n})", n - 1));
+            }
+            args.push(i64::try_from(q.limit).unwrap_or(i64::MAX).into());
+            let sql = format!(
+                "SELECT {COLUMNS} FROM sessions WHERE {} ORDER BY created_at DESC, id DESC LIMIT ?{}",
+                clauses.join(" AND "),
+                args.len()
+            );
+            let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), session_row)
+                .map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
     }
 
     async fn lease(
