@@ -19,7 +19,7 @@ pub enum Report {
     Bridge,
     /// A copy finished: `seq` is 1 if it worked, `data` the text.
     Copied,
-    /// The camera read a barcode (`data`, its text) while the counter's field was shown.
+    /// The counter's field read a code (`data`, its text: typed, a scanner's, or the camera's).
     Scanned,
 }
 

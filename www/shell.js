@@ -102,7 +102,7 @@ export function createShell(host, options = {}, counter = null) {
       }))?.then((c) => alive && c?.field(host.querySelector(".wc-code"), lang, note, (text) => tell(SCANNED, 0, text)));
     },
 
-    /** The counter: the camera stops (`false`: a code is being paid). */
+    /** The counter: its camera stops (a code is being paid). */
     scan() {
       counterModule?.then((c) => c?.stop());
     },

@@ -64,11 +64,6 @@ pub struct Runtime {
     code: RefCell<Option<String>>,
 }
 
-/// The current state's name (after `signal.set`).
-fn next_name(rt: &Runtime) -> Option<&'static str> {
-    rt.state().map(|s| s.name())
-}
-
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
@@ -330,6 +325,9 @@ impl Runtime {
             _ => None,
         });
         let outcome = matches!(next, State::Done(_) | State::Error { .. });
+        // The status line takes the focus at an outcome (a screen reader reads it), but at a
+        // counter that did not pay, the field keeps it for the next scan.
+        let rescan = self.flow == Flow::PaymentCode && next.name() != "succeeded";
         // At a counter: the camera is released once a code is being paid; the field is cleared
         // and focused whenever a new code is wanted.
         let wants_code = matches!(next, State::Choosing | State::Done(_) | State::Error { .. });
@@ -344,10 +342,6 @@ impl Runtime {
         if changed {
             signal.set(next);
             self.announce(Some(&before));
-            // The status line takes the focus (a screen reader reads the outcome), but at a
-            // counter that did not pay, the field keeps it for the next scan.
-            let rescan =
-                self.flow == Flow::PaymentCode && !matches!(&next_name(self), Some("succeeded"));
             if outcome && !rescan {
                 self.shell.focus();
             }

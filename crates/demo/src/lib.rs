@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::RsaPrivateKey;
 use tower_http::services::{ServeDir, ServeFile};
 use wallet_checkout_protocol::Wallet;
@@ -281,10 +281,8 @@ fn sandboxed(o: &DemoOptions, sandbox: &Sandbox) -> Result<(Gateways, SecretMap)
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| e.to_string())?;
         let public = sandbox
-            .alphapay_public_key()
-            .ok_or("the sandbox has no AlphaPay")?
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| e.to_string())?;
+            .alphapay_public_key_pem()
+            .ok_or("the sandbox has no AlphaPay key")?;
         secrets
             .0
             .insert(ALPHAPAY_KEY.to_string(), private.to_string());

@@ -53,17 +53,12 @@ impl fmt::Display for Wallet {
 /// code"): ASCII digits only (trim first), told by the first two digits and the length: WeChat Pay
 /// 10–15 and 18 digits, Alipay 25–30 and 16–24, UnionPay 62 and 19. `None`: no wallet's code.
 pub fn payment_code_wallet(code: &str) -> Option<Wallet> {
-    if !code.bytes().all(|b| b.is_ascii_digit()) {
+    let b = code.as_bytes();
+    if !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let prefix = code.get(..2)?;
-    let prefix = u8::try_from(
-        prefix
-            .bytes()
-            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0')),
-    )
-    .ok()?;
-    match (prefix, code.len()) {
+    let prefix = (b.first()? - b'0') * 10 + (b.get(1)? - b'0');
+    match (prefix, b.len()) {
         (10..=15, 18) => Some(Wallet::WechatPay),
         (25..=30, 16..=24) => Some(Wallet::Alipay),
         (62, 19) => Some(Wallet::Unionpay),

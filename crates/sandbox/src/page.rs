@@ -19,7 +19,8 @@ fn amount_text(p: &Payment) -> String {
     )
 }
 
-fn page(title: &str, head: &str, body: &str) -> Html<String> {
+/// A sandbox page: `head` (a refresh) and `style` (the page's own rules) added to the shared frame.
+pub(crate) fn page_with(title: &str, head: &str, style: &str, body: &str) -> Html<String> {
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title>{head}<style>
@@ -29,8 +30,12 @@ main{{max-width:26rem;margin:2rem auto;background:#fff;border-radius:12px;paddin
 .amount{{font-size:2rem;font-weight:600;margin:.5rem 0}}
 form{{display:inline}} button{{font:inherit;padding:.6rem 1.4rem;border-radius:8px;border:1px solid #888;margin:.25rem .5rem .25rem 0;cursor:pointer}}
 button.pay{{background:#1677ff;color:#fff;border-color:#1677ff}}
-</style></head><body><main>{body}</main></body></html>"#
+{style}</style></head><body><main>{body}</main></body></html>"#
     ))
+}
+
+fn page(title: &str, head: &str, body: &str) -> Html<String> {
+    page_with(title, head, "", body)
 }
 
 fn safe_return(p: &Payment) -> Option<&str> {

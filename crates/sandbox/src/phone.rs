@@ -36,19 +36,14 @@ pub async fn issue(State(sandbox): State<Sandbox>, Json(ask): Json<Ask>) -> Resp
     }
 }
 
+/// The phone's own rules over the sandbox pages' frame (`page::page_with`).
+const STYLE: &str =
+    ".code{font:600 1.6rem/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:.75rem 0}\
+svg{width:100%;height:auto;background:#fff}\
+label{display:block;margin:.5rem 0} select{font:inherit;padding:.5rem;border-radius:8px}";
+
 fn page(title: &str, head: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{title}</title>{head}<style>
-body{{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d1f23}}
-main{{max-width:26rem;margin:2rem auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 4px #0002;overflow-wrap:anywhere}}
-.tag{{display:inline-block;font-size:.75rem;background:#ffe8a3;border-radius:4px;padding:0 .4rem}}
-.code{{font:600 1.6rem/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:.75rem 0}}
-svg{{width:100%;height:auto;background:#fff}}
-label{{display:block;margin:.5rem 0}} select,button{{font:inherit;padding:.5rem;border-radius:8px}}
-button{{background:#1677ff;color:#fff;border:1px solid #1677ff;padding:.6rem 1.4rem;margin-top:.5rem}}
-</style></head><body><main>{body}</main></body></html>"#
-    ))
+    crate::page::page_with(title, head, STYLE, body)
 }
 
 /// `GET /sandbox/phone`: choose a wallet and what the payment will do, then "Show payment code".
@@ -60,7 +55,7 @@ pub async fn phone() -> Html<String> {
 <form method="post" action="/sandbox/phone">
 <label>Wallet <select name="wallet"><option value="alipay">Alipay</option><option value="wechat_pay">WeChat Pay</option><option value="unionpay">UnionPay</option></select></label>
 <label>Then <select name="outcome"><option value="confirm">I confirm on this phone</option><option value="paid">paid at once</option><option value="declined">the code is refused</option><option value="never">I never confirm</option></select></label>
-<button type="submit">Show payment code</button></form>"#,
+<button class="pay" type="submit">Show payment code</button></form>"#,
     )
 }
 

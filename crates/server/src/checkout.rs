@@ -16,8 +16,8 @@ use crate::core::error::{Kind, ServiceError};
 use crate::core::ids::{OrderRef, RefundId, SessionId};
 use crate::core::payment_code::PaymentCode;
 use crate::gateway::{
-    Connector, CreatePayment, GatewayError, IncomingNotification, Notification, Observed,
-    PaymentRef, RefundRequest, Refusal, Said,
+    Connector, CreatePayment, GatewayError, GatewayPayment, IncomingNotification, Notification,
+    Observed, PaymentRef, RefundRequest, Refusal, Said,
 };
 use crate::orders::{Order, OrderView, PutOrder, SessionView};
 use crate::store::{
@@ -386,29 +386,23 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
     let made = match created {
         Ok(made) => made,
         // A code may have been charged though the answer was lost or unreadable: the session is
-        // kept waiting and asked about (never a second create), then cancelled at the wait's end.
+        // stored as any other, waiting, and asked about (never a second create), then cancelled
+        // at the wait's end.
         Err(e) if counter.is_some() && unknown_outcome(&e) => {
+            tracing::warn!(order = %order.reference, error = %e, "a payment code's create has no clear answer; the session waits and the gateway is asked");
             let gateway_ref = match &e {
                 GatewayError::Unsettled { gateway_ref, .. } => gateway_ref.clone(),
                 _ => String::new(),
             };
-            tracing::warn!(order = %order.reference, error = %e, "a payment code's create has no clear answer; the session waits and the gateway is asked");
-            let record = new_record(
-                &id,
-                &order,
-                wallet,
-                req.flow,
-                connector.name(),
-                now,
-                counter.unwrap_or(now),
-                Some(wallet_checkout_protocol::Action::Wait),
-                gateway_ref,
-                req.idempotency_key,
-                checked_return,
-            );
-            state.store.insert(record.clone(), Writer(())).await?;
-            note_refusal(state, &record.id(), &e).await;
-            return Ok(Created::New(present(record)));
+            GatewayPayment {
+                said: e.said(),
+                ..GatewayPayment::pending(
+                    gateway_ref,
+                    req.flow,
+                    wallet_checkout_protocol::Action::Wait,
+                    now,
+                )
+            }
         }
         Err(GatewayError::Unsettled {
             gateway_ref,

@@ -12,18 +12,13 @@ use super::*;
 
 /// The demo binary with `extra` TOML (e.g. a `[limits]` section), on its own SQLite file.
 fn binary(extra: &str) -> (Running, String) {
-    let dir = std::env::temp_dir().join(format!("wc-abuse-{}", random_id(8)));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let config = dir.join("checkout.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1\"\nstore = \"sqlite://{}\"\n{extra}\n\
-             [admin]\ntoken_env = \"WC_ABUSE_ADMIN\"\n\n[demo]\norders = true\nsandbox = true\n",
-            dir.join("checkout.db").display()
+    let config = config_file(
+        "127.0.0.1:0",
+        "http://127.0.0.1",
+        &format!(
+            "{extra}\n[admin]\ntoken_env = \"WC_ABUSE_ADMIN\"\n\n[demo]\norders = true\nsandbox = true\n"
         ),
-    )
-    .expect("config");
+    );
     start_binary(&config, &[("WC_ABUSE_ADMIN", ADMIN_TOKEN)])
 }
 

@@ -59,6 +59,20 @@ async fn order_for(d: &TestDemo, gateway: &str) -> String {
     demo_order(&d.base, 1234, currency_for(gateway)).await
 }
 
+/// A code for `wallet` that plays `outcome`, scanned for a new order on `gateway` (its own key):
+/// the create's answer, and the code's page on the customer's phone.
+async fn scan_new(
+    d: &TestDemo,
+    gateway: &str,
+    wallet: &str,
+    outcome: &str,
+) -> (StatusCode, Value, String) {
+    let (c, page) = code(&d.base, wallet, outcome).await;
+    let order = order_for(d, gateway).await;
+    let (status, s) = scan(&d.base, &order, &c, None, &format!("k-{order}")).await;
+    (status, s, page)
+}
+
 /// The sandbox's order with our session's id.
 fn gateway_order(d: &TestDemo, session: &str) -> Option<wallet_checkout_sandbox::ledger::Payment> {
     d.sandbox
@@ -116,9 +130,7 @@ async fn each_wallet_is_told_by_its_code_and_paid_at_once() {
 async fn a_code_confirmed_on_the_phone_waits_then_succeeds() {
     for gateway in ["alphapay", "pass2pay"] {
         let d = counter_on(gateway).await;
-        let (c, page) = code(&d.base, "alipay", "confirm").await;
-        let order = order_for(&d, gateway).await;
-        let (status, s) = scan(&d.base, &order, &c, None, &format!("k-{order}")).await;
+        let (status, s, page) = scan_new(&d, gateway, "alipay", "confirm").await;
         assert_eq!(status, StatusCode::CREATED, "{s}");
         assert_eq!(s["status"], "pending", "{s}");
         assert_eq!(s["action"], json!({ "type": "wait" }), "{s}");
@@ -173,9 +185,7 @@ async fn a_declined_or_unknown_code_fails_with_its_reason() {
 async fn a_code_never_confirmed_is_cancelled_at_the_gateway_when_the_wait_ends() {
     for gateway in ["alphapay", "pass2pay"] {
         let d = counter_on(gateway).await;
-        let (c, _) = code(&d.base, "unionpay", "never").await;
-        let order = order_for(&d, gateway).await;
-        let (_, s) = scan(&d.base, &order, &c, None, &format!("k-{order}")).await;
+        let (_, s, _) = scan_new(&d, gateway, "unionpay", "never").await;
         let id = s["id"].as_str().expect("id").to_string();
         assert_eq!(s["status"], "pending", "{s}");
         let waited = parse(&s["expires_at"]) - parse(&s["created_at"]);
@@ -208,9 +218,7 @@ async fn with_notifications_lost_a_query_finds_it_and_a_payment_at_the_close_cou
         d.sandbox
             .set_behaviour(None, serde_json::from_value(drop).expect("behaviour"));
         // Found by the queries the counter's sessions get every few seconds.
-        let (c, _) = code(&d.base, "alipay", "confirm").await;
-        let order = order_for(&d, gateway).await;
-        let (_, s) = scan(&d.base, &order, &c, None, &format!("k-{order}")).await;
+        let (_, s, _) = scan_new(&d, gateway, "alipay", "confirm").await;
         let id = s["id"].as_str().expect("id").to_string();
         let payment = gateway_order(&d, &id).expect("order").id;
         shopper(&d.base, &payment, true).await;
@@ -223,9 +231,7 @@ async fn with_notifications_lost_a_query_finds_it_and_a_payment_at_the_close_cou
 
         // Paid, unheard, and the wait over before any query (the clock jumps past it at once):
         // the cancel at the wait's end finds it paid.
-        let (c, _) = code(&d.base, "alipay", "confirm").await;
-        let order = order_for(&d, gateway).await;
-        let (_, s) = scan(&d.base, &order, &c, None, &format!("k-{order}")).await;
+        let (_, s, _) = scan_new(&d, gateway, "alipay", "confirm").await;
         let id = s["id"].as_str().expect("id").to_string();
         let payment = gateway_order(&d, &id).expect("order").id;
         shopper(&d.base, &payment, true).await;
@@ -375,19 +381,13 @@ async fn an_in_store_qr_is_alphapays_offline_qrcode() {
 
 #[tokio::test]
 async fn the_code_is_in_no_answer_event_or_log_line() {
-    let dir = std::env::temp_dir().join(format!("wc-counter-{}", random_id(8)));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let config = dir.join("checkout.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:0\"\nstore = \"sqlite://{}\"\n\
-             [routing]\nalipay = \"alphapay\"\nwechat_pay = \"pass2pay\"\n\
-             [admin]\ntoken_env = \"WC_COUNTER_ADMIN\"\n[checkout]\npayment_code = true\n",
-            dir.join("checkout.db").display()
-        ),
-    )
-    .expect("config");
+    let config = config_file(
+        "127.0.0.1:0",
+        "http://127.0.0.1:0",
+        "[routing]\nalipay = \"alphapay\"\nwechat_pay = \"pass2pay\"\n\
+         [admin]\ntoken_env = \"WC_COUNTER_ADMIN\"\n[checkout]\npayment_code = true\n",
+    );
+    let dir = config.parent().expect("its folder").to_path_buf();
     let s = start_demo_binary(
         &[
             std::ffi::OsStr::new("--config"),

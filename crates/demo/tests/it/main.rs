@@ -69,6 +69,23 @@ impl Drop for Running {
     }
 }
 
+/// `checkout.toml` in a fresh folder with its SQLite file beside it: `listen`, `public_url`, the
+/// store, then `rest` (more TOML). Answers the file's path (its folder is the file's parent).
+pub fn config_file(listen: &str, public_url: &str, rest: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wc-it-{}", random_id(10)));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("checkout.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "listen = \"{listen}\"\npublic_url = \"{public_url}\"\nstore = \"sqlite://{}\"\n{rest}",
+            dir.join("checkout.db").display()
+        ),
+    )
+    .expect("config");
+    file
+}
+
 /// The demo binary on `config`, with its secrets in the environment (`env`); answers its base URL once it
 /// says it runs (at most 60 s).
 pub fn start_binary(config: &std::path::Path, env: &[(&str, &str)]) -> (Running, String) {

@@ -10,22 +10,6 @@ use axum::http::{HeaderMap, Method, Uri};
 
 use super::*;
 
-/// A config file in its own folder: a shop's first file (no routing, no gateway keys), `extra` added.
-fn config(listen: &str, public_url: &str, extra: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("wc-rehearse-{}", random_id(8)));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("checkout.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "listen = \"{listen}\"\npublic_url = \"{public_url}\"\nstore = \"sqlite://{}\"\n{extra}",
-            dir.join("checkout.db").display()
-        ),
-    )
-    .expect("config");
-    file
-}
-
 fn rehearse(file: &std::path::Path, flags: &[&str]) -> Started {
     let mut args = vec![std::ffi::OsStr::new("--config"), file.as_os_str()];
     args.extend(flags.iter().map(std::ffi::OsStr::new));
@@ -98,7 +82,7 @@ async fn pay_one(base: &str) -> Value {
 async fn notifications_go_through_public_url_when_it_reaches_the_rehearsal() {
     let port = free_port();
     let (front, seen) = proxy(format!("http://127.0.0.1:{port}")).await;
-    let file = config(&format!("127.0.0.1:{port}"), &front, "");
+    let file = config_file(&format!("127.0.0.1:{port}"), &front, "");
     let s = rehearse(&file, &["--sandbox", "--orders"]);
     assert_eq!(s.base, front, "the rehearsal says it runs at public_url");
     let session = pay_one(&s.base).await;
@@ -116,7 +100,7 @@ async fn notifications_go_through_public_url_when_it_reaches_the_rehearsal() {
 
 #[tokio::test]
 async fn an_unreachable_public_url_is_said_and_the_bound_address_is_notified() {
-    let file = config("127.0.0.1:0", "http://127.0.0.1:9", "");
+    let file = config_file("127.0.0.1:0", "http://127.0.0.1:9", "");
     let s = rehearse(&file, &["--sandbox", "--orders"]);
     assert_ne!(s.base, "http://127.0.0.1:9");
     let said = s.stderr.lock().map(|e| e.clone()).unwrap_or_default();
@@ -131,7 +115,7 @@ async fn an_unreachable_public_url_is_said_and_the_bound_address_is_notified() {
 
 #[tokio::test]
 async fn a_rehearsal_without_limits_applies_the_production_create_limit() {
-    let file = config("127.0.0.1:0", "http://127.0.0.1:9", "");
+    let file = config_file("127.0.0.1:0", "http://127.0.0.1:9", "");
     let s = rehearse(&file, &["--sandbox"]);
     let http = reqwest::Client::new();
     let mut answers = Vec::new();

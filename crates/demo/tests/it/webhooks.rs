@@ -426,20 +426,16 @@ async fn a_server_killed_between_the_notification_and_the_delivery_delivers_afte
         }),
     );
     let url = format!("{}/hooks", serve(router).await);
-    let dir = std::env::temp_dir().join(format!("wc-kill-{}", random_id(8)));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let config = dir.join("checkout.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1\"\nstore = \"sqlite://{}\"\n\n\
-             [admin]\ntoken_env = \"WC_KILL_ADMIN\"\n\n\
+    let config = config_file(
+        "127.0.0.1:0",
+        "http://127.0.0.1",
+        &format!(
+            "\n[admin]\ntoken_env = \"WC_KILL_ADMIN\"\n\n\
              [webhooks]\nurl = \"{url}\"\nsecret_env = \"WC_KILL_HOOKS\"\nretry_secs = [300]\ntimeout_secs = 1\n\n\
-             [demo]\nsandbox = true\n",
-            dir.join("checkout.db").display()
+             [demo]\nsandbox = true\n"
         ),
-    )
-    .expect("config");
+    );
+    let dir = config.parent().expect("its folder").to_path_buf();
 
     let (mut first, base) = start_binary(
         &config,
