@@ -131,6 +131,7 @@ pub fn demo_config(public_url: &str) -> Config {
         frame: None,
         widget: None,
         webhooks: None,
+        log: Default::default(),
         orders: None,
         // The counter's flow on: the demo's cashier page scans payment codes.
         checkout: Some(wallet_checkout_server::config::CheckoutSection {

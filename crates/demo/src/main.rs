@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use tracing_subscriber::EnvFilter;
 use wallet_checkout_demo::{Credentials, DemoOptions};
 use wallet_checkout_server::app;
 use wallet_checkout_server::config::{Config, Env};
@@ -73,13 +72,19 @@ fn parse_args() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let args = match parse_args() {
+    let args = parse_args();
+    // A rehearsed config's `[log]` as the production server reads it (a file that does not read
+    // is said by `start`, in the default format).
+    let format = match &args {
+        Ok(Args {
+            config: Some(path), ..
+        }) => Config::read(path, Config::parse_with_demo)
+            .map(|c| c.log.format)
+            .unwrap_or_default(),
+        _ => Default::default(),
+    };
+    app::init_logging(format);
+    let args = match args {
         Ok(a) if a.config.is_none() && (a.sandbox || a.orders) => {
             eprintln!("error: --sandbox and --orders go with --config FILE (without a file the demo is all sandbox) (--help for usage)");
             return ExitCode::from(2);
@@ -241,7 +246,23 @@ async fn start(
         options.config = c;
     }
     let url = options.config.public_url.trim_end_matches('/').to_string();
+    // The demo alone (no config of the shop's): the console on, with a token made for this start.
+    let console_token = options.config.admin.is_none().then(|| {
+        let token = format!("demo_{}", wallet_checkout_server::store::random_id(40));
+        options.admin(&token);
+        // And webhooks to the demo's own receiver, so the console lists their deliveries.
+        let key: [u8; 32] = rand::random();
+        let secret = format!(
+            "whsec_{}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, key)
+        );
+        options.webhooks(&format!("{bound}/demo/webhooks"), &secret, &[5, 60, 600]);
+        token
+    });
     let demo = wallet_checkout_demo::build(options).await?;
+    if let Some(token) = console_token {
+        println!("console: {url}/console/ token: {token}");
+    }
     let listeners = app::listeners(&demo.config, listener, demo.router, demo.admin).await?;
     Ok((listeners, demo.state, url))
 }

@@ -58,7 +58,14 @@ impl OrderSource for DemoOrders {
 pub fn router(book: Arc<DemoOrders>) -> Router {
     Router::new()
         .route("/demo/orders", post(create_demo_order))
+        .route("/demo/webhooks", post(receive_webhook))
         .with_state(book)
+}
+
+/// `POST /demo/webhooks`: the demo's stand-in for a shop's backend, so the console's Webhooks page
+/// shows deliveries (a real shop verifies the signature: `examples/shop-node`, `examples/shop-python`).
+async fn receive_webhook() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 /// Longest description a demo order may carry (gateways truncate further).

@@ -90,6 +90,26 @@ impl App {
     }
 }
 
+/// Logs to stderr as `[log] format` says: text for a person, or one JSON object per line for a log
+/// pipeline (`timestamp`, `level`, `target`, the message and the event's fields at the top level:
+/// `session`, `order`, `gateway`, …; never a secret or a payment code, which no event carries).
+/// `RUST_LOG` filters as usual (default `info`).
+pub fn init_logging(format: crate::config::LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        crate::config::LogFormat::Text => builder.init(),
+        crate::config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+    }
+}
+
 /// What the config says that needs the secrets but neither the store nor a gateway, checked:
 /// `build` takes it from `check`, and a binary that binds before it builds calls `check` first.
 pub struct Checked {
@@ -173,6 +193,14 @@ pub async fn build(
                 .map_err(|e| e.to_string())?
         }
     };
+    // Every gateway call timed and its failures counted, whichever connector it is.
+    let connectors: BTreeMap<String, Arc<dyn Connector>> = connectors
+        .into_iter()
+        .map(|(name, c)| {
+            let metered: Arc<dyn Connector> = Arc::new(crate::gateway::metered::Metered(c));
+            (name, metered)
+        })
+        .collect();
     let Checked {
         routing,
         admin_token,

@@ -17,12 +17,12 @@ use crate::core::ids::{OrderRef, RefundId, SessionId};
 use crate::core::payment_code::PaymentCode;
 use crate::gateway::{
     Connector, CreatePayment, GatewayError, GatewayPayment, IncomingNotification, Notification,
-    Observed, PaymentRef, RefundRequest, Refusal, Said,
+    NotifyError, Observed, PaymentRef, RefundRequest, Refusal, Said,
 };
 use crate::orders::{Order, OrderView, PutOrder, SessionView};
 use crate::store::{
-    random_id, EventsFor, NewEvent, OrderRecord, Put, RefundRecord, RefundStatus, SessionRecord,
-    StoreError,
+    random_id, EventRecord, EventsFor, NewEvent, OrderRecord, Put, RefundRecord, RefundStatus,
+    SessionRecord, StoreError,
 };
 use crate::AppState;
 
@@ -453,7 +453,7 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         .failure
         .map(|code| wallet_checkout_protocol::Failure { code });
     match state.store.insert(record.clone(), Writer(())).await {
-        Ok(()) => {}
+        Ok(()) => count_session(&record.session, None),
         // Another instance stored a session under the same key meanwhile (the key's lock is one
         // process's): that one is the answer, and this gateway order is closed.
         Err(StoreError::Conflict) if record.idempotency_key.is_some() => {
@@ -1024,8 +1024,9 @@ pub(crate) async fn apply(
     });
     let result = state.store.transition(id, status, events, Writer(())).await;
     match &result {
-        Ok(Some((_, true))) => {
+        Ok(Some((after, true))) => {
             tracing::info!(session = %id, status = status.as_str(), source, "session updated");
+            count_session(&after.session, Some(after.session.status));
             state.hub.changed(id);
             wake_webhooks(state);
         }
@@ -1035,6 +1036,35 @@ pub(crate) async fn apply(
         }
     }
     result
+}
+
+/// Counts a session made (`ended: None`) or ended, by its wallet, gateway and flow.
+fn count_session(s: &Session, ended: Option<Status>) {
+    let m = crate::core::metrics::metrics();
+    let (wallet, gateway, flow) = (
+        s.wallet.as_str().to_string(),
+        s.gateway.clone(),
+        s.flow.as_str().to_string(),
+    );
+    match ended {
+        None => m
+            .sessions_created
+            .get_or_create(&crate::core::metrics::SessionLabels {
+                wallet,
+                gateway,
+                flow,
+            })
+            .inc(),
+        Some(status) => m
+            .sessions_ended
+            .get_or_create(&crate::core::metrics::EndedLabels {
+                wallet,
+                gateway,
+                flow,
+                status: status.as_str().to_string(),
+            })
+            .inc(),
+    };
 }
 
 /// `apply` for the integration tests (the `conformance` feature only; never in a release).
@@ -1136,12 +1166,35 @@ pub async fn notified(
     incoming: IncomingNotification<'_>,
 ) -> Verdict {
     let gateway = connector.name();
+    let (verdict, reason) = judge(state, connector, incoming).await;
+    let outcome = match verdict {
+        Verdict::Accepted => "accepted",
+        Verdict::Refused => "refused",
+        Verdict::Retry => "retry",
+    };
+    crate::core::metrics::metrics().notification(gateway, outcome, reason);
+    verdict
+}
+
+/// `notified`'s verdict and its reason (a metric's label: our own words only).
+async fn judge(
+    state: &AppState,
+    connector: &dyn Connector,
+    incoming: IncomingNotification<'_>,
+) -> (Verdict, &'static str) {
+    let gateway = connector.name();
     let notification = match connector.verify_notification(incoming) {
         Ok(n) => n,
         Err(e) => {
             // Only the reason is logged: never the body, a signature or a string-to-sign.
             tracing::warn!(gateway, reason = %e, "notification rejected");
-            return Verdict::Refused;
+            let reason = match e {
+                NotifyError::Header(_) => "header",
+                NotifyError::Signature => "signature",
+                NotifyError::Stale => "stale",
+                NotifyError::Body(_) => "body",
+            };
+            return (Verdict::Refused, reason);
         }
     };
     let (gateway_ref, merchant_ref, status, amount) = match notification {
@@ -1166,9 +1219,9 @@ pub async fn notified(
                 status,
                 amount: amount.as_ref(),
             };
-            return refund_notified(state, pushed).await;
+            return (refund_notified(state, pushed).await, "refund");
         }
-        Notification::Other => return Verdict::Accepted,
+        Notification::Other => return (Verdict::Accepted, "other"),
     };
     let record = match state.store.get(&SessionId::from(&merchant_ref)).await {
         // Ours by id, and the gateway's id as it answered the create; none kept (a counter's
@@ -1181,22 +1234,22 @@ pub async fn notified(
         }
         Ok(_) => {
             tracing::warn!(gateway, "notification for an unknown payment");
-            return Verdict::Refused;
+            return (Verdict::Refused, "unknown_payment");
         }
         Err(e) => {
             tracing::error!(error = %e, "store failure on notify");
-            return Verdict::Retry;
+            return (Verdict::Retry, "store");
         }
     };
     if record.session.amount != amount {
         // Never fulfil on a mismatch: this is exactly what a forged or confused notification looks like.
         tracing::error!(session = %record.session.id, expected = %record.session.amount, got = %amount, "notification amount mismatch");
-        return Verdict::Refused;
+        return (Verdict::Refused, "amount_mismatch");
     }
     match apply(state, &record.id(), status, "notification").await {
-        Ok(Some(_)) => Verdict::Accepted,
-        Ok(None) => Verdict::Refused,
-        Err(_) => Verdict::Retry,
+        Ok(Some(_)) => (Verdict::Accepted, "payment"),
+        Ok(None) => (Verdict::Refused, "unknown_payment"),
+        Err(_) => (Verdict::Retry, "store"),
     }
 }
 
@@ -1635,6 +1688,144 @@ pub async fn payments(
         )));
     }
     Ok(state.store.sessions_page(&query).await?)
+}
+
+/// One session as the console shows it: its events (the timeline), its refunds, what is left to
+/// refund (`core::rules::refund_left`; 0 unless it succeeded).
+#[derive(Debug, Clone)]
+pub struct SessionDetail {
+    pub record: SessionRecord,
+    pub events: Vec<EventRecord>,
+    pub refunds: Vec<RefundRecord>,
+    pub left: u64,
+}
+
+/// An order as the console shows it: the stored order when the shop `PUT` it (an order from
+/// elsewhere has only its sessions), and every session, oldest first.
+#[derive(Debug, Clone)]
+pub struct OrderDetail {
+    pub order: Option<OrderRecord>,
+    pub sessions: Vec<SessionDetail>,
+}
+
+/// The console's order page: `NotFound` when neither an order nor a session has the reference.
+pub async fn order_detail(
+    state: &AppState,
+    reference: &OrderRef,
+) -> Result<OrderDetail, ServiceError> {
+    let order = state.store.get_order(reference).await?;
+    let mut sessions = Vec::new();
+    for record in state.store.by_order(reference).await? {
+        let id = record.id();
+        let refunds = state.store.refunds(&id).await?;
+        let left = if record.session.status == Status::Succeeded {
+            crate::core::rules::refund_left(
+                record.session.amount.value,
+                refunds.iter().map(|r| (r.amount.value, r.status)),
+            )
+        } else {
+            0
+        };
+        sessions.push(SessionDetail {
+            events: state.store.events_for_session(&id).await?,
+            record,
+            refunds,
+            left,
+        });
+    }
+    if order.is_none() && sessions.is_empty() {
+        return Err(no_such_order());
+    }
+    Ok(OrderDetail { order, sessions })
+}
+
+/// One row of the CSV export: a session, when it was paid (its `session.succeeded` event), and
+/// what its refunds took back (those `succeeded`).
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub record: SessionRecord,
+    pub paid_at: Option<String>,
+    pub refunded: u64,
+}
+
+/// A page of the export: sessions created in `[from, until)`, newest first, after `before`.
+pub async fn export_page(
+    state: &AppState,
+    from: String,
+    until: String,
+    before: Option<(String, String)>,
+    limit: usize,
+) -> Result<Vec<ExportRow>, ServiceError> {
+    let q = crate::store::SessionQuery {
+        from: Some(from),
+        until: Some(until),
+        before,
+        limit,
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    for record in state.store.sessions_page(&q).await? {
+        let (paid_at, refunded) = if record.session.status == Status::Succeeded {
+            let id = record.id();
+            let paid_at = state
+                .store
+                .events_for_session(&id)
+                .await?
+                .into_iter()
+                .find(|e| e.kind == "session.succeeded")
+                .map(|e| e.created_at);
+            let refunded = state
+                .store
+                .refunds(&id)
+                .await?
+                .iter()
+                .filter(|r| r.status == RefundStatus::Succeeded)
+                .map(|r| r.amount.value)
+                .sum();
+            (paid_at, refunded)
+        } else {
+            (None, 0)
+        };
+        rows.push(ExportRow {
+            record,
+            paid_at,
+            refunded,
+        });
+    }
+    Ok(rows)
+}
+
+/// The console's webhooks list, newest first (`Store::events_page`).
+pub async fn webhook_events(
+    state: &AppState,
+    before: Option<&str>,
+    limit: usize,
+) -> Result<Vec<EventRecord>, ServiceError> {
+    Ok(state.store.events_page(before, limit).await?)
+}
+
+/// Seconds since the oldest event still to be delivered was recorded (0: none).
+pub async fn oldest_undelivered_age(
+    state: &AppState,
+    now: time::OffsetDateTime,
+) -> Result<i64, ServiceError> {
+    let oldest = state.store.oldest_undelivered().await?;
+    Ok(oldest
+        .as_deref()
+        .and_then(crate::core::clock::parse_rfc3339)
+        .map_or(0, |t| (now - t).whole_seconds().max(0)))
+}
+
+/// "Retry now": the event's next attempt is now (its `webhook-id` kept), and the worker is rung;
+/// `false` when it was delivered meanwhile or is unknown.
+pub async fn retry_webhook(state: &AppState, id: &str) -> Result<bool, ServiceError> {
+    let now = crate::core::clock::unix_ms(state.clock.now());
+    let scheduled = state.store.retry_event(id, now).await?;
+    if scheduled {
+        tracing::info!(event = %crate::core::printable::printable(id), "webhook retry asked in the console");
+        wake_webhooks(state);
+    }
+    Ok(scheduled)
 }
 
 pub async fn order(state: &AppState, reference: &OrderRef) -> Result<OrderView, ServiceError> {

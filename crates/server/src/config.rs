@@ -49,6 +49,26 @@ pub struct Config {
     pub checkout: Option<CheckoutSection>,
     /// Connections, waiters per session, creates per address, trusted proxies.
     pub limits: Option<crate::http::limits::LimitsConfig>,
+    /// How the server logs.
+    #[serde(default)]
+    pub log: LogSection,
+}
+
+/// `[log]`: `format = "text"` (the default, for a person) or `"json"` (one object per line, for a
+/// log pipeline).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// `[checkout]`.

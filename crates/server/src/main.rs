@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tracing_subscriber::EnvFilter;
 use wallet_checkout_server::config::{Config, Env};
 use wallet_checkout_server::core::clock::SystemClock;
 use wallet_checkout_server::http::serve;
@@ -36,12 +35,6 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<PathBuf, String>
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let path = match parse_args(std::env::args().skip(1)) {
         Ok(p) => p,
         Err(e) => {
@@ -53,8 +46,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let config = match Config::load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    app::init_logging(config.log.format);
     // Everything that can be wrong with the config is found before anything is bound.
-    let (state, listeners) = match start(&path).await {
+    let (state, listeners) = match start(config).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -68,8 +69,7 @@ async fn main() -> ExitCode {
 /// The server `path` configures, built by the composition root (`wallet_checkout_server::build`),
 /// and its listeners. Reconciliation's leases name this instance by its listening address on this
 /// host, so a restart takes its own leases back at once.
-async fn start(path: &std::path::Path) -> Result<(AppState, Vec<serve::Listener>), String> {
-    let config = Config::load(path).map_err(|e| e.to_string())?;
+async fn start(config: Config) -> Result<(AppState, Vec<serve::Listener>), String> {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "host".into());

@@ -1,6 +1,7 @@
 //! Integration tests of the merchant server over real HTTP on loopback, with the real sandbox where a gateway is needed.
 
 mod abuse;
+mod console;
 mod cors;
 mod counter;
 mod flow;

@@ -159,6 +159,14 @@ pub struct NewEvent {
     pub data: serde_json::Value,
 }
 
+impl NewEvent {
+    /// The session the event tells of (`data.session.id`): every event has one, and the stores keep
+    /// it in a column of its own for an order's timeline.
+    pub fn session_id(&self) -> Option<&str> {
+        self.data.pointer("/session/id").and_then(|v| v.as_str())
+    }
+}
+
 /// An event as stored: its delivery so far.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRecord {
@@ -171,6 +179,9 @@ pub struct EventRecord {
     pub attempts: u32,
     /// Unix milliseconds of the next attempt; `None` once delivered or given up.
     pub next_attempt_ms: Option<i64>,
+    /// The HTTP status of the last attempt's answer; `None` before any, or when none came (a
+    /// timeout, a refused connection).
+    pub last_status: Option<u16>,
 }
 
 /// Builds the events a status change reports, given the session after the change and whether

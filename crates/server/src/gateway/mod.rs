@@ -6,6 +6,7 @@
 pub mod alphapay;
 pub mod form;
 pub mod http;
+pub mod metered;
 pub mod pass2pay;
 pub mod registry;
 pub mod yabandpay;

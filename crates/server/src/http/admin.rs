@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/events", get(list_events))
         .route("/admin/sessions/{id}/refunds", post(create).get(list))
         .route("/admin/refunds/{id}", get(read))
+        .route("/metrics", get(metrics))
         .route_layer(axum::middleware::from_fn_with_state(state, guard))
 }
 
@@ -94,6 +95,26 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// `GET /metrics`: the Prometheus text format, with the gauges read now (the webhook backlog's age).
+async fn metrics(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let now = state.clock.now();
+    let m = crate::core::metrics::metrics();
+    let oldest = checkout::oldest_undelivered_age(&state, now).await?;
+    m.webhook_oldest_undelivered.set(oldest);
+    let text = m
+        .encode(now.unix_timestamp())
+        .map_err(|_| ApiError::internal("metrics cannot be written"))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }
 
 async fn create(

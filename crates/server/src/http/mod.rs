@@ -1,10 +1,12 @@
 //! The HTTP edge: the routers (`/api/checkout/…` for shoppers, `/notify/{gateway}` for gateways,
-//! `/admin/…` for the shop's backend, `/healthz`, the iframe page), the extractors and limits, the
+//! `/admin/…` and `/metrics` for the shop's backend and its monitoring, `/console/` for its staff,
+//! `/healthz`, the iframe page), the extractors and limits, the
 //! accept loop, and `error.rs`, the one place a service error becomes an HTTP answer. Handlers
 //! extract, call one service function (or read the store), and respond.
 
 pub mod admin;
 pub mod api;
+pub mod console;
 pub mod cors;
 pub mod error;
 pub mod frame;
@@ -49,6 +51,11 @@ fn public_routes(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The admin API (with `/metrics`) and the operator's console, when an admin token is set.
 fn admin_routes(state: AppState) -> Router {
-    admin::router(state.clone()).with_state(state)
+    let mut routes = admin::router(state.clone());
+    if let Some(console) = console::router(state.admin_token.as_deref()) {
+        routes = routes.merge(console);
+    }
+    routes.with_state(state)
 }

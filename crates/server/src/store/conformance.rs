@@ -91,6 +91,7 @@ pub async fn check_store(store: &dyn Store) {
     a_close_to_retry_is_kept_on_pending_sessions_only(store).await;
     why_a_session_failed_is_kept_and_reported_with_its_event(store).await;
     the_consoles_pages_are_newest_first_searched_exactly_and_keyset_paged(store).await;
+    the_consoles_events_are_found_listed_and_retried(store).await;
     refunds_never_exceed_what_was_paid(store).await;
     leases_go_to_one_holder_at_a_time(store, store).await;
     a_key_with_a_nul_byte_names_nothing(store).await;
@@ -181,6 +182,7 @@ async fn the_consoles_pages_are_newest_first_searched_exactly_and_keyset_paged(s
             status: None,
             before: before.clone(),
             limit: 4,
+            ..Default::default()
         };
         let page = must("page", store.sessions_page(&q).await);
         if page.is_empty() {
@@ -199,6 +201,7 @@ async fn the_consoles_pages_are_newest_first_searched_exactly_and_keyset_paged(s
         status,
         before: None,
         limit: 50,
+        ..Default::default()
     };
     let paid = must(
         "paid",
@@ -231,6 +234,150 @@ async fn the_consoles_pages_are_newest_first_searched_exactly_and_keyset_paged(s
             .await,
     );
     assert_eq!(all.len(), 3, "without a search, the newest of every order");
+    // The export's range: created at or after `from`, before `until`.
+    let (from, until) = ("2999-01-01T00:00:02Z", "2999-01-01T00:00:04Z");
+    let ranged = must(
+        "range",
+        store
+            .sessions_page(&SessionQuery {
+                search: Some(order.clone()),
+                from: Some(from.into()),
+                until: Some(until.into()),
+                limit: 50,
+                ..Default::default()
+            })
+            .await,
+    );
+    let in_range: Vec<String> = expected
+        .iter()
+        .filter(|r| r.session.created_at.as_str() >= from && r.session.created_at.as_str() < until)
+        .map(|r| r.session.id.clone())
+        .collect();
+    assert!(!in_range.is_empty(), "the sample has sessions in the range");
+    assert_eq!(ids(&ranged), in_range);
+}
+
+/// The console's webhooks: an event is found by its session, listed newest first with keyset
+/// paging, keeps its last answer's status, and "Retry now" makes an undelivered one due at once.
+async fn the_consoles_events_are_found_listed_and_retried(store: &dyn Store) {
+    let order_ref = format!("O{}", random_id(8));
+    let (a, b) = (
+        sample_record(&order_ref, 1, None),
+        sample_record(&order_ref, 2, None),
+    );
+    must("insert", store.insert(a.clone(), w()).await);
+    must("insert", store.insert(b.clone(), w()).await);
+    let about = |r: &SessionRecord, kind: &'static str, at: &str, first: Option<i64>| NewEvent {
+        kind,
+        created_at: at.into(),
+        first_attempt_ms: first,
+        data: serde_json::json!({ "order": { "reference": r.session.order }, "session": { "id": r.session.id } }),
+    };
+    let ea = about(&a, "session.succeeded", "2000-01-01T00:00:00Z", Some(1_000));
+    let eb = about(&b, "session.expired", "2026-01-01T00:00:09Z", None);
+    let paid: EventsFor = Box::new(move |_, _| vec![ea]);
+    let expired: EventsFor = Box::new(move |_, _| vec![eb]);
+    must(
+        "pay",
+        store
+            .transition(&a.id(), Status::Succeeded, paid, w())
+            .await,
+    );
+    must(
+        "expire",
+        store
+            .transition(&b.id(), Status::Expired, expired, w())
+            .await,
+    );
+
+    let of_a = must("a's", store.events_for_session(&a.id()).await);
+    assert_eq!(
+        of_a.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["session.succeeded"]
+    );
+    let of_b = must("b's", store.events_for_session(&b.id()).await);
+    assert_eq!(of_b.len(), 1);
+    assert!(must(
+        "none",
+        store.events_for_session(&SessionId::from("cs_none")).await
+    )
+    .is_empty());
+
+    let newest = must("page", store.events_page(None, 2).await);
+    assert_eq!(
+        newest.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+        [of_b[0].id.clone(), of_a[0].id.clone()],
+        "newest first"
+    );
+    let next = must("next", store.events_page(Some(&of_b[0].id), 1).await);
+    assert_eq!(next.first().map(|e| e.id.clone()), Some(of_a[0].id.clone()));
+    assert!(must("unknown", store.events_page(Some("evt_none"), 5).await).is_empty());
+    assert!(must("nul", store.events_page(Some("evt_\0"), 5).await).is_empty());
+
+    assert_eq!(
+        must("oldest", store.oldest_undelivered().await).as_deref(),
+        Some("2000-01-01T00:00:00Z"),
+        "a's event is the oldest still to deliver (b's has no delivery)"
+    );
+    let report = |before, delivered, next, status| Attempt {
+        event: of_a[0].id.clone(),
+        attempts_before: before,
+        delivered,
+        next_attempt_ms: next,
+        status,
+    };
+    must(
+        "a 500",
+        store
+            .record_attempts(&[report(0, false, Some(900_000), Some(500))])
+            .await,
+    );
+    let kept = must("a's", store.events_for_session(&a.id()).await);
+    assert_eq!((kept[0].attempts, kept[0].last_status), (1, Some(500)));
+    assert!(must("retry", store.retry_event(&of_a[0].id, 2_000).await));
+    let due = must("due", store.claim_due(2_000, 3_000, 100_000).await);
+    assert!(
+        due.iter().any(|e| e.id == of_a[0].id),
+        "due at once after Retry now"
+    );
+    must(
+        "no answer",
+        store.record_attempts(&[report(1, false, None, None)]).await,
+    );
+    let given_up = must("a's", store.events_for_session(&a.id()).await);
+    assert_eq!(
+        (given_up[0].last_status, given_up[0].next_attempt_ms),
+        (None, None),
+        "no answer: no status; given up"
+    );
+    assert!(
+        must(
+            "retry a given-up event",
+            store.retry_event(&of_a[0].id, 4_000).await
+        ),
+        "a given-up event can be retried"
+    );
+    must(
+        "delivered",
+        store
+            .record_attempts(&[report(2, true, None, Some(204))])
+            .await,
+    );
+    let done = must("a's", store.events_for_session(&a.id()).await);
+    assert_eq!((done[0].delivered, done[0].last_status), (true, Some(204)));
+    assert!(!must(
+        "retry delivered",
+        store.retry_event(&of_a[0].id, 5_000).await
+    ));
+    assert!(!must(
+        "retry unknown",
+        store.retry_event("evt_none", 5_000).await
+    ));
+    assert_ne!(
+        must("oldest", store.oldest_undelivered().await).as_deref(),
+        Some("2000-01-01T00:00:00Z"),
+        "delivered: no longer the backlog"
+    );
 }
 
 /// Outside text reaches lookups as it came (`/sessions/%00`): it finds nothing, never an error.
@@ -754,6 +901,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
             attempts_before: before,
             delivered,
             next_attempt_ms: next,
+            status: None,
         }]
     };
     must(
@@ -798,6 +946,7 @@ async fn events_come_with_their_change_and_their_deliveries_are_kept(store: &dyn
                 attempts_before: 0,
                 delivered: false,
                 next_attempt_ms: None,
+                status: None,
             }])
             .await,
     );

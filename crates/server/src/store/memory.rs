@@ -17,14 +17,15 @@ pub struct MemoryStore {
     inner: Mutex<HashMap<String, SessionRecord>>,
     refunds: Mutex<Vec<RefundRecord>>,
     orders: Mutex<HashMap<String, OrderRecord>>,
-    /// Oldest first. Locked last, after any other lock.
-    events: Mutex<Vec<EventRecord>>,
+    /// Oldest first, each with the session it tells of. Locked last, after any other lock.
+    events: Mutex<Vec<(Option<String>, EventRecord)>>,
     /// Session id → reconciliation lease (holder, end in ms).
     leases: Mutex<HashMap<String, (String, i64)>>,
 }
 
-fn stored(e: NewEvent) -> EventRecord {
-    EventRecord {
+fn stored(e: NewEvent) -> (Option<String>, EventRecord) {
+    let session = e.session_id().map(str::to_string);
+    let record = EventRecord {
         id: format!("evt_{}", random_id(24)),
         kind: e.kind.to_string(),
         created_at: e.created_at,
@@ -32,7 +33,9 @@ fn stored(e: NewEvent) -> EventRecord {
         delivered: false,
         attempts: 0,
         next_attempt_ms: e.first_attempt_ms,
-    }
+        last_status: None,
+    };
+    (session, record)
 }
 
 impl MemoryStore {
@@ -40,7 +43,7 @@ impl MemoryStore {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn events(&self) -> std::sync::MutexGuard<'_, Vec<EventRecord>> {
+    fn events(&self) -> std::sync::MutexGuard<'_, Vec<(Option<String>, EventRecord)>> {
         self.events.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -158,6 +161,16 @@ impl Store for MemoryStore {
                     .is_none_or(|s| r.session.order == s || r.session.id == s || r.gateway_ref == s)
             })
             .filter(|r| q.status.is_none_or(|st| r.session.status == st))
+            .filter(|r| {
+                q.from
+                    .as_deref()
+                    .is_none_or(|f| r.session.created_at.as_str() >= f)
+            })
+            .filter(|r| {
+                q.until
+                    .as_deref()
+                    .is_none_or(|u| r.session.created_at.as_str() < u)
+            })
             .filter(|r| {
                 q.before.as_ref().is_none_or(|(at, id)| {
                     (r.session.created_at.as_str(), r.session.id.as_str())
@@ -307,14 +320,69 @@ impl Store for MemoryStore {
         let events = self.events();
         let start = match after {
             None => 0,
-            Some(a) => match events.iter().position(|e| e.id == a) {
+            Some(a) => match events.iter().position(|(_, e)| e.id == a) {
                 Some(i) => i + 1,
                 None => return Ok(None),
             },
         };
         Ok(Some(
-            events.iter().skip(start).take(limit).cloned().collect(),
+            events
+                .iter()
+                .skip(start)
+                .take(limit)
+                .map(|(_, e)| e.clone())
+                .collect(),
         ))
+    }
+
+    async fn events_for_session(&self, id: &SessionId) -> Result<Vec<EventRecord>, StoreError> {
+        Ok(self
+            .events()
+            .iter()
+            .filter(|(s, _)| s.as_deref() == Some(id.as_str()))
+            .map(|(_, e)| e.clone())
+            .collect())
+    }
+
+    async fn events_page(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let events = self.events();
+        let end = match before {
+            None => events.len(),
+            Some(b) => match events.iter().position(|(_, e)| e.id == b) {
+                Some(i) => i,
+                None => return Ok(Vec::new()),
+            },
+        };
+        Ok(events[..end]
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|(_, e)| e.clone())
+            .collect())
+    }
+
+    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let mut events = self.events();
+        match events.iter_mut().find(|(_, e)| e.id == id && !e.delivered) {
+            Some((_, e)) => {
+                e.next_attempt_ms = Some(now_ms);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .events()
+            .iter()
+            .filter(|(_, e)| !e.delivered && e.next_attempt_ms.is_some())
+            .map(|(_, e)| e.created_at.clone())
+            .min())
     }
 
     async fn claim_due(
@@ -326,6 +394,7 @@ impl Store for MemoryStore {
         let mut events = self.events();
         Ok(events
             .iter_mut()
+            .map(|(_, e)| e)
             .filter(|e| !e.delivered && e.next_attempt_ms.is_some_and(|t| t <= now_ms))
             .take(limit)
             .map(|e| {
@@ -366,11 +435,12 @@ impl Store for MemoryStore {
     async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError> {
         let mut events = self.events();
         for a in attempts {
-            if let Some(e) = events
+            if let Some((_, e)) = events
                 .iter_mut()
-                .find(|e| e.id == a.event && !e.delivered && e.attempts == a.attempts_before)
+                .find(|(_, e)| e.id == a.event && !e.delivered && e.attempts == a.attempts_before)
             {
                 e.attempts = e.attempts.saturating_add(1);
+                e.last_status = a.status;
                 e.delivered = a.delivered;
                 e.next_attempt_ms = if a.delivered { None } else { a.next_attempt_ms };
             }

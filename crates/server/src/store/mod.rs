@@ -93,6 +93,8 @@ pub struct Attempt {
     pub attempts_before: u32,
     pub delivered: bool,
     pub next_attempt_ms: Option<i64>,
+    /// The answer's HTTP status, when one came.
+    pub status: Option<u16>,
 }
 
 /// A page of the console's payments list (`Store::sessions_page`): newest first, by `created_at`
@@ -105,6 +107,10 @@ pub struct SessionQuery {
     pub status: Option<Status>,
     /// `(created_at, id)` of the last session already shown.
     pub before: Option<(String, String)>,
+    /// Only sessions created at or after this RFC 3339 time (the CSV export's range).
+    pub from: Option<String>,
+    /// Only sessions created before this RFC 3339 time.
+    pub until: Option<String>,
     pub limit: usize,
 }
 
@@ -219,6 +225,20 @@ pub trait Store: Send + Sync {
     /// Delivery attempts made, written together: each delivered, or its next attempt's time
     /// (`None`: given up). A report for an event already delivered changes nothing.
     async fn record_attempts(&self, attempts: &[Attempt]) -> Result<(), StoreError>;
+    /// The events of one session (`NewEvent::session_id`), oldest first: an order's timeline.
+    async fn events_for_session(&self, id: &SessionId) -> Result<Vec<EventRecord>, StoreError>;
+    /// The console's webhooks list: events newest first, only those recorded before the event
+    /// `before` (keyset paging; an unknown `before` is an empty page).
+    async fn events_page(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<EventRecord>, StoreError>;
+    /// Schedules an undelivered event (still retrying or given up) for an attempt at `now_ms`,
+    /// keeping its id: `false` when it is delivered or unknown.
+    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// `created_at` of the oldest event still to be delivered (not given up): the backlog's age.
+    async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError>;
     /// Answers only when the store can be read (`/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;
     /// Starts telling `wake` of changes other processes make (PostgreSQL's `LISTEN`). A store one

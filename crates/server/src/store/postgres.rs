@@ -70,6 +70,7 @@ fn err(e: tokio_postgres::Error) -> StoreError {
     ) {
         return StoreError::Invalid;
     }
+    crate::core::metrics::metrics().store_error("postgres");
     // With its causes: "error performing TLS handshake" says nothing until the certificate's
     // own error follows it. No cause holds the URL or the password.
     let mut said = format!("postgres: {e}");
@@ -166,6 +167,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_due ON events(next_attempt_ms) WHERE NOT delivered;
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS client_secret TEXT;
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS failure TEXT;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS session_id TEXT;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS last_status INTEGER;
+CREATE INDEX IF NOT EXISTS events_session ON events(session_id, seq);
 UPDATE orders SET client_secret = replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')
     WHERE client_secret IS NULL;
 ";
@@ -175,7 +179,8 @@ const REFUND_COLUMNS: &str =
     "id, session_id, amount_value, currency, reason, status, gateway_ref, created_at, idempotency_key";
 const ORDER_COLUMNS: &str =
     "reference, amount_value, currency, description, customer, metadata, created_at, updated_at, client_secret";
-const EVENT_COLUMNS: &str = "id, kind, created_at, data, delivered, attempts, next_attempt_ms";
+const EVENT_COLUMNS: &str =
+    "id, kind, created_at, data, delivered, attempts, next_attempt_ms, last_status";
 
 fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, StoreError> {
     row.try_get(i).map_err(|_| bad("column"))
@@ -278,6 +283,9 @@ fn event_row(row: &Row) -> Result<EventRecord, StoreError> {
         delivered: get(row, 4)?,
         attempts: u32::try_from(attempts).map_err(|_| bad("attempts"))?,
         next_attempt_ms: get(row, 6)?,
+        last_status: get::<Option<i32>>(row, 7)?
+            .map(|s| u16::try_from(s).map_err(|_| bad("last status")))
+            .transpose()?,
     })
 }
 
@@ -307,7 +315,7 @@ async fn insert_events(
         .map_err(err)?;
     let stmt = tx
         .prepare_cached(
-            "INSERT INTO events (id, kind, created_at, data, next_attempt_ms) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO events (id, kind, created_at, data, next_attempt_ms, session_id) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .await
         .map_err(err)?;
@@ -316,7 +324,14 @@ async fn insert_events(
         let data = json_text(&e.data)?;
         tx.execute(
             &stmt,
-            &[&id, &e.kind, &e.created_at, &data, &e.first_attempt_ms],
+            &[
+                &id,
+                &e.kind,
+                &e.created_at,
+                &data,
+                &e.first_attempt_ms,
+                &e.session_id(),
+            ],
         )
         .await
         .map_err(err)?;
@@ -760,6 +775,14 @@ impl Store for PgStore {
             args.push(st);
             clauses.push(format!("status = ${}", args.len()));
         }
+        if let Some(from) = &q.from {
+            args.push(from);
+            clauses.push(format!("created_at >= ${}", args.len()));
+        }
+        if let Some(until) = &q.until {
+            args.push(until);
+            clauses.push(format!("created_at < ${}", args.len()));
+        }
         if let Some((at, id)) = &q.before {
             args.push(at);
             args.push(id);
@@ -1063,6 +1086,81 @@ impl Store for PgStore {
         )?))
     }
 
+    async fn events_for_session(&self, id: &SessionId) -> Result<Vec<EventRecord>, StoreError> {
+        let id = id.as_str();
+        if holds_nul(&[id]) {
+            return Ok(Vec::new());
+        }
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE session_id = $1 ORDER BY seq"
+            ))
+            .await
+            .map_err(err)?;
+        rows(&client.query(&stmt, &[&id]).await.map_err(err)?, event_row)
+    }
+
+    async fn events_page(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        if before.is_some_and(|b| holds_nul(&[b])) {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        let until: i64 = match before {
+            None => i64::MAX,
+            Some(b) => match client
+                .query_opt("SELECT seq FROM events WHERE id = $1", &[&b])
+                .await
+                .map_err(err)?
+            {
+                Some(row) => get(&row, 0)?,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE seq < $1 ORDER BY seq DESC LIMIT $2"
+            ))
+            .await
+            .map_err(err)?;
+        rows(
+            &client.query(&stmt, &[&until, &limit]).await.map_err(err)?,
+            event_row,
+        )
+    }
+
+    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+        if holds_nul(&[id]) {
+            return Ok(false);
+        }
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE events SET next_attempt_ms = $2 WHERE id = $1 AND NOT delivered",
+                &[&id, &now_ms],
+            )
+            .await
+            .map_err(err)?;
+        Ok(n == 1)
+    }
+
+    async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT min(created_at) FROM events WHERE NOT delivered AND next_attempt_ms IS NOT NULL",
+                &[],
+            )
+            .await
+            .map_err(err)?;
+        get(&row, 0)
+    }
+
     async fn claim_due(
         &self,
         now_ms: i64,
@@ -1081,7 +1179,7 @@ impl Store for PgStore {
                     ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
                  )
                  UPDATE events e SET next_attempt_ms = $2 FROM due WHERE e.seq = due.seq
-                 RETURNING e.id, e.kind, e.created_at, e.data, e.delivered, e.attempts, due.was, e.seq",
+                 RETURNING e.id, e.kind, e.created_at, e.data, e.delivered, e.attempts, due.was, e.last_status, e.seq",
             )
             .await
             .map_err(err)?;
@@ -1090,7 +1188,7 @@ impl Store for PgStore {
             .await
             .map_err(err)?
             .iter()
-            .map(|row| Ok((get::<i64>(row, 7)?, event_row(row)?)))
+            .map(|row| Ok((get::<i64>(row, 8)?, event_row(row)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         claimed.sort_by_key(|(seq, _)| *seq);
         Ok(claimed.into_iter().map(|(_, e)| e).collect())
@@ -1101,14 +1199,15 @@ impl Store for PgStore {
         let tx = client.transaction().await.map_err(err)?;
         let stmt = tx
             .prepare_cached(
-                "UPDATE events SET attempts = attempts + 1, delivered = $2, next_attempt_ms = $3 WHERE id = $1 AND NOT delivered AND attempts = $4",
+                "UPDATE events SET attempts = attempts + 1, delivered = $2, next_attempt_ms = $3, last_status = $5 WHERE id = $1 AND NOT delivered AND attempts = $4",
             )
             .await
             .map_err(err)?;
         for a in attempts {
             let next = if a.delivered { None } else { a.next_attempt_ms };
             let before = i32::try_from(a.attempts_before).unwrap_or(i32::MAX);
-            tx.execute(&stmt, &[&a.event, &a.delivered, &next, &before])
+            let status = a.status.map(i32::from);
+            tx.execute(&stmt, &[&a.event, &a.delivered, &next, &before, &status])
                 .await
                 .map_err(err)?;
         }

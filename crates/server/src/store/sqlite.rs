@@ -46,7 +46,10 @@ fn err(e: rusqlite::Error) -> StoreError {
         {
             StoreError::Conflict
         }
-        other => StoreError::Unavailable(other.to_string()),
+        other => {
+            crate::core::metrics::metrics().store_error("sqlite");
+            StoreError::Unavailable(other.to_string())
+        }
     }
 }
 
@@ -104,7 +107,9 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT NOT NULL,
     delivered INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
-    next_attempt_ms INTEGER
+    next_attempt_ms INTEGER,
+    session_id TEXT,
+    last_status INTEGER
 );
 CREATE INDEX IF NOT EXISTS events_due ON events(next_attempt_ms) WHERE delivered = 0;
 ";
@@ -157,6 +162,15 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         )
         .map_err(err)?;
     }
+    if !has("events", "session_id")? {
+        conn.execute_batch(
+            "ALTER TABLE events ADD COLUMN session_id TEXT; ALTER TABLE events ADD COLUMN last_status INTEGER;
+             UPDATE events SET session_id = json_extract(data, '$.session.id')",
+        )
+        .map_err(err)?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS events_session ON events(session_id, seq)")
+        .map_err(err)?;
     if !has("refunds", "idempotency_key")? {
         conn.execute_batch("ALTER TABLE refunds ADD COLUMN idempotency_key TEXT")
             .map_err(err)?;
@@ -401,7 +415,8 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
-const EVENT_COLUMNS: &str = "id, kind, created_at, data, delivered, attempts, next_attempt_ms";
+const EVENT_COLUMNS: &str =
+    "id, kind, created_at, data, delivered, attempts, next_attempt_ms, last_status";
 
 fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRecord> {
     let data: String = row.get(3)?;
@@ -414,19 +429,24 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<EventRecord> {
         delivered: row.get(4)?,
         attempts: u32::try_from(attempts).map_err(|_| bad(5, "attempts"))?,
         next_attempt_ms: row.get(6)?,
+        last_status: row
+            .get::<_, Option<i64>>(7)?
+            .map(|s| u16::try_from(s).map_err(|_| bad(7, "last status")))
+            .transpose()?,
     })
 }
 
 /// Records `e` inside the caller's transaction.
 fn insert_event(tx: &rusqlite::Transaction<'_>, e: NewEvent) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO events (id, kind, created_at, data, next_attempt_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO events (id, kind, created_at, data, next_attempt_ms, session_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             format!("evt_{}", random_id(24)),
             e.kind,
             e.created_at,
             json_text(&e.data)?,
-            e.first_attempt_ms
+            e.first_attempt_ms,
+            e.session_id()
         ],
     )
     .map_err(err)?;
@@ -643,6 +663,14 @@ impl Store for SqliteStore {
             if let Some(st) = q.status {
                 args.push(st.as_str().to_string().into());
                 clauses.push(format!("status = ?{}", args.len()));
+            }
+            if let Some(from) = &q.from {
+                args.push(from.clone().into());
+                clauses.push(format!("created_at >= ?{}", args.len()));
+            }
+            if let Some(until) = &q.until {
+                args.push(until.clone().into());
+                clauses.push(format!("created_at < ?{}", args.len()));
             }
             if let Some((at, id)) = &q.before {
                 args.push(at.clone().into());
@@ -904,6 +932,78 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn events_for_session(&self, id: &SessionId) -> Result<Vec<EventRecord>, StoreError> {
+        let id = id.to_string();
+        self.with(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE session_id = ?1 ORDER BY seq"
+                ))
+                .map_err(err)?;
+            let rows = stmt.query_map([id], event_row).map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+    }
+
+    async fn events_page(
+        &self,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let before = before.map(str::to_string);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(move |conn| {
+            let until: i64 = match &before {
+                None => i64::MAX,
+                Some(b) => match conn
+                    .query_row("SELECT seq FROM events WHERE id = ?1", [b], |r| r.get(0))
+                    .optional()
+                    .map_err(err)?
+                {
+                    Some(seq) => seq,
+                    None => return Ok(Vec::new()),
+                },
+            };
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2"
+                ))
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(params![until, limit], event_row)
+                .map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+    }
+
+    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.with(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE events SET next_attempt_ms = ?2 WHERE id = ?1 AND delivered = 0",
+                    params![id, now_ms],
+                )
+                .map_err(err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT min(created_at) FROM events WHERE delivered = 0 AND next_attempt_ms IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)
+        })
+        .await
+    }
+
     async fn claim_due(
         &self,
         now_ms: i64,
@@ -946,12 +1046,12 @@ impl Store for SqliteStore {
             {
                 let mut stmt = tx
                     .prepare_cached(
-                        "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3 WHERE id = ?1 AND delivered = 0 AND attempts = ?4",
+                        "UPDATE events SET attempts = attempts + 1, delivered = ?2, next_attempt_ms = ?3, last_status = ?5 WHERE id = ?1 AND delivered = 0 AND attempts = ?4",
                     )
                     .map_err(err)?;
                 for a in &attempts {
                     let next = if a.delivered { None } else { a.next_attempt_ms };
-                    stmt.execute(params![a.event, a.delivered, next, i64::from(a.attempts_before)])
+                    stmt.execute(params![a.event, a.delivered, next, i64::from(a.attempts_before), a.status])
                         .map_err(err)?;
                 }
             }

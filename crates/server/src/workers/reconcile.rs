@@ -154,6 +154,7 @@ async fn run_once(
     };
     let ids: HashSet<&str> = pending.iter().map(|r| r.session.id.as_str()).collect();
     schedule.retain(|id, _| ids.contains(id.as_str()));
+    let ids_len = ids.len();
     let now = state.clock.now();
     let mut jobs = JoinSet::new();
     for record in pending {
@@ -227,4 +228,5 @@ async fn run_once(
         });
     }
     while jobs.join_next().await.is_some() {}
+    crate::core::metrics::metrics().reconciled(state.clock.now().unix_timestamp(), ids_len);
 }

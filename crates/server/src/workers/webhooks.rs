@@ -145,14 +145,18 @@ impl Webhooks {
             .to_string()
     }
 
-    /// One attempt: whether the shop answered 2xx.
-    async fn attempt(&self, event: &EventRecord, now_secs: i64) -> Result<(), String> {
+    /// One attempt: the answer's status, if one came, and whether it was a 2xx.
+    async fn attempt(
+        &self,
+        event: &EventRecord,
+        now_secs: i64,
+    ) -> (Option<u16>, Result<(), String>) {
         let body = Webhooks::body(event);
-        let signature = self
-            .signer
-            .sign(&event.id, now_secs, body.as_bytes())
-            .map_err(|e| e.to_string())?;
-        let res = self
+        let signature = match self.signer.sign(&event.id, now_secs, body.as_bytes()) {
+            Ok(s) => s,
+            Err(e) => return (None, Err(e.to_string())),
+        };
+        let sent = self
             .http
             .post(self.url.clone())
             .header("content-type", "application/json")
@@ -161,18 +165,17 @@ impl Webhooks {
             .header("webhook-signature", signature)
             .body(body)
             .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    "timed out".to_string()
-                } else {
-                    "no answer".to_string()
-                }
-            })?;
+            .await;
+        let res = match sent {
+            Ok(res) => res,
+            Err(e) if e.is_timeout() => return (None, Err("timed out".into())),
+            Err(_) => return (None, Err("no answer".into())),
+        };
+        let status = res.status().as_u16();
         if res.status().is_success() {
-            Ok(())
+            (Some(status), Ok(()))
         } else {
-            Err(format!("HTTP {}", res.status().as_u16()))
+            (Some(status), Err(format!("HTTP {status}")))
         }
     }
 }
@@ -231,12 +234,23 @@ async fn deliver_due(
         let (state, hooks, outcomes) = (state.clone(), hooks.clone(), outcomes.clone());
         tokio::spawn(async move {
             let now = state.clock.now().unix_timestamp();
-            let outcome = hooks.attempt(&event, now).await;
+            let (status, outcome) = hooks.attempt(&event, now).await;
             drop(slot);
             let (delivered, next) = match &outcome {
                 Ok(()) => (true, None),
                 Err(_) => (false, hooks.next_attempt(event.attempts, now_ms(&state))),
             };
+            let counted = match (&outcome, next) {
+                (Ok(()), _) => "delivered",
+                (Err(_), Some(_)) => "retrying",
+                (Err(_), None) => "given_up",
+            };
+            crate::core::metrics::metrics()
+                .webhook_deliveries
+                .get_or_create(&crate::core::metrics::OutcomeLabels {
+                    outcome: counted.to_string(),
+                })
+                .inc();
             match &outcome {
                 Ok(()) => {
                     tracing::info!(event = %event.id, kind = %event.kind, "webhook delivered")
@@ -253,6 +267,7 @@ async fn deliver_due(
                 attempts_before: event.attempts,
                 delivered,
                 next_attempt_ms: next,
+                status,
             });
         });
     }
