@@ -1,4 +1,4 @@
-//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|instances|all]`: measures the widget and the server on
+//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|instances|console|all]`: measures the widget and the server on
 //! this machine and writes bench/results/latest.{json,md}. The peers are measured in the same run the
 //! same way: a plain axum server (`crates/server/examples/axum_peer.rs`), Adyen Web's WeChat Pay
 //! component bundled from npm (`bench/peers/adyen-wechat.mjs`), a Leptos counter (`examples/leptos_counter.rs`).
@@ -20,7 +20,7 @@ const args = process.argv.slice(2);
 const SMOKE = args.includes("--smoke");
 const outAt = args.indexOf("--out");
 const OUT = outAt >= 0 ? args[outAt + 1] : "bench/results";
-const PARTS = ["size", "startup", "latency", "requests", "server", "webhooks", "abuse", "instances"];
+const PARTS = ["size", "startup", "latency", "requests", "server", "webhooks", "abuse", "instances", "console"];
 const asked = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--out");
 const parts = asked.length === 0 || asked.includes("all") ? PARTS : asked;
 for (const p of parts) if (!PARTS.includes(p)) throw new Error(`unknown part ${p}; parts: ${PARTS.join(", ")}, all`);
@@ -1069,6 +1069,120 @@ async function instances() {
   return out;
 }
 
+// ---------- console ----------
+
+/** The SQL that writes `n` paid sessions (one in 50 failed), one per order, created 90 s apart
+ * going back from 2026-12-01 (a million: about three years), straight into the tables: through the
+ * API a million would take hours. */
+function seedSql(n, dialect) {
+  const at = (expr) => (dialect === "sqlite"
+    ? `strftime('%Y-%m-%dT%H:%M:%SZ', ${expr}, 'unixepoch')`
+    : `to_char(to_timestamp(${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
+  const pad = (prefix, expr) => (dialect === "sqlite" ? `printf('${prefix}%010d', ${expr})` : `'${prefix}' || lpad(${expr}::text, 10, '0')`);
+  const rows = dialect === "sqlite"
+    ? `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${n}) SELECT`
+    : "SELECT";
+  const from = dialect === "sqlite" ? "FROM k" : `FROM generate_series(1, ${n}) AS k(i)`;
+  const t = `1764547200 - (${n} - i) * 90`;
+  return `INSERT INTO sessions (id, order_ref, status, wallet, flow, gateway, amount_value, currency, description, created_at, expires_at, gateway_ref, merchant_ref)
+${rows} ${pad("cs_bench", "i")}, ${pad("B", "i")}, CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'succeeded' END, 'alipay', 'qr', 'pass2pay', 1234, 'CNY', 'Bench tea',
+  ${at(t)}, ${at(`${t} + 900`)}, ${pad("P", "i")}, ${pad("cs_bench", "i")} ${from};`;
+}
+
+/** The console's cookie for a server with the bench's admin token. */
+async function consoleCookie(base) {
+  const res = await fetch(`${base}/console/sign-in`, {
+    method: "POST", redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+    body: `token=${encodeURIComponent(ADMIN)}`,
+  });
+  if (res.status !== 303) throw new Error(`console sign-in: ${res.status}`);
+  return res.headers.get("set-cookie").split(";")[0];
+}
+
+/** Median and p95 milliseconds of `times` GETs of `path` (the whole body read). */
+async function timedGets(base, cookie, path, times, expect) {
+  const ms = [];
+  for (let k = 0; k < times; k++) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}${path}`, { headers: { cookie } });
+    const body = await res.text();
+    ms.push(performance.now() - t0);
+    if (res.status !== 200 || !body.includes(expect)) throw new Error(`GET ${path}: ${res.status}, ${expect} missing`);
+  }
+  return { median_ms: round(median(ms), 2), p95_ms: round(quantile(ms, 0.95), 2) };
+}
+
+/** The whole store as one CSV (every day since the first session): how long, how many rows, and the
+ * server's resident memory before and at its peak while streaming (sampled every 50 ms). */
+async function wholeExport(srv, cookie, from, to) {
+  const before = rss(srv.pid);
+  let peak = before;
+  const sampler = setInterval(() => { peak = Math.max(peak, rss(srv.pid) ?? 0); }, 50);
+  const t0 = performance.now();
+  const res = await fetch(`${srv.base}/console/export.csv?from=${from}&to=${to}`, { headers: { cookie } });
+  let rows = 0;
+  let bytes = 0;
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) {
+    bytes += chunk.length;
+    rows += (decoder.decode(chunk, { stream: true }).match(/\n/g) ?? []).length;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, rss(srv.pid) ?? 0);
+  if (res.status !== 200) throw new Error(`whole export: ${res.status}`);
+  return { rows: rows - 1, bytes, seconds: round(seconds, 2), rss_before_bytes: before, rss_peak_bytes: peak };
+}
+
+/** The console's pages on a store of `n` sessions: the first page, one half-way down (keyset
+ * paging), the last, a search by order reference, the failed ones (a status filter) first and
+ * half-way, and one day's CSV; on SQLite and on PostgreSQL. */
+async function consolePages() {
+  const n = SMOKE ? 2000 : 1_000_000;
+  const times = SMOKE ? 2 : 20;
+  const id = (i) => `cs_bench${String(i).padStart(10, "0")}`;
+  const order = (i) => `B${String(i).padStart(10, "0")}`;
+  const createdAt = (i) => new Date((1764547200 - (n - i) * 90) * 1000).toISOString().replace(".000Z", "Z");
+  const before = (i) => `before_at=${encodeURIComponent(createdAt(i))}&before_id=${id(i)}`;
+  const half = Math.floor(n / 2);
+  const out = { sessions: n, gets_each: times };
+  const dir = mkdtempSync(join(tmpdir(), "wallet-checkout-bench-"));
+  const stores = { sqlite: `sqlite://${join(dir, "console.db")}`, postgres: database() };
+  for (const [name, store] of Object.entries(stores)) {
+    // The server makes the schema, then the rows go in beside it (SQLite: while it is stopped).
+    const port = await freeLoopbackPort();
+    let srv = await startConfigured(pass2payConfig(port, store, null));
+    const seeded = performance.now();
+    if (name === "sqlite") {
+      await srv.stop();
+      execFileSync("sqlite3", [join(dir, "console.db")], { input: `${seedSql(n, "sqlite")}\nANALYZE;\n` });
+      srv = await startConfigured(pass2payConfig(port, store, null));
+    } else {
+      execFileSync("psql", ["-q", store], { input: `${seedSql(n, "postgres")}\nANALYZE sessions;\n` });
+    }
+    const seedSeconds = round((performance.now() - seeded) / 1000, 1);
+    try {
+      const cookie = await consoleCookie(srv.base);
+      const day = createdAt(n - 1).slice(0, 10);
+      const rows = {
+        first_page: await timedGets(srv.base, cookie, "/console/", times, order(n)),
+        half_way: await timedGets(srv.base, cookie, `/console/?${before(half)}`, times, order(half - 1)),
+        last_page: await timedGets(srv.base, cookie, `/console/?${before(20)}`, times, order(1)),
+        search_order: await timedGets(srv.base, cookie, `/console/?q=${order(half)}`, times, order(half)),
+        failed_first: await timedGets(srv.base, cookie, "/console/?status=failed", times, "failed"),
+        failed_half_way: await timedGets(srv.base, cookie, `/console/?status=failed&${before(half)}`, times, "failed"),
+        csv_one_day: await timedGets(srv.base, cookie, `/console/export.csv?from=${day}&to=${day}`, Math.max(1, times / 4), id(n - 1)),
+      };
+      const whole = await wholeExport(srv, cookie, createdAt(1).slice(0, 10), createdAt(n).slice(0, 10));
+      out[name] = { ...rows, whole_export: whole, seed_s: seedSeconds, half_way_ratio_to_first: ratio(rows.half_way.median_ms, rows.first_page.median_ms) };
+    } finally {
+      await srv.stop();
+    }
+  }
+  return out;
+}
+
 function markdown(r) {
   const lines = [`# Benchmarks`, "", `${r.machine.date} · ${r.machine.cpu} × ${r.machine.cores} · ${r.machine.memory_gib} GiB · ${r.machine.rustc} · node ${r.machine.node} · Chromium ${r.machine.chromium}${r.machine.smoke ? " · **smoke run (tiny samples; not figures)**" : ""}`, "",
     "Produced by `cargo xtask bench all`; rerun it to check. Every peer in *italics* is measured in this run, on this machine, the same way as ours; the others are published figures. Compare the ratios (ours ÷ peer), not the absolute figures: the machine is shared.", "",
@@ -1129,6 +1243,22 @@ function markdown(r) {
     lines.push("", "| file | raw | gzip | brotli |", "|---|---|---|---|");
     for (const f of p.size.files) lines.push(`| ${f.file} | ${fmt(f.raw)} | ${fmt(f.gzip)} | ${fmt(f.brotli)} |`);
   }
+  if (p.console) {
+    const c = p.console;
+    lines.push("", "## The console on a big store", "", `The operator's console (\`/console/\`) on ${fmt(c.sessions)} sessions written into the store, each page fetched ${c.gets_each} times whole (\`cargo xtask bench console\`): medians / p95 in ms. Keyset paging: a page half-way down costs what the first does.`, "",
+      "| page | SQLite | PostgreSQL |", "|---|---|---|");
+    const row = (label, k) => lines.push(`| ${label} | ${fmt(c.sqlite?.[k]?.median_ms)} / ${fmt(c.sqlite?.[k]?.p95_ms)} | ${fmt(c.postgres?.[k]?.median_ms)} / ${fmt(c.postgres?.[k]?.p95_ms)} |`);
+    row("payments, first page (50 rows)", "first_page");
+    row("payments, half-way down", "half_way");
+    row("payments, last page", "last_page");
+    row("search by order reference", "search_order");
+    row("status filter (failed), first page", "failed_first");
+    row("status filter (failed), half-way down", "failed_half_way");
+    row("CSV export, one day (960 rows)", "csv_one_day");
+    lines.push(`| half-way ÷ first page | × ${fmt(c.sqlite?.half_way_ratio_to_first)} | × ${fmt(c.postgres?.half_way_ratio_to_first)} |`);
+    const w = (s) => (s?.whole_export ? `${fmt(s.whole_export.rows)} rows, ${fmt(round(s.whole_export.bytes / 1e6, 1))} MB in ${fmt(s.whole_export.seconds)} s; RSS ${fmt(round(s.whole_export.rss_before_bytes / 1e6, 1))} → peak ${fmt(round(s.whole_export.rss_peak_bytes / 1e6, 1))} MB` : "—");
+    lines.push(`| CSV export of everything (streamed) | ${w(c.sqlite)} | ${w(c.postgres)} |`);
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -1156,6 +1286,7 @@ async function main() {
       if (part === "webhooks") result.parts.webhooks = await webhooks();
       if (part === "abuse") result.parts.abuse = await abuse();
       if (part === "instances") result.parts.instances = await instances();
+      if (part === "console") result.parts.console = await consolePages();
       process.stdout.write(`bench: ${part} done in ${round((Date.now() - started) / 1000)} s\n`);
     }
     result.machine = machine(browser ? browser.version() : previous.machine?.chromium ?? null);

@@ -56,6 +56,12 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(i.ack_two_instances.p99_ms, "ack across two instances");
   assert.equal(i.ack_two_instances.notifications, i.ack_two_instances.sent, "every notification acknowledged across two instances");
   number(i.ack_one_sqlite.p99_ms, "ack on one instance on SQLite");
+  for (const store of ["sqlite", "postgres"]) {
+    for (const page of ["first_page", "half_way", "last_page", "search_order", "failed_first", "failed_half_way", "csv_one_day"]) {
+      number(r.parts.console[store][page].median_ms, `console ${page} on ${store}`);
+    }
+    assert.equal(r.parts.console[store].whole_export.rows, r.parts.console.sessions, `every session exported from ${store}`);
+  }
   const md = readFileSync(join(out, "latest.md"), "utf8");
   assert.match(md, /\| figure \| ours \| target \| peer \| ours ÷ peer \|/);
   assert.match(md, /plain axum \+ in-memory map: [\d,]+\/s/, "the table shows the peer's reads as measured");

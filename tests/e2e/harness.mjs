@@ -47,18 +47,22 @@ export async function freePort() {
   return port;
 }
 
-/** Starts `program args` with `env` added; resolves with { child, base } once it prints `… running at URL`
- * (within 60 s; exiting first is an error naming `name`). */
+/** Starts `program args` with `env` added; resolves with { child, base, console } once it prints
+ * `… running at URL` (within 60 s; exiting first is an error naming `name`). `console` is the demo's
+ * `console: URL token: TOKEN` line read as { url, token }, when it printed one. */
 export async function startProcess(program, args, env = {}, name = program) {
   const child = spawn(program, args, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
+  let operator = null;
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
     child.once("exit", (code) => reject(new Error(`${name} exited early (${code})`)));
     lines.on("line", (line) => {
+      const c = line.match(/^console: (\S+) token: (\S+)$/);
+      if (c) operator = { url: c[1], token: c[2] };
       const m = line.match(/running at (http:\/\/[^\s]+?)\/?$/);
       if (m) {
         clearTimeout(timer);
@@ -66,15 +70,16 @@ export async function startProcess(program, args, env = {}, name = program) {
       }
     });
   });
-  return { child, base };
+  return { child, base, console: operator };
 }
 
 /** Starts the demo server (extra arguments such as `--config F` allowed; `port` 0 picks one) and resolves with { base, stop }. */
 export async function startServer(extra = [], { port = 0 } = {}) {
-  const { child, base } = await startProcess(required("WALLET_CHECKOUT_DEMO"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra],
+  const { child, base, console } = await startProcess(required("WALLET_CHECKOUT_DEMO"), ["--site", required("WALLET_CHECKOUT_SITE"), ...extra],
     { PORT: String(port) }, "the demo server");
   return {
     base,
+    console,
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");

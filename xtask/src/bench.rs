@@ -1,4 +1,4 @@
-//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|instances|all]`: builds what is measured (the release
+//! `cargo xtask bench [size|startup|latency|requests|server|webhooks|abuse|instances|console|all]`: builds what is measured (the release
 //! widget, the optimised server, the request-counting example) and its peers (a plain axum server, a
 //! Leptos counter; Adyen Web comes from npm) and runs `bench/bench.mjs`, which writes
 //! `bench/results/latest.{json,md}`. `cargo xtask bench codec` weighs the widget's JSON codec against
@@ -13,6 +13,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
+    tools::ensure_sqlite3()?;
     // The `instances` part runs two servers on one PostgreSQL.
     let postgres = crate::postgres::Cluster::start()?;
     std::env::set_var(crate::postgres::ENV, &postgres.url);
@@ -71,6 +72,7 @@ pub fn smoke() -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_wrk()?;
+    tools::ensure_sqlite3()?;
     let postgres = crate::postgres::Cluster::start()?;
     std::env::set_var(crate::postgres::ENV, &postgres.url);
     crate::dist::build()?;

@@ -13,7 +13,8 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     say(&format!(
         "starting the demo on http://127.0.0.1:{port}/ (Ctrl-C stops it); the till (a shop's counter) is \
-         http://127.0.0.1:{port}/cashier.html and the customer's phone http://127.0.0.1:{port}/sandbox/phone"
+         http://127.0.0.1:{port}/cashier.html, the customer's phone http://127.0.0.1:{port}/sandbox/phone, and the \
+         staff's console http://127.0.0.1:{port}/console/ (its token is printed below, new at each start)"
     ));
     let status = Command::new(server)
         .arg("--site")

@@ -251,6 +251,22 @@ pub fn ensure_wrk() -> Result<(), String> {
     }
 }
 
+/// Debian's `sqlite3`, which writes the console bench's million sessions into a store's file.
+pub const SQLITE3: &str = "/usr/bin/sqlite3";
+
+pub fn ensure_sqlite3() -> Result<(), String> {
+    if Path::new(SQLITE3).exists() {
+        return Ok(());
+    }
+    say("installing Debian's sqlite3 with apt-get");
+    apt_install(&["sqlite3"])?;
+    if Path::new(SQLITE3).exists() {
+        Ok(())
+    } else {
+        Err(format!("apt-get finished but {SQLITE3} is missing"))
+    }
+}
+
 /// Debian's nginx, the load balancer of the multi-instance end-to-end tests.
 pub const NGINX: &str = "/usr/sbin/nginx";
 

@@ -1763,36 +1763,20 @@ pub async fn export_page(
         limit,
         ..Default::default()
     };
-    let mut rows = Vec::new();
-    for record in state.store.sessions_page(&q).await? {
-        let (paid_at, refunded) = if record.session.status == Status::Succeeded {
-            let id = record.id();
-            let paid_at = state
-                .store
-                .events_for_session(&id)
-                .await?
-                .into_iter()
-                .find(|e| e.kind == "session.succeeded")
-                .map(|e| e.created_at);
-            let refunded = state
-                .store
-                .refunds(&id)
-                .await?
-                .iter()
-                .filter(|r| r.status == RefundStatus::Succeeded)
-                .map(|r| r.amount.value)
-                .sum();
-            (paid_at, refunded)
-        } else {
-            (None, 0)
-        };
-        rows.push(ExportRow {
-            record,
-            paid_at,
-            refunded,
-        });
-    }
-    Ok(rows)
+    let records = state.store.sessions_page(&q).await?;
+    let ids: Vec<SessionId> = records.iter().map(SessionRecord::id).collect();
+    let mut extras = state.store.paid_and_refunded(&ids).await?;
+    Ok(records
+        .into_iter()
+        .map(|record| {
+            let found = extras.remove(&record.session.id).unwrap_or_default();
+            ExportRow {
+                record,
+                paid_at: found.paid_at,
+                refunded: found.refunded,
+            }
+        })
+        .collect())
 }
 
 /// The console's webhooks list, newest first (`Store::events_page`).

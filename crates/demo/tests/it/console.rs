@@ -236,7 +236,11 @@ async fn staff_find_a_payment_see_its_order_as_text_and_refund_it_once() {
 
     // Too much, and not a number: the page says why; nothing written.
     for (amount, status, says) in [
-        ("20.00", StatusCode::BAD_REQUEST, "at most what is left to refund"),
+        (
+            "20.00",
+            StatusCode::BAD_REQUEST,
+            "at most what is left to refund",
+        ),
         ("1.234", StatusCode::BAD_REQUEST, "not a valid decimal"),
         ("-1", StatusCode::BAD_REQUEST, "not a valid decimal"),
     ] {

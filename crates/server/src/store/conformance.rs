@@ -378,6 +378,34 @@ async fn the_consoles_events_are_found_listed_and_retried(store: &dyn Store) {
         Some("2000-01-01T00:00:00Z"),
         "delivered: no longer the backlog"
     );
+
+    // The export's extras: when a session was paid and what its succeeded refunds took.
+    let mut ok = refund(&a.session.id, 100, 1);
+    ok.status = RefundStatus::Succeeded;
+    let mut lost = refund(&a.session.id, 50, 2);
+    lost.status = RefundStatus::Failed;
+    must("refund", store.insert_refund(ok, 1234, w()).await);
+    must("refund", store.insert_refund(lost, 1234, w()).await);
+    let extras = must(
+        "extras",
+        store
+            .paid_and_refunded(&[a.id(), b.id(), SessionId::from("cs_none")])
+            .await,
+    );
+    assert_eq!(
+        extras.get(&a.session.id),
+        Some(&super::PaidAndRefunded {
+            paid_at: Some("2000-01-01T00:00:00Z".into()),
+            refunded: 100,
+        })
+    );
+    assert_eq!(
+        extras.get(&b.session.id),
+        None,
+        "expired, never paid or refunded"
+    );
+    assert_eq!(extras.len(), 1);
+    assert!(must("none", store.paid_and_refunded(&[]).await).is_empty());
 }
 
 /// Outside text reaches lookups as it came (`/sessions/%00`): it finds nothing, never an error.

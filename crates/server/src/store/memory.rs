@@ -7,8 +7,8 @@ use wallet_checkout_protocol::Status;
 
 use super::{
     random_id, Attempt, EventRecord, EventsFor, GatewayResult, NewEvent, OrderRecord, OrderRef,
-    Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionQuery, SessionRecord, Store,
-    StoreError, Writer,
+    PaidAndRefunded, Put, RefundId, RefundRecord, RefundStatus, SessionId, SessionQuery,
+    SessionRecord, Store, StoreError, Writer,
 };
 use crate::core::rules;
 
@@ -374,6 +374,32 @@ impl Store for MemoryStore {
             }
             None => Ok(false),
         }
+    }
+
+    async fn paid_and_refunded(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<HashMap<String, PaidAndRefunded>, StoreError> {
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(|i| i.as_str()).collect();
+        let mut out: HashMap<String, PaidAndRefunded> = HashMap::new();
+        for (session, e) in self.events().iter() {
+            if let Some(s) = session.as_deref().filter(|s| wanted.contains(s)) {
+                if e.kind == "session.succeeded" {
+                    let entry = out.entry(s.to_string()).or_default();
+                    if entry.paid_at.as_ref().is_none_or(|p| e.created_at < *p) {
+                        entry.paid_at = Some(e.created_at.clone());
+                    }
+                }
+            }
+        }
+        let refunds = self.refunds.lock().unwrap_or_else(|p| p.into_inner());
+        for r in refunds.iter() {
+            if wanted.contains(r.session_id.as_str()) && r.status == RefundStatus::Succeeded {
+                let entry = out.entry(r.session_id.clone()).or_default();
+                entry.refunded = entry.refunded.saturating_add(r.amount.value);
+            }
+        }
+        Ok(out)
     }
 
     async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError> {

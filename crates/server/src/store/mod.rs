@@ -114,6 +114,14 @@ pub struct SessionQuery {
     pub limit: usize,
 }
 
+/// `Store::paid_and_refunded`'s answer for one session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaidAndRefunded {
+    pub paid_at: Option<String>,
+    /// Minor units.
+    pub refunded: u64,
+}
+
 /// What `put_order` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {
@@ -237,6 +245,12 @@ pub trait Store: Send + Sync {
     /// Schedules an undelivered event (still retrying or given up) for an attempt at `now_ms`,
     /// keeping its id: `false` when it is delivered or unknown.
     async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// For the CSV export, of each of `ids` that has either: when it was paid (its first
+    /// `session.succeeded` event) and the sum of its `succeeded` refunds, in two reads for a page.
+    async fn paid_and_refunded(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<std::collections::HashMap<String, PaidAndRefunded>, StoreError>;
     /// `created_at` of the oldest event still to be delivered (not given up): the backlog's age.
     async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError>;
     /// Answers only when the store can be read (`/healthz`).

@@ -1149,6 +1149,44 @@ impl Store for PgStore {
         Ok(n == 1)
     }
 
+    async fn paid_and_refunded(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<std::collections::HashMap<String, super::PaidAndRefunded>, StoreError> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .map(|i| i.as_str())
+            .filter(|i| !holds_nul(&[i]))
+            .collect();
+        let mut out: std::collections::HashMap<String, super::PaidAndRefunded> =
+            std::collections::HashMap::new();
+        let client = self.client().await?;
+        let paid = client
+            .query(
+                "SELECT session_id, min(created_at) FROM events WHERE session_id = ANY($1) AND kind = 'session.succeeded' GROUP BY session_id",
+                &[&ids],
+            )
+            .await
+            .map_err(err)?;
+        for row in &paid {
+            let id: String = get(row, 0)?;
+            out.entry(id).or_default().paid_at = Some(get(row, 1)?);
+        }
+        let refunded = client
+            .query(
+                "SELECT session_id, sum(amount_value)::BIGINT FROM refunds WHERE session_id = ANY($1) AND status = 'succeeded' GROUP BY session_id",
+                &[&ids],
+            )
+            .await
+            .map_err(err)?;
+        for row in &refunded {
+            let id: String = get(row, 0)?;
+            let sum: i64 = get(row, 1)?;
+            out.entry(id).or_default().refunded = u64::try_from(sum).unwrap_or(0);
+        }
+        Ok(out)
+    }
+
     async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError> {
         let client = self.client().await?;
         let row = client

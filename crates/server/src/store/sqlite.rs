@@ -992,6 +992,51 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn paid_and_refunded(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<std::collections::HashMap<String, super::PaidAndRefunded>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        self.with(move |conn| {
+            let mut out: std::collections::HashMap<String, super::PaidAndRefunded> =
+                std::collections::HashMap::new();
+            // At most SQLite's 32 766 parameters per statement; a page is 500.
+            for chunk in ids.chunks(10_000) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let mut paid = conn
+                    .prepare(&format!(
+                        "SELECT session_id, min(created_at) FROM events WHERE session_id IN ({marks}) AND kind = 'session.succeeded' GROUP BY session_id"
+                    ))
+                    .map_err(err)?;
+                let rows = paid
+                    .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(err)?;
+                for row in rows {
+                    let (id, at) = row.map_err(err)?;
+                    out.entry(id).or_default().paid_at = Some(at);
+                }
+                let mut refunded = conn
+                    .prepare(&format!(
+                        "SELECT session_id, sum(amount_value) FROM refunds WHERE session_id IN ({marks}) AND status = 'succeeded' GROUP BY session_id"
+                    ))
+                    .map_err(err)?;
+                let rows = refunded
+                    .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .map_err(err)?;
+                for row in rows {
+                    let (id, sum) = row.map_err(err)?;
+                    out.entry(id).or_default().refunded = u64::try_from(sum).unwrap_or(0);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn oldest_undelivered(&self) -> Result<Option<String>, StoreError> {
         self.with(|conn| {
             conn.query_row(

@@ -71,7 +71,7 @@ pub fn router(admin_token: Option<&str>) -> Option<Router<AppState>> {
     )
 }
 
-/// Every console answer: the CSP, no sniffing, no referrer, never cached (the stylesheet, named by
+/// Every console answer: the CSP, no sniffing, no referrer to other sites, never framed, never cached (the stylesheet, named by
 /// its hash, sets its own caching).
 async fn headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut res = next.run(req).await;
@@ -79,7 +79,8 @@ async fn headers(req: axum::extract::Request, next: axum::middleware::Next) -> R
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it Firefox and WebKit send `Origin: null` on the forms' POSTs.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::CACHE_CONTROL, "no-store"),
     ] {
@@ -168,23 +169,20 @@ fn form<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> T {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
-/// A POST's sign-in, `Origin` and CSRF token, all checked: the sign-in, or the refusal to answer.
+/// A POST's sign-in, `Origin` and CSRF token, all checked: the sign-in, or `None` (then the
+/// answer is `refused`).
 fn check_post(
     state: &AppState,
     console: &Console,
     headers: &HeaderMap,
     csrf: &str,
-) -> Result<auth::SignedIn, Response> {
-    let w = words_for(headers);
-    let signed = console
-        .keys
-        .signed_in(headers, now_secs(state))
-        .ok_or_else(|| refused(console, w))?;
+) -> Option<auth::SignedIn> {
+    let signed = console.keys.signed_in(headers, now_secs(state))?;
     if !auth::same_origin(headers) || !auth::csrf_matches(&signed, csrf) {
         tracing::warn!("console POST refused: another origin or a wrong CSRF token");
-        return Err(refused(console, w));
+        return None;
     }
-    Ok(signed)
+    Some(signed)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,8 +248,8 @@ async fn sign_out(
     body: Bytes,
 ) -> Response {
     let f: CsrfForm = form(&body);
-    if let Err(refusal) = check_post(&state, &console, &headers, &f.csrf) {
-        return refusal;
+    if check_post(&state, &console, &headers, &f.csrf).is_none() {
+        return refused(&console, words_for(&headers));
     }
     let mut res = redirect("/console/");
     let cookie = auth::set_cookie("", !auth::plain_loopback(&headers));
@@ -434,9 +432,8 @@ async fn refund(
 ) -> Response {
     let w = words_for(&headers);
     let f: RefundForm = form(&body);
-    let signed = match check_post(&state, &console, &headers, &f.csrf) {
-        Ok(s) => s,
-        Err(refusal) => return refusal,
+    let Some(signed) = check_post(&state, &console, &headers, &f.csrf) else {
+        return refused(&console, w);
     };
     let session_id = SessionId::from(id.as_str());
     let record = match checkout::read(&state, &session_id).await {
@@ -543,8 +540,8 @@ async fn retry(
     body: Bytes,
 ) -> Response {
     let f: CsrfForm = form(&body);
-    if let Err(refusal) = check_post(&state, &console, &headers, &f.csrf) {
-        return refusal;
+    if check_post(&state, &console, &headers, &f.csrf).is_none() {
+        return refused(&console, words_for(&headers));
     }
     match checkout::retry_webhook(&state, &id).await {
         Ok(true) => redirect("/console/webhooks?retried=1"),

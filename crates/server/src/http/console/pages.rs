@@ -97,8 +97,8 @@ pub fn payments(words: &'static Words, v: &PaymentsView<'_>, message: Option<&st
         form.filters method="get" action="/console/" role="search" {
             div {
                 label for="q" { (words.search) }
-                input #q type="search" name="q" value=(v.search) maxlength="128" aria-describedby="q-hint";
                 small #q-hint { (words.search_hint) }
+                input #q type="search" name="q" value=(v.search) maxlength="128" aria-describedby="q-hint";
             }
             div {
                 label for="status" { (words.status) }
@@ -130,12 +130,12 @@ pub fn payments(words: &'static Words, v: &PaymentsView<'_>, message: Option<&st
                     tbody {
                         @for r in v.rows {
                             tr {
-                                td { a href=(order_link(&r.session.order)) { (r.session.order) } }
-                                td.num { (words.money(&r.session.amount)) }
-                                td { (r.session.wallet.as_str()) }
-                                td { (r.session.gateway) }
-                                td { span class={"status " (r.session.status.as_str())} { (words.status_word(r.session.status)) } }
-                                td { (words.time(&r.session.created_at)) }
+                                td data-label=(words.order) { a href=(order_link(&r.session.order)) { (r.session.order) } }
+                                td.num data-label=(words.amount) { (words.money(&r.session.amount)) }
+                                td data-label=(words.wallet) { (words.wallet_word(r.session.wallet)) }
+                                td data-label=(words.gateway) { (r.session.gateway) }
+                                td data-label=(words.status) { span class={"status " (r.session.status.as_str())} { (words.status_word(r.session.status)) } }
+                                td data-label=(words.created) { (words.time(&r.session.created_at)) }
                             }
                         }
                     }
@@ -193,7 +193,7 @@ fn session_block(
             dl {
                 dt { (words.status) } dd { span class={"status " (r.session.status.as_str())} { (words.status_word(r.session.status)) } }
                 dt { (words.amount) } dd { (words.money(&r.session.amount)) }
-                dt { (words.wallet) } dd { (r.session.wallet.as_str()) " · " (r.session.flow.as_str()) }
+                dt { (words.wallet) } dd { (words.wallet_word(r.session.wallet)) " · " (r.session.flow.as_str()) }
                 dt { (words.gateway) } dd { (r.session.gateway) " " code { (r.gateway_ref) } }
                 @if let Some(g) = &r.gateway_result {
                     dt { (words.gateway_result) } dd { code { (g.code) } " " (g.message) }
@@ -222,8 +222,8 @@ fn session_block(
                     p { (words.left_to_refund) ": " (words.money(&left)) }
                     div {
                         label for={"amount-" (id)} { (words.amount) " (" (r.session.amount.currency) ")" }
-                        input id={"amount-" (id)} type="text" inputmode="decimal" name="amount" value=(left.to_decimal()) required aria-describedby={"amount-hint-" (id)};
                         small id={"amount-hint-" (id)} { (words.amount_format) }
+                        input id={"amount-" (id)} type="text" inputmode="decimal" name="amount" value=(left.to_decimal()) required aria-describedby={"amount-hint-" (id)};
                     }
                     div {
                         label for={"reason-" (id)} { (words.reason) }
@@ -311,18 +311,18 @@ pub fn webhooks(
                     }
                     tbody {
                         @for e in v.events {
-                            @let state = delivery(e);
+                            @let state = if v.configured || e.delivered { delivery(e) } else { "unsent" };
                             tr {
-                                td { (e.kind) br; small { code { (e.id) } } }
-                                td {
+                                td data-label=(words.event_type) { (e.kind) br; small { code { (e.id) } } }
+                                td data-label=(words.order) {
                                     @if let Some(reference) = e.data.pointer("/order/reference").and_then(|r| r.as_str()) {
                                         a href=(order_link(reference)) { (reference) }
                                     }
                                 }
-                                td { (words.time(&e.created_at)) }
-                                td { span class={"delivery " (state)} { (match state { "delivered" => words.delivered, "pending" => words.pending, _ => words.failed }) } }
-                                td.num { (e.attempts) }
-                                td.num { @if let Some(s) = e.last_status { (s) } @else { "—" } }
+                                td data-label=(words.created) { (words.time(&e.created_at)) }
+                                td data-label=(words.delivery) { span class={"delivery " (state)} { (match state { "delivered" => words.delivered, "pending" => words.pending, "unsent" => words.not_sent, _ => words.failed }) } }
+                                td.num data-label=(words.attempts) { (e.attempts) }
+                                td.num data-label=(words.last_status) { @if let Some(s) = e.last_status { (s) } @else { "—" } }
                                 td {
                                     @if v.configured && !e.delivered {
                                         form method="post" action={"/console/webhooks/" (super::path_segment(&e.id)) "/retry"} {
@@ -345,7 +345,7 @@ pub fn webhooks(
     }
 }
 
-/// `delivered`, `pending` (an attempt is due) or `failed` (given up, or never to be sent).
+/// `delivered`, `pending` (an attempt is due) or `failed` (given up).
 pub fn delivery(e: &EventRecord) -> &'static str {
     if e.delivered {
         "delivered"
@@ -353,5 +353,141 @@ pub fn delivery(e: &EventRecord) -> &'static str {
         "pending"
     } else {
         "failed"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkout::SessionDetail;
+    use crate::core::domain::GatewayResult;
+
+    const HOSTILE: &str = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+
+    #[test]
+    fn outside_text_is_only_ever_text() {
+        let mut record = crate::store::conformance::sample_record("O-1", 1, None);
+        record.session.description = HOSTILE.into();
+        record.session.status = Status::Succeeded;
+        record.gateway_ref = HOSTILE.into();
+        record.gateway_result = Some(GatewayResult {
+            code: HOSTILE.into(),
+            message: HOSTILE.into(),
+        });
+        let event = EventRecord {
+            id: "evt_1".into(),
+            kind: HOSTILE.into(),
+            created_at: HOSTILE.into(),
+            data: serde_json::json!({ "order": { "reference": HOSTILE } }),
+            delivered: false,
+            attempts: 1,
+            next_attempt_ms: Some(1),
+            last_status: Some(500),
+        };
+        let detail = OrderDetail {
+            order: None,
+            sessions: vec![SessionDetail {
+                record: record.clone(),
+                events: vec![event.clone()],
+                refunds: Vec::new(),
+                left: 1,
+            }],
+        };
+        let csrf = "csrf\"><script>";
+        for words in [&super::super::words::EN, &super::super::words::ZH_CN] {
+            let frame = Frame {
+                words,
+                css: "/console/console.css",
+                csrf: Some(csrf),
+            };
+            let pages = [
+                page(
+                    &frame,
+                    HOSTILE,
+                    order(
+                        words,
+                        csrf,
+                        &detail,
+                        HOSTILE,
+                        Some(HOSTILE),
+                        Some((&record.session.id, HOSTILE)),
+                    ),
+                ),
+                page(
+                    &frame,
+                    "w",
+                    webhooks(
+                        words,
+                        csrf,
+                        &WebhooksView {
+                            events: std::slice::from_ref(&event),
+                            older: Some(HOSTILE.into()),
+                            paged: true,
+                            configured: true,
+                        },
+                        Some((HOSTILE, true)),
+                    ),
+                ),
+                page(
+                    &frame,
+                    "p",
+                    payments(
+                        words,
+                        &PaymentsView {
+                            search: HOSTILE,
+                            status: None,
+                            rows: std::slice::from_ref(&record),
+                            older: Some(HOSTILE.into()),
+                            paged: true,
+                            export_from: HOSTILE,
+                            export_to: HOSTILE,
+                        },
+                        Some(HOSTILE),
+                    ),
+                ),
+            ];
+            for p in pages {
+                let html = p.into_string();
+                assert!(
+                    !html.contains("<script") && !html.contains("<img"),
+                    "{html}"
+                );
+                assert!(html.contains("&lt;script&gt;"), "shown, escaped");
+                assert!(
+                    !html.contains(" style=") && !html.contains("<style"),
+                    "no inline style (the CSP forbids it)"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn without_webhooks_an_event_is_unsent_not_failed() {
+        let e = EventRecord {
+            id: "evt_1".into(),
+            kind: "session.succeeded".into(),
+            created_at: "2026-12-06T00:00:00Z".into(),
+            data: serde_json::json!({}),
+            delivered: false,
+            attempts: 0,
+            next_attempt_ms: None,
+            last_status: None,
+        };
+        let view = |configured| WebhooksView {
+            events: std::slice::from_ref(&e),
+            older: None,
+            paged: false,
+            configured,
+        };
+        let html = webhooks(&super::super::words::EN, "c", &view(false), None).into_string();
+        assert!(
+            html.contains("not sent") && !html.contains("Retry now</button>"),
+            "{html}"
+        );
+        let html = webhooks(&super::super::words::EN, "c", &view(true), None).into_string();
+        assert!(
+            html.contains(">failed<") && html.contains("Retry now</button>"),
+            "{html}"
+        );
     }
 }

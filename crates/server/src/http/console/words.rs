@@ -58,6 +58,7 @@ pub struct Words {
     pub delivered: &'static str,
     pub pending: &'static str,
     pub failed: &'static str,
+    pub not_sent: &'static str,
     pub no_webhooks: &'static str,
     pub no_such_order: &'static str,
     pub refused_form: &'static str,
@@ -116,6 +117,7 @@ pub const EN: Words = Words {
     delivered: "delivered",
     pending: "pending",
     failed: "failed",
+    not_sent: "not sent",
     no_webhooks: "No [webhooks] section is configured: events are only listed here and at GET /admin/events.",
     no_such_order: "No order or session has this reference.",
     refused_form: "This form is out of date or came from another site. Reload the page and try again.",
@@ -174,6 +176,7 @@ pub const ZH_CN: Words = Words {
     delivered: "已投递",
     pending: "待投递",
     failed: "失败",
+    not_sent: "未发送",
     no_webhooks: "未配置 [webhooks]：事件仅在此处和 GET /admin/events 列出。",
     no_such_order: "没有订单或会话使用此订单号。",
     refused_form: "此表单已过期或来自其他网站。请刷新页面后重试。",
@@ -241,6 +244,19 @@ impl Words {
             ("zh-CN", Status::Expired) => "已过期",
             ("zh-CN", Status::Cancelled) => "已取消",
             (_, s) => s.as_str(),
+        }
+    }
+
+    /// A wallet's name as its market writes it in this language.
+    pub fn wallet_word(&self, w: wallet_checkout_protocol::Wallet) -> &'static str {
+        use wallet_checkout_protocol::Wallet;
+        match (self.lang, w) {
+            ("zh-CN", Wallet::Alipay) => "支付宝",
+            ("zh-CN", Wallet::WechatPay) => "微信支付",
+            ("zh-CN", Wallet::Unionpay) => "银联",
+            (_, Wallet::Alipay) => "Alipay",
+            (_, Wallet::WechatPay) => "WeChat Pay",
+            (_, Wallet::Unionpay) => "UnionPay",
         }
     }
 
