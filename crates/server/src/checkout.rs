@@ -782,6 +782,7 @@ async fn keep_unsettled(state: &AppState, record: &SessionRecord, e: &GatewayErr
     let id = record.id();
     match state.store.insert(record.clone(), Writer(())).await {
         Ok(()) => {
+            count_session(&record.session, None);
             note_refusal(state, &id, e).await;
             if let Err(err) = state.store.request_close(&id, Status::Cancelled).await {
                 tracing::error!(session = %id, error = %err, "store failure marking a close");
@@ -1026,7 +1027,10 @@ pub(crate) async fn apply(
     match &result {
         Ok(Some((after, true))) => {
             tracing::info!(session = %id, status = status.as_str(), source, "session updated");
-            count_session(&after.session, Some(after.session.status));
+            // Ended once: a late payment of an expired session is a change, not a second end.
+            if record.session.status == Status::Pending {
+                count_session(&after.session, Some(after.session.status));
+            }
             state.hub.changed(id);
             wake_webhooks(state);
         }
@@ -1803,8 +1807,13 @@ pub async fn oldest_undelivered_age(
 /// "Retry now": the event's next attempt is now (its `webhook-id` kept), and the worker is rung;
 /// `false` when it was delivered meanwhile or is unknown.
 pub async fn retry_webhook(state: &AppState, id: &str) -> Result<bool, ServiceError> {
+    // Without `[webhooks]` nothing would send it: nothing to schedule.
+    let Some(hooks) = &state.webhooks else {
+        return Ok(false);
+    };
     let now = crate::core::clock::unix_ms(state.clock.now());
-    let scheduled = state.store.retry_event(id, now).await?;
+    let hold_until = now.saturating_add(i64::try_from(hooks.hold_ms()).unwrap_or(i64::MAX));
+    let scheduled = state.store.retry_event(id, now, hold_until).await?;
     if scheduled {
         tracing::info!(event = %crate::core::printable::printable(id), "webhook retry asked in the console");
         wake_webhooks(state);

@@ -102,8 +102,16 @@ async fn metrics(State(state): State<AppState>) -> Result<axum::response::Respon
     use axum::response::IntoResponse;
     let now = state.clock.now();
     let m = crate::core::metrics::metrics();
-    let oldest = checkout::oldest_undelivered_age(&state, now).await?;
-    m.webhook_oldest_undelivered.set(oldest);
+    // A store that cannot be read leaves the gauge as it was: the metrics (store errors among them)
+    // are most wanted exactly then.
+    match checkout::oldest_undelivered_age(&state, now).await {
+        Ok(oldest) => {
+            m.webhook_oldest_undelivered.set(oldest);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e.message, "metrics: the webhook backlog's age is unknown")
+        }
+    }
     let text = m
         .encode(now.unix_timestamp())
         .map_err(|_| ApiError::internal("metrics cannot be written"))?;

@@ -334,11 +334,24 @@ async fn the_consoles_events_are_found_listed_and_retried(store: &dyn Store) {
     );
     let kept = must("a's", store.events_for_session(&a.id()).await);
     assert_eq!((kept[0].attempts, kept[0].last_status), (1, Some(500)));
-    assert!(must("retry", store.retry_event(&of_a[0].id, 2_000).await));
+    assert!(must(
+        "retry",
+        store.retry_event(&of_a[0].id, 2_000, 22_000).await
+    ));
     let due = must("due", store.claim_due(2_000, 3_000, 100_000).await);
     assert!(
         due.iter().any(|e| e.id == of_a[0].id),
         "due at once after Retry now"
+    );
+    // Retry now while that attempt is in flight (held until 3 000): left held, never sent twice.
+    assert!(must(
+        "retry in flight",
+        store.retry_event(&of_a[0].id, 2_500, 22_500).await
+    ));
+    let again = must("due", store.claim_due(2_500, 3_500, 100_000).await);
+    assert!(
+        !again.iter().any(|e| e.id == of_a[0].id),
+        "an attempt in flight is not taken again"
     );
     must(
         "no answer",
@@ -353,7 +366,7 @@ async fn the_consoles_events_are_found_listed_and_retried(store: &dyn Store) {
     assert!(
         must(
             "retry a given-up event",
-            store.retry_event(&of_a[0].id, 4_000).await
+            store.retry_event(&of_a[0].id, 4_000, 24_000).await
         ),
         "a given-up event can be retried"
     );
@@ -367,11 +380,11 @@ async fn the_consoles_events_are_found_listed_and_retried(store: &dyn Store) {
     assert_eq!((done[0].delivered, done[0].last_status), (true, Some(204)));
     assert!(!must(
         "retry delivered",
-        store.retry_event(&of_a[0].id, 5_000).await
+        store.retry_event(&of_a[0].id, 5_000, 25_000).await
     ));
     assert!(!must(
         "retry unknown",
-        store.retry_event("evt_none", 5_000).await
+        store.retry_event("evt_none", 5_000, 25_000).await
     ));
     assert_ne!(
         must("oldest", store.oldest_undelivered().await).as_deref(),

@@ -365,11 +365,18 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+    async fn retry_event(
+        &self,
+        id: &str,
+        now_ms: i64,
+        hold_until_ms: i64,
+    ) -> Result<bool, StoreError> {
         let mut events = self.events();
         match events.iter_mut().find(|(_, e)| e.id == id && !e.delivered) {
             Some((_, e)) => {
-                e.next_attempt_ms = Some(now_ms);
+                if e.next_attempt_ms.is_none_or(|t| t > hold_until_ms) {
+                    e.next_attempt_ms = Some(now_ms);
+                }
                 Ok(true)
             }
             None => Ok(false),

@@ -243,8 +243,16 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<EventRecord>, StoreError>;
     /// Schedules an undelivered event (still retrying or given up) for an attempt at `now_ms`,
-    /// keeping its id: `false` when it is delivered or unknown.
-    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// keeping its id: `true` when it is now due. An event whose next attempt is already at or
+    /// before `hold_until_ms` (due, or claimed by a sender now in flight: its hold ends then) is
+    /// left as it is, so it is never sent twice at once; that is `true` too. `false`: delivered or
+    /// unknown.
+    async fn retry_event(
+        &self,
+        id: &str,
+        now_ms: i64,
+        hold_until_ms: i64,
+    ) -> Result<bool, StoreError>;
     /// For the CSV export, of each of `ids` that has either: when it was paid (its first
     /// `session.succeeded` event) and the sum of its `succeeded` refunds, in two reads for a page.
     async fn paid_and_refunded(

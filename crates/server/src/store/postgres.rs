@@ -85,7 +85,10 @@ fn err(e: tokio_postgres::Error) -> StoreError {
 fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
     match e {
         deadpool_postgres::PoolError::Backend(e) => err(e),
-        other => StoreError::Unavailable(format!("postgres: {other}")),
+        other => {
+            crate::core::metrics::metrics().store_error("postgres");
+            StoreError::Unavailable(format!("postgres: {other}"))
+        }
     }
 }
 
@@ -170,6 +173,7 @@ ALTER TABLE sessions ADD COLUMN IF NOT EXISTS failure TEXT;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS session_id TEXT;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS last_status INTEGER;
 CREATE INDEX IF NOT EXISTS events_session ON events(session_id, seq);
+UPDATE events SET session_id = data::jsonb #>> '{session,id}' WHERE session_id IS NULL;
 UPDATE orders SET client_secret = replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')
     WHERE client_secret IS NULL;
 ";
@@ -787,7 +791,11 @@ impl Store for PgStore {
             args.push(at);
             args.push(id);
             let n = args.len();
-            clauses.push(format!("(created_at, id) < (${}, ${n})", n - 1));
+            clauses.push(format!(
+                "created_at <= ${} AND (created_at, id) < (${}, ${n})",
+                n - 1,
+                n - 1
+            ));
         }
         args.push(&limit);
         let clause = format!(
@@ -1134,19 +1142,31 @@ impl Store for PgStore {
         )
     }
 
-    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+    async fn retry_event(
+        &self,
+        id: &str,
+        now_ms: i64,
+        hold_until_ms: i64,
+    ) -> Result<bool, StoreError> {
         if holds_nul(&[id]) {
             return Ok(false);
         }
         let client = self.client().await?;
-        let n = client
+        client
             .execute(
-                "UPDATE events SET next_attempt_ms = $2 WHERE id = $1 AND NOT delivered",
-                &[&id, &now_ms],
+                "UPDATE events SET next_attempt_ms = $2 WHERE id = $1 AND NOT delivered AND (next_attempt_ms IS NULL OR next_attempt_ms > $3)",
+                &[&id, &now_ms, &hold_until_ms],
             )
             .await
             .map_err(err)?;
-        Ok(n == 1)
+        let due = client
+            .query_opt(
+                "SELECT 1 FROM events WHERE id = $1 AND NOT delivered AND next_attempt_ms <= $2",
+                &[&id, &hold_until_ms],
+            )
+            .await
+            .map_err(err)?;
+        Ok(due.is_some())
     }
 
     async fn paid_and_refunded(

@@ -676,7 +676,13 @@ impl Store for SqliteStore {
                 args.push(at.clone().into());
                 args.push(id.clone().into());
                 let n = args.len();
-                clauses.push(format!("(created_at, id) < (?{}, ?{n})", n - 1));
+                // The plain bound too: with the export's range SQLite's planner scans the index
+                // from the range's end otherwise (every page read what the pages before it did).
+                clauses.push(format!(
+                    "created_at <= ?{} AND (created_at, id) < (?{}, ?{n})",
+                    n - 1,
+                    n - 1
+                ));
             }
             args.push(i64::try_from(q.limit).unwrap_or(i64::MAX).into());
             let sql = format!(
@@ -978,16 +984,25 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn retry_event(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+    async fn retry_event(
+        &self,
+        id: &str,
+        now_ms: i64,
+        hold_until_ms: i64,
+    ) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.with(move |conn| {
-            let n = conn
-                .execute(
-                    "UPDATE events SET next_attempt_ms = ?2 WHERE id = ?1 AND delivered = 0",
-                    params![id, now_ms],
-                )
-                .map_err(err)?;
-            Ok(n == 1)
+            conn.execute(
+                "UPDATE events SET next_attempt_ms = ?2 WHERE id = ?1 AND delivered = 0 AND (next_attempt_ms IS NULL OR next_attempt_ms > ?3)",
+                params![id, now_ms, hold_until_ms],
+            )
+            .map_err(err)?;
+            conn.prepare_cached(
+                "SELECT 1 FROM events WHERE id = ?1 AND delivered = 0 AND next_attempt_ms <= ?2",
+            )
+            .map_err(err)?
+            .exists(params![id, hold_until_ms])
+            .map_err(err)
         })
         .await
     }

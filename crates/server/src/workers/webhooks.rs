@@ -119,6 +119,11 @@ impl Webhooks {
         })
     }
 
+    /// How long a claimed attempt holds its event (the timeout and a margin).
+    pub fn hold_ms(&self) -> u64 {
+        self.hold_ms
+    }
+
     /// An event was just recorded: the worker looks now instead of at its next tick.
     pub fn wake(&self) {
         self.recorded.notify_one();

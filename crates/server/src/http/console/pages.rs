@@ -218,7 +218,7 @@ fn session_block(
                 form.refund method="post" action={"/console/sessions/" (super::path_segment(id)) "/refunds"} {
                     @if let Some(m) = error_here { (note(m, true)) }
                     input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="key" value=(form_key);
+                    input type="hidden" name="key" value={(form_key) "_" (id)};
                     p { (words.left_to_refund) ": " (words.money(&left)) }
                     div {
                         label for={"amount-" (id)} { (words.amount) " (" (r.session.amount.currency) ")" }
