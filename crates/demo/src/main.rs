@@ -131,6 +131,8 @@ async fn start(
         }
         None => None,
     };
+    // The demo alone, no file of the shop's: it gets the console and a webhook receiver of its own.
+    let alone = config.is_none();
     let mut section: DemoSection = match config.as_ref().and_then(|c| c.demo.clone()) {
         Some(v) => v
             .try_into()
@@ -246,8 +248,8 @@ async fn start(
         options.config = c;
     }
     let url = options.config.public_url.trim_end_matches('/').to_string();
-    // The demo alone (no config of the shop's): the console on, with a token made for this start.
-    let console_token = options.config.admin.is_none().then(|| {
+    // The console on, with a token made for this start.
+    let console_token = alone.then(|| {
         let token = format!("demo_{}", wallet_checkout_server::store::random_id(40));
         options.admin(&token);
         // And webhooks to the demo's own receiver, so the console lists their deliveries.
