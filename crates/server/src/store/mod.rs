@@ -122,6 +122,12 @@ pub struct PaidAndRefunded {
     pub refunded: u64,
 }
 
+/// Whether a page's query needs the range's end `until`: not when the page starts below it (the
+/// keyset bound `created_at <= before` is then the tighter one, and the only one a planner needs).
+pub(crate) fn until_needed(until: &str, before: &Option<(String, String)>) -> bool {
+    before.as_ref().is_none_or(|(at, _)| at.as_str() >= until)
+}
+
 /// What `put_order` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {

@@ -783,7 +783,11 @@ impl Store for PgStore {
             args.push(from);
             clauses.push(format!("created_at >= ${}", args.len()));
         }
-        if let Some(until) = &q.until {
+        if let Some(until) = q
+            .until
+            .as_ref()
+            .filter(|u| super::until_needed(u, &q.before))
+        {
             args.push(until);
             clauses.push(format!("created_at < ${}", args.len()));
         }

@@ -668,7 +668,9 @@ impl Store for SqliteStore {
                 args.push(from.clone().into());
                 clauses.push(format!("created_at >= ?{}", args.len()));
             }
-            if let Some(until) = &q.until {
+            // After a page, `created_at <= before` already bounds the range from above, and a
+            // second upper bound makes SQLite scan from the range's end on every page.
+            if let Some(until) = q.until.as_ref().filter(|u| super::until_needed(u, &q.before)) {
                 args.push(until.clone().into());
                 clauses.push(format!("created_at < ?{}", args.len()));
             }
