@@ -208,7 +208,7 @@ fn session_block(
                 ul.refunds {
                     @for f in &s.refunds {
                         li {
-                            (words.money(&f.amount)) " · " (f.status.as_str()) " · " (words.time(&f.created_at))
+                            (words.money(&f.amount)) " · " (words.refund_word(f.status)) " · " (words.time(&f.created_at))
                             @if !f.reason.is_empty() { " · " (f.reason) }
                         }
                     }

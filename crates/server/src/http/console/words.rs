@@ -247,6 +247,17 @@ impl Words {
         }
     }
 
+    /// A refund's status in this language.
+    pub fn refund_word(&self, s: crate::core::domain::RefundStatus) -> &'static str {
+        use crate::core::domain::RefundStatus;
+        match (self.lang, s) {
+            ("zh-CN", RefundStatus::Processing) => "处理中",
+            ("zh-CN", RefundStatus::Succeeded) => "已退款",
+            ("zh-CN", RefundStatus::Failed) => "退款失败",
+            (_, s) => s.as_str(),
+        }
+    }
+
     /// A wallet's name as its market writes it in this language.
     pub fn wallet_word(&self, w: wallet_checkout_protocol::Wallet) -> &'static str {
         use wallet_checkout_protocol::Wallet;
