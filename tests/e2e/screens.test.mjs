@@ -3,7 +3,8 @@
 //! screenshots kept in `tests/e2e/screens/` with a tolerance (pixelmatch). The QR and the seconds
 //! change every run, so they are hidden before the picture; everything else must match.
 //! After a deliberate change of look: `WALLET_CHECKOUT_UPDATE_SCREENS=1 cargo xtask e2e tests/e2e/screens.test.mjs`
-//! writes them again (look at them before committing).
+//! writes them again (look at them before committing). The first screen's layout is measured too: every
+//! wallet's mark beside its name in English and Chinese, desktop and phone, and no empty room on a phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -57,6 +58,41 @@ forEachEngine((engine) => {
         return true;
       });
       compare(`${name}-${locale}-qr`, await page.shotOf("#checkout"));
+      await page.close();
+    });
+  }
+
+  for (const [locale, phone] of [["en", false], ["zh-CN", false], ["en", true], ["zh-CN", true]]) {
+    const where = phone ? "phone" : "desktop";
+    test(`${name}: the first screen in ${locale} on a ${where}: every mark beside its name, no room kept for what the flow never shows`, async () => {
+      const page = await engine.newPage({ phone, width: 1280, height: 900 });
+      await page.goto(`${server.base}/?locale=${locale}`);
+      await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3 && document.fonts.status === "loaded");
+      const layout = await page.eval(() => {
+        const buttons = [...document.querySelectorAll("#checkout button.wc-wallet")].map((b) => {
+          const mark = b.querySelector(".wc-mark").getBoundingClientRect();
+          const text = b.querySelector("span");
+          const range = document.createRange();
+          range.selectNodeContents(text);
+          const words = range.getClientRects();
+          const box = text.getBoundingClientRect();
+          return { name: text.textContent.trim(), lines: new Set([...words].map((r) => Math.round(r.top))).size,
+            markMiddle: mark.top + mark.height / 2, textMiddle: box.top + box.height / 2, markRight: mark.right,
+            textLeft: Math.min(...[...words].map((r) => r.left)) };
+        });
+        const slot = document.querySelector("#checkout").getBoundingClientRect().height;
+        const widget = document.querySelector("#checkout .wc").getBoundingClientRect().height;
+        return { buttons, slot, widget };
+      });
+      for (const b of layout.buttons) {
+        assert.ok(b.markRight <= b.textLeft + 1, `${b.name}: the mark before its name, on its line: ${JSON.stringify(b)}`);
+        assert.ok(Math.abs(b.markMiddle - b.textMiddle) <= 4, `${b.name}: the mark beside its name, not above it: ${JSON.stringify(b)}`);
+        assert.ok(b.lines <= 2, `${b.name}: a long name wraps beside its mark, at most once: ${JSON.stringify(b)}`);
+      }
+      if (phone) {
+        // A phone hands over to the wallet's page: no QR comes, so no room is kept for one.
+        assert.ok(layout.slot - layout.widget <= 24, `the phone's slot holds the widget and no empty area: ${JSON.stringify(layout)}`);
+      }
       await page.close();
     });
   }
