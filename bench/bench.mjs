@@ -337,7 +337,7 @@ async function memoryAfterGc(context, page) {
 
 /** Serves `dir`'s files on loopback (the floor's page); resolves with { base, close }. */
 async function staticSite(dir) {
-  const types = { html: "text/html", js: "text/javascript", wasm: "application/wasm" };
+  const types = { html: "text/html", js: "text/javascript", wasm: "application/wasm", css: "text/css" };
   const http = createServer((req, res) => {
     const name = new URL(req.url, "http://x").pathname.slice(1) || "index.html";
     if (!/^\w[\w.-]*$/.test(name) || !existsSync(join(dir, name))) { res.writeHead(404).end(); return; }
@@ -345,6 +345,64 @@ async function staticSite(dir) {
   });
   await new Promise((r) => http.listen(0, "127.0.0.1", r));
   return { base: `http://127.0.0.1:${http.address().port}`, close: () => new Promise((r) => http.close(r)) };
+}
+
+let adyenDir = null;
+/** Adyen Web's WeChat Pay QR screen on a page of its own (`bench/peers/adyen-wechat-qr.mjs`, bundled,
+ * tree-shaken and minified by esbuild as `adyenPeer` weighs it), made once per run. */
+function adyenStartupSite() {
+  if (adyenDir) return adyenDir;
+  adyenDir = mkdtempSync(join(tmpdir(), "wallet-checkout-adyen-"));
+  const built = esbuild.buildSync({
+    entryPoints: ["bench/peers/adyen-wechat-qr.mjs"], bundle: true, minify: true, treeShaking: true,
+    format: "esm", target: "es2020", legalComments: "none", write: false, outdir: adyenDir,
+  });
+  for (const f of built.outputFiles) writeFileSync(f.path, f.contents);
+  writeFileSync(join(adyenDir, "index.html"), `<!doctype html><meta charset="utf-8"><title>Adyen WeChat Pay</title><link rel="stylesheet" href="adyen-wechat-qr.css"><div id="wechat"></div><script type="module" src="adyen-wechat-qr.js"></script>`);
+  return adyenDir;
+}
+
+/** Every request to Adyen's hosts answered on this machine, so its component paints its real screen
+ * offline: the QR picture a 1×1 PNG, the payment status "pending", analytics, logos and the device
+ * fingerprint page empty. */
+async function answerAdyenLocally(context) {
+  const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082", "hex");
+  await context.route(/adyen\.com/, (route) => {
+    const url = route.request().url();
+    if (url.includes("barcode.png")) return route.fulfill({ status: 200, contentType: "image/png", body: png });
+    if (url.includes("/status")) return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ type: "pending", resultCode: "pending", payload: "" }) });
+    if (url.endsWith(".svg")) return route.fulfill({ status: 200, contentType: "image/svg+xml", body: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 26"/>' });
+    if (url.endsWith(".html")) return route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html>" });
+    return route.fulfill({ status: 200, contentType: "application/json", body: "{}" });
+  });
+}
+
+/** Script start → first paint of a peer's page at `url`, `runs` times in `browser`: the script is the
+ * resource whose name matches `script`, the paint the frame after `selector` first appears. */
+async function peerPaint(browser, url, script, selector, runs, prepare = async () => {}) {
+  const ms = [];
+  for (let r = 0; r < runs; r++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await prepare(context);
+    await context.addInitScript((sel) => {
+      const b = (window.__peer = {});
+      new MutationObserver(() => {
+        if (!b.seen && document.querySelector(sel)) {
+          b.seen = true;
+          requestAnimationFrame(() => setTimeout(() => { b.painted = performance.now(); }, 0));
+        }
+      }).observe(document, { subtree: true, childList: true });
+    }, selector);
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.__peer.painted !== undefined, null, { timeout: 30_000 });
+    ms.push(await page.evaluate((pattern) => {
+      const js = performance.getEntriesByType("resource").find((e) => new RegExp(pattern).test(e.name));
+      return window.__peer.painted - js.startTime;
+    }, script));
+    await context.close();
+  }
+  return ms;
 }
 
 async function startup(server, browser) {
@@ -379,6 +437,16 @@ async function startup(server, browser) {
   // The floor, measured the same way in the same browser: the Leptos counter mounted on a blank page.
   const site = await staticSite(floorSite());
   const floorMemory = [], floorHeap = [], floorWasm = [];
+  // The peers' first paint, timed as ours is (script start → the frame after the screen appears):
+  // Adyen Web's WeChat Pay QR screen, and the Leptos counter's button.
+  const adyen = await staticSite(adyenStartupSite());
+  let adyenPainted = [], floorPainted = [];
+  try {
+    adyenPainted = await peerPaint(browser, `${adyen.base}/`, "adyen-wechat-qr\\.js$", ".adyen-checkout__qr-loader__subtitle", runs, answerAdyenLocally);
+    floorPainted = await peerPaint(browser, `${site.base}/`, "leptos_counter\\.js$", "button", runs);
+  } finally {
+    await adyen.close();
+  }
   try {
     for (let r = 0; r < runs; r++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -396,7 +464,14 @@ async function startup(server, browser) {
   }
   const stat = (xs) => ({ median: round(median(xs)), p95: round(quantile(xs, 0.95)), runs: xs.length });
   return {
-    script_start_to_painted_ms: { ...stat(painted), target: 150, peer: "Leptos in js-framework-benchmark: first paint 230 ms" },
+    script_start_to_painted_ms: {
+      ...stat(painted), target: 150,
+      adyen: { ...stat(adyenPainted), what: "Adyen Web's WeChat Pay QR screen (esbuild bundle, mounted from a QR action; every request to Adyen's hosts answered locally, its QR picture a 1×1 PNG)" },
+      floor: { ...stat(floorPainted), what: "the Leptos counter's button, same browser, same run" },
+      ratio_to_adyen: ratio(median(painted), median(adyenPainted)),
+      ratio_to_floor: ratio(median(painted), median(floorPainted)),
+      note: "ours and both peers paint their interactive screen at once (no skeleton yet): first paint is also interactive",
+    },
     session_response_to_qr_ms: { ...stat(qr), target: 100 },
     longest_task_during_mount_ms: { ...stat(longest), target: 50, note: "long tasks are those of 50 ms or more; 0 means none" },
     js_heap_plus_wasm_memory_bytes: {
@@ -1196,7 +1271,8 @@ function markdown(r) {
   }
   if (p.startup) {
     const u = p.startup;
-    lines.push(`| script start → widget painted, median / p95 | ${fmt(u.script_start_to_painted_ms.median)} / ${fmt(u.script_start_to_painted_ms.p95)} ms | ≤ 150 ms | Leptos in js-framework-benchmark: first paint 230 ms | |`);
+    const sp = u.script_start_to_painted_ms;
+    lines.push(`| script start → widget painted (and interactive), median / p95 | ${fmt(sp.median)} / ${fmt(sp.p95)} ms | ≤ × 1.0 of Adyen | *Adyen Web's WeChat Pay QR screen: ${fmt(sp.adyen?.median)} / ${fmt(sp.adyen?.p95)} ms; the Leptos counter: ${fmt(sp.floor?.median)} / ${fmt(sp.floor?.p95)} ms* | ${x(sp.ratio_to_adyen)} Adyen, ${x(sp.ratio_to_floor)} the floor |`);
     lines.push(`| session response → QR visible, median / p95 | ${fmt(u.session_response_to_qr_ms.median)} / ${fmt(u.session_response_to_qr_ms.p95)} ms | ≤ 100 ms | | |`);
     lines.push(`| longest task during mount, median / p95 | ${fmt(u.longest_task_during_mount_ms.median)} / ${fmt(u.longest_task_during_mount_ms.p95)} ms | < 50 ms | | |`);
     const m = u.js_heap_plus_wasm_memory_bytes;

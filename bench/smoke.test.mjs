@@ -16,6 +16,9 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(r.parts.size.total.brotli, "size.total.brotli");
   assert.ok(r.parts.size.contributors?.crates.length > 0, "the wasm breakdown names crates");
   number(r.parts.startup.script_start_to_painted_ms.median, "startup painted");
+  number(r.parts.startup.script_start_to_painted_ms.adyen.median, "Adyen's first paint, same run");
+  number(r.parts.startup.script_start_to_painted_ms.floor.median, "the Leptos counter's first paint, same run");
+  number(r.parts.startup.script_start_to_painted_ms.ratio_to_adyen, "first paint ÷ Adyen");
   number(r.parts.startup.session_response_to_qr_ms.median, "startup qr");
   number(r.parts.startup.js_heap_plus_wasm_memory_bytes.median, "startup memory");
   // Every peer is measured in the same run, and each of our figures is put as a ratio to it.
