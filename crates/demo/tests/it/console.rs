@@ -485,6 +485,39 @@ async fn metric(base: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// The figures a payment, a refund and a refused webhook move (Alipay through AlphaPay).
+async fn moved(base: &str) -> [f64; 5] {
+    let created = [
+        ("wallet", "alipay"),
+        ("gateway", "alphapay"),
+        ("flow", "qr"),
+    ];
+    let ended = [
+        ("wallet", "alipay"),
+        ("gateway", "alphapay"),
+        ("status", "succeeded"),
+    ];
+    let call = [("gateway", "alphapay"), ("operation", "create")];
+    let accepted = [("gateway", "alphapay"), ("outcome", "accepted")];
+    [
+        metric(base, "wallet_checkout_sessions_created_total", &created).await,
+        metric(base, "wallet_checkout_sessions_ended_total", &ended).await,
+        metric(
+            base,
+            "wallet_checkout_gateway_request_duration_seconds_count",
+            &call,
+        )
+        .await,
+        metric(base, "wallet_checkout_notifications_total", &accepted).await,
+        metric(
+            base,
+            "wallet_checkout_webhook_deliveries_total",
+            &[("outcome", "retrying")],
+        )
+        .await,
+    ]
+}
+
 #[tokio::test]
 async fn metrics_move_with_a_payment_a_refund_and_a_webhook_and_retry_now_resends() {
     // The shop's backend: 500 until told otherwise, then 204.
@@ -507,35 +540,7 @@ async fn metrics_move_with_a_payment_a_refund_and_a_webhook_and_retry_now_resend
     })
     .await;
     let base = d.base.clone();
-    let created = [
-        ("wallet", "alipay"),
-        ("gateway", "alphapay"),
-        ("flow", "qr"),
-    ];
-    let ended = [
-        ("wallet", "alipay"),
-        ("gateway", "alphapay"),
-        ("status", "succeeded"),
-    ];
-    let call = [("gateway", "alphapay"), ("operation", "create")];
-    let accepted = [("gateway", "alphapay"), ("outcome", "accepted")];
-    let before = [
-        metric(&base, "wallet_checkout_sessions_created_total", &created).await,
-        metric(&base, "wallet_checkout_sessions_ended_total", &ended).await,
-        metric(
-            &base,
-            "wallet_checkout_gateway_request_duration_seconds_count",
-            &call,
-        )
-        .await,
-        metric(&base, "wallet_checkout_notifications_total", &accepted).await,
-        metric(
-            &base,
-            "wallet_checkout_webhook_deliveries_total",
-            &[("outcome", "retrying")],
-        )
-        .await,
-    ];
+    let before = moved(&base).await;
     let id = paid_order(&base, "M-1").await;
     let (status, _) = admin(
         reqwest::Method::POST,
@@ -561,23 +566,7 @@ async fn metrics_move_with_a_payment_a_refund_and_a_webhook_and_retry_now_resend
         "{html}"
     );
     assert!(html.contains("Retry now") && html.contains("pending"));
-    let after = [
-        metric(&base, "wallet_checkout_sessions_created_total", &created).await,
-        metric(&base, "wallet_checkout_sessions_ended_total", &ended).await,
-        metric(
-            &base,
-            "wallet_checkout_gateway_request_duration_seconds_count",
-            &call,
-        )
-        .await,
-        metric(&base, "wallet_checkout_notifications_total", &accepted).await,
-        metric(
-            &base,
-            "wallet_checkout_webhook_deliveries_total",
-            &[("outcome", "retrying")],
-        )
-        .await,
-    ];
+    let after = moved(&base).await;
     for (i, (b, a)) in before.iter().zip(after.iter()).enumerate() {
         assert!(a > b, "metric {i} moved: {b} → {a}");
     }

@@ -227,7 +227,12 @@ async fn sign_in(
     }
     let (value, _) = console.keys.issue(now_secs(&state));
     tracing::info!(client = ?ip, "console signed in");
-    let cookie = auth::set_cookie(&value, !auth::plain_loopback(&headers));
+    home_with_cookie(&value, &headers)
+}
+
+/// `303` to `/console/` setting the sign-in cookie to `value` (empty: the one that ends it).
+fn home_with_cookie(value: &str, headers: &HeaderMap) -> Response {
+    let cookie = auth::set_cookie(value, !auth::plain_loopback(headers));
     let mut res = redirect("/console/");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -251,12 +256,7 @@ async fn sign_out(
     if check_post(&state, &console, &headers, &f.csrf).is_none() {
         return refused(&console, words_for(&headers));
     }
-    let mut res = redirect("/console/");
-    let cookie = auth::set_cookie("", !auth::plain_loopback(&headers));
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    res
+    home_with_cookie("", &headers)
 }
 
 #[derive(Debug, Default, Deserialize)]
