@@ -72,19 +72,7 @@ fn parse_args() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = parse_args();
-    // A rehearsed config's `[log]` as the production server reads it (a file that does not read
-    // is said by `start`, in the default format).
-    let format = match &args {
-        Ok(Args {
-            config: Some(path), ..
-        }) => Config::read(path, Config::parse_with_demo)
-            .map(|c| c.log.format)
-            .unwrap_or_default(),
-        _ => Default::default(),
-    };
-    app::init_logging(format);
-    let args = match args {
+    let args = match parse_args() {
         Ok(a) if a.config.is_none() && (a.sandbox || a.orders) => {
             eprintln!("error: --sandbox and --orders go with --config FILE (without a file the demo is all sandbox) (--help for usage)");
             return ExitCode::from(2);
@@ -99,7 +87,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (listeners, state, url) = match start(args).await {
+    // The shop's file, read once: its `[log]` as the production server reads it, then the rest.
+    let config = match read_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    app::init_logging(config.as_ref().map(|c| c.log.format).unwrap_or_default());
+    let (listeners, state, url) = match start(args, config).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -112,8 +109,20 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `--config FILE` read and checked as the production server does (`store` required); `None`
+/// without one (the demo alone).
+fn read_config(args: &Args) -> Result<Option<Config>, String> {
+    let Some(path) = &args.config else {
+        return Ok(None);
+    };
+    let c = Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?;
+    Config::require_store(&c).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some(c))
+}
+
 async fn start(
     args: Args,
+    config: Option<Config>,
 ) -> Result<
     (
         Vec<serve::Listener>,
@@ -122,15 +131,6 @@ async fn start(
     ),
     String,
 > {
-    let config = match &args.config {
-        Some(path) => {
-            let c = Config::read(path, Config::parse_with_demo).map_err(|e| e.to_string())?;
-            // As the production server does.
-            Config::require_store(&c).map_err(|e| format!("{}: {e}", path.display()))?;
-            Some(c)
-        }
-        None => None,
-    };
     // The demo alone, no file of the shop's: it gets the console and a webhook receiver of its own.
     let alone = config.is_none();
     let mut section: DemoSection = match config.as_ref().and_then(|c| c.demo.clone()) {

@@ -39,6 +39,27 @@ struct Console {
     css_path: String,
 }
 
+impl Console {
+    /// A page's frame in `words`, with the navigation and sign-out form when `csrf` is a sign-in's.
+    fn frame<'a>(&'a self, words: &'static Words, csrf: Option<&'a str>) -> Frame<'a> {
+        Frame {
+            words,
+            css: &self.css_path,
+            csrf,
+        }
+    }
+}
+
+/// Keeps the first `PAGE` of `rows` (read one more than a page, to know whether an older page
+/// exists) and answers the older page's link, made from the last row kept.
+fn older_page<T>(rows: &mut Vec<T>, link: impl FnOnce(&T) -> String) -> Option<String> {
+    if rows.len() <= PAGE {
+        return None;
+    }
+    rows.truncate(PAGE);
+    rows.last().map(link)
+}
+
 /// The console's routes, or `None` without an admin token (no console, as no admin API).
 pub fn router(admin_token: Option<&str>) -> Option<Router<AppState>> {
     let token = admin_token?;
@@ -147,11 +168,7 @@ fn sign_in_page(
     status: StatusCode,
     message: Option<&str>,
 ) -> Response {
-    let frame = Frame {
-        words: w,
-        css: &console.css_path,
-        csrf: None,
-    };
+    let frame = console.frame(w, None);
     html(
         status,
         pages::page(&frame, w.sign_in_heading, pages::sign_in(w, message)),
@@ -300,11 +317,7 @@ async fn payments_page(
         Ok(rows) => (rows, None),
         Err(e) => (Vec::new(), Some(e.message)),
     };
-    let older = (rows.len() > PAGE).then(|| {
-        rows.truncate(PAGE);
-        let last = rows
-            .last()
-            .map(|r| (r.session.created_at.clone(), r.session.id.clone()));
+    let older = older_page(&mut rows, |last| {
         let mut link = url::form_urlencoded::Serializer::new(String::new());
         if !search.trim().is_empty() {
             link.append_pair("q", search.trim());
@@ -312,10 +325,8 @@ async fn payments_page(
         if let Some(s) = status {
             link.append_pair("status", s.as_str());
         }
-        if let Some((at, id)) = last {
-            link.append_pair("before_at", &at);
-            link.append_pair("before_id", &id);
-        }
+        link.append_pair("before_at", &last.session.created_at);
+        link.append_pair("before_id", &last.session.id);
         format!("/console/?{}", link.finish())
     });
     let (export_from, export_to) = export_defaults(&state);
@@ -328,11 +339,7 @@ async fn payments_page(
         export_from: &export_from,
         export_to: &export_to,
     };
-    let frame = Frame {
-        words: w,
-        css: &console.css_path,
-        csrf: Some(&signed.csrf),
-    };
+    let frame = console.frame(w, Some(&signed.csrf));
     let status = if message.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -381,11 +388,7 @@ async fn render_order(
     notice: Option<&str>,
     refund_error: Option<(&str, &str, StatusCode)>,
 ) -> Response {
-    let frame = Frame {
-        words: w,
-        css: &console.css_path,
-        csrf: Some(&signed.csrf),
-    };
+    let frame = console.frame(w, Some(&signed.csrf));
     let heading = format!("{} {reference}", w.order);
     let detail = match checkout::order_detail(state, &OrderRef::from(reference)).await {
         Ok(d) => d,
@@ -440,11 +443,7 @@ async fn refund(
         Ok(s) => s,
         Err(e) => {
             let status = crate::http::error::ApiError::from(e).status;
-            let frame = Frame {
-                words: w,
-                css: &console.css_path,
-                csrf: Some(&signed.csrf),
-            };
+            let frame = console.frame(w, Some(&signed.csrf));
             return html(
                 status,
                 pages::page(&frame, w.refund, pages::note(w.no_such_order, true)),
@@ -493,11 +492,7 @@ async fn webhooks_page(
         Some(_) => Some((w.retry_gone, true)),
         None => None,
     };
-    let frame = Frame {
-        words: w,
-        css: &console.css_path,
-        csrf: Some(&signed.csrf),
-    };
+    let frame = console.frame(w, Some(&signed.csrf));
     let before = q.before.filter(|b| b.len() <= 64);
     let mut events = match checkout::webhook_events(&state, before.as_deref(), PAGE + 1).await {
         Ok(e) => e,
@@ -509,11 +504,9 @@ async fn webhooks_page(
             );
         }
     };
-    let older = (events.len() > PAGE).then(|| {
-        events.truncate(PAGE);
-        let last = events.last().map(|e| e.id.clone()).unwrap_or_default();
+    let older = older_page(&mut events, |last| {
         let mut link = url::form_urlencoded::Serializer::new(String::new());
-        link.append_pair("before", &last);
+        link.append_pair("before", &last.id);
         format!("/console/webhooks?{}", link.finish())
     });
     let view = pages::WebhooksView {
