@@ -19,6 +19,8 @@ test("every benchmark part runs and reports each figure (smoke)", () => {
   number(r.parts.startup.script_start_to_painted_ms.adyen.median, "Adyen's first paint, same run");
   number(r.parts.startup.script_start_to_painted_ms.floor.median, "the Leptos counter's first paint, same run");
   number(r.parts.startup.script_start_to_painted_ms.ratio_to_adyen, "first paint ÷ Adyen");
+  number(r.parts.startup.script_start_to_interactive_ms.median, "startup interactive");
+  number(r.parts.startup.layout_shift.max, "layout shift from the first screen to the widget");
   number(r.parts.startup.session_response_to_qr_ms.median, "startup qr");
   number(r.parts.startup.js_heap_plus_wasm_memory_bytes.median, "startup memory");
   // Every peer is measured in the same run, and each of our figures is put as a ratio to it.

@@ -24,6 +24,7 @@ fn session() -> Option<Session> {
         expires_at: "2023-11-14T22:33:20Z".into(),
         action: Some(Action::Qr {
             content: Some("https://example.com/qr".into()),
+            matrix: None,
             image: None,
             url: None,
         }),

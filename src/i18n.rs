@@ -1,6 +1,10 @@
-//! The widget's words, bundled (never fetched): English, Simplified and Traditional Chinese, French,
-//! Japanese, Korean, German, Spanish, Italian and Dutch, with the wallets' names as each market writes
-//! them. One table per language; the locale picks one. `{wallet}` and `{time}` are filled in.
+//! The widget's words: English, Simplified and Traditional Chinese, French, Japanese, Korean, German,
+//! Spanish, Italian and Dutch, with the wallets' names as each market writes them. One table per
+//! language, all written here; the wasm carries English only, and each other table reaches it as
+//! `www/locales/<tag>.json` (generated from this file by its tests), fetched by the embedding code
+//! for the shopper's one language (an array in `Texts::KEYS`' order) and checked by
+//! `Texts::from_table`. `{wallet}`, `{time}` and `{n}`
+//! are filled in.
 
 use wallet_checkout_protocol::{ErrorCode, Wallet};
 
@@ -34,9 +38,11 @@ impl Locale {
         Locale::Nl,
     ];
 
-    /// A BCP 47 tag to a bundled language, if there is one: `zh`, `zh-CN`, `zh-Hans…` → Simplified;
+    /// The reference for `www/first.js`'s `pickLocale`, which picks at run time (the wasm takes the
+    /// tag it picked): a BCP 47 tag to a language the widget has, if there is one: `zh`, `zh-CN`, `zh-Hans…` → Simplified;
     /// `zh-TW`, `zh-HK`, `zh-MO`, `zh-Hant…` → Traditional; otherwise by the primary subtag
     /// (`fr-CA` → French, `de-AT` → German, `nl-BE` → Dutch…).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_tag(tag: &str) -> Option<Locale> {
         let t = tag.trim().to_ascii_lowercase().replace('_', "-");
         let primary = t.split('-').next().unwrap_or_default();
@@ -58,6 +64,7 @@ impl Locale {
     }
 
     /// The first bundled language among `tags` (the option, then `navigator.languages`), else English.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn pick<'a>(tags: impl IntoIterator<Item = &'a str>) -> Locale {
         tags.into_iter()
             .find_map(Locale::from_tag)
@@ -80,62 +87,120 @@ impl Locale {
     }
 }
 
-#[derive(Debug)]
-pub struct Texts {
-    pub choose: &'static str,
-    pub preparing: &'static str,
-    pub waiting: &'static str,
-    pub confirming: &'static str,
-    pub opening: &'static str,
-    pub success: &'static str,
-    pub failed: &'static str,
-    pub expired: &'static str,
-    pub cancelled: &'static str,
-    pub cancelling: &'static str,
-    pub cancel: &'static str,
-    pub new_code: &'static str,
-    pub try_again: &'static str,
-    pub retry: &'static str,
-    pub expires_in: &'static str,
-    pub qr_label: &'static str,
-    pub scan_with: &'static str,
-    pub network_error: &'static str,
-    pub server_error: &'static str,
-    pub setup_error: &'static str,
-    pub already_paid: &'static str,
-    /// `gateway_refused`: the next step is another wallet.
-    pub refused: &'static str,
-    /// `wallet_unavailable`: the next step is another wallet.
-    pub wallet_off: &'static str,
-    /// `order_unavailable`: the shop's order lookup failed; **Retry**.
-    pub order_unavailable: &'static str,
-    pub unsupported: &'static str,
-    pub continue_to: &'static str,
-    pub pay_in: &'static str,
-    pub bridge_closed: &'static str,
-    pub bridge_missing: &'static str,
-    pub save_and_scan: &'static str,
-    pub copy_link: &'static str,
-    pub copied: &'static str,
-    pub copy_failed: &'static str,
-    pub open_app: &'static str,
-    pub blocked_in_wechat: &'static str,
-    /// Spoken countdown: `{time}` is `minutes` or `seconds` filled in.
-    pub spoken_expiry: &'static str,
-    pub minute: &'static str,
-    pub minutes: &'static str,
-    pub seconds: &'static str,
-    /// Spoken under 30 s (mark 0).
-    pub expiring: &'static str,
-    /// The counter (flow `payment_code`): the wait for the shopper's phone. The field's own words
-    /// are the counter module's (`www/counter.js`), fetched only on that flow.
-    pub confirm_on_phone: &'static str,
-    /// The wallets' names in this market, in `Wallet::ALL`'s order, on the buttons, in prompts and
-    /// in accessible names.
-    pub names: [&'static str; 3],
+/// The struct of one language's words, and its keys (the JSON tables' keys, in this order).
+macro_rules! texts {
+    ($($(#[$doc:meta])* $field:ident,)*) => {
+        #[derive(Debug)]
+        pub struct Texts {
+            $($(#[$doc])* pub $field: &'static str,)*
+        }
+
+        impl Texts {
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+            const COUNT: usize = [$(stringify!($field)),*].len();
+
+            /// A table from outside the wasm (`get` reads one entry by its index in `KEYS`, and
+            /// its key), or `None` if any is missing, empty, too long, has a control character or
+            /// lacks the placeholder its use fills in. Its strings live as long as the page (a
+            /// language is decoded once: `Runtime`'s cache).
+            pub fn from_table(
+                mut get: impl FnMut(u32, &'static str) -> Option<String>,
+            ) -> Option<Texts> {
+                let mut values = Vec::with_capacity(Self::COUNT);
+                for (i, &key) in (0u32..).zip(Self::KEYS) {
+                    values.push(get(i, key).filter(|v| acceptable(key, v))?);
+                }
+                let values: [String; Self::COUNT] = values.try_into().ok()?;
+                let [$($field),*] = values.map(|v| &*Box::leak(v.into_boxed_str()));
+                Some(Texts { $($field),* })
+            }
+
+            /// Every key with its words, in `KEYS`' order.
+            #[cfg(not(target_arch = "wasm32"))]
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($field), self.$field)),*]
+            }
+        }
+    };
 }
 
-const EN: Texts = Texts {
+texts! {
+
+    choose,
+    preparing,
+    waiting,
+    confirming,
+    opening,
+    success,
+    failed,
+    expired,
+    cancelled,
+    cancelling,
+    cancel,
+    new_code,
+    try_again,
+    retry,
+    expires_in,
+    qr_label,
+    scan_with,
+    network_error,
+    server_error,
+    setup_error,
+    already_paid,
+    /// `gateway_refused`: the next step is another wallet.
+    refused,
+    /// `wallet_unavailable`: the next step is another wallet.
+    wallet_off,
+    /// `order_unavailable`: the shop's order lookup failed; **Retry**.
+    order_unavailable,
+    unsupported,
+    continue_to,
+    pay_in,
+    bridge_closed,
+    bridge_missing,
+    save_and_scan,
+    copy_link,
+    copied,
+    copy_failed,
+    open_app,
+    blocked_in_wechat,
+    /// Spoken countdown: `{time}` is `minutes` or `seconds` filled in.
+    spoken_expiry,
+    minute,
+    minutes,
+    seconds,
+    /// Spoken under 30 s (mark 0).
+    expiring,
+    /// The counter (flow `payment_code`): the wait for the shopper's phone. The field's own words
+    /// are the counter module's (`www/counter.js`), fetched only on that flow.
+    confirm_on_phone,
+    /// The wallets' names in this market, on the buttons, in prompts and in accessible names.
+    alipay,
+    wechat_pay,
+    unionpay,
+}
+
+/// The placeholder a key's words must keep, if any.
+fn placeholder(key: &str) -> Option<&'static str> {
+    match key {
+        "opening" | "scan_with" | "continue_to" | "pay_in" | "bridge_closed" | "bridge_missing"
+        | "save_and_scan" | "open_app" => Some("{wallet}"),
+        "spoken_expiry" => Some("{time}"),
+        "minutes" | "seconds" => Some("{n}"),
+        _ => None,
+    }
+}
+
+/// One value of a table from outside: words, not markup or a novel (they are set as text anyway).
+fn acceptable(key: &str, value: &str) -> bool {
+    !value.trim().is_empty()
+        && value.chars().count() <= 400
+        && !value.chars().any(char::is_control)
+        && placeholder(key).is_none_or(|p| value.contains(p))
+}
+
+/// Built into the wasm: the words before any table arrives, and whenever one cannot.
+pub const EN: Texts = Texts {
     choose: "Choose how to pay",
     preparing: "Preparing your payment…",
     waiting: "Waiting for payment…",
@@ -177,9 +242,12 @@ const EN: Texts = Texts {
     seconds: "{n} seconds",
     expiring: "The code is about to expire.",
     confirm_on_phone: "Waiting for the customer to confirm on their phone…",
-    names: ["Alipay", "WeChat Pay", "UnionPay"],
+    alipay: "Alipay",
+    wechat_pay: "WeChat Pay",
+    unionpay: "UnionPay",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const ZH_CN: Texts = Texts {
     choose: "请选择支付方式",
     preparing: "正在准备支付…",
@@ -223,9 +291,12 @@ const ZH_CN: Texts = Texts {
     seconds: "{n} 秒",
     expiring: "二维码即将过期。",
     confirm_on_phone: "等待顾客在手机上确认…",
-    names: ["支付宝", "微信支付", "银联"],
+    alipay: "支付宝",
+    wechat_pay: "微信支付",
+    unionpay: "银联",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const ZH_TW: Texts = Texts {
     choose: "請選擇付款方式",
     preparing: "正在準備付款…",
@@ -268,9 +339,12 @@ const ZH_TW: Texts = Texts {
     seconds: "{n} 秒",
     expiring: "QR 碼即將過期。",
     confirm_on_phone: "等待顧客在手機上確認…",
-    names: ["支付寶", "微信支付", "銀聯"],
+    alipay: "支付寶",
+    wechat_pay: "微信支付",
+    unionpay: "銀聯",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const FR: Texts = Texts {
     choose: "Choisissez votre moyen de paiement",
     preparing: "Préparation du paiement…",
@@ -313,9 +387,12 @@ const FR: Texts = Texts {
     seconds: "{n} secondes",
     expiring: "Le code va bientôt expirer.",
     confirm_on_phone: "En attente de la confirmation du client sur son téléphone…",
-    names: ["Alipay", "WeChat Pay", "UnionPay"],
+    alipay: "Alipay",
+    wechat_pay: "WeChat Pay",
+    unionpay: "UnionPay",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const JA: Texts = Texts {
     choose: "お支払い方法を選択してください",
     preparing: "お支払いの準備をしています…",
@@ -358,9 +435,12 @@ const JA: Texts = Texts {
     seconds: "{n}秒",
     expiring: "コードの有効期限がまもなく切れます。",
     confirm_on_phone: "お客様のスマートフォンでの確認を待っています…",
-    names: ["アリペイ", "WeChat Pay", "銀聯"],
+    alipay: "アリペイ",
+    wechat_pay: "WeChat Pay",
+    unionpay: "銀聯",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const KO: Texts = Texts {
     choose: "결제 수단을 선택하세요",
     preparing: "결제를 준비하고 있습니다…",
@@ -403,9 +483,12 @@ const KO: Texts = Texts {
     seconds: "{n}초",
     expiring: "코드가 곧 만료됩니다.",
     confirm_on_phone: "고객이 휴대폰에서 확인하기를 기다리는 중…",
-    names: ["알리페이", "위챗페이", "유니온페이"],
+    alipay: "알리페이",
+    wechat_pay: "위챗페이",
+    unionpay: "유니온페이",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const DE: Texts = Texts {
     choose: "Wählen Sie eine Zahlungsart",
     preparing: "Zahlung wird vorbereitet…",
@@ -448,9 +531,12 @@ const DE: Texts = Texts {
     seconds: "{n} Sekunden",
     expiring: "Der Code läuft gleich ab.",
     confirm_on_phone: "Warten auf die Bestätigung des Kunden am Telefon…",
-    names: ["Alipay", "WeChat Pay", "UnionPay"],
+    alipay: "Alipay",
+    wechat_pay: "WeChat Pay",
+    unionpay: "UnionPay",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const ES: Texts = Texts {
     choose: "Elige cómo pagar",
     preparing: "Preparando tu pago…",
@@ -493,9 +579,12 @@ const ES: Texts = Texts {
     seconds: "{n} segundos",
     expiring: "El código está a punto de caducar.",
     confirm_on_phone: "Esperando a que el cliente confirme en su teléfono…",
-    names: ["Alipay", "WeChat Pay", "UnionPay"],
+    alipay: "Alipay",
+    wechat_pay: "WeChat Pay",
+    unionpay: "UnionPay",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const IT: Texts = Texts {
     choose: "Scegli come pagare",
     preparing: "Preparazione del pagamento…",
@@ -538,9 +627,12 @@ const IT: Texts = Texts {
     seconds: "{n} secondi",
     expiring: "Il codice sta per scadere.",
     confirm_on_phone: "Attesa conferma del cliente sul telefono…",
-    names: ["Alipay", "WeChat Pay", "UnionPay"],
+    alipay: "Alipay",
+    wechat_pay: "WeChat Pay",
+    unionpay: "UnionPay",
 };
 
+#[cfg(not(target_arch = "wasm32"))]
 const NL: Texts = Texts {
     choose: "Kies hoe je wilt betalen",
     preparing: "Je betaling wordt voorbereid…",
@@ -583,9 +675,13 @@ const NL: Texts = Texts {
     seconds: "{n} seconden",
     expiring: "De code verloopt zo.",
     confirm_on_phone: "Wachten tot de klant bevestigt op de telefoon…",
-    names: ["Alipay", "WeChat Pay", "UnionPay"],
+    alipay: "Alipay",
+    wechat_pay: "WeChat Pay",
+    unionpay: "UnionPay",
 };
 
+/// Every table (the host's tests, and the generator of `www/locales/`); the wasm has only `EN`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn texts(locale: Locale) -> &'static Texts {
     match locale {
         Locale::En => &EN,
@@ -605,9 +701,9 @@ impl Texts {
     /// The wallet's name as this market writes it.
     pub fn name(&self, wallet: Wallet) -> &'static str {
         match wallet {
-            Wallet::Alipay => self.names[0],
-            Wallet::WechatPay => self.names[1],
-            Wallet::Unionpay => self.names[2],
+            Wallet::Alipay => self.alipay,
+            Wallet::WechatPay => self.wechat_pay,
+            Wallet::Unionpay => self.unionpay,
         }
     }
 
@@ -647,9 +743,139 @@ impl Texts {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    /// The keys the embedding code paints the first screen with (`www/words.js`: English; the
+    /// other languages' from their tables), and the words of its load error state.
+    const FIRST: [&str; 6] = [
+        "choose",
+        "alipay",
+        "wechat_pay",
+        "unionpay",
+        "server_error",
+        "retry",
+    ];
+
+    fn json(s: &str) -> String {
+        serde_json::to_string(s).unwrap_or_default()
+    }
+
+    /// `www/locales/<tag>.json` (every language but English) and `www/words.js` as these tables and
+    /// `marks.rs` make them: compared with the files kept in the repository, rewritten by
+    /// `WALLET_CHECKOUT_UPDATE_WORDS=1 cargo test -p wallet-checkout i18n`.
+    fn generated() -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        for locale in Locale::ALL.into_iter().filter(|&l| l != Locale::En) {
+            // An array in `Texts::KEYS`' order (the keys would be a good part of a table's bytes).
+            let lines: Vec<String> = texts(locale)
+                .entries()
+                .iter()
+                .map(|(_, v)| format!("  {}", json(v)))
+                .collect();
+            files.push((
+                format!("www/locales/{}.json", locale.tag()),
+                format!("[\n{}\n]\n", lines.join(",\n")),
+            ));
+        }
+        let mut js = String::from(
+            "//! Generated from src/i18n.rs and src/marks.rs by their tests: do not edit (rewrite it with\n\
+             //! `WALLET_CHECKOUT_UPDATE_WORDS=1 cargo test -p wallet-checkout i18n`). What the embedding code\n\
+             //! paints before the wasm runs: the first screen's words in English (the other languages' are in\n\
+             //! their tables, `locales/<tag>.json`), and the wallets' marks (viewBox, then [fill, path] shapes),\n\
+             //! which only the embedding code draws.\n\
+             export const ENGLISH = {\n",
+        );
+        let en: std::collections::HashMap<_, _> = texts(Locale::En).entries().into_iter().collect();
+        for key in FIRST {
+            js.push_str(&format!("  {key}: {},\n", json(en[key])));
+        }
+        // Where those words are in another language's table (an array in `Texts::KEYS`' order).
+        let at: Vec<String> = FIRST
+            .iter()
+            .map(|k| {
+                let i = Texts::KEYS.iter().position(|key| key == k).unwrap_or(0);
+                format!("{k}: {i}")
+            })
+            .collect();
+        js.push_str(&format!(
+            "}};\nexport const AT = {{ {} }};\nexport const ENTRIES = {};\n",
+            at.join(", "),
+            Texts::KEYS.len()
+        ));
+        let tags: Vec<String> = Locale::ALL.iter().map(|l| json(l.tag())).collect();
+        js.push_str(&format!("export const TAGS = [{}];\n", tags.join(", ")));
+        js.push_str("export const MARKS = {\n");
+        for w in Wallet::ALL {
+            let m = crate::marks::mark(w);
+            let shapes: Vec<String> = m
+                .shapes
+                .iter()
+                .map(|(fill, d)| format!("[{}, {}]", json(fill), json(d)))
+                .collect();
+            js.push_str(&format!(
+                "  {}: [{}, [{}]],\n",
+                w.as_str(),
+                json(m.view_box),
+                shapes.join(", ")
+            ));
+        }
+        js.push_str("};\n");
+        files.push(("www/words.js".into(), js));
+        files
+    }
+
+    #[test]
+    fn the_tables_outside_the_wasm_are_these() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let update = std::env::var_os("WALLET_CHECKOUT_UPDATE_WORDS").is_some();
+        let mut stale = Vec::new();
+        for (path, want) in generated() {
+            let full = root.join(&path);
+            if std::fs::read_to_string(&full).ok().as_deref() == Some(want.as_str()) {
+                continue;
+            }
+            if update {
+                std::fs::create_dir_all(full.parent().expect("a directory")).expect("mkdir");
+                std::fs::write(&full, want).expect("write");
+            } else {
+                stale.push(path);
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "{stale:?} differ from src/i18n.rs: rewrite them with WALLET_CHECKOUT_UPDATE_WORDS=1 cargo test -p wallet-checkout i18n"
+        );
+    }
+
+    #[test]
+    fn a_table_from_outside_is_checked_whole() {
+        let fr = texts(Locale::Fr);
+        let all: std::collections::HashMap<_, _> = fr.entries().into_iter().collect();
+        let read = |over: Option<(&str, &str)>| {
+            Texts::from_table(|_, k| match over {
+                Some((key, v)) if key == k => (!v.is_empty()).then(|| v.to_string()),
+                _ => all.get(k).map(|v| v.to_string()),
+            })
+        };
+        let back = read(None).expect("the French table reads back");
+        assert_eq!(back.entries(), fr.entries());
+        for (key, bad) in [
+            ("choose", ""),
+            ("choose", "   "),
+            ("scan_with", "Scannez avec"),
+            ("spoken_expiry", "Le code expire."),
+            ("minutes", "minutes"),
+            ("cancel", "Annuler\u{0}"),
+            ("retry", "Réessayer\nmaintenant"),
+        ] {
+            assert!(read(Some((key, bad))).is_none(), "{key}: {bad:?}");
+        }
+        assert!(read(Some(("choose", &"x".repeat(401)))).is_none());
+        assert!(read(Some(("choose", &"x".repeat(400)))).is_some());
+        assert!(Texts::from_table(|_, _| None).is_none());
+    }
 
     #[test]
     fn locale_tags() {

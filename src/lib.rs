@@ -7,6 +7,8 @@
 pub mod device;
 pub mod i18n;
 pub mod machine;
+/// The wallets' marks: drawn by the embedding code (`www/words.js` is generated from them), not the wasm.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod marks;
 pub mod qr;
 pub mod screen;

@@ -717,6 +717,7 @@ mod tests {
     fn qr() -> Action {
         Action::Qr {
             content: Some("https://x".into()),
+            matrix: None,
             image: None,
             url: None,
         }

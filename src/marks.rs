@@ -1,4 +1,5 @@
-//! The wallets' marks drawn on their buttons: inline SVG data (no network, no image request, so no
+//! The wallets' marks drawn on their buttons (by the embedding code, from `www/words.js`, which the
+//! tests generate from here): inline SVG data (no network, no image request, so no
 //! `img-src` in the merchant's CSP), decorative beside the name. Alipay's and WeChat's are Simple
 //! Icons' (CC0 1.0) in the brands' colours, rounded to a tenth of their 24-unit box; UnionPay's three bands are the first three shapes of
 //! `react-svg-credit-card-payment-icons`' logo (Apache-2.0), rounded to whole units.

@@ -1,6 +1,8 @@
-//! QR codes drawn by the widget itself: `qrcodegen`'s modules as one SVG path (no image host, no HTML strings).
+//! QR codes drawn by the widget: the server's matrix (`Action::Qr::matrix`, encoded from the
+//! content when the session was made) as one SVG path (no encoder in the wasm, no image host, no
+//! HTML strings).
 
-use qrcodegen::{QrCode, QrCodeEcc};
+use wallet_checkout_protocol::QrMatrix;
 
 /// A QR code ready to draw: `viewBox="0 0 size size"` and one path of dark modules (quiet zone included).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,36 +14,29 @@ pub struct QrPath {
 /// Modules of white border on each side, as the QR standard asks.
 pub const QUIET_ZONE: usize = 4;
 
-/// Encodes `content` with medium error correction; `qrcodegen` lowers it only where that keeps the
-/// same version and raises it when it fits (`boost_ecl`), and falls back to low for long payloads.
-pub fn encode(content: &str) -> Option<QrPath> {
-    let code = QrCode::encode_text(content, QrCodeEcc::Medium)
-        .or_else(|_| QrCode::encode_text(content, QrCodeEcc::Low))
-        .ok()?;
-    let width = code.size();
-    let mut d = String::with_capacity((width * width * 3) as usize);
+/// The path of `matrix`'s dark modules, one horizontal run per command; `None` if it is not a QR's.
+pub fn path(matrix: &QrMatrix) -> Option<QrPath> {
+    if !matrix.is_valid() {
+        return None;
+    }
+    let width = usize::from(matrix.size);
+    let mut d = String::with_capacity(width * width * 3);
     for y in 0..width {
         let mut x = 0;
         while x < width {
-            if code.get_module(x, y) {
+            if matrix.is_dark(x, y) {
                 let start = x;
-                while x < width && code.get_module(x, y) {
+                while x < width && matrix.is_dark(x, y) {
                     x += 1;
                 }
-                // One horizontal run per command keeps the path short.
-                let (x0, y0, run) = (
-                    start as usize + QUIET_ZONE,
-                    y as usize + QUIET_ZONE,
-                    (x - start) as usize,
-                );
-                push_run(&mut d, x0, y0, run);
+                push_run(&mut d, start + QUIET_ZONE, y + QUIET_ZONE, x - start);
             } else {
                 x += 1;
             }
         }
     }
     Some(QrPath {
-        size: width as usize + 2 * QUIET_ZONE,
+        size: width + 2 * QUIET_ZONE,
         d,
     })
 }
@@ -70,14 +65,23 @@ fn push_num(d: &mut String, n: usize) {
 mod tests {
     use super::*;
 
+    /// A 21-module matrix with the first row dark, then one dark module at (20, 1).
+    fn sample() -> QrMatrix {
+        let mut bits = vec![0u8; (21 * 21usize).div_ceil(8)];
+        for bit in (0..21).chain([21 + 20]) {
+            bits[bit / 8] |= 0x80 >> (bit % 8);
+        }
+        QrMatrix {
+            size: 21,
+            dark: bits.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
     #[test]
-    fn encodes_a_url_into_a_square_path() {
-        let qr = encode("http://127.0.0.1:8080/sandbox/wallet/1234567890123456789012345")
-            .expect("encodes");
-        assert!(qr.size >= 21 + 2 * QUIET_ZONE);
-        assert!(qr.d.starts_with('M'));
-        // The three finder patterns start at the corners: the top-left one is a run of 7 at (4,4).
-        assert!(qr.d.starts_with("M4 4h7v1h-7z"), "{}", &qr.d[..20]);
+    fn draws_the_matrix_as_runs_inside_the_quiet_zone() {
+        let qr = path(&sample()).expect("a QR's matrix");
+        assert_eq!(qr.size, 21 + 2 * QUIET_ZONE);
+        assert_eq!(qr.d, "M4 4h21v1h-21zM24 5h1v1h-1z");
     }
 
     #[test]
@@ -88,7 +92,31 @@ mod tests {
     }
 
     #[test]
-    fn refuses_what_cannot_fit_in_a_qr() {
-        assert!(encode(&"x".repeat(5000)).is_none());
+    fn refuses_what_is_not_a_qr() {
+        let good = sample();
+        for bad in [
+            QrMatrix {
+                size: 22,
+                ..good.clone()
+            },
+            QrMatrix {
+                size: 181,
+                ..good.clone()
+            },
+            QrMatrix {
+                dark: good.dark[1..].into(),
+                ..good.clone()
+            },
+            QrMatrix {
+                dark: format!("{}00", good.dark),
+                ..good.clone()
+            },
+            QrMatrix {
+                dark: good.dark.to_uppercase().replace('0', "G"),
+                ..good.clone()
+            },
+        ] {
+            assert_eq!(path(&bad), None, "{bad:?}");
+        }
     }
 }

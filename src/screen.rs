@@ -2,7 +2,9 @@
 //! they do. Pure, so every state's screen is tested on the host; the view only binds it to one
 //! fixed template (one template instead of a tree per state keeps the wasm small).
 
-use wallet_checkout_protocol::{Action, ErrorCode, FailureCode, Flow, Money, Status, Wallet};
+use wallet_checkout_protocol::{
+    Action, ErrorCode, FailureCode, Flow, Money, QrMatrix, Status, Wallet,
+};
 
 use crate::i18n::Texts;
 use crate::machine::{BridgeOutcome, Event, Pending, State};
@@ -57,11 +59,11 @@ pub struct Screen {
     /// The success tick.
     pub tick: bool,
     pub amount: Option<String>,
-    /// The QR payload to draw, and the accessible name of the picture.
-    pub qr: Option<String>,
+    /// The QR to draw (the server's matrix of its content), and the accessible name of the picture.
+    pub qr: Option<QrMatrix>,
     pub qr_label: String,
-    /// The gateway's own picture (a data URL or a safe URL), drawn only when there is no payload
-    /// or it is too long to encode.
+    /// The gateway's own picture (a data URL or a safe URL), drawn only when there is no matrix
+    /// (no content, or too long to encode).
     pub qr_image: Option<String>,
     /// A phone's bigger QR.
     pub qr_big: bool,
@@ -199,10 +201,11 @@ fn pending(s: &mut Screen, p: &Pending, look: &Look) {
     match &p.session.action {
         Some(Action::Qr {
             content,
+            matrix,
             image,
             url,
         }) => {
-            s.qr = content.clone();
+            s.qr = matrix.clone();
             s.qr_big = on_phone;
             s.qr_label = format!(
                 "{} {} · {}",
@@ -307,14 +310,14 @@ mod tests {
     use wallet_checkout_protocol::{ErrorCode, Session};
 
     use super::*;
-    use crate::i18n::{texts, Locale};
+    use crate::i18n::EN;
     use crate::machine::{ErrorKind, Failure, Retry};
 
     const NOW: i64 = 1_700_000_000_000; // 2023-11-14T22:13:20Z, five minutes before expiry
 
     fn look(flow: Flow) -> Look {
         Look {
-            texts: texts(Locale::En),
+            texts: &EN,
             lang: "en",
             flow,
             amount: |m, _| format!("{} {}", m.to_decimal(), m.currency.as_str()),
@@ -390,6 +393,10 @@ mod tests {
     fn qr(url: Option<&str>) -> Action {
         Action::Qr {
             content: Some("https://qr.alipay.com/x".into()),
+            matrix: Some(QrMatrix {
+                size: 21,
+                dark: "0".repeat(112),
+            }),
             image: Some("javascript:alert(1)".into()),
             url: url.map(Into::into),
         }
@@ -410,7 +417,11 @@ mod tests {
         let s = screen(&pending(Wallet::Alipay, qr(None), NOW), &look(Flow::Qr));
         assert_eq!(s.body, "wc-pending");
         assert_eq!(s.amount.as_deref(), Some("12.34 CAD"));
-        assert_eq!(s.qr.as_deref(), Some("https://qr.alipay.com/x"));
+        assert_eq!(
+            s.qr.as_ref().map(|m| m.size),
+            Some(21),
+            "the server's matrix"
+        );
         assert_eq!(s.qr_label, "QR code to pay 12.34 CAD · Alipay");
         assert_eq!(s.qr_image, None, "only data: images are drawn");
         assert!(!s.qr_big);

@@ -32,11 +32,15 @@ extern "C" {
     fn requests() -> String;
 }
 
+/// A pending QR session; its matrix (as the server sends it) is 21 modules a side, each row starting
+/// with four dark modules.
 fn session_json(expires_at: &str) -> String {
+    let dark = "f0".repeat(56);
     format!(
         r#"{{"id":"cs_test","order":"A1","status":"pending","wallet":"alipay","flow":"qr","gateway":"sandbox",
             "amount":{{"value":1234,"currency":"CAD"}},"description":"Tea","created_at":"2026-01-01T00:00:00Z",
-            "expires_at":"{expires_at}","action":{{"type":"qr","content":"https://example.com/pay/123"}}}}"#
+            "expires_at":"{expires_at}","action":{{"type":"qr","content":"https://example.com/pay/123",
+            "matrix":{{"size":21,"dark":"{dark}"}}}}}}"#
     )
 }
 
@@ -148,9 +152,15 @@ async fn mount_draws_the_qr_from_the_session_and_unmount_removes_everything() {
         .get_attribute("aria-label")
         .unwrap_or_default()
         .contains("QR code"));
+    let modules = svg
+        .query_selector("path[fill='#000']")
+        .expect("query")
+        .and_then(|p| p.get_attribute("d"))
+        .unwrap_or_default();
     assert!(
-        svg.query_selector("path").expect("query").is_some(),
-        "the QR is drawn as a path"
+        modules.starts_with("M4 4h4v1h-4zM12 4h4v1h-4z"),
+        "the server's matrix drawn as runs of dark modules: {}",
+        &modules[..modules.len().min(40)]
     );
     let timer = wait_for(&div, "[role=timer]")
         .await

@@ -1,6 +1,8 @@
 //! Loading the widget from hashed files for the script tag and the iframe page: the classic-script
 //! glue (wasm-bindgen `no-modules`, global `wallet_checkout_bindgen`) with its integrity, then the wasm by `fetch` with its integrity,
-//! compiled while it streams. One memoised load; a failure clears it so the next mount retries.
+//! compiled while it streams. One memoised load; a failure clears it so the next mount retries. The
+//! shopper's language table the same way, beside them.
+import { wordsFrom } from "./first.js";
 
 /** A classic script `[file, integrity]` (at `at(file)`), pinned by its sha384. */
 export const script = ([file, integrity], at) =>
@@ -15,6 +17,14 @@ export const script = ([file, integrity], at) =>
       reject(new Error(`wallet-checkout: could not load ${s.src} (network error or integrity mismatch)`));
     };
     document.head.append(s);
+  });
+
+/** One language's table (`assets.words[tag]`, hashed), fetched with its integrity; `first.js` memoises it. */
+export const wordsOf = (assets, at) =>
+  wordsFrom((tag, signal) => {
+    const file = assets.words?.[tag];
+    if (!file) throw new Error("no such table in this release");
+    return fetch(at(file[0]), { integrity: file[1], credentials: "same-origin", signal });
   });
 
 /** The counter's field (flow `payment_code` only), fetched on first use with its integrity. */

@@ -2,9 +2,12 @@
 //! the `<wallet-checkout>` custom element and the iframe host. It never touches the DOM at import.
 //!
 //! `load()` (given by each entry) resolves with the wasm-bindgen module once the wasm is running;
-//! `css` is `{ href, integrity? }` of the widget's stylesheet.
+//! `words(tag)` with the table of one language (`first.js`'s `wordsFrom`), fetched beside it;
+//! `css` is `{ href, integrity? }` of the widget's stylesheet. Inline, the first screen is painted at
+//! once (`first.js`) and the wasm mounts over it.
 
 import { createShell } from "./shell.js";
+import { drawMarks, paint, pickLocale, replay } from "./first.js";
 
 const PREFIX = "wallet-checkout";
 const FRAME_ONLY = ["mode", "frame", "title"];
@@ -15,9 +18,15 @@ const ATTRIBUTES = { endpoint: "endpoint", order: "order", "client-secret": "cli
 const THEME = ["accent", "text", "muted", "radius", "success", "danger"];
 const fail = (message) => new TypeError(`${PREFIX}: ${message}`);
 
+// A stylesheet link → when it has loaded (or failed): the skeleton waits for its styles.
+const sheets = new WeakMap();
+
 /** A `<link rel=stylesheet>` for the widget's CSS (no inline style anywhere: a strict `style-src` holds). */
 export function stylesheet(css) {
   const link = document.createElement("link");
+  sheets.set(link, new Promise((resolve) => {
+    link.onload = link.onerror = resolve;
+  }));
   link.rel = "stylesheet";
   link.href = css.href;
   if (css.integrity) {
@@ -100,16 +109,19 @@ function mountFrame(element, options, done) {
  * The public surface for one way of loading: `mount(element, options)` returns a handle at once
  * (`ready` settles when the widget is on screen), `define()` registers `<wallet-checkout>`.
  */
-export function createWalletCheckout({ load, css, headCss = false, counter = null }) {
+export function createWalletCheckout({ load, words, css, headCss = false, counter = null }) {
   let headLink = null;
+  // The element a custom element mounts into → its shadow root's stylesheet link.
+  const slotSheets = new WeakMap();
 
   /** Every mistake (element, options, loading) rejects `ready`; nothing throws, nothing half-mounts. */
   function mount(element, options) {
     let current = options;
     let inner = null;
+    let skeleton = null; // the first screen painted before the wasm (`first.js`)
     let generation = 0;
 
-    const start = () => {
+    const start = (replacing = false) => {
       const mine = ++generation;
       if (typeof Element === "undefined" || !(element instanceof Element)) {
         return Promise.reject(fail("mount(element, options) needs a DOM element"));
@@ -136,14 +148,47 @@ export function createWalletCheckout({ load, css, headCss = false, counter = nul
       }
       const rest = { ...current };
       for (const k of FRAME_ONLY) delete rest[k];
-      return load().then((glue) => {
-        if (mine !== generation) return; // unmounted or updated meanwhile
-        inner = glue.mount(element, rest, createShell(element, rest, counter));
+      const tag = pickLocale(rest.locale);
+      const table = words(tag); // never rejects: English if it cannot load
+      // The first screen once the widget's styles apply (never unstyled: the boxes must match) and
+      // its words are here (English at once; another language's table is fetched beside the wasm).
+      // Replacing a widget (`update`), the first screen is at once, in English if the new language
+      // has not arrived yet; the widget then mounts in it.
+      const link = slotSheets.get(element) ?? (element.getRootNode() === document ? headLink : null);
+      let failed = null; // the load's failure, if it came before the first screen
+      Promise.all([link ? sheets.get(link) : null, replacing ? null : table]).then(() => {
+        if (mine !== generation || inner) return;
+        skeleton = paint(element, rest, tag, words.known?.(tag));
+        if (failed) skeleton?.fail(failed);
       });
+      return Promise.all([load(), table]).then(
+        ([glue, t]) => {
+          if (mine !== generation) return; // unmounted or updated meanwhile
+          const kept = skeleton?.take();
+          skeleton = null;
+          inner = glue.mount(element, rest, createShell(element, rest, counter, { tag, table: t }));
+          drawMarks(element);
+          if (kept) replay(element, kept);
+        },
+        (e) => {
+          // The wasm did not load: the first screen says so and offers Retry (a new load).
+          if (mine === generation) {
+            failed = () => {
+              stop();
+              handle.ready = start();
+              handle.ready.catch(() => {});
+            };
+            skeleton?.fail(failed);
+          }
+          throw e;
+        },
+      );
     };
 
     const stop = () => {
       generation++;
+      skeleton?.take();
+      skeleton = null;
       if (inner) {
         inner.unmount();
         inner.free?.();
@@ -157,7 +202,7 @@ export function createWalletCheckout({ load, css, headCss = false, counter = nul
       update(next) {
         stop();
         current = { ...current, ...next };
-        handle.ready = start();
+        handle.ready = start(true);
         return handle.ready;
       },
     };
@@ -173,7 +218,9 @@ export function createWalletCheckout({ load, css, headCss = false, counter = nul
       const root = el.shadowRoot ?? el.attachShadow({ mode: "open" });
       r.slot = document.createElement("div");
       r.slot.setAttribute("part", "container");
-      root.append(...(css ? [stylesheet(css)] : []), r.slot);
+      const link = css ? stylesheet(css) : null;
+      if (link) slotSheets.set(r.slot, link);
+      root.append(...(link ? [link] : []), r.slot);
     }
     const options = {};
     for (const [attr, key] of Object.entries(ATTRIBUTES)) {

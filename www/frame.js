@@ -1,13 +1,15 @@
 //! The iframe page's script (iframe mode): waits for the host's options by `postMessage` from its
 //! parent, mounts the widget, and reports its height and every `wallet-checkout:*` event back to
 //! that parent's exact origin. The page's own CSP (set by the merchant server) allows the wasm.
-import { loadAssets, counterFrom } from "./assets.js";
+import { loadAssets, counterFrom, wordsOf } from "./assets.js";
 import { createShell } from "./shell.js";
+import { drawMarks, paint, pickLocale, replay } from "./first.js";
 
 const assets = __WALLET_CHECKOUT_ASSETS__;
 const base = document.currentScript?.src ?? document.baseURI;
 const at = (file) => new URL(file, base).href;
 const load = loadAssets(assets, at);
+const words = wordsOf(assets, at);
 const slot = document.getElementById("wallet-checkout");
 const ALLOWED = (document.querySelector('meta[name="wallet-checkout-ancestors"]')?.content ?? "").split(" ").filter(Boolean);
 const NAMES = ["success", "failure", "expire", "cancel", "error", "statechange"];
@@ -18,7 +20,7 @@ function tell(message) {
   if (host) parent.postMessage(message, host);
 }
 
-addEventListener("message", async (event) => {
+addEventListener("message", (event) => {
   // Only the embedding page, once; its origin is where every answer goes.
   if (event.source !== parent || parent === window || handle || host) return;
   // Served by the route, the page lists the origins that may embed it (besides its own); served as
@@ -38,14 +40,35 @@ addEventListener("message", async (event) => {
   }
   // The body's own height (not scrollHeight, which never drops below the frame's): the frame shrinks too.
   new ResizeObserver(() => tell({ wc: "size", height: Math.ceil(document.body.getBoundingClientRect().height) })).observe(document.body);
-  try {
-    const glue = await load();
-    handle = glue.mount(slot, msg.options, createShell(slot, msg.options, counterFrom(assets, at)));
-    tell({ wc: "mounted" });
-  } catch (e) {
-    slot.textContent = e.message;
-    tell({ wc: "event", name: "error", detail: { state: "error", kind: "load", code: null, message: String(e.message) } });
-  }
+  start(msg.options);
 });
+
+/** The first screen at once (the page's styles are in its head), the wasm and the shopper's language
+ * beside each other, then the widget over the first screen; a load that fails offers Retry. */
+function start(options) {
+  const tag = pickLocale(options.locale);
+  const table = words(tag);
+  let first = null;
+  let mounted = false;
+  table.then((t) => {
+    if (!mounted) first = paint(slot, options, tag, t);
+  });
+  Promise.all([load(), table])
+    .then(([glue, t]) => {
+      const kept = first?.take();
+      first = null;
+      mounted = true;
+      handle = glue.mount(slot, options, createShell(slot, options, counterFrom(assets, at), { tag, table: t }));
+      drawMarks(slot);
+      if (kept) replay(slot, kept);
+      tell({ wc: "mounted" });
+    })
+    .catch((e) => {
+      // The wasm did not load (the first screen offers Retry), or it refused the options (said as text).
+      if (first) first.fail(() => (first.take(), start(options)));
+      else slot.textContent = e.message;
+      tell({ wc: "event", name: "error", detail: { state: "error", kind: "load", code: null, message: String(e.message) } });
+    });
+}
 
 if (parent !== window) parent.postMessage({ wc: "ready" }, "*");

@@ -1,6 +1,7 @@
 //! The npm package's entry (`import { mount } from "wallet-checkout"`): side-effect free and safe to
 //! import without a DOM (server-side rendering); the wasm is fetched on the first `mount()`.
 import { createWalletCheckout } from "./core.js";
+import { wordsFrom } from "./first.js";
 
 let loading = null;
 
@@ -20,7 +21,13 @@ export function load() {
 
 let api = null;
 const surface = () =>
-  (api ??= createWalletCheckout({ load, css: { href: new URL("./wallet-checkout.css", import.meta.url).href }, counter: () => import("./counter.js") }));
+  (api ??= createWalletCheckout({
+    load,
+    // The shopper's one language, beside the wasm (English is in the wasm).
+    words: wordsFrom((tag, signal) => fetch(new URL(`./locales/${tag}.json`, import.meta.url), { signal })),
+    css: { href: new URL("./wallet-checkout.css", import.meta.url).href },
+    counter: () => import("./counter.js"),
+  }));
 
 /** Mounts a checkout into `element`; see `index.d.ts` for the options. */
 export function mount(element, options) {

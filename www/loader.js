@@ -39,7 +39,10 @@ window.WalletCheckout = {
     const ready = load().then((api) => (gone ? undefined : (inner = api.mount(element, options)).ready));
     ready.catch(() => {});
     return {
-      ready,
+      // The inner handle's: a Retry after a failed load, or an update, gives it a new one.
+      get ready() {
+        return inner ? inner.ready : ready;
+      },
       unmount() {
         gone = true;
         inner?.unmount();

@@ -21,8 +21,9 @@ const CALLBACKS = { statechange: "onStateChange", success: "onSuccess", failure:
 const PREFIX = "wallet-checkout";
 
 /** The shell of one widget in `host`; `options` are the merchant's (their callbacks are called here);
- * `counter()` fetches the counter's field (`counter.js`), for flow `payment_code` only. */
-export function createShell(host, options = {}, counter = null) {
+ * `counter()` fetches the counter's field (`counter.js`), for flow `payment_code` only; `language` is
+ * `{ tag, table }`, the shopper's words as the embedding code fetched them (`first.js`). */
+export function createShell(host, options = {}, counter = null, language = null) {
   let deliver = null;
   let alive = true; // false after stop(): every method below then does nothing
   let pending = null; // the timer of a request not sent yet
@@ -311,6 +312,16 @@ export function createShell(host, options = {}, counter = null) {
     /** A random hex id for this widget's idempotency keys. */
     nonce() {
       return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+    },
+
+    /** The shopper's language as the embedding code picked it (`first.js`), or English. */
+    language() {
+      return language?.tag ?? "en";
+    },
+
+    /** The table of words fetched for `tag` (`{ tag, table }` from the embedding code), if it is that one. */
+    words(tag) {
+      return language && tag === language.tag ? language.table : undefined;
     },
 
     warn(...args) {

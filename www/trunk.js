@@ -2,11 +2,18 @@
 //! (`window.wasmBindings`), through the same `core.js` the script tag and the npm package use, so
 //! the demo page (`index.html`, `demo.js`) runs unchanged with hot reload. Not part of any release.
 import { createWalletCheckout } from "./core.js";
+import { wordsFrom } from "./first.js";
 
 const started = new Promise((resolve) => {
   if (window.wasmBindings) resolve(window.wasmBindings);
   else addEventListener("TrunkApplicationStarted", () => resolve(window.wasmBindings), { once: true });
 });
 
-window.WalletCheckout = createWalletCheckout({ load: () => started, css: { href: "/wallet-checkout.css" }, headCss: true, counter: () => import("/counter.js") });
+window.WalletCheckout = createWalletCheckout({
+  load: () => started,
+  words: wordsFrom((tag, signal) => fetch(`/locales/${tag}.json`, { signal })),
+  css: { href: "/wallet-checkout.css" },
+  headCss: true,
+  counter: () => import("/counter.js"),
+});
 dispatchEvent(new Event("wallet-checkout:loaded"));

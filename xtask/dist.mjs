@@ -17,7 +17,7 @@
 import binaryen from "binaryen";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -45,7 +45,40 @@ const wasmPath = join(dirname(resolve(web)), "wallet_checkout.wasm");
   const cut = join(dirname(resolve(web)), "wallet_checkout_dce.wasm");
   const bin = (tool) => join(root, "node_modules/.bin", tool);
   execFileSync(bin("wasm-metadce"), ["--graph-file", graph, snipped, "-o", cut], { stdio: ["ignore", "ignore", "inherit"] });
-  execFileSync(bin("wasm-opt"), ["-Oz", "--converge", cut, "-o", wasmPath], { stdio: "inherit" });
+  // Memory is the wasm's own (exported, never imported), so it starts zeroed; the stack sits below
+  // the data and never reaches its lowest kilobyte. The producers and target-features sections are
+  // for toolchains, not browsers.
+  execFileSync(bin("wasm-opt"), ["-Oz", "--converge", "--zero-filled-memory", "--low-memory-unused", "--strip-producers", "--strip-target-features", cut, "-o", wasmPath], { stdio: "inherit" });
+  writeFileSync(wasmPath, blankSourcePaths(readFileSync(wasmPath)));
+}
+
+/**
+ * The build machine's source paths (`/…/library/core/src/….rs`, `/…/registry/src/…/….rs`) zeroed in
+ * place: they are the panic locations, read only by the panic machinery `snipPanics` cut, so they
+ * are dead bytes (and name the build machine's folders). Same length, so no pointer moves; zeros
+ * compress to almost nothing.
+ */
+function blankSourcePaths(bytes) {
+  // Only inside the data section (id 11): never a byte of code.
+  let i = 8;
+  const leb = () => { let r = 0, sh = 0, x; do { x = bytes[i++]; r |= (x & 0x7f) << sh; sh += 7; } while (x & 0x80); return r >>> 0; };
+  let data = null;
+  while (i < bytes.length) {
+    const id = bytes[i++];
+    const size = leb();
+    if (id === 11) data = [i, i + size];
+    i += size;
+  }
+  if (!data) throw new Error("the wasm has no data section");
+  const text = bytes.subarray(...data).toString("latin1");
+  const out = Buffer.from(bytes);
+  let count = 0;
+  for (const m of text.matchAll(/\/(?:[\w.@+-]+\/){2,}[\w.+-]+\.rs/g)) {
+    out.fill(0, data[0] + m.index, data[0] + m.index + m[0].length);
+    count++;
+  }
+  if (count === 0) console.log("  note: no source paths found to blank");
+  return out;
 }
 const wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
 
@@ -98,7 +131,7 @@ const integrity = (bytes) => `sha384-${createHash("sha384").update(bytes).digest
 const shortHash = (bytes) => createHash("sha384").update(bytes).digest("hex").slice(0, 12);
 
 /** Writes `bytes` as `<stem>.<hash>.<ext>` and records it in the manifest. */
-function emit(stem, ext, bytes, purpose, { widget = false } = {}) {
+function emit(stem, ext, bytes, purpose, { widget = false, language = undefined } = {}) {
   const file = `${stem}.${shortHash(bytes)}.${ext}`;
   writeFileSync(join(out, file), bytes);
   // The compressed copies beside it, for a server that sends them as they are (the reference
@@ -115,6 +148,7 @@ function emit(stem, ext, bytes, purpose, { widget = false } = {}) {
     brotli: br.length,
     sha384: integrity(bytes),
     widget,
+    ...(language ? { language } : {}),
   };
   files.push(entry);
   return [file, entry.sha384];
@@ -141,7 +175,18 @@ const frameCssFile = emit("wallet-checkout-frame", "css", frameCss, "iframe page
 // 2. The loader (script tag), the embedding code it fetches on the first mount, and the iframe
 //    page's script, with the names and hashes above inside; the counter's field, fetched only by a
 //    widget on flow `payment_code` (never part of a shopper's download).
-const assets = { glue: glueFile, wasm: wasmFile, css: cssFile };
+const assets = { glue: glueFile, wasm: wasmFile, css: cssFile, words: {} };
+// Every language but English (built into the wasm) as a table of its own, generated from src/i18n.rs
+// (www/locales/); a shopper downloads only theirs, beside the wasm, pinned by its integrity.
+for (const name of readdirSync(join(www, "locales")).filter((f) => f.endsWith(".json")).sort()) {
+  const tag = name.slice(0, -".json".length);
+  const table = Buffer.from(JSON.stringify(JSON.parse(readFileSync(join(www, "locales", name), "utf8"))));
+  const [file] = emit(`wallet-checkout-words-${tag}`, "json", table, `the widget's words in ${tag}; fetched with integrity by a shopper reading ${tag} only`, { language: tag });
+  // Pinned by SHA-256 (as strong here, and 16 bytes shorter than SHA-384 in every shopper's embedding
+  // code, nine times over).
+  assets.words[tag] = [file, `sha256-${createHash("sha256").update(table).digest("base64")}`];
+}
+if (Object.keys(assets.words).length !== 9) throw new Error(`www/locales/ has ${Object.keys(assets.words).length} tables, not 9`);
 function bundle(entry, defined = assets) {
   const result = esbuild.buildSync({
     entryPoints: [join(www, entry)],
@@ -195,12 +240,15 @@ ${tag("script", loaderFile, " async")}
 `;
 writeFileSync(join(out, "snippet.html"), snippet);
 const widgetBrotli = files.filter((f) => f.widget).reduce((n, f) => n + f.brotli, 0);
+const largestWords = files.filter((f) => f.language).reduce((a, f) => (f.brotli > a.brotli ? f : a));
 const manifest = {
   name: pkg.name,
   version: pkg.version,
   loader: loaderFile[0],
   script_tag: tag("script", loaderFile, " async"),
+  // What an English-reading shopper downloads; any other adds one table (the largest below).
   inline_widget_brotli: widgetBrotli,
+  largest_language: { language: largestWords.language, brotli: largestWords.brotli },
   files,
 };
 writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -223,7 +271,10 @@ for (const f of ["demo.js", "demo.css", "cashier.js"]) copyFileSync(join(www, f)
 // 6. The npm package: ESM glue (`--target web`, same wasm), entries, types, CSS; then `npm pack`.
 const npm = join(out, "npm");
 mkdirSync(join(npm, "pkg"), { recursive: true });
-for (const f of pkg.files.filter((f) => !f.startsWith("pkg/") && f !== "README.md")) copyFileSync(join(www, f), join(npm, f));
+for (const f of pkg.files.filter((f) => !f.startsWith("pkg/") && f !== "README.md")) {
+  if (statSync(join(www, f)).isDirectory()) cpSync(join(www, f), join(npm, f), { recursive: true });
+  else copyFileSync(join(www, f), join(npm, f));
+}
 copyFileSync(join(www, "package.json"), join(npm, "package.json"));
 copyFileSync(join(root, "README.md"), join(npm, "README.md"));
 writeFileSync(join(npm, "pkg/wallet_checkout.js"), minifyJs(prune(readFileSync(join(web, "wallet_checkout.js"), "utf8"), "web glue")));
@@ -232,4 +283,4 @@ execFileSync("npm", ["pack", "--pack-destination", out, "--silent"], { cwd: npm,
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 for (const f of files) console.log(`  ${f.file.padEnd(44)} ${String(f.bytes).padStart(8)} B  brotli ${kb(f.brotli).padStart(8)}  ${f.widget ? "inline widget" : ""}`);
-console.log(`  inline widget download (loader + glue + wasm + css), brotli: ${kb(widgetBrotli)}`);
+console.log(`  inline widget download (loader + glue + wasm + css), brotli: ${kb(widgetBrotli)}; with the largest language (${largestWords.language}): ${kb(widgetBrotli + largestWords.brotli)}`);

@@ -18,7 +18,6 @@ pub struct Options {
     pub wallets: Vec<Wallet>,
     /// Forces a flow instead of detecting it from the device.
     pub flow: Option<Flow>,
-    pub locale: Option<String>,
     pub return_url: Option<String>,
     /// A QR on a cashier's screen (`inStore: true`, or the `in-store` attribute).
     pub in_store: bool,
@@ -158,7 +157,8 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
             Flow::parse(&f).ok_or_else(|| bad("flow", flow_expected, &JsValue::from_str(&f)))?,
         ),
     };
-    let locale = optional_string(raw, "locale", "a language tag such as \"en\" or \"zh-CN\"")?;
+    // Checked here; the embedding code picks the language from it (`www/first.js`).
+    optional_string(raw, "locale", "a language tag such as \"en\" or \"zh-CN\"")?;
     let return_url = optional_string(raw, "returnUrl", "an absolute http(s) URL")?;
     if let Some(u) = &return_url {
         if !(u.starts_with("https://") || u.starts_with("http://")) {
@@ -190,7 +190,6 @@ pub fn parse(raw: &JsValue) -> Result<Options, String> {
         client_secret,
         wallets,
         flow,
-        locale,
         return_url,
         in_store,
     })

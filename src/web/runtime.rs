@@ -16,7 +16,7 @@ use super::safe_url;
 use super::shell::{Kind, Shell};
 use super::{decode, net};
 use crate::device;
-use crate::i18n::{texts, Locale, Texts};
+use crate::i18n::{Locale, Texts, EN};
 use crate::machine::{
     self, BridgeOutcome, Context, Effect, Event, Failure, State, Transport, LONG_POLL_SECS,
 };
@@ -33,6 +33,49 @@ type Deliver = Closure<dyn Fn(u32, u32, JsValue)>;
 
 /// Reads an in-app bridge's raw answer.
 type BridgeReader = fn(&JsValue) -> BridgeOutcome;
+
+thread_local! {
+    /// The languages decoded so far on this page: each once, however many widgets mount.
+    static LANGUAGES: RefCell<Vec<(Locale, &'static Texts)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The words for `locale`: English is built in; any other is the table the embedding code fetched
+/// for it (`shell.words(tag)`), checked whole. A table missing (the embedding code said why) or not
+/// valid leaves the widget in English.
+fn words(locale: Locale, shell: &Shell) -> (Locale, &'static Texts) {
+    if locale == Locale::En {
+        return (locale, &EN);
+    }
+    if let Some(known) =
+        LANGUAGES.with_borrow(|l| l.iter().find(|(l, _)| *l == locale).map(|e| e.1))
+    {
+        return (locale, known);
+    }
+    let table = shell.words(locale.tag());
+    // An array in `Texts::KEYS`' order.
+    let read = js_sys::Array::is_array(&table)
+        .then(|| Texts::from_table(|i, _| Reflect::get_u32(&table, i).ok()?.as_string()))
+        .flatten();
+    match read {
+        Some(texts) => {
+            let texts: &'static Texts = Box::leak(Box::new(texts));
+            LANGUAGES.with_borrow_mut(|l| l.push((locale, texts)));
+            (locale, texts)
+        }
+        None => {
+            if !table.is_undefined() {
+                shell.warn(
+                    &format!(
+                        "the words for {} are not a whole table; showing English",
+                        locale.tag()
+                    ),
+                    &JsValue::UNDEFINED,
+                );
+            }
+            (Locale::En, &EN)
+        }
+    }
+}
 
 /// Which link was copied, and whether it worked (the view shows "Link copied" for that link).
 pub type Copied = RwSignal<Option<(String, bool)>>;
@@ -118,11 +161,11 @@ impl Runtime {
                 width,
             })
         });
-        let mut tags: Vec<String> = options.locale.iter().cloned().collect();
-        if let Some(n) = &navigator {
-            tags.extend(n.languages().iter().filter_map(|l| l.as_string()));
-        }
-        let locale = Locale::pick(tags.iter().map(String::as_str));
+        // The embedding code picked the language (the option, then `navigator.languages`) to fetch
+        // its table beside the wasm: the widget takes that one.
+        let tag = shell.language();
+        let picked = Locale::ALL.into_iter().find(|l| l.tag() == tag);
+        let (locale, texts) = words(picked.unwrap_or(Locale::En), &shell);
         // By default the shopper comes back to this very page (without its fragment).
         let return_url = options.return_url.clone().or_else(|| {
             let href = window.as_ref()?.location().href().ok()?;
@@ -133,7 +176,7 @@ impl Runtime {
             options,
             flow,
             locale,
-            texts: texts(locale),
+            texts,
             instance: shell.nonce(),
             shell,
             deliver: RefCell::new(None),

@@ -65,6 +65,14 @@ extern "C" {
     pub fn scan(this: &Shell);
     #[wasm_bindgen(method)]
     pub fn nonce(this: &Shell) -> String;
+    /// The language the embedding code picked for the shopper (`www/first.js`, `pickLocale`): a tag
+    /// of `Locale::ALL`, `"en"` when it was given none.
+    #[wasm_bindgen(method)]
+    pub fn language(this: &Shell) -> String;
+    /// The table of words the embedding code fetched for `tag` (`www/locales/<tag>.json`), or
+    /// `undefined` if it has none (it failed to load, or another language was picked there).
+    #[wasm_bindgen(method)]
+    pub fn words(this: &Shell, tag: &str) -> JsValue;
     #[wasm_bindgen(method)]
     pub fn warn(this: &Shell, message: &str, detail: &JsValue);
 }

@@ -6,12 +6,11 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use wallet_checkout_protocol::Money;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 
 use super::runtime::{Copied, Runtime};
 use super::safe_url;
 use crate::machine::{Event, State};
-use crate::marks;
 use crate::qr::{self, QrPath};
 use crate::screen::{screen, Look, Screen};
 
@@ -57,28 +56,22 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>, copied: Copied) -> impl
     };
     let tx = Sender(StoredValue::new_local(rt.clone()));
     let screen = Memo::new(move |_| state.with(|s| screen(s, &look)));
-    // The QR is encoded once per payload, not on every tick of the countdown.
+    // The QR is drawn once per matrix, not on every tick of the countdown.
     let content = Memo::new(move |_| screen.with(|s| s.qr.clone()));
     let picture: Memo<Option<QrPath>> =
-        Memo::new(move |_| content.with(|c| c.as_deref().and_then(qr::encode)));
+        Memo::new(move |_| content.with(|c| c.as_ref().and_then(qr::path)));
 
     let buttons = rt
         .options
         .wallets
         .iter()
         .map(|&w| {
-            let mark = marks::mark(w);
-            let shapes = mark
-                .shapes
-                .iter()
-                .map(|&(fill, d)| view! { <path fill=fill d=d/> })
-                .collect_view();
+            // Its mark is drawn by the embedding code (`www/first.js`), which paints it first.
             view! {
                 <button type="button" class="wc-wallet" part="wallet" data-wallet=w.as_str()
                     aria-pressed=Signal::derive(move || (screen.with(|s| s.chosen) == Some(w)).to_string())
                     disabled=flag(screen, |s| s.busy)
                     on:click=move |_| tx.send(Event::WalletChosen(w))>
-                    <svg class="wc-mark" viewBox=mark.view_box aria-hidden="true" focusable="false">{shapes}</svg>
                     <span>{texts.name(w)}</span>
                 </button>
             }
@@ -167,6 +160,18 @@ pub fn checkout(rt: Rc<Runtime>, state: RwSignal<State>, copied: Copied) -> impl
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Intl.NumberFormat`, bound directly (no `Reflect::construct` in the wasm).
+    #[wasm_bindgen(js_namespace = Intl)]
+    type NumberFormat;
+    /// Throws a `RangeError` for a currency the browser does not know: caught.
+    #[wasm_bindgen(constructor, js_namespace = Intl, catch)]
+    fn new(locales: &str, options: &js_sys::Object) -> Result<NumberFormat, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn format(this: &NumberFormat, value: &str) -> Result<String, JsValue>;
+}
+
 /// The amount in the shopper's language and the currency's own decimals (`Intl.NumberFormat`),
 /// from the exact decimal string: no float ever holds money.
 fn amount_text(money: &Money, lang: &str) -> String {
@@ -177,24 +182,7 @@ fn amount_text(money: &Money, lang: &str) -> String {
         &"currency".into(),
         &money.currency.as_str().into(),
     );
-    let locales = js_sys::Array::of1(&lang.into());
-    let formatted = (|| {
-        // `new Intl.NumberFormat` throws a RangeError for a currency it does not know.
-        let ctor = js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
-            .and_then(|intl| js_sys::Reflect::get(&intl, &"NumberFormat".into()))
-            .ok()?
-            .dyn_into::<js_sys::Function>()
-            .ok()?;
-        let args = js_sys::Array::of2(&locales, &options);
-        let nf = js_sys::Reflect::construct(&ctor, &args).ok()?;
-        let format = js_sys::Reflect::get(&nf, &"format".into())
-            .ok()?
-            .dyn_into::<js_sys::Function>()
-            .ok()?;
-        format
-            .call1(&nf, &money.to_decimal().into())
-            .ok()?
-            .as_string()
-    })();
-    formatted.unwrap_or_else(|| money.to_string())
+    NumberFormat::new(lang, &options)
+        .and_then(|nf| nf.format(&money.to_decimal()))
+        .unwrap_or_else(|_| money.to_string())
 }

@@ -17,7 +17,8 @@ const SITE = process.env.WALLET_CHECKOUT_SITE ?? join(ROOT, "dist");
 const manifest = JSON.parse(readFileSync(join(SITE, "manifest.json"), "utf8"));
 const loader = manifest.files.find((f) => f.file === manifest.loader);
 
-/** The inline widget's whole download (loader, embedding code, glue, wasm, CSS), brotli. The issue's
+/** The inline widget's whole download (loader, embedding code, glue, wasm, CSS, and the shopper's
+ * language table when it is not English), brotli. The issue's
  * budget is 60 KB and its aim 45 KB; today's build is above both (see the README's size section), so
  * this is a ceiling that only moves down: it fails the suite if the widget grows. It was 92 KiB; it
  * rose by what the six languages of issue 19 cost (3.8 KiB) and the wallets' marks, names and dark
@@ -31,8 +32,13 @@ const loader = manifest.files.find((f) => f.file === manifest.loader);
  * `wait`, `failure`, the code's wallet table), the machine's and screen's counter states, one status
  * in ten languages and the shell's hook for the counter's field, whose code and words are fetched
  * only on that flow (`wallet-checkout-counter.*.js`): 101,774 B measured (101,654 B once the code's
- * prefix was read from its two bytes), under 99,758 + 2,048. */
-const CEILING_BROTLI = 101_806;
+ * prefix was read from its two bytes), under 99,758 + 2,048. Issue 33 asked for ≤ 92 KiB (94,208 B)
+ * for a shopper's whole download, every language still there: the nine other languages left the wasm
+ * (one table fetched beside it, and now counted: the largest, Japanese, 723 B), the QR encoder left
+ * for the server (the session carries the matrix), the marks and the first screen moved to the
+ * embedding code, `Intl.NumberFormat` bound directly, the panic locations zeroed: 92,905 B for an
+ * English reader, 93,628 B with the largest table. */
+const CEILING_BROTLI = 93_628;
 const LOADER_BROTLI = 1024;
 
 let server;
@@ -83,9 +89,14 @@ test("size: the loader is at most 1 KB and the inline widget stays under its cei
   assert.deepEqual(widget.map((f) => f.file.split(".").pop()).sort(), ["css", "js", "js", "js", "wasm"]);
   const total = widget.reduce((n, f) => n + f.brotli, 0);
   assert.equal(total, manifest.inline_widget_brotli);
-  assert.ok(total <= CEILING_BROTLI, `inline widget ${total} B brotli > ceiling ${CEILING_BROTLI}`);
+  // A shopper who reads another language than English downloads its table too: the largest counts.
+  const tables = manifest.files.filter((f) => f.language);
+  assert.equal(tables.length, 9);
+  const largest = Math.max(...tables.map((f) => f.brotli));
+  assert.deepEqual(manifest.largest_language.brotli, largest);
+  assert.ok(total + largest <= CEILING_BROTLI, `inline widget ${total} B + its largest language ${largest} B brotli > ceiling ${CEILING_BROTLI}`);
   for (const f of manifest.files) {
-    assert.match(f.file, /\.[0-9a-f]{12}\.(js|wasm|css)$/, "content-hashed name");
+    assert.match(f.file, /\.[0-9a-f]{12}\.(js|wasm|css|json)$/, "content-hashed name");
     assert.match(f.sha384, /^sha384-[A-Za-z0-9+/]{64}$/);
     assert.ok(f.purpose.length > 10, `${f.file} says what it is for`);
   }
@@ -173,7 +184,7 @@ test("script tag with a wrong integrity hash: the browser refuses it, nothing is
   await context.close();
 });
 
-test("a tampered wasm is refused by its integrity: `ready` rejects with a clear error, the slot stays empty", async () => {
+test("a tampered wasm is refused by its integrity: `ready` rejects with a clear error, the first screen says so", async () => {
   const context = await browser.newContext();
   const wasm = manifest.files.find((f) => f.file.endsWith(".wasm")).file;
   await context.route(`**/${wasm}`, async (route) => {
@@ -191,11 +202,18 @@ test("a tampered wasm is refused by its integrity: `ready` rejects with a clear 
       await window.WalletCheckout.mount(slot, { order: o }).ready;
       return "mounted";
     } catch (e) {
-      return { message: e.message, children: slot.childElementCount };
+      // The first screen (painted before the wasm) turns into the load error state: no dead buttons.
+      await new Promise((r) => setTimeout(r, 100));
+      return {
+        message: e.message,
+        alert: slot.querySelector(".wc-status[role='alert']")?.textContent,
+        retry: slot.querySelector(".wc-error .wc-primary")?.textContent,
+        wallets: slot.querySelector(".wc-wallets")?.hidden,
+      };
     }
   }, order);
   assert.match(outcome.message, /wallet-checkout: could not load the WebAssembly/);
-  assert.equal(outcome.children, 0);
+  assert.deepEqual({ ...outcome, message: undefined }, { message: undefined, alert: "The payment could not be started.", retry: "Retry", wallets: true });
   await context.close();
 });
 

@@ -335,7 +335,7 @@ export const statusIs = (page, text, timeout = 20_000) =>
   }, text, { timeout, what: `status "${text}"` });
 
 /** A merchant's site on loopback `port` (0: any): `pages` maps a path to { body, head, csp } (HTML
- * served with that Content-Security-Policy) or { type, raw } (a file); every other request is passed
+ * served with that Content-Security-Policy) or { type, raw, delay? } (a file, after `delay` ms); every other request is passed
  * through to `base` unchanged (streams included), so the widget's assets and API are same-origin
  * with the pages. */
 export async function hostSite(base, pages, port = 0) {
@@ -343,8 +343,11 @@ export async function hostSite(base, pages, port = 0) {
   const server = createServer((req, res) => {
     const page = pages[new URL(req.url, "http://x").pathname];
     if (page?.raw !== undefined) {
-      res.writeHead(200, { "content-type": page.type, "cache-control": "no-store" });
-      res.end(page.raw);
+      // `delay` ms first: a slow network for that file.
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": page.type, "cache-control": "no-store" });
+        res.end(page.raw);
+      }, page.delay ?? 0);
       return;
     }
     if (page) {

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    Action, CreateSession, ErrorCode, Failure, FailureCode, Flow, Money, Session, Status, Wallet,
-    WechatJsapiParams,
+    Action, CreateSession, ErrorCode, Failure, FailureCode, Flow, Money, QrMatrix, Session, Status,
+    Wallet, WechatJsapiParams,
 };
 
 /// A parsed JSON value as the codec reads it.
@@ -83,8 +83,27 @@ pub fn action<J: JsonIn>(v: &J) -> Parsed<Action> {
             if content.is_none() && image.is_none() {
                 return Err("a `qr` action has neither `content` nor `image`".into());
             }
+            let matrix = match v.field("matrix") {
+                None => None,
+                Some(m) => {
+                    let size = m.field("size").and_then(|n| n.number()).unwrap_or(0.0);
+                    let matrix = QrMatrix {
+                        size: if (21.0..=177.0).contains(&size) {
+                            size as u16
+                        } else {
+                            0
+                        },
+                        dark: string(&m, "dark")?,
+                    };
+                    if !matrix.is_valid() {
+                        return Err("`matrix` is not a QR code's modules".into());
+                    }
+                    Some(matrix)
+                }
+            };
             Action::Qr {
                 content,
+                matrix,
                 image,
                 url: optional_string(v, "url")?,
             }
@@ -209,11 +228,18 @@ pub fn action_out<J: JsonOut>(action: &Action) -> J {
     match action {
         Action::Qr {
             content,
+            matrix,
             image,
             url,
         } => {
             put(&mut obj, "type", "qr");
             put_optional(&mut obj, "content", content);
+            if let Some(m) = matrix {
+                let mut out = J::object();
+                out.set("size", J::number(f64::from(m.size)));
+                put(&mut out, "dark", &m.dark);
+                obj.set("matrix", out);
+            }
             put_optional(&mut obj, "image", image);
             put_optional(&mut obj, "url", url);
         }
@@ -349,16 +375,22 @@ mod tests {
             Action::Wait,
             Action::Qr {
                 content: Some("https://qr.example/x".into()),
+                matrix: None,
                 image: Some("data:image/png;base64,AA".into()),
                 url: Some("https://pay.example".into()),
             },
             Action::Qr {
                 content: Some("weixin://x".into()),
+                matrix: Some(QrMatrix {
+                    size: 21,
+                    dark: "f8".repeat(56),
+                }),
                 image: None,
                 url: None,
             },
             Action::Qr {
                 content: None,
+                matrix: None,
                 image: Some("https://pay.example/qr.png".into()),
                 url: None,
             },
@@ -524,6 +556,23 @@ mod tests {
             (&["amount", "currency"][..], json!("cad")),
             (&["action", "type"][..], json!("nfc")),
             (&["action", "content"][..], json!(5)),
+            (
+                &["action", "matrix"][..],
+                json!({ "size": 22, "dark": "00" }),
+            ),
+            (
+                &["action", "matrix"][..],
+                json!({ "size": 21, "dark": "0".repeat(110) }),
+            ),
+            (
+                &["action", "matrix"][..],
+                json!({ "size": 21, "dark": "G".repeat(112) }),
+            ),
+            (
+                &["action", "matrix"][..],
+                json!({ "size": "21", "dark": "0".repeat(112) }),
+            ),
+            (&["action", "matrix"][..], json!("f8f8")),
         ] {
             assert!(
                 session(&with(path, value.clone())).is_err(),

@@ -269,6 +269,47 @@ impl FailureCode {
     }
 }
 
+/// A QR code's modules as the server encoded them: `size` a side (no quiet zone), `dark` one bit per
+/// module row by row from the top left (1 dark, the most significant bit first) as lowercase hex,
+/// padded with 0 bits to a whole byte. The widget draws it, so no shopper downloads a QR encoder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct QrMatrix {
+    pub size: u16,
+    pub dark: String,
+}
+
+impl QrMatrix {
+    /// Whether this is a QR's matrix: a size QR versions 1–40 have (21–177, in steps of 4) and
+    /// exactly the hex digits its modules need.
+    pub fn is_valid(&self) -> bool {
+        let size = usize::from(self.size);
+        (21..=177).contains(&size)
+            && (size - 17) % 4 == 0
+            && self.dark.len() == (size * size).div_ceil(8) * 2
+            && self
+                .dark
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }
+
+    /// Whether module (`x`, `y`) is dark (false outside a valid matrix).
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
+        let size = usize::from(self.size);
+        if x >= size || y >= size {
+            return false;
+        }
+        let bit = y * size + x;
+        let digit = self
+            .dark
+            .as_bytes()
+            .get(bit / 4)
+            .and_then(|&b| char::from(b).to_digit(16))
+            .unwrap_or(0);
+        digit & (8 >> (bit % 4)) != 0
+    }
+}
+
 /// What the widget does to let the shopper pay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -282,6 +323,13 @@ pub enum Action {
             serde(default, skip_serializing_if = "Option::is_none")
         )]
         content: Option<String>,
+        /// `content` encoded by the server, which the widget draws; absent only when `content`
+        /// is too long for a QR (or absent).
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
+        matrix: Option<QrMatrix>,
         #[cfg_attr(
             feature = "serde",
             serde(default, skip_serializing_if = "Option::is_none")
@@ -466,6 +514,7 @@ mod tests {
             s.action,
             Some(Action::Qr {
                 content: Some("https://qr.alipay.com/bax0".into()),
+                matrix: None,
                 image: None,
                 url: Some("https://x/cashier".into())
             })

@@ -235,6 +235,9 @@ pub enum Created {
 pub fn present(mut record: SessionRecord) -> Session {
     if record.session.status.is_final() {
         record.session.action = None;
+    } else {
+        // A session made before the server encoded QR codes gets its matrix here.
+        record.session.action = crate::core::qr::drawn(record.session.action.take());
     }
     // Why it failed, only once it has (a failure noted just before the transition).
     if record.session.status != Status::Failed {
@@ -442,7 +445,8 @@ pub async fn create(state: &AppState, req: NewSession) -> Result<Created, Servic
         connector.name(),
         now,
         counter.unwrap_or_else(|| sane_expiry(now, made.expires_at)),
-        made.action,
+        // The QR encoded once, here, and kept with the session.
+        crate::core::qr::drawn(made.action),
         made.gateway_ref,
         req.idempotency_key,
         checked_return,

@@ -30,6 +30,7 @@ async fn setup() -> (String, AppState) {
                     expires_at: "2999-01-01T00:00:00Z".into(),
                     action: Some(Action::Qr {
                         content: Some("x".into()),
+                        matrix: None,
                         image: None,
                         url: None,
                     }),

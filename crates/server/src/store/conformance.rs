@@ -43,6 +43,7 @@ pub fn sample_record(order: &str, second: u32, key: Option<&str>) -> SessionReco
             expires_at: "2026-01-01T00:15:00Z".into(),
             action: Some(Action::Qr {
                 content: Some("weixin://wxpay/bizpayurl?pr=x".into()),
+                matrix: None,
                 image: None,
                 url: Some("https://pay.example/x".into()),
             }),

@@ -214,6 +214,7 @@ fn action_for(scenario: &str, info: wire::PaymentInfo) -> Result<Action, Gateway
             let content = info.payment_url.ok_or_else(|| missing("paymentUrl"))?;
             Ok(Action::Qr {
                 content: Some(content),
+                matrix: None,
                 image: info.payment_qr_image.and_then(qr_image),
                 url: info.pay_url,
             })

@@ -242,6 +242,7 @@ impl Pass2Pay {
         match data_type.to_ascii_lowercase().as_str() {
             "codeurl" => Ok(Action::Qr {
                 content: Some(pay_data),
+                matrix: None,
                 image: None,
                 url: None,
             }),
@@ -252,6 +253,7 @@ impl Pass2Pay {
                 Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && loopback(&u)) => {
                     Ok(Action::Qr {
                         content: None,
+                        matrix: None,
                         image: Some(u.to_string()),
                         url: None,
                     })
@@ -262,6 +264,7 @@ impl Pass2Pay {
             },
             "payurl" if plan.flow == Flow::Qr => Ok(Action::Qr {
                 content: Some(pay_data.clone()),
+                matrix: None,
                 image: None,
                 url: Some(pay_data),
             }),
@@ -675,6 +678,7 @@ mod tests {
             Pass2Pay::action(plan, "codeImgUrl", "https://x.example/y.png".into()).expect("ok"),
             Action::Qr {
                 content: None,
+                matrix: None,
                 image: Some("https://x.example/y.png".into()),
                 url: None
             }

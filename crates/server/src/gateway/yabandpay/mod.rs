@@ -280,11 +280,13 @@ impl super::Connector for YabandPay {
         let action = match flow {
             Flow::Qr if method == "v3.CreateWechatNativePay" => Action::Qr {
                 content: Some(url),
+                matrix: None,
                 image: None,
                 url: None,
             },
             Flow::Qr => Action::Qr {
                 content: Some(url.clone()),
+                matrix: None,
                 image: None,
                 url: Some(url),
             },
