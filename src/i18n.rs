@@ -850,6 +850,15 @@ mod tests {
     }
 
     #[test]
+    fn the_npm_entry_imports_every_other_language() {
+        let index = include_str!("../www/index.js");
+        for locale in Locale::ALL.into_iter().filter(|&l| l != Locale::En) {
+            let import = format!("() => import(\"./locales/{}.js\")", locale.tag());
+            assert!(index.contains(&import), "www/index.js lacks {import}");
+        }
+    }
+
+    #[test]
     fn a_table_from_outside_is_checked_whole() {
         let fr = texts(Locale::Fr);
         let all: std::collections::HashMap<_, _> = fr.entries().into_iter().collect();
@@ -861,6 +870,12 @@ mod tests {
         };
         let back = read(None).expect("the French table reads back");
         assert_eq!(back.entries(), fr.entries());
+        // Every table reads back whole, as the wasm reads it (by index).
+        for locale in Locale::ALL {
+            let entries = texts(locale).entries();
+            let back = Texts::from_table(|i, _| entries.get(i as usize).map(|e| e.1.to_string()));
+            assert_eq!(back.map(|t| t.entries()), Some(entries), "{locale:?}");
+        }
         for (key, bad) in [
             ("choose", ""),
             ("choose", "   "),

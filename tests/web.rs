@@ -32,8 +32,8 @@ extern "C" {
     fn requests() -> String;
 }
 
-/// A pending QR session; its matrix (as the server sends it) is 21 modules a side, each row starting
-/// with four dark modules.
+/// A pending QR session; its matrix (as the server sends it) is 21 modules a side, the first row
+/// dark in runs of four (`f0` repeated).
 fn session_json(expires_at: &str) -> String {
     let dark = "f0".repeat(56);
     format!(

@@ -2,7 +2,7 @@
 //! glue (wasm-bindgen `no-modules`, global `wallet_checkout_bindgen`) with its integrity, then the wasm by `fetch` with its integrity,
 //! compiled while it streams. One memoised load; a failure clears it so the next mount retries. The
 //! shopper's language table the same way, beside them.
-import { wordsFrom } from "./first.js";
+import { json, wordsFrom } from "./first.js";
 
 /** A classic script `[file, integrity]` (at `at(file)`), pinned by its sha384. */
 export const script = ([file, integrity], at) =>
@@ -24,7 +24,7 @@ export const wordsOf = (assets, at) =>
   wordsFrom((tag, signal) => {
     const file = assets.words?.[tag];
     if (!file) throw new Error("no such table in this release");
-    return fetch(at(file[0]), { integrity: file[1], credentials: "same-origin", signal });
+    return fetch(at(file[0]), { integrity: file[1], credentials: "same-origin", signal }).then(json);
   });
 
 /** The counter's field (flow `payment_code` only), fetched on first use with its integrity. */

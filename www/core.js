@@ -68,6 +68,7 @@ function mountFrame(element, options, done) {
   // CSSOM, not a style attribute: allowed under a strict style-src.
   Object.assign(frame.style, { border: "0", width: "100%", height: "0", display: "block", colorScheme: "normal" });
   frame.setAttribute("part", "frame");
+  let loadFailed = false;
   const listener = (event) => {
     if (event.origin !== origin || event.source !== frame.contentWindow) return;
     const msg = event.data;
@@ -77,9 +78,14 @@ function mountFrame(element, options, done) {
     } else if (msg.wc === "size" && Number.isFinite(msg.height)) {
       frame.style.height = `${Math.ceil(msg.height)}px`;
     } else if (msg.wc === "mounted") {
-      done.resolve();
+      // After the frame's Retry recovered from a failed load, the handle's `ready` is a new one.
+      if (loadFailed) done.recovered();
+      else done.resolve();
     } else if (msg.wc === "event" && typeof msg.name === "string" && Object.hasOwn(EVENTS, msg.name)) {
-      if (msg.name === "error" && msg.detail?.kind === "load") done.reject(new Error(msg.detail.message));
+      if (msg.name === "error" && msg.detail?.kind === "load") {
+        loadFailed = true;
+        done.reject(new Error(msg.detail.message));
+      }
       element.dispatchEvent(new CustomEvent(`${PREFIX}:${msg.name}`, { detail: msg.detail, bubbles: true, composed: true }));
       const callback = options[EVENTS[msg.name]];
       if (typeof callback === "function") {
@@ -135,6 +141,9 @@ export function createWalletCheckout({ load, words, css, headCss = false, counte
       if (current.mode === "iframe") {
         let done;
         const ready = new Promise((resolve, reject) => (done = { resolve, reject }));
+        done.recovered = () => {
+          if (mine === generation) handle.ready = Promise.resolve();
+        };
         try {
           inner = mountFrame(element, current, done);
         } catch (e) {
@@ -156,8 +165,9 @@ export function createWalletCheckout({ load, words, css, headCss = false, counte
       // has not arrived yet; the widget then mounts in it.
       const link = slotSheets.get(element) ?? (element.getRootNode() === document ? headLink : null);
       let failed = null; // the load's failure, if it came before the first screen
+      let settled = false; // the wasm was handed the options (mounted, or refused them)
       Promise.all([link ? sheets.get(link) : null, replacing ? null : table]).then(() => {
-        if (mine !== generation || inner) return;
+        if (mine !== generation || inner || settled) return;
         skeleton = paint(element, rest, tag, words.known?.(tag));
         if (failed) skeleton?.fail(failed);
       });
@@ -166,6 +176,7 @@ export function createWalletCheckout({ load, words, css, headCss = false, counte
           if (mine !== generation) return; // unmounted or updated meanwhile
           const kept = skeleton?.take();
           skeleton = null;
+          settled = true; // a refused mount throws below: no first screen is painted after it
           inner = glue.mount(element, rest, createShell(element, rest, counter, { tag, table: t }));
           drawMarks(element);
           if (kept) replay(element, kept);

@@ -31,13 +31,19 @@ export function pickLocale(option) {
   return "en";
 }
 
+/** A fetched table's JSON, or why not. */
+export const json = (r) => {
+  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  return r.json();
+};
+
 /**
- * `words(tag)`: the table for `tag` through `fetchTable(tag, signal)` (each entry's own fetch: hashed
- * and pinned by integrity for the script tag and the iframe page), once per tag; it never rejects:
- * English (`undefined`) when the table fails to load, is not JSON or takes over 5 s (said in the
- * console), and the next mount tries again.
+ * `words(tag)`: the table for `tag` through `loadTable(tag, signal)` (each entry's own way: fetched,
+ * hashed and pinned by integrity for the script tag and the iframe page; a module of the npm package
+ * its bundler splits off), once per tag; it never rejects: English (`undefined`) when the table fails
+ * to load, is not the table or takes over 5 s (said in the console), and the next mount tries again.
  */
-export function wordsFrom(fetchTable) {
+export function wordsFrom(loadTable) {
   const tables = new Map();
   const known = new Map();
   const words = (tag) => {
@@ -45,10 +51,11 @@ export function wordsFrom(fetchTable) {
     let table = tables.get(tag);
     if (!table) {
       table = Promise.resolve()
-        .then(() => fetchTable(tag, AbortSignal.timeout(WORDS_TIMEOUT_MS)))
-        .then((r) => {
-          if (!r.ok) throw new Error(`HTTP ${r.status}`);
-          return r.json();
+        .then(() => {
+          // `AbortSignal.timeout` is younger than some browsers the widget runs in.
+          const abort = new AbortController();
+          setTimeout(() => abort.abort(new Error("timed out")), WORDS_TIMEOUT_MS);
+          return loadTable(tag, abort.signal);
         })
         .then((t) => {
           // An array of the widget's words, in `Texts::KEYS`' order (src/i18n.rs).
@@ -142,7 +149,9 @@ export function paint(element, options, tag, table) {
   element.append(root);
   return {
     take() {
-      const focused = root.contains(document.activeElement) ? document.activeElement.dataset?.wallet ?? null : null;
+      // Inside a shadow root (`<wallet-checkout>`) the document's active element is the host.
+      const active = root.getRootNode().activeElement;
+      const focused = root.contains(active) ? active.dataset?.wallet ?? null : null;
       root.remove();
       return { pressed, focused };
     },
@@ -151,11 +160,13 @@ export function paint(element, options, tag, table) {
       group.hidden = true;
       const button = el("button", { type: "button", class: "wc-primary", part: "button" }, words.retry);
       button.addEventListener("click", again, { once: true });
+      const hadFocus = group.contains(root.getRootNode().activeElement);
       body.className = "wc-error";
       body.replaceChildren(button);
       body.hidden = false;
       status.setAttribute("role", "alert");
       status.textContent = words.server_error;
+      if (hadFocus) button.focus(); // not lost to the page with the hidden wallets
     },
   };
 }

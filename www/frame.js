@@ -49,9 +49,18 @@ function start(options) {
   const tag = pickLocale(options.locale);
   const table = words(tag);
   let first = null;
+  let painted = false; // the first screen's turn came (it may have painted nothing: the counter)
   let mounted = false;
+  let failed = null; // the load's failure: [retry, message]
+  const failNow = () => {
+    if (first) first.fail(failed[0]);
+    else slot.textContent = failed[1];
+  };
   table.then((t) => {
-    if (!mounted) first = paint(slot, options, tag, t);
+    if (mounted) return;
+    first = paint(slot, options, tag, t);
+    painted = true;
+    if (failed) failNow();
   });
   Promise.all([load(), table])
     .then(([glue, t]) => {
@@ -64,9 +73,13 @@ function start(options) {
       tell({ wc: "mounted" });
     })
     .catch((e) => {
-      // The wasm did not load (the first screen offers Retry), or it refused the options (said as text).
-      if (first) first.fail(() => (first.take(), start(options)));
-      else slot.textContent = e.message;
+      // The wasm did not load (the first screen offers Retry, now or once it is painted), or it
+      // refused the options (said as text).
+      if (mounted) slot.textContent = e.message;
+      else {
+        failed = [() => (first?.take(), start(options)), e.message];
+        if (painted) failNow();
+      }
       tell({ wc: "event", name: "error", detail: { state: "error", kind: "load", code: null, message: String(e.message) } });
     });
 }

@@ -2,7 +2,7 @@
 //! (`window.wasmBindings`), through the same `core.js` the script tag and the npm package use, so
 //! the demo page (`index.html`, `demo.js`) runs unchanged with hot reload. Not part of any release.
 import { createWalletCheckout } from "./core.js";
-import { wordsFrom } from "./first.js";
+import { json, wordsFrom } from "./first.js";
 
 const started = new Promise((resolve) => {
   if (window.wasmBindings) resolve(window.wasmBindings);
@@ -11,7 +11,7 @@ const started = new Promise((resolve) => {
 
 window.WalletCheckout = createWalletCheckout({
   load: () => started,
-  words: wordsFrom((tag, signal) => fetch(`/locales/${tag}.json`, { signal })),
+  words: wordsFrom((tag, signal) => fetch(`/locales/${tag}.json`, { signal }).then(json)),
   css: { href: "/wallet-checkout.css" },
   headCss: true,
   counter: () => import("/counter.js"),

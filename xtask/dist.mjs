@@ -17,7 +17,7 @@
 import binaryen from "binaryen";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -73,7 +73,8 @@ function blankSourcePaths(bytes) {
   const text = bytes.subarray(...data).toString("latin1");
   const out = Buffer.from(bytes);
   let count = 0;
-  for (const m of text.matchAll(/\/(?:[\w.@+-]+\/){2,}[\w.+-]+\.rs/g)) {
+  // rustc ends each location's file name with a NUL; nothing else in the data is matched.
+  for (const m of text.matchAll(/\/(?:[\w.@+-]+\/){2,}[\w.+-]+\.rs(?=\0)/g)) {
     out.fill(0, data[0] + m.index, data[0] + m.index + m[0].length);
     count++;
   }
@@ -271,9 +272,14 @@ for (const f of ["demo.js", "demo.css", "cashier.js"]) copyFileSync(join(www, f)
 // 6. The npm package: ESM glue (`--target web`, same wasm), entries, types, CSS; then `npm pack`.
 const npm = join(out, "npm");
 mkdirSync(join(npm, "pkg"), { recursive: true });
-for (const f of pkg.files.filter((f) => !f.startsWith("pkg/") && f !== "README.md")) {
-  if (statSync(join(www, f)).isDirectory()) cpSync(join(www, f), join(npm, f), { recursive: true });
-  else copyFileSync(join(www, f), join(npm, f));
+for (const f of pkg.files.filter((f) => !f.startsWith("pkg/") && f !== "README.md" && f !== "locales")) {
+  copyFileSync(join(www, f), join(npm, f));
+}
+// The languages as modules `index.js` imports (a bundler splits each off): from the same tables.
+mkdirSync(join(npm, "locales"));
+for (const tag of Object.keys(assets.words)) {
+  const table = JSON.stringify(JSON.parse(readFileSync(join(www, "locales", `${tag}.json`), "utf8")));
+  writeFileSync(join(npm, "locales", `${tag}.js`), `// The widget's words in ${tag}, generated from src/i18n.rs: do not edit.\nexport default ${table};\n`);
 }
 copyFileSync(join(www, "package.json"), join(npm, "package.json"));
 copyFileSync(join(root, "README.md"), join(npm, "README.md"));

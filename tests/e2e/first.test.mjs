@@ -39,6 +39,15 @@ test("the embedding code picks the language as src/i18n.rs's Locale::pick says (
   assert.equal(pick(42, ["ja"]), "ja", "a locale that is not a string is skipped (the wasm refuses the mount)");
 });
 
+test("the npm package carries every other language as a module, the same table the script tag fetches", async () => {
+  const { TAGS, ENTRIES } = await import("../../www/words.js");
+  for (const tag of TAGS.filter((t) => t !== "en")) {
+    const { default: table } = await import(join(SITE, "npm/locales", `${tag}.js`));
+    assert.equal(table.length, ENTRIES, tag);
+    assert.deepEqual(table, JSON.parse(readFileSync(join(ROOT, "www/locales", `${tag}.json`), "utf8")), tag);
+  }
+});
+
 let server;
 before(async () => {
   server = await startServer();

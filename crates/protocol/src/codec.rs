@@ -87,12 +87,10 @@ pub fn action<J: JsonIn>(v: &J) -> Parsed<Action> {
                 None => None,
                 Some(m) => {
                     let size = m.field("size").and_then(|n| n.number()).unwrap_or(0.0);
+                    // A whole number in range (21.5 is not 21); anything else fails `is_valid`.
+                    let whole = (21.0..=177.0).contains(&size) && f64::from(size as u16) == size;
                     let matrix = QrMatrix {
-                        size: if (21.0..=177.0).contains(&size) {
-                            size as u16
-                        } else {
-                            0
-                        },
+                        size: if whole { size as u16 } else { 0 },
                         dark: string(&m, "dark")?,
                     };
                     if !matrix.is_valid() {
@@ -573,6 +571,10 @@ mod tests {
                 json!({ "size": "21", "dark": "0".repeat(112) }),
             ),
             (&["action", "matrix"][..], json!("f8f8")),
+            (
+                &["action", "matrix"][..],
+                json!({ "size": 21.5, "dark": "0".repeat(112) }),
+            ),
         ] {
             assert!(
                 session(&with(path, value.clone())).is_err(),
