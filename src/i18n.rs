@@ -125,8 +125,15 @@ macro_rules! texts {
 }
 
 texts! {
-
+    // The first screen's words first (`www/first.js` reads them from a table by these positions).
     choose,
+    /// The wallets' names in this market, on the buttons, in prompts and in accessible names.
+    alipay,
+    wechat_pay,
+    unionpay,
+    /// The load error state's, which the embedding code shows when the wasm cannot load.
+    server_error,
+    retry,
     preparing,
     waiting,
     confirming,
@@ -139,12 +146,10 @@ texts! {
     cancel,
     new_code,
     try_again,
-    retry,
     expires_in,
     qr_label,
     scan_with,
     network_error,
-    server_error,
     setup_error,
     already_paid,
     /// `gateway_refused`: the next step is another wallet.
@@ -174,10 +179,6 @@ texts! {
     /// The counter (flow `payment_code`): the wait for the shopper's phone. The field's own words
     /// are the counter module's (`www/counter.js`), fetched only on that flow.
     confirm_on_phone,
-    /// The wallets' names in this market, on the buttons, in prompts and in accessible names.
-    alipay,
-    wechat_pay,
-    unionpay,
 }
 
 /// The placeholder a key's words must keep, if any.
@@ -791,17 +792,14 @@ mod tests {
         for key in FIRST {
             js.push_str(&format!("  {key}: {},\n", json(en[key])));
         }
-        // Where those words are in another language's table (an array in `Texts::KEYS`' order).
-        let at: Vec<String> = FIRST
-            .iter()
-            .map(|k| {
-                let i = Texts::KEYS.iter().position(|key| key == k).unwrap_or(0);
-                format!("{k}: {i}")
-            })
-            .collect();
+        // A table lists them first, in this order (`first.js` takes them by position).
+        assert_eq!(
+            &Texts::KEYS[..FIRST.len()],
+            FIRST,
+            "the first screen's keys come first"
+        );
         js.push_str(&format!(
-            "}};\nexport const AT = {{ {} }};\nexport const ENTRIES = {};\n",
-            at.join(", "),
+            "}};\nexport const ENTRIES = {};\n",
             Texts::KEYS.len()
         ));
         let tags: Vec<String> = Locale::ALL.iter().map(|l| json(l.tag())).collect();

@@ -19,12 +19,13 @@ export const script = ([file, integrity], at) =>
     document.head.append(s);
   });
 
-/** One language's table (`assets.words[tag]`, hashed), fetched with its integrity; `first.js` memoises it. */
+/** One language's table (`assets.words[tag]`: its name's hash and its integrity), fetched with its
+ * integrity; `first.js` memoises it. */
 export const wordsOf = (assets, at) =>
   wordsFrom((tag, signal) => {
-    const file = assets.words?.[tag];
-    if (!file) throw new Error("no such table in this release");
-    return fetch(at(file[0]), { integrity: file[1], credentials: "same-origin", signal }).then(json);
+    const [hash, integrity] = assets.words?.[tag] ?? [];
+    if (!hash) throw new Error("no such table in this release");
+    return fetch(at(`wallet-checkout-words-${tag}.${hash}.json`), { integrity, credentials: "same-origin", signal }).then(json);
   });
 
 /** The counter's field (flow `payment_code` only), fetched on first use with its integrity. */

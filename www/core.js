@@ -7,7 +7,7 @@
 //! once (`first.js`) and the wasm mounts over it.
 
 import { createShell } from "./shell.js";
-import { drawMarks, paint, pickLocale, replay } from "./first.js";
+import { handover, pickLocale } from "./first.js";
 
 const PREFIX = "wallet-checkout";
 const FRAME_ONLY = ["mode", "frame", "title"];
@@ -18,15 +18,13 @@ const ATTRIBUTES = { endpoint: "endpoint", order: "order", "client-secret": "cli
 const THEME = ["accent", "text", "muted", "radius", "success", "danger"];
 const fail = (message) => new TypeError(`${PREFIX}: ${message}`);
 
-// A stylesheet link → when it has loaded (or failed): the skeleton waits for its styles.
-const sheets = new WeakMap();
-
 /** A `<link rel=stylesheet>` for the widget's CSS (no inline style anywhere: a strict `style-src` holds). */
 export function stylesheet(css) {
   const link = document.createElement("link");
-  sheets.set(link, new Promise((resolve) => {
+  // When it has loaded (or failed): the first screen waits for its styles.
+  link.loaded = new Promise((resolve) => {
     link.onload = link.onerror = resolve;
-  }));
+  });
   link.rel = "stylesheet";
   link.href = css.href;
   if (css.integrity) {
@@ -118,13 +116,13 @@ function mountFrame(element, options, done) {
 export function createWalletCheckout({ load, words, css, headCss = false, counter = null }) {
   let headLink = null;
   // The element a custom element mounts into → its shadow root's stylesheet link.
-  const slotSheets = new WeakMap();
+  const slotLinks = new WeakMap();
 
   /** Every mistake (element, options, loading) rejects `ready`; nothing throws, nothing half-mounts. */
   function mount(element, options) {
     let current = options;
     let inner = null;
-    let skeleton = null; // the first screen painted before the wasm (`first.js`)
+    let boot = null; // the first screen, then the wasm over it (`first.js`'s `handover`)
     let generation = 0;
 
     const start = (replacing = false) => {
@@ -158,48 +156,27 @@ export function createWalletCheckout({ load, words, css, headCss = false, counte
       const rest = { ...current };
       for (const k of FRAME_ONLY) delete rest[k];
       const tag = pickLocale(rest.locale);
-      const table = words(tag); // never rejects: English if it cannot load
-      // The first screen once the widget's styles apply (never unstyled: the boxes must match) and
-      // its words are here (English at once; another language's table is fetched beside the wasm).
-      // Replacing a widget (`update`), the first screen is at once, in English if the new language
-      // has not arrived yet; the widget then mounts in it.
-      const link = slotSheets.get(element) ?? (element.getRootNode() === document ? headLink : null);
-      let failed = null; // the load's failure, if it came before the first screen
-      let settled = false; // the wasm was handed the options (mounted, or refused them)
-      Promise.all([link ? sheets.get(link) : null, replacing ? null : table]).then(() => {
-        if (mine !== generation || inner || settled) return;
-        skeleton = paint(element, rest, tag, words.known?.(tag));
-        if (failed) skeleton?.fail(failed);
+      const link = slotLinks.get(element) ?? (element.getRootNode() === document ? headLink : null);
+      boot = handover(element, rest, tag, words, load, {
+        styled: link?.loaded,
+        replacing,
+        mountWasm: (glue, table) => {
+          inner = glue.mount(element, rest, createShell(element, rest, counter, { tag, table }));
+        },
+        // The wasm did not load: Retry is a new load.
+        retry: () => {
+          stop();
+          handle.ready = start();
+          handle.ready.catch(() => {});
+        },
       });
-      return Promise.all([load(), table]).then(
-        ([glue, t]) => {
-          if (mine !== generation) return; // unmounted or updated meanwhile
-          const kept = skeleton?.take();
-          skeleton = null;
-          settled = true; // a refused mount throws below: no first screen is painted after it
-          inner = glue.mount(element, rest, createShell(element, rest, counter, { tag, table: t }));
-          drawMarks(element);
-          if (kept) replay(element, kept);
-        },
-        (e) => {
-          // The wasm did not load: the first screen says so and offers Retry (a new load).
-          if (mine === generation) {
-            failed = () => {
-              stop();
-              handle.ready = start();
-              handle.ready.catch(() => {});
-            };
-            skeleton?.fail(failed);
-          }
-          throw e;
-        },
-      );
+      return boot.done;
     };
 
     const stop = () => {
       generation++;
-      skeleton?.take();
-      skeleton = null;
+      boot?.cancel();
+      boot = null;
       if (inner) {
         inner.unmount();
         inner.free?.();
@@ -230,7 +207,7 @@ export function createWalletCheckout({ load, words, css, headCss = false, counte
       r.slot = document.createElement("div");
       r.slot.setAttribute("part", "container");
       const link = css ? stylesheet(css) : null;
-      if (link) slotSheets.set(r.slot, link);
+      if (link) slotLinks.set(r.slot, link);
       root.append(...(link ? [link] : []), r.slot);
     }
     const options = {};

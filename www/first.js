@@ -3,9 +3,10 @@
 //! paints the choosing screen the wasm will paint (same elements, same classes: the same boxes) so the
 //! shopper sees the checkout while the glue and the wasm load. The skeleton is `aria-busy`; a press on
 //! it is kept and replayed on the real button; if the wasm cannot load it becomes the load error state
-//! with **Retry**. The wallets' marks are drawn here only, on the skeleton and on the wasm's buttons
-//! (`drawMarks`). It never touches the DOM at import.
-import { AT, ENGLISH, ENTRIES, MARKS, TAGS } from "./words.js";
+//! with **Retry**. The wallets' marks are drawn here only, on the skeleton and on the wasm's buttons.
+//! `handover` runs it all, for `core.js` (inline, `<wallet-checkout>`) and `frame.js` (the iframe
+//! page). It never touches the DOM at import.
+import { ENGLISH, ENTRIES, MARKS, TAGS } from "./words.js";
 
 const WALLETS = ["alipay", "wechat_pay", "unionpay"];
 const SVG = "http://www.w3.org/2000/svg";
@@ -14,10 +15,10 @@ const WORDS_TIMEOUT_MS = 5_000;
 
 /** One BCP 47 tag to a language the widget has (`Locale::from_tag` in `src/i18n.rs`), or null. */
 function fromTag(tag) {
-  if (typeof tag !== "string") return null;
-  const t = tag.trim().toLowerCase().replaceAll("_", "-");
+  // Anything but a string reads as no tag: its text is never one of ours.
+  const t = String(tag ?? "").trim().toLowerCase().replaceAll("_", "-");
   const primary = t.split("-")[0];
-  if (primary === "zh") return ["-tw", "-hk", "-mo", "-hant"].some((s) => t.includes(s)) ? "zh-TW" : "zh-CN";
+  if (primary === "zh") return /-(tw|hk|mo|hant)/.test(t) ? "zh-TW" : "zh-CN";
   return TAGS.includes(primary) ? primary : null;
 }
 
@@ -45,9 +46,8 @@ export const json = (r) => {
  */
 export function wordsFrom(loadTable) {
   const tables = new Map();
-  const known = new Map();
-  const words = (tag) => {
-    if (tag === "en") return Promise.resolve(undefined);
+  return (tag) => {
+    if (tag === "en") return Promise.resolve();
     let table = tables.get(tag);
     if (!table) {
       table = Promise.resolve()
@@ -60,7 +60,6 @@ export function wordsFrom(loadTable) {
         .then((t) => {
           // An array of the widget's words, in `Texts::KEYS`' order (src/i18n.rs).
           if (!Array.isArray(t) || t.length !== ENTRIES) throw new Error("not a table");
-          known.set(tag, t);
           return t;
         })
         .catch((e) => {
@@ -72,18 +71,15 @@ export function wordsFrom(loadTable) {
     }
     return table;
   };
-  /** The table for `tag` if it has arrived already, else undefined (English). */
-  words.known = (tag) => known.get(tag);
-  return words;
 }
 
-/** The wallets the wasm will show (`options::parse`), or null where it would refuse them. */
+/** The wallets the wasm will show (`options::parse`), or nothing where it would refuse them. */
 function walletsOf(options) {
   const raw = options.wallets ?? WALLETS;
   const items = typeof raw === "string" ? raw.split(/\s+/).filter(Boolean) : raw;
   if (!Array.isArray(items) || items.some((w) => !WALLETS.includes(w))) return null;
   const wallets = [...new Set(items)];
-  return wallets.length ? wallets : null;
+  return wallets.length && wallets;
 }
 
 /** Whether the wasm will open on another screen than the choosing one: the counter's field, or a
@@ -104,11 +100,12 @@ function mark(wallet) {
   return el("svg", { class: "wc-mark", viewBox, "aria-hidden": "true", focusable: "false" }, ...shapes.map(([fill, d]) => el("path", { fill, d })));
 }
 
-/** Each wallet button of the widget in `element` gets its mark before its name (the wasm draws none). */
-export function drawMarks(element) {
+/** Each wallet button of the widget just mounted in `element` gets its mark before its name (the wasm
+ * draws none). */
+function drawMarks(element) {
   for (const button of element.querySelectorAll(".wc-wallet[data-wallet]")) {
     const wallet = button.getAttribute("data-wallet");
-    if (Object.hasOwn(MARKS, wallet) && !button.querySelector(".wc-mark")) button.prepend(mark(wallet));
+    if (Object.hasOwn(MARKS, wallet)) button.prepend(mark(wallet));
   }
 }
 
@@ -125,11 +122,12 @@ function el(name, attrs = {}, ...children) {
  * (the counter, a resumed hand-over, options it will refuse). `take()` removes it and says which
  * wallet was pressed and which had the focus; `fail(retry)` turns it into the load error state.
  */
-export function paint(element, options, tag, table) {
+function paint(element, options, tag, table) {
   const wallets = walletsOf(options);
   if (!wallets || typeof options.order !== "string" || !options.order.trim() || opensElsewhere(options)) return null;
-  // The wasm checks a table whole and falls back to English: so does the first screen.
-  const mine = table && Object.fromEntries(Object.entries(AT).map(([k, i]) => [k, table[i]]));
+  // The wasm checks a table whole and falls back to English: so does the first screen. A table
+  // lists the first screen's words first, in `ENGLISH`'s order.
+  const mine = table && Object.fromEntries(Object.keys(ENGLISH).map((k, i) => [k, table[i]]));
   const whole = mine && Object.values(mine).every((w) => typeof w === "string" && w.trim());
   const words = whole ? mine : ENGLISH;
   if (!whole) tag = "en";
@@ -144,14 +142,15 @@ export function paint(element, options, tag, table) {
   });
   const group = el("div", { class: "wc-wallets", role: "group", "aria-label": words.choose }, ...buttons);
   const body = el("div", { hidden: "" });
-  const status = el("p", { class: "wc-status", part: "status", tabindex: "-1" });
-  const root = el("div", { class: "wc", part: "root", lang: tag, "aria-busy": "true" }, group, el("div", { class: "wc-code", part: "code", hidden: "" }), el("div", { class: "wc-body" }, body), status);
+  const status = el("p", { class: "wc-status", part: "status" });
+  // The wasm's elements that take a box on this screen (its hidden ones take none).
+  const root = el("div", { class: "wc", part: "root", lang: tag, "aria-busy": "true" }, group, el("div", { class: "wc-body" }, body), status);
   element.append(root);
   return {
     take() {
       // Inside a shadow root (`<wallet-checkout>`) the document's active element is the host.
       const active = root.getRootNode().activeElement;
-      const focused = root.contains(active) ? active.dataset?.wallet ?? null : null;
+      const focused = root.contains(active) && active.dataset?.wallet;
       root.remove();
       return { pressed, focused };
     },
@@ -172,8 +171,61 @@ export function paint(element, options, tag, table) {
 }
 
 /** After the wasm mounted over a skeleton: the focus and the press the shopper gave it, on the real buttons. */
-export function replay(element, { pressed, focused }) {
+function replay(element, { pressed, focused }) {
   const button = (w) => (w ? element.querySelector(`.wc-wallet[data-wallet="${w}"]`) : null);
   button(focused)?.focus();
   button(pressed)?.click();
+}
+
+/**
+ * The first screen, then the widget over it, for one mount of `options` into `element` (inline, or
+ * the iframe page's): the language `tag` and its table from `words`, the wasm from `load`; the first
+ * screen once `styled` (the widget's stylesheet, if one is loading) and, unless `replacing` a widget
+ * (`update`: English until the table comes),
+ * the table have settled, and never after the wasm was handed the options; once the wasm (`load()`)
+ * and the table are here, the first screen goes, `mountWasm(glue, table)` mounts (it may throw: the
+ * options were refused), the marks are drawn and the press and focus replayed. A load that fails
+ * turns the first screen (now, or when it is painted) into the load error state whose Retry calls
+ * `retry`; `bare(error)` says it where no first screen is painted (the counter, a resumed hand-over).
+ * `done` settles with the mount; `cancel()` removes the first screen and ends every later step.
+ */
+export function handover(element, options, tag, words, load, { mountWasm, retry, bare, styled, replacing }) {
+  const table = words(tag); // never rejects: English if it cannot load
+  let got; // the table, once it is here (an `update` paints before, in English)
+  table.then((t) => (got = t));
+  let state = 0; // 0 loading, 1 the wasm was handed the options, 2 cancelled
+  let skeleton; // undefined until the first screen's turn; null if it painted nothing
+  let failure = null;
+  const failNow = () => (skeleton ? skeleton.fail(retry) : bare?.(failure));
+  Promise.all([styled, replacing || table]).then(() => {
+    if (state) return;
+    skeleton = paint(element, options, tag, got);
+    if (failure) failNow();
+  });
+  const done = Promise.all([load(), table]).then(
+    ([glue, t]) => {
+      if (state) return;
+      state = 1;
+      const kept = skeleton?.take();
+      skeleton = null;
+      mountWasm(glue, t);
+      drawMarks(element);
+      if (kept) replay(element, kept);
+    },
+    (e) => {
+      if (!state) {
+        failure = e;
+        if (skeleton !== undefined) failNow();
+      }
+      throw e;
+    },
+  );
+  return {
+    done,
+    cancel() {
+      state = 2;
+      skeleton?.take();
+      skeleton = null;
+    },
+  };
 }

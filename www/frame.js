@@ -3,7 +3,7 @@
 //! that parent's exact origin. The page's own CSP (set by the merchant server) allows the wasm.
 import { loadAssets, counterFrom, wordsOf } from "./assets.js";
 import { createShell } from "./shell.js";
-import { drawMarks, paint, pickLocale, replay } from "./first.js";
+import { handover, pickLocale } from "./first.js";
 
 const assets = __WALLET_CHECKOUT_ASSETS__;
 const base = document.currentScript?.src ?? document.baseURI;
@@ -47,41 +47,25 @@ addEventListener("message", (event) => {
  * beside each other, then the widget over the first screen; a load that fails offers Retry. */
 function start(options) {
   const tag = pickLocale(options.locale);
-  const table = words(tag);
-  let first = null;
-  let painted = false; // the first screen's turn came (it may have painted nothing: the counter)
-  let mounted = false;
-  let failed = null; // the load's failure: [retry, message]
-  const failNow = () => {
-    if (first) first.fail(failed[0]);
-    else slot.textContent = failed[1];
-  };
-  table.then((t) => {
-    if (mounted) return;
-    first = paint(slot, options, tag, t);
-    painted = true;
-    if (failed) failNow();
-  });
-  Promise.all([load(), table])
-    .then(([glue, t]) => {
-      const kept = first?.take();
-      first = null;
-      mounted = true;
-      handle = glue.mount(slot, options, createShell(slot, options, counterFrom(assets, at), { tag, table: t }));
-      drawMarks(slot);
-      if (kept) replay(slot, kept);
-      tell({ wc: "mounted" });
-    })
-    .catch((e) => {
-      // The wasm did not load (the first screen offers Retry, now or once it is painted), or it
-      // refused the options (said as text).
-      if (mounted) slot.textContent = e.message;
-      else {
-        failed = [() => (first?.take(), start(options)), e.message];
-        if (painted) failNow();
+  const boot = handover(slot, options, tag, words, load, {
+    mountWasm: (glue, table) => {
+      try {
+        handle = glue.mount(slot, options, createShell(slot, options, counterFrom(assets, at), { tag, table }));
+      } catch (e) {
+        slot.textContent = e.message; // the options were refused: said as text
+        throw e;
       }
-      tell({ wc: "event", name: "error", detail: { state: "error", kind: "load", code: null, message: String(e.message) } });
-    });
+    },
+    retry: () => {
+      boot.cancel();
+      start(options);
+    },
+    bare: (e) => (slot.textContent = e.message),
+  });
+  boot.done.then(
+    () => tell({ wc: "mounted" }),
+    (e) => tell({ wc: "event", name: "error", detail: { state: "error", kind: "load", code: null, message: String(e.message) } }),
+  );
 }
 
 if (parent !== window) parent.postMessage({ wc: "ready" }, "*");

@@ -11,7 +11,6 @@ export const ENGLISH = {
   server_error: "The payment could not be started.",
   retry: "Retry",
 };
-export const AT = { choose: 0, alipay: 41, wechat_pay: 42, unionpay: 43, server_error: 18, retry: 13 };
 export const ENTRIES = 44;
 export const TAGS = ["en", "zh-CN", "zh-TW", "fr", "ja", "ko", "de", "es", "it", "nl"];
 export const MARKS = {

@@ -184,8 +184,10 @@ for (const name of readdirSync(join(www, "locales")).filter((f) => f.endsWith(".
   const table = Buffer.from(JSON.stringify(JSON.parse(readFileSync(join(www, "locales", name), "utf8"))));
   const [file] = emit(`wallet-checkout-words-${tag}`, "json", table, `the widget's words in ${tag}; fetched with integrity by a shopper reading ${tag} only`, { language: tag });
   // Pinned by SHA-256 (as strong here, and 16 bytes shorter than SHA-384 in every shopper's embedding
-  // code, nine times over).
-  assets.words[tag] = [file, `sha256-${createHash("sha256").update(table).digest("base64")}`];
+  // code, nine times over); only the name's hash goes in, `assets.js` writes the rest of it.
+  const hash = file.split(".").at(-2);
+  if (file !== `wallet-checkout-words-${tag}.${hash}.json`) throw new Error(`unexpected table name ${file}`);
+  assets.words[tag] = [hash, `sha256-${createHash("sha256").update(table).digest("base64")}`];
 }
 if (Object.keys(assets.words).length !== 9) throw new Error(`www/locales/ has ${Object.keys(assets.words).length} tables, not 9`);
 function bundle(entry, defined = assets) {

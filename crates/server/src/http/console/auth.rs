@@ -136,11 +136,8 @@ pub fn plain_loopback(headers: &HeaderMap) -> bool {
         .get("host")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    };
-    !https && matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+    // The server's one loopback rule; a host that is no URL's is not loopback (the cookie keeps `Secure`).
+    !https && crate::urls::is_loopback(&format!("http://{host}/"))
 }
 
 /// The `Set-Cookie` value for a sign-in (`value` empty: the one that ends it).

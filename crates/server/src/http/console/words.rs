@@ -308,9 +308,7 @@ impl Words {
     /// An RFC 3339 time as this language writes it, in UTC: `6 Dec 2026, 19:03:05` or
     /// `2026年12月6日 19:03:05`; the text as stored if it does not parse.
     pub fn time(&self, rfc3339: &str) -> String {
-        let Ok(t) =
-            time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        else {
+        let Some(t) = crate::core::clock::parse_rfc3339(rfc3339) else {
             return rfc3339.to_string();
         };
         let t = t.to_offset(time::UtcOffset::UTC);
