@@ -29,12 +29,14 @@ fn kind(e: &GatewayError) -> &'static str {
 }
 
 impl Metered {
-    fn count<T>(
+    /// `call` timed and, if it fails, counted, under `operation`.
+    async fn timed<T>(
         &self,
         operation: &str,
-        started: Instant,
-        result: Result<T, GatewayError>,
+        call: impl std::future::Future<Output = Result<T, GatewayError>>,
     ) -> Result<T, GatewayError> {
+        let started = Instant::now();
+        let result = call.await;
         let m = metrics();
         let gateway = self.0.name().to_string();
         m.gateway_seconds
@@ -62,9 +64,7 @@ impl Connector for Metered {
         self.0.name()
     }
     async fn create(&self, req: CreatePayment<'_>) -> Result<GatewayPayment, GatewayError> {
-        let started = Instant::now();
-        let result = self.0.create(req).await;
-        self.count("create", started, result)
+        self.timed("create", self.0.create(req)).await
     }
     fn takes_payment_codes(&self) -> bool {
         self.0.takes_payment_codes()
@@ -79,23 +79,17 @@ impl Connector for Metered {
         self.0.acknowledge(accepted)
     }
     async fn query(&self, payment: PaymentRef<'_>) -> Result<Observed, GatewayError> {
-        let started = Instant::now();
-        let result = self.0.query(payment).await;
-        self.count("query", started, result)
+        self.timed("query", self.0.query(payment)).await
     }
     async fn close(&self, payment: PaymentRef<'_>) -> Result<Status, GatewayError> {
-        let started = Instant::now();
-        let result = self.0.close(payment).await;
-        self.count("close", started, result)
+        self.timed("close", self.0.close(payment)).await
     }
     async fn refund(
         &self,
         payment: PaymentRef<'_>,
         refund: RefundRequest<'_>,
     ) -> Result<RefundOutcome, GatewayError> {
-        let started = Instant::now();
-        let result = self.0.refund(payment, refund).await;
-        self.count("refund", started, result)
+        self.timed("refund", self.0.refund(payment, refund)).await
     }
     fn finds_refunds_by_ours(&self) -> bool {
         self.0.finds_refunds_by_ours()
@@ -105,8 +99,7 @@ impl Connector for Metered {
         payment: PaymentRef<'_>,
         refund: RefundAsked<'_>,
     ) -> Result<RefundStatus, GatewayError> {
-        let started = Instant::now();
-        let result = self.0.refund_status(payment, refund).await;
-        self.count("refund_status", started, result)
+        self.timed("refund_status", self.0.refund_status(payment, refund))
+            .await
     }
 }
