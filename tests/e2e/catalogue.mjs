@@ -43,7 +43,9 @@ const listen = () => {
 
 async function openShop(page, base, query = "") {
   await page.goto(`${base}/${query}`);
-  await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3, null, { what: "the wallets" });
+  // The wasm's own buttons (the first screen before it is no longer `aria-busy`): a WebDriver click
+  // found on the first screen can land after the wasm replaced it.
+  await waitFor(page, () => document.querySelectorAll("#checkout .wc:not([aria-busy]) button.wc-wallet").length === 3, null, { what: "the wallets" });
   await page.eval(listen);
 }
 
@@ -270,6 +272,7 @@ function register(engine) {
       try {
         const page = await engine.newPage();
         await page.goto(`${site.origin}/shop/inline.html`);
+        await waitFor(page, () => document.querySelector("wallet-checkout")?.shadowRoot?.querySelectorAll(".wc:not([aria-busy]) button.wc-wallet").length === 3, null, { what: "the wasm's wallets" });
         await page.click("UnionPay");
         const session = await waitFor(page, () => window.__session?.action?.content && window.__session);
         await pay(own.base, lastSegment(session.action.content));
@@ -280,7 +283,7 @@ function register(engine) {
         await waitFor(page, () => !!document.querySelector("wallet-checkout")?.shadowRoot?.querySelector("iframe")
           || !!document.querySelector("wallet-checkout iframe"), null, { what: "the frame" });
         const frame = await page.inFrame("iframe");
-        await waitFor(frame, () => document.querySelectorAll("button.wc-wallet").length === 3, null, { what: "the wallets in the frame" });
+        await waitFor(frame, () => document.querySelectorAll(".wc:not([aria-busy]) button.wc-wallet").length === 3, null, { what: "the wallets in the frame" });
         await frame.eval(listen);
         await frame.click("Alipay");
         const framedSession = await waitFor(frame, () => window.__session?.action?.content && window.__session);

@@ -48,7 +48,8 @@ forEachEngine((engine) => {
     test(`${name}: choosing and the QR in ${locale} look as kept`, async () => {
       const page = await engine.newPage({ width: 1280, height: 900 });
       await page.goto(`${server.base}/?locale=${locale}`);
-      await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3 && document.fonts.status === "loaded");
+      // The wasm's widget (it replaces the first screen in the same boxes; a click must reach it).
+      await waitFor(page, () => document.querySelectorAll("#checkout .wc:not([aria-busy]) button.wc-wallet").length === 3 && document.fonts.status === "loaded");
       compare(`${name}-${locale}-choosing`, await page.shotOf("#checkout"));
       await page.click(wallet);
       await waitFor(page, () => !!document.querySelector("#checkout svg.wc-qr:not([hidden])") && !!document.querySelector("#checkout .wc-time")?.textContent);
@@ -67,7 +68,7 @@ forEachEngine((engine) => {
     test(`${name}: the first screen in ${locale} on a ${where}: every mark beside its name, no room kept for what the flow never shows`, async () => {
       const page = await engine.newPage({ phone, width: 1280, height: 900 });
       await page.goto(`${server.base}/?locale=${locale}`);
-      await waitFor(page, () => document.querySelectorAll("#checkout button.wc-wallet").length === 3 && document.fonts.status === "loaded");
+      await waitFor(page, () => document.querySelectorAll("#checkout .wc:not([aria-busy]) button.wc-wallet").length === 3 && document.fonts.status === "loaded");
       const layout = await page.eval(() => {
         const buttons = [...document.querySelectorAll("#checkout button.wc-wallet")].map((b) => {
           const mark = b.querySelector(".wc-mark").getBoundingClientRect();
